@@ -1,0 +1,207 @@
+//! Opening hours: weekly ranges in a time zone, bank holidays, closure days, and the next opening.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::holidays::{BankHolidays, Division, Holiday};
+
+/// How far ahead to look for the next opening before giving up (a schedule closed for longer
+/// than this has no next opening to speak of).
+const SEARCH_DAYS: i64 = 400;
+
+/// One opening on a day: open from `opens` (included) to `closes` (excluded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opening {
+    pub opens: NaiveTime,
+    pub closes: NaiveTime,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    pub name: String,
+    pub timezone: Tz,
+    pub holidays: Division,
+    /// Monday first.
+    pub weekly: [Vec<Opening>; 7],
+    /// One-off days the office is closed, with the reason given to callers.
+    pub closures: BTreeMap<NaiveDate, String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Open { closes_at: DateTime<Tz> },
+    Closed(ClosedBecause),
+}
+
+/// Why a schedule is closed, in the order they are checked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClosedBecause {
+    /// An ops closure day, with its reason.
+    Closure(String),
+    Holiday(Holiday),
+    /// Outside the weekly hours (including weekends).
+    OutsideHours,
+}
+
+impl Schedule {
+    /// Whether the line is open at `now`, and if not, why.
+    pub fn status(&self, holidays: &BankHolidays, now: DateTime<Utc>) -> Status {
+        let local = now.with_timezone(&self.timezone);
+        let today = local.date_naive();
+        if let Some(why) = self.closed_all_day(holidays, today) {
+            return Status::Closed(why);
+        }
+        let time = local.time();
+        for opening in self.openings_on(today) {
+            if opening.opens <= time && time < opening.closes {
+                return Status::Open {
+                    closes_at: self.instant(today, opening.closes),
+                };
+            }
+        }
+        Status::Closed(ClosedBecause::OutsideHours)
+    }
+
+    /// The first opening strictly after `now`, or `None` if none within [`SEARCH_DAYS`].
+    pub fn next_opening(
+        &self,
+        holidays: &BankHolidays,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Tz>> {
+        let today = now.with_timezone(&self.timezone).date_naive();
+        (0..SEARCH_DAYS)
+            .map(|offset| today + Duration::days(offset))
+            .filter(|day| self.closed_all_day(holidays, *day).is_none())
+            .flat_map(|day| {
+                self.openings_on(day)
+                    .iter()
+                    .map(move |o| self.instant(day, o.opens))
+            })
+            .find(|opens| opens.with_timezone(&Utc) > now)
+    }
+
+    /// The holiday (if any) on the local date of `now`, whatever the time.
+    pub fn holiday_today<'h>(
+        &self,
+        holidays: &'h BankHolidays,
+        now: DateTime<Utc>,
+    ) -> Option<&'h Holiday> {
+        holidays.on(
+            self.holidays,
+            now.with_timezone(&self.timezone).date_naive(),
+        )
+    }
+
+    fn closed_all_day(&self, holidays: &BankHolidays, day: NaiveDate) -> Option<ClosedBecause> {
+        if let Some(reason) = self.closures.get(&day) {
+            return Some(ClosedBecause::Closure(reason.clone()));
+        }
+        holidays
+            .on(self.holidays, day)
+            .map(|h| ClosedBecause::Holiday(h.clone()))
+    }
+
+    fn openings_on(&self, day: NaiveDate) -> &[Opening] {
+        &self.weekly[day.weekday().num_days_from_monday() as usize]
+    }
+
+    /// A local wall-clock time as an instant. A time skipped by a clock change (01:30 on the
+    /// last Sunday of March) is taken as the first instant after the gap.
+    fn instant(&self, day: NaiveDate, time: NaiveTime) -> DateTime<Tz> {
+        let local = day.and_time(time);
+        self.timezone
+            .from_local_datetime(&local)
+            .earliest()
+            .unwrap_or_else(|| {
+                let later = local + Duration::hours(1);
+                self.timezone
+                    .from_local_datetime(&later)
+                    .earliest()
+                    .expect("clock changes are at most an hour")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn office() -> Schedule {
+        let nine_to_five = vec![Opening {
+            opens: "09:00:00".parse().unwrap(),
+            closes: "17:00:00".parse().unwrap(),
+        }];
+        let mut weekly: [Vec<Opening>; 7] = Default::default();
+        for day in weekly.iter_mut().take(5) {
+            *day = nine_to_five.clone();
+        }
+        let closures = BTreeMap::from([(
+            "2026-12-24".parse().unwrap(),
+            "the office is closed for Christmas".to_owned(),
+        )]);
+        Schedule {
+            name: "office".into(),
+            timezone: chrono_tz::Europe::London,
+            holidays: Division::EnglandAndWales,
+            weekly,
+            closures,
+        }
+    }
+
+    fn at(instant: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(instant)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn is_open(instant: &str) -> bool {
+        matches!(
+            office().status(&BankHolidays::builtin(), at(instant)),
+            Status::Open { .. }
+        )
+    }
+
+    #[test]
+    fn nine_is_open_and_five_is_closed_in_local_time() {
+        // Winter: London is UTC.
+        assert!(!is_open("2026-11-23T08:59:59Z"));
+        assert!(is_open("2026-11-23T09:00:00Z"));
+        assert!(is_open("2026-11-23T16:59:59Z"));
+        assert!(!is_open("2026-11-23T17:00:00Z"));
+        // Summer: London is UTC+1.
+        assert!(!is_open("2026-06-15T07:59:59Z"));
+        assert!(is_open("2026-06-15T08:00:00Z"));
+        assert!(!is_open("2026-06-15T16:00:00Z"));
+    }
+
+    #[test]
+    fn closure_days_and_holidays_close_the_whole_day() {
+        let holidays = BankHolidays::builtin();
+        assert_eq!(
+            office().status(&holidays, at("2026-12-24T10:00:00Z")),
+            Status::Closed(ClosedBecause::Closure(
+                "the office is closed for Christmas".into()
+            ))
+        );
+        match office().status(&holidays, at("2026-12-28T10:00:00Z")) {
+            Status::Closed(ClosedBecause::Holiday(h)) => assert_eq!(&*h.name, "Boxing Day"),
+            other => panic!("expected the Boxing Day substitute, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn next_opening_skips_closures_weekends_and_holidays() {
+        let holidays = BankHolidays::builtin();
+        let next = office()
+            .next_opening(&holidays, at("2026-12-23T17:00:00Z"))
+            .unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-12-29T09:00:00+00:00");
+        // Across the spring clock change: Friday evening GMT to Monday 09:00 BST.
+        let next = office()
+            .next_opening(&holidays, at("2026-03-27T18:00:00Z"))
+            .unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-03-30T09:00:00+01:00");
+    }
+}

@@ -1,0 +1,493 @@
+//! The decision: (flows, line, step, caller input, instant) → TwiML. Pure: no I/O, no clock.
+//!
+//! Every answer ends by asking the caller something (`Gather` then `Redirect`, so silence comes
+//! back too), connecting them (`Dial` with an action, so a failure comes back), or a hang-up
+//! the flow chose. Anything that goes wrong answers the line's `on_error` dial instead.
+
+use chrono::{DateTime, Utc};
+
+use crate::calendar::{BankHolidays, ClosedBecause, Schedule, Status, speech};
+use crate::callback::Callback;
+use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
+use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
+
+/// The most steps one answer may pass through; loops are refused at load, this is a backstop.
+const MAX_HOPS: usize = 32;
+
+/// What the engine needs besides the call itself.
+pub struct Context<'a> {
+    pub flows: &'a Flows,
+    pub holidays: &'a BankHolidays,
+    pub now: DateTime<Utc>,
+}
+
+/// Where the call is: just arrived, or coming back from a step's action URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    Start,
+    After(Callback),
+}
+
+/// What the caller (or Twilio) sent with the webhook.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallInput {
+    /// The number dialled, which picks the line at the start.
+    pub to: Option<String>,
+    pub digits: Option<String>,
+    pub speech: Option<String>,
+    pub dial_status: Option<String>,
+}
+
+/// Twilio's `DialCallStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialStatus {
+    Completed,
+    Answered,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+    /// Missing or a value Twilio did not document: treated as a failure.
+    Unknown,
+}
+
+impl DialStatus {
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some("completed") => DialStatus::Completed,
+            Some("answered") => DialStatus::Answered,
+            Some("busy") => DialStatus::Busy,
+            Some("no-answer") => DialStatus::NoAnswer,
+            Some("failed") => DialStatus::Failed,
+            Some("canceled") => DialStatus::Canceled,
+            _ => DialStatus::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialStatus::Completed => "completed",
+            DialStatus::Answered => "answered",
+            DialStatus::Busy => "busy",
+            DialStatus::NoAnswer => "no-answer",
+            DialStatus::Failed => "failed",
+            DialStatus::Canceled => "canceled",
+            DialStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// What the engine made of the caller's input, for logs and metrics (a small, fixed set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Started,
+    Chose(char),
+    AnyKey,
+    NoInput,
+    Invalid,
+    Dialled(DialStatus),
+    /// A callback to a step that takes no input: it is played again.
+    Resumed,
+    /// Something went wrong: the caller was sent to the line's `on_error` step.
+    Failed,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    #[error("no step {step:?} on line {line:?} (the flows may have changed during the call)")]
+    UnknownStep { line: String, step: String },
+    #[error("steps passed the caller on {MAX_HOPS} times without asking anything")]
+    TooManyHops,
+    #[error("step {0:?} says {{holiday}} but today is not a bank holiday")]
+    NoHolidayToday(String),
+    #[error("step {0:?} says {{next_opening}} but its schedule does not open in the coming year")]
+    NoNextOpening(String),
+    #[error("text for step {0:?} cannot be written as TwiML: {1}")]
+    BadText(String, twiml::TwimlError),
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub response: Response,
+    /// The line the call is on.
+    pub line: usize,
+    /// The steps this answer passed through, in order; the last is where the call now waits.
+    pub path: Vec<StepRef>,
+    pub outcome: Outcome,
+    pub error: Option<EngineError>,
+}
+
+/// The answer to one webhook. Never fails: an error answers the line's `on_error` step.
+pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answer {
+    let mut walk = Walk {
+        ctx,
+        path: Vec::new(),
+        says: Vec::new(),
+    };
+    match walk.respond(position, input) {
+        Ok((response, outcome)) => {
+            let line = walk
+                .path
+                .first()
+                .map_or(ctx.flows.default_line(), |s| s.line);
+            Answer {
+                response,
+                line,
+                path: walk.path,
+                outcome,
+                error: None,
+            }
+        }
+        Err(error) => {
+            let line = match position {
+                Position::After(cb) => ctx.flows.line_index(&cb.line),
+                Position::Start => None,
+            };
+            let line = line.unwrap_or_else(|| ctx.flows.line_for_number(input.to.as_deref()));
+            fallback(ctx, line, error)
+        }
+    }
+}
+
+/// The safe answer: an apology, then the line's `on_error` dial.
+fn fallback(ctx: &Context<'_>, line: usize, error: EngineError) -> Answer {
+    let target = ctx.flows.line(line).on_error;
+    let mut walk = Walk {
+        ctx,
+        path: Vec::new(),
+        says: Vec::new(),
+    };
+    walk.say_text(target, "Sorry, something went wrong on our side.");
+    let StepKind::Dial(dial) = &ctx.flows.step(target).kind else {
+        unreachable!("on_error is checked to be a dial step at load")
+    };
+    walk.path.push(target);
+    // The dial's own message is said if it can be; the dial happens whatever.
+    if let Some(message) = &dial.message
+        && let Ok(text) = walk.render(target, message)
+    {
+        walk.say_text(target, &text);
+    }
+    let response = walk.finish_dial(target, dial, 1);
+    Answer {
+        response,
+        line,
+        path: walk.path,
+        outcome: Outcome::Failed,
+        error: Some(error),
+    }
+}
+
+/// One answer being put together: the steps passed and what the caller will hear first.
+struct Walk<'c, 'a> {
+    ctx: &'c Context<'a>,
+    path: Vec<StepRef>,
+    says: Vec<Say>,
+}
+
+enum Choice {
+    Go(StepRef, Outcome),
+    Again(Outcome),
+}
+
+impl Walk<'_, '_> {
+    fn respond(
+        &mut self,
+        position: &Position,
+        input: &CallInput,
+    ) -> Result<(Response, Outcome), EngineError> {
+        let flows = self.ctx.flows;
+        let callback = match position {
+            Position::Start => {
+                let line = flows.line_for_number(input.to.as_deref());
+                return Ok((self.enter(flows.line(line).start, 1)?, Outcome::Started));
+            }
+            Position::After(callback) => callback,
+        };
+        let at = flows
+            .find_step(&callback.line, &callback.step)
+            .ok_or_else(|| EngineError::UnknownStep {
+                line: callback.line.clone(),
+                step: callback.step.clone(),
+            })?;
+        let attempt = callback.attempt;
+        match &flows.step(at).kind {
+            StepKind::Menu(menu) => match choose(menu, input) {
+                Choice::Go(next, outcome) => {
+                    self.path.push(at);
+                    Ok((self.enter(next, 1)?, outcome))
+                }
+                Choice::Again(outcome) if attempt < menu.attempts => {
+                    let sorry = if outcome == Outcome::NoInput {
+                        &menu.no_input
+                    } else {
+                        &menu.invalid
+                    };
+                    if let Some(sorry) = sorry {
+                        let text = self.render(at, sorry)?;
+                        self.say_text(at, &text);
+                    }
+                    Ok((self.enter(at, attempt + 1)?, outcome))
+                }
+                Choice::Again(outcome) => {
+                    self.path.push(at);
+                    Ok((self.enter(menu.after_attempts, 1)?, outcome))
+                }
+            },
+            StepKind::Dial(dial) => {
+                let status = DialStatus::parse(input.dial_status.as_deref());
+                let outcome = Outcome::Dialled(status);
+                match status {
+                    // The caller spoke to someone, or hung up while we were connecting them.
+                    DialStatus::Completed | DialStatus::Answered | DialStatus::Canceled => {
+                        self.path.push(at);
+                        Ok((Response::new(vec![Verb::Hangup]), outcome))
+                    }
+                    _ if attempt < dial.attempts => Ok((self.enter(at, attempt + 1)?, outcome)),
+                    _ => {
+                        self.path.push(at);
+                        Ok((self.enter(dial.after_attempts, 1)?, outcome))
+                    }
+                }
+            }
+            _ => Ok((self.enter(at, 1)?, Outcome::Resumed)),
+        }
+    }
+
+    /// Plays steps from `at` until one waits for the caller, connects them, or hangs up.
+    fn enter(&mut self, mut at: StepRef, attempt: u32) -> Result<Response, EngineError> {
+        let flows = self.ctx.flows;
+        for _ in 0..MAX_HOPS {
+            self.path.push(at);
+            let step = flows.step(at);
+            match &step.kind {
+                StepKind::Say { message, next } => {
+                    let text = self.render(at, message)?;
+                    self.say_text(at, &text);
+                    at = *next;
+                }
+                StepKind::Hours {
+                    open,
+                    closed,
+                    holiday,
+                } => {
+                    let schedule = self.schedule(at).expect("hours steps have a schedule");
+                    at = match schedule.status(self.ctx.holidays, self.ctx.now) {
+                        Status::Open { .. } => *open,
+                        Status::Closed(ClosedBecause::Holiday(_)) => *holiday,
+                        Status::Closed(_) => *closed,
+                    };
+                }
+                StepKind::Menu(menu) => return self.finish_menu(at, menu, attempt),
+                StepKind::Dial(dial) => {
+                    let message = if attempt == 1 {
+                        &dial.message
+                    } else {
+                        &dial.retry
+                    };
+                    if let Some(message) = message {
+                        let text = self.render(at, message)?;
+                        self.say_text(at, &text);
+                    }
+                    return Ok(self.finish_dial(at, dial, attempt));
+                }
+                StepKind::Hangup { message } => {
+                    if let Some(message) = message {
+                        let text = self.render(at, message)?;
+                        self.say_text(at, &text);
+                    }
+                    let mut verbs: Vec<Verb> = self.says.drain(..).map(Verb::Say).collect();
+                    verbs.push(Verb::Hangup);
+                    return Ok(Response::new(verbs));
+                }
+            }
+        }
+        Err(EngineError::TooManyHops)
+    }
+
+    /// Everything said so far goes inside the Gather, so the caller can choose at any moment.
+    fn finish_menu(
+        &mut self,
+        at: StepRef,
+        menu: &Menu,
+        attempt: u32,
+    ) -> Result<Response, EngineError> {
+        let text = self.render(at, &menu.prompt)?;
+        self.say_text(at, &text);
+        let line = self.ctx.flows.line(at.line);
+        let callback = self.callback(at, attempt);
+        let hints: Vec<&str> = menu
+            .options
+            .iter()
+            .flat_map(|o| o.speech.iter().map(String::as_str))
+            .collect();
+        let gather = Gather {
+            action: callback.clone(),
+            input: if menu.listens_for_speech() {
+                Input::KeysOrSpeech
+            } else {
+                Input::Keys
+            },
+            num_digits: 1,
+            timeout_seconds: menu.timeout_seconds,
+            language: line.language.clone(),
+            hints: if hints.is_empty() {
+                None
+            } else {
+                Some(
+                    twiml::Text::new(&hints.join(", "))
+                        .map_err(|e| EngineError::BadText(line.steps[at.step].id.clone(), e))?,
+                )
+            },
+            prompts: self.says.drain(..).map(Prompt::Say).collect(),
+        };
+        Ok(Response::new(vec![
+            Verb::Gather(gather),
+            Verb::Redirect(callback),
+        ]))
+    }
+
+    fn finish_dial(&mut self, at: StepRef, dial: &Dial, attempt: u32) -> Response {
+        let mut verbs: Vec<Verb> = self.says.drain(..).map(Verb::Say).collect();
+        verbs.push(Verb::Dial(twiml::Dial {
+            action: self.callback(at, attempt),
+            number: dial.number.clone(),
+            timeout_seconds: dial.ring_seconds,
+        }));
+        Response::new(verbs)
+    }
+
+    fn callback(&self, at: StepRef, attempt: u32) -> Callback {
+        let line = self.ctx.flows.line(at.line);
+        Callback::new(&line.id, &line.steps[at.step].id, attempt)
+    }
+
+    fn schedule(&self, at: StepRef) -> Option<&Schedule> {
+        self.ctx
+            .flows
+            .step(at)
+            .schedule
+            .map(|i| &self.ctx.flows.schedules[i])
+    }
+
+    /// The message's text with its placeholders filled in for now.
+    fn render(&self, at: StepRef, message: &Message) -> Result<String, EngineError> {
+        let mut text = String::new();
+        let step_id = || self.ctx.flows.step(at).id.clone();
+        for piece in &message.pieces {
+            match piece {
+                Piece::Text(t) => text.push_str(t),
+                Piece::NextOpening => {
+                    let schedule = self
+                        .schedule(at)
+                        .expect("placeholders are checked to have a schedule");
+                    let opens = schedule
+                        .next_opening(self.ctx.holidays, self.ctx.now)
+                        .ok_or_else(|| EngineError::NoNextOpening(step_id()))?;
+                    text.push_str(&speech::weekday_date_time(&opens));
+                }
+                Piece::Holiday => {
+                    let schedule = self
+                        .schedule(at)
+                        .expect("placeholders are checked to have a schedule");
+                    let holiday = schedule
+                        .holiday_today(self.ctx.holidays, self.ctx.now)
+                        .ok_or_else(|| EngineError::NoHolidayToday(step_id()))?;
+                    text.push_str(&holiday.spoken());
+                }
+            }
+        }
+        Ok(text)
+    }
+
+    /// Queue text to be said in the voice of the line that owns the step.
+    fn say_text(&mut self, at: StepRef, text: &str) {
+        let line = self.ctx.flows.line(at.line);
+        // Flow texts are checked at load and placeholders expand to plain words, so this holds.
+        if let Ok(text) = twiml::Text::new(text) {
+            self.says.push(Say {
+                text,
+                voice: line.voice.clone(),
+                language: line.language.clone(),
+            });
+        }
+    }
+}
+
+/// What a caller's keys or words choose on a menu.
+fn choose(menu: &Menu, input: &CallInput) -> Choice {
+    let digits = input.digits.as_deref().map(str::trim).unwrap_or("");
+    let speech = input
+        .speech
+        .as_deref()
+        .map(normalise_speech)
+        .unwrap_or_default();
+    if !digits.is_empty() {
+        let mut keys = digits.chars();
+        if let (Some(key), None) = (keys.next(), keys.next())
+            && let Some(option) = menu.options.iter().find(|o| o.key == key)
+        {
+            return Choice::Go(option.next, Outcome::Chose(key));
+        }
+        return match menu.any_key {
+            Some(next) => Choice::Go(next, Outcome::AnyKey),
+            None => Choice::Again(Outcome::Invalid),
+        };
+    }
+    if speech.is_empty() {
+        return Choice::Again(Outcome::NoInput);
+    }
+    let spoken_key = spoken_digit(&speech);
+    let padded = format!(" {speech} ");
+    let matches: Vec<_> = menu
+        .options
+        .iter()
+        .filter(|o| {
+            Some(o.key) == spoken_key || o.speech.iter().any(|p| padded.contains(&format!(" {p} ")))
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Choice::Go(one.next, Outcome::Chose(one.key)),
+        // Nothing recognised, or words for more than one choice: ask again.
+        _ => Choice::Again(Outcome::Invalid),
+    }
+}
+
+/// "two", "2", "press two", "option 2" → '2'. Only a whole answer counts, so "no one" is not 1.
+fn spoken_digit(speech: &str) -> Option<char> {
+    const WORDS: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let word = ["press ", "option ", "number "]
+        .iter()
+        .find_map(|p| speech.strip_prefix(p))
+        .unwrap_or(speech);
+    if word.len() == 1 && word.as_bytes()[0].is_ascii_digit() {
+        return word.chars().next();
+    }
+    WORDS
+        .iter()
+        .position(|w| *w == word)
+        .and_then(|d| char::from_digit(d as u32, 10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spoken_digits_are_whole_answers_only() {
+        assert_eq!(spoken_digit("two"), Some('2'));
+        assert_eq!(spoken_digit("press 3"), Some('3'));
+        assert_eq!(spoken_digit("option one"), Some('1'));
+        assert_eq!(spoken_digit("no one"), None);
+        assert_eq!(spoken_digit("12"), None);
+    }
+
+    #[test]
+    fn dial_statuses_parse_and_unknown_is_a_failure() {
+        assert_eq!(DialStatus::parse(Some("no-answer")), DialStatus::NoAnswer);
+        assert_eq!(DialStatus::parse(None), DialStatus::Unknown);
+        assert_eq!(DialStatus::parse(Some("ringing")), DialStatus::Unknown);
+    }
+}

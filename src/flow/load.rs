@@ -1,0 +1,901 @@
+//! Loading call-flow files: TOML in, a validated [`Flows`] or every problem found out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use super::diagnostic::{Diagnostic, Diagnostics, Source, did_you_mean};
+use super::file::{FlowFile, OptionSection, ScheduleSection, StepSection, Text};
+use super::{Dial, Flows, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
+use crate::calendar::{Division, Opening, Schedule, speech};
+use crate::phone::E164;
+use crate::twiml::{self, Language, Voice};
+
+const STEP_TYPES: [&str; 5] = ["say", "menu", "dial", "hours", "hangup"];
+const MAX_ATTEMPTS: i64 = 10;
+
+/// Loads every `*.toml` file in `dir` as one set of flows.
+pub fn load_dir(dir: &Path) -> Result<Flows, Diagnostics> {
+    let whole_dir = |message: String| {
+        Diagnostics(vec![Diagnostic {
+            path: dir.to_owned(),
+            line: 1,
+            column: 1,
+            severity: super::Severity::Error,
+            message,
+        }])
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| whole_dir(format!("cannot read the flow directory: {e}")))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    let mut sources = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| whole_dir(format!("cannot read {}: {e}", path.display())))?;
+        sources.push((path, text));
+    }
+    if sources.is_empty() {
+        return Err(whole_dir("no call-flow files (*.toml) here".to_owned()));
+    }
+    load_sources(&sources)
+}
+
+/// Loads flows from (path, text) pairs; the path's file stem is the line's id.
+pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics> {
+    let mut found = Vec::new();
+    let mut files = Vec::new();
+    for (path, text) in sources {
+        let source = Source { path, text };
+        let id = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if !is_name(&id) {
+            found.push(source.error(0..0, format!("the file name {id:?} must be lower-case letters, digits and dashes, as it names the line")));
+            continue;
+        }
+        match toml::from_str::<FlowFile>(text) {
+            Ok(file) => files.push((source, id, file)),
+            Err(e) => found
+                .push(source.error(e.span().unwrap_or(0..0), e.message().trim_end().to_owned())),
+        }
+    }
+    let flows = Loader::new(&files, &mut found).build(&files);
+    let mut diagnostics = Diagnostics(found);
+    diagnostics.sort();
+    match flows {
+        Some(flows) if !diagnostics.has_errors() => Ok(flows),
+        _ => Err(diagnostics),
+    }
+}
+
+/// Names that appear in URLs: lower-case letters, digits and dashes.
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+struct Loader<'a> {
+    found: &'a mut Vec<Diagnostic>,
+    line_ids: Vec<String>,
+    step_ids: Vec<HashMap<String, usize>>,
+    schedules: Vec<Schedule>,
+    schedule_by_name: HashMap<String, usize>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(files: &[(Source<'_>, String, FlowFile)], found: &'a mut Vec<Diagnostic>) -> Self {
+        let mut loader = Loader {
+            found,
+            line_ids: files.iter().map(|(_, id, _)| id.clone()).collect(),
+            step_ids: Vec::new(),
+            schedules: Vec::new(),
+            schedule_by_name: HashMap::new(),
+        };
+        for (source, _, file) in files {
+            let mut ids = HashMap::new();
+            for (index, name) in file.steps.keys().enumerate() {
+                if !is_name(name.get_ref()) {
+                    loader.found.push(source.error(
+                        name.span(),
+                        format!(
+                            "step name {:?} must be lower-case letters, digits and dashes",
+                            name.get_ref()
+                        ),
+                    ));
+                }
+                ids.insert(name.get_ref().clone(), index);
+            }
+            loader.step_ids.push(ids);
+            for (name, section) in &file.schedules {
+                if loader.schedule_by_name.contains_key(name.get_ref()) {
+                    loader.found.push(source.error(
+                        name.span(),
+                        format!("schedule {:?} is defined twice", name.get_ref()),
+                    ));
+                } else if let Some(schedule) = loader.schedule(source, name, section) {
+                    loader
+                        .schedule_by_name
+                        .insert(name.get_ref().clone(), loader.schedules.len());
+                    loader.schedules.push(schedule);
+                }
+            }
+        }
+        loader
+    }
+
+    fn error(&mut self, source: &Source<'_>, span: Range<usize>, message: impl Into<String>) {
+        self.found.push(source.error(span, message));
+    }
+
+    fn build(mut self, files: &[(Source<'_>, String, FlowFile)]) -> Option<Flows> {
+        let mut lines = Vec::new();
+        for (index, (source, id, file)) in files.iter().enumerate() {
+            if let Some(line) = self.line(index, source, id, file) {
+                lines.push(line);
+            }
+        }
+        if lines.len() != files.len() {
+            return None;
+        }
+        let mut line_by_number = HashMap::new();
+        for (index, (source, _, file)) in files.iter().enumerate() {
+            for number in &file.line.numbers {
+                if let Some(other) = line_by_number.insert(number.get_ref().clone(), index) {
+                    let message = format!(
+                        "{} is also a number of line {:?}",
+                        number.get_ref(),
+                        self.line_ids[other]
+                    );
+                    self.error(source, number.span(), message);
+                }
+            }
+        }
+        let defaults: Vec<usize> = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.2.line.default)
+            .map(|(i, _)| i)
+            .collect();
+        let default_line = match defaults.as_slice() {
+            [one] => *one,
+            [] => {
+                let (source, _, file) = files.first()?;
+                let message = "no line has `default = true`: one line must answer calls to numbers no line claims";
+                self.error(source, file.line.name.span(), message);
+                return None;
+            }
+            [_, rest @ ..] => {
+                for &index in rest {
+                    let (source, _, file) = &files[index];
+                    self.error(
+                        source,
+                        file.line.name.span(),
+                        "only one line may have `default = true`",
+                    );
+                }
+                return None;
+            }
+        };
+        let line_by_id = self
+            .line_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
+        let flows = Flows {
+            lines,
+            schedules: self.schedules,
+            default_line,
+            line_by_number,
+            line_by_id,
+        };
+        for (index, (source, _, file)) in files.iter().enumerate() {
+            check_no_silent_loops(&flows, index, source, file, self.found);
+        }
+        Some(flows)
+    }
+
+    fn line(
+        &mut self,
+        index: usize,
+        source: &Source<'_>,
+        id: &str,
+        file: &FlowFile,
+    ) -> Option<Line> {
+        let section = &file.line;
+        let voice = Voice::parse(section.voice.get_ref())
+            .map_err(|e| self.error(source, section.voice.span(), e.to_string()));
+        let language = Language::parse(section.language.get_ref())
+            .map_err(|e| self.error(source, section.language.span(), e.to_string()));
+        let mut numbers = Vec::new();
+        for number in &section.numbers {
+            match E164::parse(number.get_ref()) {
+                Ok(n) => numbers.push(n),
+                Err(e) => self.error(source, number.span(), e.to_string()),
+            }
+        }
+        let start = self.resolve(source, index, &section.start);
+        let on_error = self.resolve(source, index, &section.on_error);
+        let mut steps = Vec::new();
+        for (name, step) in &file.steps {
+            if let Some(step) = self.step(source, index, name, step) {
+                steps.push(step);
+            }
+        }
+        let complete = steps.len() == file.steps.len() && numbers.len() == section.numbers.len();
+        let line = Line {
+            id: id.to_owned(),
+            name: self.text(source, &section.name)?,
+            path: source.path.to_owned(),
+            numbers,
+            voice: voice.ok()?,
+            language: language.ok()?,
+            start: start?,
+            on_error: on_error?,
+            steps,
+            step_by_id: self.step_ids[index].clone(),
+        };
+        complete.then_some(line)
+    }
+
+    fn step(
+        &mut self,
+        source: &Source<'_>,
+        line: usize,
+        name: &Text,
+        section: &StepSection,
+    ) -> Option<Step> {
+        let Some(kind) = &section.kind else {
+            let message = format!(
+                "step {:?} needs a `type`: one of {}",
+                name.get_ref(),
+                STEP_TYPES.join(", ")
+            );
+            self.error(source, name.span(), message);
+            return None;
+        };
+        let kind_name = kind.get_ref().as_str();
+        let Some(allowed) = allowed_keys(kind_name) else {
+            let message = format!(
+                "{kind_name:?} is not a step type: use one of {}{}",
+                STEP_TYPES.join(", "),
+                did_you_mean(kind_name, STEP_TYPES)
+            );
+            self.error(source, kind.span(), message);
+            return None;
+        };
+        let mut fits = true;
+        for (key, span) in present_keys(section) {
+            if !allowed.contains(&key) {
+                self.error(
+                    source,
+                    span,
+                    format!("a {kind_name} step does not take `{key}`"),
+                );
+                fits = false;
+            }
+        }
+        let schedule = match &section.schedule {
+            Some(name) => Some(self.schedule_ref(source, name)?),
+            None => None,
+        };
+        let schedule_data = schedule.map(|i| self.schedules[i].clone());
+        let schedule_data = schedule_data.as_ref();
+        let need = |key: &str, value: Option<&Text>, this: &mut Self| -> Option<Text> {
+            if value.is_none() {
+                this.error(
+                    source,
+                    name.span(),
+                    format!("a {kind_name} step needs `{key}`"),
+                );
+            }
+            value.cloned()
+        };
+        let kind = match kind_name {
+            "say" => {
+                let say = need("say", section.say.as_ref(), self);
+                let next = need("next", section.next.as_ref(), self);
+                let message = self.message(source, &say?, schedule_data);
+                StepKind::Say {
+                    message: message?,
+                    next: self.resolve(source, line, &next?)?,
+                }
+            }
+            "menu" => StepKind::Menu(self.menu(source, line, name, section, schedule_data)?),
+            "dial" => {
+                let number = need("number", section.number.as_ref(), self);
+                let after = need("after_attempts", section.after_attempts.as_ref(), self);
+                let message = self.optional_message(source, section.say.as_ref(), schedule_data)?;
+                let retry =
+                    self.optional_message(source, section.retry_say.as_ref(), schedule_data)?;
+                let number = number?;
+                let parsed = E164::parse(number.get_ref())
+                    .map_err(|e| self.error(source, number.span(), e.to_string()));
+                StepKind::Dial(Dial {
+                    message,
+                    number: parsed.ok()?,
+                    ring_seconds: self.bounded(
+                        source,
+                        section.ring_seconds.as_ref(),
+                        "ring_seconds",
+                        5..=120,
+                        30,
+                    )? as u8,
+                    attempts: self.bounded(
+                        source,
+                        section.attempts.as_ref(),
+                        "attempts",
+                        1..=MAX_ATTEMPTS,
+                        1,
+                    )? as u32,
+                    retry,
+                    after_attempts: self.resolve(source, line, &after?)?,
+                })
+            }
+            "hours" => {
+                let open = need("open", section.open.as_ref(), self);
+                let closed = need("closed", section.closed.as_ref(), self);
+                if schedule.is_none() {
+                    self.error(
+                        source,
+                        name.span(),
+                        "an hours step needs `schedule`: the name of a [schedules.NAME] table",
+                    );
+                }
+                let open = self.resolve(source, line, &open?);
+                let closed = self.resolve(source, line, &closed?)?;
+                let holiday = match &section.holiday {
+                    Some(h) => self.resolve(source, line, h)?,
+                    None => closed,
+                };
+                schedule?;
+                StepKind::Hours {
+                    open: open?,
+                    closed,
+                    holiday,
+                }
+            }
+            "hangup" => StepKind::Hangup {
+                message: self.optional_message(source, section.say.as_ref(), schedule_data)?,
+            },
+            _ => unreachable!("allowed_keys knows every type"),
+        };
+        fits.then(|| Step {
+            id: name.get_ref().clone(),
+            schedule,
+            kind,
+        })
+    }
+
+    fn menu(
+        &mut self,
+        source: &Source<'_>,
+        line: usize,
+        name: &Text,
+        section: &StepSection,
+        schedule: Option<&Schedule>,
+    ) -> Option<Menu> {
+        let (Some(say), Some(after)) = (&section.say, &section.after_attempts) else {
+            self.error(source, name.span(), "a menu step needs `say` (the choices) and `after_attempts` (where a caller goes who has not chosen)");
+            return None;
+        };
+        let options_given = section.options.as_deref().unwrap_or_default();
+        if options_given.is_empty() && section.any_key.is_none() {
+            self.error(
+                source,
+                name.span(),
+                "a menu step needs `options`, `any_key`, or both",
+            );
+            return None;
+        }
+        let mut options = Vec::new();
+        for given in options_given {
+            if let Some(option) = self.option(source, line, given.get_ref()) {
+                if options.iter().any(|o: &MenuOption| o.key == option.key) {
+                    self.error(
+                        source,
+                        given.get_ref().key.span(),
+                        format!("key {:?} is used twice in this menu", option.key),
+                    );
+                    return None;
+                }
+                options.push(option);
+            }
+        }
+        let any_key = match &section.any_key {
+            Some(target) => Some(self.resolve(source, line, target)?),
+            None => None,
+        };
+        let menu = Menu {
+            prompt: self.message(source, say, schedule)?,
+            any_key,
+            attempts: self.bounded(
+                source,
+                section.attempts.as_ref(),
+                "attempts",
+                1..=MAX_ATTEMPTS,
+                3,
+            )? as u32,
+            after_attempts: self.resolve(source, line, after)?,
+            no_input: self.optional_message(source, section.no_input_say.as_ref(), schedule)?,
+            invalid: self.optional_message(source, section.invalid_say.as_ref(), schedule)?,
+            timeout_seconds: self.bounded(source, section.timeout.as_ref(), "timeout", 1..=30, 5)?
+                as u8,
+            options: Vec::new(),
+        };
+        (options.len() == options_given.len()).then_some(Menu { options, ..menu })
+    }
+
+    fn option(
+        &mut self,
+        source: &Source<'_>,
+        line: usize,
+        option: &OptionSection,
+    ) -> Option<MenuOption> {
+        let key = option.key.get_ref();
+        let key = match key.as_str() {
+            k if k.len() == 1 && "0123456789*#".contains(k) => k.chars().next()?,
+            k => {
+                self.error(
+                    source,
+                    option.key.span(),
+                    format!("{k:?} is not a key: use one of 0-9, * or #"),
+                );
+                return None;
+            }
+        };
+        let mut speech = Vec::new();
+        for phrase in &option.speech {
+            let words = normalise_speech(phrase.get_ref());
+            if words.is_empty() {
+                self.error(
+                    source,
+                    phrase.span(),
+                    "a speech phrase needs at least one letter or digit",
+                );
+                return None;
+            }
+            speech.push(words);
+        }
+        Some(MenuOption {
+            key,
+            speech,
+            next: self.resolve(source, line, &option.next)?,
+        })
+    }
+
+    fn bounded(
+        &mut self,
+        source: &Source<'_>,
+        value: Option<&toml::Spanned<i64>>,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+        default: i64,
+    ) -> Option<i64> {
+        match value {
+            None => Some(default),
+            Some(v) if range.contains(v.get_ref()) => Some(*v.get_ref()),
+            Some(v) => {
+                self.error(
+                    source,
+                    v.span(),
+                    format!("`{key}` must be from {} to {}", range.start(), range.end()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A step named by `target`: `step` on this line, or `line/step` on another.
+    fn resolve(&mut self, source: &Source<'_>, line: usize, target: &Text) -> Option<StepRef> {
+        let text = target.get_ref();
+        let (line_index, step_name) = match text.split_once('/') {
+            None => (line, text.as_str()),
+            Some((line_id, step)) => match self.line_ids.iter().position(|id| id == line_id) {
+                Some(index) => (index, step),
+                None => {
+                    let message = format!(
+                        "line {line_id:?} is not defined{}",
+                        did_you_mean(line_id, self.line_ids.iter().map(String::as_str))
+                    );
+                    self.error(source, target.span(), message);
+                    return None;
+                }
+            },
+        };
+        match self.step_ids[line_index].get(step_name) {
+            Some(&step) => Some(StepRef {
+                line: line_index,
+                step,
+            }),
+            None => {
+                let known = self.step_ids[line_index].keys().map(String::as_str);
+                let message = format!(
+                    "step {step_name:?} is not defined{}",
+                    did_you_mean(step_name, known)
+                );
+                self.error(source, target.span(), message);
+                None
+            }
+        }
+    }
+
+    fn schedule_ref(&mut self, source: &Source<'_>, name: &Text) -> Option<usize> {
+        let found = self.schedule_by_name.get(name.get_ref()).copied();
+        if found.is_none() {
+            let known = self.schedule_by_name.keys().map(String::as_str);
+            let message = format!(
+                "schedule {:?} is not defined{}",
+                name.get_ref(),
+                did_you_mean(name.get_ref(), known)
+            );
+            self.error(source, name.span(), message);
+        }
+        found
+    }
+
+    fn text(&mut self, source: &Source<'_>, text: &Text) -> Option<String> {
+        let spoken = text
+            .get_ref()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        match twiml::Text::new(&spoken) {
+            Ok(_) if !spoken.is_empty() => Some(spoken),
+            Ok(_) => {
+                self.error(source, text.span(), "this text is empty");
+                None
+            }
+            Err(e) => {
+                self.error(source, text.span(), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn optional_message(
+        &mut self,
+        source: &Source<'_>,
+        text: Option<&Text>,
+        schedule: Option<&Schedule>,
+    ) -> Option<Option<Message>> {
+        match text {
+            None => Some(None),
+            Some(text) => self.message(source, text, schedule).map(Some),
+        }
+    }
+
+    /// Spoken text, white space folded so ops can wrap long lines, with `{placeholders}`.
+    fn message(
+        &mut self,
+        source: &Source<'_>,
+        text: &Text,
+        schedule: Option<&Schedule>,
+    ) -> Option<Message> {
+        let spoken = self.text(source, text)?;
+        let mut pieces = Vec::new();
+        let mut rest = spoken.as_str();
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                self.error(source, text.span(), "a `{` has no matching `}`");
+                return None;
+            };
+            push_text(&mut pieces, &rest[..open]);
+            let placeholder = &rest[open + 1..open + close];
+            let Some(schedule) = schedule else {
+                let message = format!("{{{placeholder}}} needs the step to name a `schedule`");
+                self.error(source, text.span(), message);
+                return None;
+            };
+            match placeholder {
+                "opening_hours" => push_text(&mut pieces, &speech::weekly_hours(schedule)),
+                "next_opening" => pieces.push(Piece::NextOpening),
+                "holiday" => pieces.push(Piece::Holiday),
+                other => {
+                    let known = ["opening_hours", "next_opening", "holiday"];
+                    let message = format!(
+                        "{{{other}}} is not a placeholder: use {{opening_hours}}, {{next_opening}} or {{holiday}}{}",
+                        did_you_mean(other, known)
+                    );
+                    self.error(source, text.span(), message);
+                    return None;
+                }
+            }
+            rest = &rest[open + close + 1..];
+        }
+        push_text(&mut pieces, rest);
+        Some(Message { pieces })
+    }
+
+    fn schedule(
+        &mut self,
+        source: &Source<'_>,
+        name: &Text,
+        section: &ScheduleSection,
+    ) -> Option<Schedule> {
+        if !is_name(name.get_ref()) {
+            self.error(
+                source,
+                name.span(),
+                "schedule names must be lower-case letters, digits and dashes",
+            );
+        }
+        let timezone = Tz::from_str(section.timezone.get_ref()).map_err(|_| {
+            self.error(
+                source,
+                section.timezone.span(),
+                format!(
+                    "{:?} is not a time zone like Europe/London",
+                    section.timezone.get_ref()
+                ),
+            )
+        });
+        let holidays = Division::from_str(section.holidays.get_ref())
+            .map_err(|e| self.error(source, section.holidays.span(), e.to_string()));
+        let days = [
+            &section.monday,
+            &section.tuesday,
+            &section.wednesday,
+            &section.thursday,
+            &section.friday,
+            &section.saturday,
+            &section.sunday,
+        ];
+        let mut weekly: [Vec<Opening>; 7] = Default::default();
+        let mut days_ok = true;
+        for (slot, day) in weekly.iter_mut().zip(days) {
+            if let Some(text) = day {
+                match parse_openings(text.get_ref()) {
+                    Ok(openings) => *slot = openings,
+                    Err(message) => {
+                        self.error(source, text.span(), message);
+                        days_ok = false;
+                    }
+                }
+            }
+        }
+        let mut closures = BTreeMap::new();
+        for closure in &section.closures {
+            let closure = closure.get_ref();
+            match NaiveDate::parse_from_str(closure.date.get_ref(), "%Y-%m-%d") {
+                Ok(date) => {
+                    let reason = self.text(source, &closure.reason)?;
+                    if closures.insert(date, reason).is_some() {
+                        self.error(
+                            source,
+                            closure.date.span(),
+                            format!("{date} is closed twice"),
+                        );
+                    }
+                }
+                Err(_) => self.error(
+                    source,
+                    closure.date.span(),
+                    format!("{:?} is not a date like 2026-12-24", closure.date.get_ref()),
+                ),
+            }
+        }
+        days_ok.then_some(())?;
+        Some(Schedule {
+            name: name.get_ref().clone(),
+            timezone: timezone.ok()?,
+            holidays: holidays.ok()?,
+            weekly,
+            closures,
+        })
+    }
+}
+
+fn push_text(pieces: &mut Vec<Piece>, text: &str) {
+    if !text.is_empty() {
+        match pieces.last_mut() {
+            Some(Piece::Text(previous)) => previous.push_str(text),
+            _ => pieces.push(Piece::Text(text.to_owned())),
+        }
+    }
+}
+
+/// Lower case, letters and digits only, single spaces: how speech is compared.
+pub fn normalise_speech(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// "closed", or ranges like "09:00-17:00" or "09:00-12:30, 13:30-17:00", in order, not overlapping.
+fn parse_openings(text: &str) -> Result<Vec<Opening>, String> {
+    if text.trim() == "closed" {
+        return Ok(Vec::new());
+    }
+    let mut openings: Vec<Opening> = Vec::new();
+    for range in text.split(',') {
+        let bad = || {
+            format!(
+                "{:?} is not a time range like 09:00-17:00 (or \"closed\")",
+                range.trim()
+            )
+        };
+        let (opens, closes) = range.trim().split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let opening = Opening {
+            opens: time(opens)?,
+            closes: time(closes)?,
+        };
+        if opening.opens >= opening.closes {
+            return Err(format!(
+                "{:?} closes before it opens (a range cannot pass midnight)",
+                range.trim()
+            ));
+        }
+        if let Some(previous) = openings.last()
+            && opening.opens < previous.closes
+        {
+            return Err(format!(
+                "{:?} overlaps or comes before the range before it",
+                range.trim()
+            ));
+        }
+        openings.push(opening);
+    }
+    Ok(openings)
+}
+
+fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "say" => &["type", "say", "schedule", "next"],
+        "menu" => &[
+            "type",
+            "say",
+            "schedule",
+            "options",
+            "any_key",
+            "no_input_say",
+            "invalid_say",
+            "timeout",
+            "attempts",
+            "after_attempts",
+        ],
+        "dial" => &[
+            "type",
+            "say",
+            "schedule",
+            "number",
+            "ring_seconds",
+            "attempts",
+            "retry_say",
+            "after_attempts",
+        ],
+        "hours" => &["type", "schedule", "open", "closed", "holiday"],
+        "hangup" => &["type", "say", "schedule"],
+        _ => return None,
+    })
+}
+
+fn present_keys(s: &StepSection) -> Vec<(&'static str, Range<usize>)> {
+    let text = |key, v: &Option<Text>| v.as_ref().map(|v| (key, v.span()));
+    let number = |key, v: &Option<toml::Spanned<i64>>| v.as_ref().map(|v| (key, v.span()));
+    [
+        text("say", &s.say),
+        text("schedule", &s.schedule),
+        text("next", &s.next),
+        s.options
+            .as_ref()
+            .map(|o| ("options", o.first().map_or(0..0, |o| o.span()))),
+        text("any_key", &s.any_key),
+        text("no_input_say", &s.no_input_say),
+        text("invalid_say", &s.invalid_say),
+        number("timeout", &s.timeout),
+        number("attempts", &s.attempts),
+        text("after_attempts", &s.after_attempts),
+        text("number", &s.number),
+        number("ring_seconds", &s.ring_seconds),
+        text("retry_say", &s.retry_say),
+        text("open", &s.open),
+        text("closed", &s.closed),
+        text("holiday", &s.holiday),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Say and hours steps pass the caller on at once; a cycle of them would loop forever
+/// without asking the caller anything, so it is refused.
+fn check_no_silent_loops(
+    flows: &Flows,
+    line: usize,
+    source: &Source<'_>,
+    file: &FlowFile,
+    found: &mut Vec<Diagnostic>,
+) {
+    let passes_on = |at: StepRef| -> Vec<StepRef> {
+        match &flows.step(at).kind {
+            StepKind::Say { next, .. } => vec![*next],
+            StepKind::Hours {
+                open,
+                closed,
+                holiday,
+            } => vec![*open, *closed, *holiday],
+            _ => Vec::new(),
+        }
+    };
+    for (step, name) in file.steps.keys().enumerate() {
+        let first = StepRef { line, step };
+        // Any cycle through `first` is reachable within (number of steps) hops.
+        let total: usize = flows.lines.iter().map(|l| l.steps.len()).sum();
+        let mut frontier = passes_on(first);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..total {
+            if frontier.contains(&first) {
+                let message = format!(
+                    "step {:?} loops back to itself without asking the caller anything",
+                    name.get_ref()
+                );
+                found.push(source.error(name.span(), message));
+                break;
+            }
+            frontier = frontier
+                .into_iter()
+                .filter(|s| seen.insert(*s))
+                .flat_map(passes_on)
+                .collect();
+            if frontier.is_empty() {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openings_parse_and_refuse_nonsense() {
+        assert_eq!(parse_openings("closed"), Ok(vec![]));
+        assert_eq!(parse_openings("09:00-12:30, 13:30-17:00").unwrap().len(), 2);
+        assert!(
+            parse_openings("17:00-09:00")
+                .unwrap_err()
+                .contains("closes before it opens")
+        );
+        assert!(
+            parse_openings("09:00-13:00, 12:00-17:00")
+                .unwrap_err()
+                .contains("overlaps")
+        );
+        assert!(
+            parse_openings("9am-5pm")
+                .unwrap_err()
+                .contains("not a time range")
+        );
+    }
+
+    #[test]
+    fn speech_is_compared_without_case_or_punctuation() {
+        assert_eq!(
+            normalise_speech("  Peer-Support, please. "),
+            "peer support please"
+        );
+    }
+}

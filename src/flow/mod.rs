@@ -1,0 +1,167 @@
+//! Call flows: the validated lines, steps and schedules loaded from ops' TOML files.
+//!
+//! Once a [`Flows`] exists every reference in it resolves, every number is E.164, every text
+//! can be written as TwiML, and no chain of steps loops without asking the caller something.
+
+mod diagnostic;
+mod file;
+mod load;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::calendar::Schedule;
+use crate::phone::E164;
+use crate::twiml::{Language, Voice};
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use load::{load_dir, load_sources, normalise_speech};
+
+/// A validated set of lines, swapped in whole or not at all.
+#[derive(Debug)]
+pub struct Flows {
+    pub lines: Vec<Line>,
+    pub schedules: Vec<Schedule>,
+    default_line: usize,
+    line_by_number: HashMap<String, usize>,
+    line_by_id: HashMap<String, usize>,
+}
+
+#[derive(Debug)]
+pub struct Line {
+    /// The file's name without `.toml`; appears in action URLs.
+    pub id: String,
+    pub name: String,
+    pub path: PathBuf,
+    pub numbers: Vec<E164>,
+    pub voice: Voice,
+    pub language: Language,
+    pub start: StepRef,
+    pub on_error: StepRef,
+    pub steps: Vec<Step>,
+    step_by_id: HashMap<String, usize>,
+}
+
+/// A step anywhere in the set: steps may hand callers to another line's steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StepRef {
+    pub line: usize,
+    pub step: usize,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    pub id: String,
+    /// Index into [`Flows::schedules`] for the step's placeholders and hours branch.
+    pub schedule: Option<usize>,
+    pub kind: StepKind,
+}
+
+#[derive(Debug)]
+pub enum StepKind {
+    /// Say something, then go on.
+    Say {
+        message: Message,
+        next: StepRef,
+    },
+    Menu(Menu),
+    Dial(Dial),
+    /// Branch on the step's schedule: open now, closed for a bank holiday, or closed.
+    Hours {
+        open: StepRef,
+        closed: StepRef,
+        holiday: StepRef,
+    },
+    /// Say something, then end the call.
+    Hangup {
+        message: Option<Message>,
+    },
+}
+
+#[derive(Debug)]
+pub struct Menu {
+    pub prompt: Message,
+    pub options: Vec<MenuOption>,
+    /// Any key at all goes here (options, if any, are matched first).
+    pub any_key: Option<StepRef>,
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    pub after_attempts: StepRef,
+    pub no_input: Option<Message>,
+    pub invalid: Option<Message>,
+    pub timeout_seconds: u8,
+}
+
+impl Menu {
+    /// Whether the caller may also answer by voice.
+    pub fn listens_for_speech(&self) -> bool {
+        self.options.iter().any(|o| !o.speech.is_empty())
+    }
+}
+
+#[derive(Debug)]
+pub struct MenuOption {
+    /// A keypad key: 0-9, `*` or `#`.
+    pub key: char,
+    /// Words that choose this option, lower case.
+    pub speech: Vec<String>,
+    pub next: StepRef,
+}
+
+#[derive(Debug)]
+pub struct Dial {
+    pub message: Option<Message>,
+    pub number: E164,
+    pub ring_seconds: u8,
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    pub retry: Option<Message>,
+    pub after_attempts: StepRef,
+}
+
+/// Text to speak, with placeholders filled in when the call reaches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub pieces: Vec<Piece>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    /// `{next_opening}`: "Tuesday 29 December at 9am".
+    NextOpening,
+    /// `{holiday}`: today's bank holiday, "Christmas Day".
+    Holiday,
+}
+
+impl Flows {
+    pub fn line(&self, index: usize) -> &Line {
+        &self.lines[index]
+    }
+
+    pub fn step(&self, at: StepRef) -> &Step {
+        &self.lines[at.line].steps[at.step]
+    }
+
+    /// The line that answers calls to `to`, or the default line for an unknown number.
+    pub fn line_for_number(&self, to: Option<&str>) -> usize {
+        to.and_then(|to| self.line_by_number.get(to.trim()))
+            .copied()
+            .unwrap_or(self.default_line)
+    }
+
+    pub fn line_index(&self, id: &str) -> Option<usize> {
+        self.line_by_id.get(id).copied()
+    }
+
+    pub fn default_line(&self) -> usize {
+        self.default_line
+    }
+
+    /// The step a callback names, if it exists in this set.
+    pub fn find_step(&self, line: &str, step: &str) -> Option<StepRef> {
+        let line = self.line_index(line)?;
+        let step = *self.lines[line].step_by_id.get(step)?;
+        Some(StepRef { line, step })
+    }
+}

@@ -1,0 +1,12 @@
+//! Switchboard: IVR routing for the UK doctors' wellbeing helplines.
+//!
+//! A request travels `server` (verify, parse) → `engine` (decide) → `twiml` (write).
+
+pub mod calendar;
+pub mod callback;
+pub mod engine;
+pub mod flow;
+pub mod phone;
+pub mod server;
+pub mod simulate;
+pub mod twiml;

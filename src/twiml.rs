@@ -1,0 +1,407 @@
+//! TwiML voice documents: a typed model that can only express what Twilio accepts, and its writer.
+//!
+//! Nesting is fixed by the types (a `Gather` holds only prompts, a `Dial` only a number), every
+//! action is a [`Callback`] so failures always come back to us, and text that XML cannot hold is
+//! refused when a [`Text`] is made, not when the document is written.
+
+use std::fmt;
+use std::sync::Arc;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use crate::callback::Callback;
+use crate::phone::E164;
+
+/// The content type of every TwiML answer.
+pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+/// Twilio refuses documents over 64 kB.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+
+/// Text that XML 1.0 can carry: no control characters except tab, newline and carriage return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text(Arc<str>);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TwimlError {
+    #[error("character U+{0:04X} cannot be written in XML")]
+    BadCharacter(u32),
+    #[error(
+        "{0:?} is not a voice Twilio knows (e.g. Polly.Amy-Neural, Google.en-GB-Neural2-A, alice)"
+    )]
+    UnknownVoice(String),
+    #[error("{0:?} is not a language tag like en-GB")]
+    BadLanguage(String),
+}
+
+impl Text {
+    pub fn new(text: &str) -> Result<Self, TwimlError> {
+        match text.chars().find(|c| !is_xml_char(*c)) {
+            Some(c) => Err(TwimlError::BadCharacter(c as u32)),
+            None => Ok(Text(text.into())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A text-to-speech voice in a form Twilio's schema accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Voice(Arc<str>);
+
+impl Voice {
+    pub fn parse(name: &str) -> Result<Self, TwimlError> {
+        let letters = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
+        let known = match name.split_once('.') {
+            Some(("Polly", rest)) => {
+                let base = rest
+                    .strip_suffix("-Neural")
+                    .or_else(|| rest.strip_suffix("-Generative"));
+                letters(base.unwrap_or(rest))
+            }
+            // Google.en-GB-Neural2-A: language, region, model, one capital letter.
+            Some(("Google", rest)) => {
+                let parts: Vec<&str> = rest.split('-').collect();
+                parts.len() == 4
+                    && (2..=3).contains(&parts[0].len())
+                    && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+                    && parts[1].len() == 2
+                    && parts[1].bytes().all(|b| b.is_ascii_uppercase())
+                    && !parts[2].is_empty()
+                    && parts[2].bytes().all(|b| b.is_ascii_alphanumeric())
+                    && parts[3].len() == 1
+                    && parts[3].bytes().all(|b| b.is_ascii_uppercase())
+            }
+            Some(_) => false,
+            None => matches!(
+                name,
+                "man" | "woman" | "male" | "female" | "alice" | "eve" | "brian"
+            ),
+        };
+        if known {
+            Ok(Voice(name.into()))
+        } else {
+            Err(TwimlError::UnknownVoice(name.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A BCP 47 language tag of the form Twilio uses, `en-GB`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Language(Arc<str>);
+
+impl Language {
+    pub fn parse(tag: &str) -> Result<Self, TwimlError> {
+        let ok = match tag.split_once('-') {
+            Some((lang, region)) => {
+                (2..=3).contains(&lang.len())
+                    && lang.bytes().all(|b| b.is_ascii_lowercase())
+                    && region.len() == 2
+                    && region.bytes().all(|b| b.is_ascii_uppercase())
+            }
+            None => false,
+        };
+        if ok {
+            Ok(Language(tag.into()))
+        } else {
+            Err(TwimlError::BadLanguage(tag.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A whole TwiML answer: the verbs Twilio runs in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Response {
+    pub verbs: Vec<Verb>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verb {
+    Say(Say),
+    Pause {
+        seconds: u8,
+    },
+    Gather(Gather),
+    Dial(Dial),
+    /// Continue at this step; used after a `Gather` so that silence comes back to us too.
+    Redirect(Callback),
+    Hangup,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Say {
+    pub text: Text,
+    pub voice: Voice,
+    pub language: Language,
+}
+
+/// What a caller can answer a `Gather` with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    Keys,
+    KeysOrSpeech,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gather {
+    pub action: Callback,
+    pub input: Input,
+    pub num_digits: u8,
+    pub timeout_seconds: u8,
+    pub language: Language,
+    /// Words the speech recogniser should expect, comma-separated.
+    pub hints: Option<Text>,
+    /// Said (or paused) while listening, so the caller can answer at any moment.
+    pub prompts: Vec<Prompt>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prompt {
+    Say(Say),
+    Pause { seconds: u8 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dial {
+    /// Twilio reports the outcome here (`DialCallStatus`), so a failed connection comes back.
+    pub action: Callback,
+    pub number: E164,
+    pub timeout_seconds: u8,
+}
+
+impl Response {
+    pub fn new(verbs: Vec<Verb>) -> Self {
+        Response { verbs }
+    }
+
+    /// The document, with action URLs under `prefix` (the public URL's path, often empty).
+    pub fn to_xml(&self, prefix: &str) -> String {
+        let mut writer = Writer::new(Vec::with_capacity(1024));
+        // Writing into a Vec cannot fail, and every value was checked when it was made.
+        write_response(&mut writer, self, prefix).expect("writing TwiML into memory");
+        String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8")
+    }
+}
+
+type XmlResult = std::io::Result<()>;
+
+fn write_response(w: &mut Writer<Vec<u8>>, response: &Response, prefix: &str) -> XmlResult {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("Response").write_inner_content(|w| {
+        for verb in &response.verbs {
+            write_verb(w, verb, prefix)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb, prefix: &str) -> XmlResult {
+    match verb {
+        Verb::Say(say) => write_say(w, say),
+        Verb::Pause { seconds } => write_pause(w, *seconds),
+        Verb::Gather(gather) => write_gather(w, gather, prefix),
+        Verb::Dial(dial) => {
+            let action = dial.action.url(prefix);
+            let timeout = dial.timeout_seconds.to_string();
+            w.create_element("Dial")
+                .with_attributes([
+                    ("action", action.as_str()),
+                    ("method", "POST"),
+                    ("timeout", timeout.as_str()),
+                ])
+                .write_inner_content(|w| {
+                    w.create_element("Number")
+                        .write_text_content(BytesText::new(dial.number.as_str()))?;
+                    Ok(())
+                })?;
+            Ok(())
+        }
+        Verb::Redirect(to) => {
+            let url = to.url(prefix);
+            w.create_element("Redirect")
+                .with_attribute(("method", "POST"))
+                .write_text_content(BytesText::new(&url))?;
+            Ok(())
+        }
+        Verb::Hangup => {
+            w.create_element("Hangup").write_empty()?;
+            Ok(())
+        }
+    }
+}
+
+fn write_say(w: &mut Writer<Vec<u8>>, say: &Say) -> XmlResult {
+    w.create_element("Say")
+        .with_attributes([
+            ("voice", say.voice.as_str()),
+            ("language", say.language.as_str()),
+        ])
+        .write_text_content(BytesText::new(say.text.as_str()))?;
+    Ok(())
+}
+
+fn write_pause(w: &mut Writer<Vec<u8>>, seconds: u8) -> XmlResult {
+    let length = seconds.to_string();
+    w.create_element("Pause")
+        .with_attribute(("length", length.as_str()))
+        .write_empty()?;
+    Ok(())
+}
+
+fn write_gather(w: &mut Writer<Vec<u8>>, gather: &Gather, prefix: &str) -> XmlResult {
+    let action = gather.action.url(prefix);
+    let num_digits = gather.num_digits.to_string();
+    let timeout = gather.timeout_seconds.to_string();
+    let mut element = w.create_element("Gather").with_attributes([
+        ("action", action.as_str()),
+        ("method", "POST"),
+        ("numDigits", num_digits.as_str()),
+        ("timeout", timeout.as_str()),
+        ("language", gather.language.as_str()),
+    ]);
+    element = match gather.input {
+        Input::Keys => element.with_attribute(("input", "dtmf")),
+        Input::KeysOrSpeech => {
+            element.with_attributes([("input", "dtmf speech"), ("speechTimeout", "auto")])
+        }
+    };
+    if let Some(hints) = &gather.hints {
+        element = element.with_attribute(("hints", hints.as_str()));
+    }
+    element.write_inner_content(|w| {
+        for prompt in &gather.prompts {
+            match prompt {
+                Prompt::Say(say) => write_say(w, say)?,
+                Prompt::Pause { seconds } => write_pause(w, *seconds)?,
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+impl fmt::Display for Response {
+    /// The document with unprefixed URLs, for tests and the CLI.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_xml(""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn say(text: &str) -> Say {
+        Say {
+            text: Text::new(text).unwrap(),
+            voice: Voice::parse("Polly.Amy-Neural").unwrap(),
+            language: Language::parse("en-GB").unwrap(),
+        }
+    }
+
+    #[test]
+    fn text_refuses_characters_xml_cannot_hold() {
+        assert_eq!(Text::new("bell \u{7}"), Err(TwimlError::BadCharacter(7)));
+        assert_eq!(Text::new("\u{FFFE}"), Err(TwimlError::BadCharacter(0xFFFE)));
+        assert!(Text::new("tab\tnew line\n and emoji 🙂 and A&E <ok>").is_ok());
+    }
+
+    #[test]
+    fn voices_follow_twilio_naming() {
+        for ok in [
+            "Polly.Amy",
+            "Polly.Amy-Neural",
+            "Polly.Amy-Generative",
+            "Google.en-GB-Neural2-A",
+            "alice",
+            "woman",
+        ] {
+            assert!(Voice::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Polly.",
+            "Polly.Amy-Fast",
+            "Amy",
+            "Google.en-GB-Neural2",
+            "google.en-GB-Neural2-A",
+            "Polly.Amy Neural",
+        ] {
+            assert!(Voice::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn languages_are_language_dash_region() {
+        assert!(Language::parse("en-GB").is_ok());
+        for bad in ["en", "EN-gb", "en_GB", "en-GBR", ""] {
+            assert!(Language::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn escapes_text_and_writes_every_action_with_post() {
+        let response = Response::new(vec![
+            Verb::Gather(Gather {
+                action: Callback::new("wellbeing", "main-menu", 1),
+                input: Input::KeysOrSpeech,
+                num_digits: 1,
+                timeout_seconds: 5,
+                language: Language::parse("en-GB").unwrap(),
+                hints: Some(Text::new("counselling, peer support").unwrap()),
+                prompts: vec![
+                    Prompt::Say(say("Go to A&E if <urgent>.")),
+                    Prompt::Pause { seconds: 1 },
+                ],
+            }),
+            Verb::Redirect(Callback::new("wellbeing", "main-menu", 1)),
+        ]);
+        let xml = response.to_xml("/ivr");
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\
+             <Gather action=\"/ivr/voice/wellbeing/main-menu?attempt=1\" method=\"POST\" numDigits=\"1\" \
+             timeout=\"5\" language=\"en-GB\" input=\"dtmf speech\" speechTimeout=\"auto\" \
+             hints=\"counselling, peer support\">\
+             <Say voice=\"Polly.Amy-Neural\" language=\"en-GB\">Go to A&amp;E if &lt;urgent&gt;.</Say>\
+             <Pause length=\"1\"/></Gather>\
+             <Redirect method=\"POST\">/ivr/voice/wellbeing/main-menu?attempt=1</Redirect></Response>"
+        );
+    }
+
+    #[test]
+    fn dial_carries_its_action_and_number() {
+        let response = Response::new(vec![Verb::Dial(Dial {
+            action: Callback::new("wellbeing", "counselling", 2),
+            number: E164::parse("+442079460101").unwrap(),
+            timeout_seconds: 30,
+        })]);
+        assert!(response.to_string().contains(
+            "<Dial action=\"/voice/wellbeing/counselling?attempt=2\" method=\"POST\" timeout=\"30\">\
+             <Number>+442079460101</Number></Dial>"
+        ));
+    }
+
+    #[test]
+    fn empty_response_is_a_valid_document() {
+        assert_eq!(
+            Response::default().to_string(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+        );
+    }
+}
