@@ -141,7 +141,7 @@ mod tests {
             path: Path::new("f.toml"),
             text: "a = 1\nbé = 2\n",
         };
-        let d = source.error(9..10, "bad");
+        let d = source.error(10..11, "bad"); // the `=` after a two-byte `é`
         assert_eq!(d.to_string(), "f.toml:2:4: error: bad");
     }
 

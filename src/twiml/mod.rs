@@ -7,6 +7,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub mod tree;
+
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 

@@ -1,0 +1,270 @@
+//! A stand-in for Twilio: drives the real router in-process, signing every request, following
+//! the action URLs of each answer the way Twilio does, and reading back what the caller heard.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use switchboard::calendar::BankHolidays;
+use switchboard::flow::{self, Flows};
+use switchboard::server::signature;
+use switchboard::server::{self, App, Auth, Clock};
+use switchboard::twiml::tree::{self, Element};
+
+pub const TOKEN: &str = "test-auth-token";
+pub const PUBLIC_URL: &str = "https://switchboard.example.org";
+pub const WELLBEING: &str = "+443301231245";
+pub const DOCTOR_SUPPORT: &str = "+442073836707";
+pub const COUNSELLING: &str = "+442079460101";
+pub const PEER_SUPPORT: &str = "+442079460102";
+pub const DOCTOR_SUPPORT_TEAM: &str = "+442079460103";
+pub const CALLER: &str = "+447700900123";
+
+pub fn shipped_flows_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("call-flows")
+}
+
+pub fn shipped_flows() -> Flows {
+    flow::load_dir(&shipped_flows_dir())
+        .unwrap_or_else(|d| panic!("the shipped flows must load:\n{d}"))
+}
+
+pub fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("an RFC 3339 instant")
+        .with_timezone(&Utc)
+}
+
+pub fn app_with(flows: Flows, now: &str) -> axum::Router {
+    server::router(Arc::new(App {
+        flows: Arc::new(flows),
+        holidays: BankHolidays::builtin(),
+        clock: Clock::Fixed(instant(now)),
+        auth: Auth::Token(TOKEN.to_owned()),
+        public_url: Some(PUBLIC_URL.parse().unwrap()),
+    }))
+}
+
+/// The router on the shipped flows with the clock pinned at `now`.
+pub fn app(now: &str) -> axum::Router {
+    app_with(shipped_flows(), now)
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn twiml(&self) -> Element {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.body);
+        assert!(
+            self.content_type.starts_with("text/xml"),
+            "content type {}",
+            self.content_type
+        );
+        tree::parse(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// POSTs a form to `path_and_query`, signed as Twilio would sign it (or with `signature`).
+pub async fn post(
+    router: &axum::Router,
+    path_and_query: &str,
+    params: &[(&str, &str)],
+    signature: Option<&str>,
+) -> Reply {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let body = form(params);
+    let signature = match signature {
+        Some(s) => s.to_owned(),
+        None => signature::sign(TOKEN, &format!("{PUBLIC_URL}{path_and_query}"), &owned),
+    };
+    let request = Request::post(path_and_query)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(signature::HEADER, signature)
+        .body(Body::from(body))
+        .unwrap();
+    send(router, request).await
+}
+
+pub async fn send(router: &axum::Router, request: Request<Body>) -> Reply {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router always answers");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        content_type,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+pub fn form(params: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// One call in progress, as Twilio sees it.
+pub struct Call {
+    router: axum::Router,
+    to: String,
+    /// The latest answer.
+    pub twiml: Element,
+    /// Every number dialled so far, in order.
+    pub dialled: Vec<String>,
+}
+
+impl Call {
+    pub async fn start(router: &axum::Router, to: &str) -> Call {
+        let params = base_params(to);
+        let reply = post(router, "/voice", &params, None).await;
+        let mut call = Call {
+            router: router.clone(),
+            to: to.to_owned(),
+            twiml: reply.twiml(),
+            dialled: Vec::new(),
+        };
+        call.note_dials();
+        call
+    }
+
+    /// All the text said in the latest answer, inside a Gather or not.
+    pub fn heard(&self) -> String {
+        self.twiml
+            .descendants()
+            .into_iter()
+            .filter(|e| e.name == "Say")
+            .map(|e| e.text().trim().to_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn find(&self, name: &str) -> Option<&Element> {
+        self.twiml
+            .descendants()
+            .into_iter()
+            .find(|e| e.name == name)
+    }
+
+    pub fn gather(&self) -> Option<&Element> {
+        self.find("Gather")
+    }
+
+    pub fn dial(&self) -> Option<&Element> {
+        self.find("Dial")
+    }
+
+    /// The number being dialled by the latest answer, if it dials.
+    pub fn dialling(&self) -> Option<String> {
+        self.dial().map(|d| d.text().trim().to_owned())
+    }
+
+    pub fn hung_up(&self) -> bool {
+        self.find("Hangup").is_some()
+    }
+
+    /// The step the latest answer waits at, from its action URL.
+    pub fn waiting_at(&self) -> String {
+        let action = self
+            .gather()
+            .or(self.dial())
+            .expect("the answer waits for something")
+            .attribute("action")
+            .unwrap();
+        action.trim_start_matches("/voice/").to_owned()
+    }
+
+    pub async fn press(&mut self, keys: &str) {
+        let action = self
+            .gather()
+            .expect("a menu to press keys at")
+            .attribute("action")
+            .unwrap()
+            .to_owned();
+        self.follow(&action, &[("Digits", keys)]).await;
+    }
+
+    pub async fn say(&mut self, words: &str) {
+        let gather = self.gather().expect("a menu to speak at");
+        assert_eq!(
+            gather.attribute("input"),
+            Some("dtmf speech"),
+            "this menu does not listen for speech"
+        );
+        let action = gather.attribute("action").unwrap().to_owned();
+        self.follow(&action, &[("SpeechResult", words), ("Confidence", "0.9")])
+            .await;
+    }
+
+    /// The caller says nothing: Twilio runs the verb after the Gather, our Redirect.
+    pub async fn silence(&mut self) {
+        assert!(
+            self.gather().is_some(),
+            "silence only means something at a menu"
+        );
+        let redirect = self.twiml.elements().last().expect("an answer with verbs");
+        assert_eq!(
+            redirect.name, "Redirect",
+            "a Gather must be followed by a Redirect: {:?}",
+            self.twiml
+        );
+        let url = redirect.text().trim().to_owned();
+        self.follow(&url, &[]).await;
+    }
+
+    /// The connection the latest answer dialled ends with Twilio's `DialCallStatus`.
+    pub async fn dial_ends(&mut self, status: &str) {
+        let action = self
+            .dial()
+            .expect("a dial to end")
+            .attribute("action")
+            .unwrap()
+            .to_owned();
+        self.follow(&action, &[("DialCallStatus", status)]).await;
+    }
+
+    async fn follow(&mut self, url: &str, extra: &[(&str, &str)]) {
+        let mut params = base_params(&self.to);
+        params.extend_from_slice(extra);
+        let reply = post(&self.router, url, &params, None).await;
+        self.twiml = reply.twiml();
+        self.note_dials();
+    }
+
+    fn note_dials(&mut self) {
+        if let Some(number) = self.dialling() {
+            self.dialled.push(number);
+        }
+    }
+}
+
+fn base_params(to: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("CallSid", "CA11111111111111111111111111111111"),
+        ("CallStatus", "in-progress"),
+        ("Direction", "inbound"),
+        ("From", CALLER),
+        ("To", to),
+    ]
+}
