@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod callback;
 pub mod engine;
+pub mod explore;
 pub mod flow;
 pub mod phone;
 pub mod server;

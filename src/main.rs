@@ -136,7 +136,8 @@ fn load(dir: &std::path::Path) -> anyhow::Result<Flows> {
 /// --press, --say and --dial in the order given on the command line.
 fn caller_actions(matches: &ArgMatches) -> Vec<CallerAction> {
     let mut actions: Vec<(usize, CallerAction)> = Vec::new();
-    let kinds: [(&str, fn(String) -> CallerAction); 3] = [
+    type MakeAction = fn(String) -> CallerAction;
+    let kinds: [(&str, MakeAction); 3] = [
         ("press", CallerAction::Press),
         ("say", CallerAction::Say),
         ("dial", CallerAction::Dial),

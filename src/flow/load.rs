@@ -52,6 +52,7 @@ pub fn load_dir(dir: &Path) -> Result<Flows, Diagnostics> {
 pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics> {
     let mut found = Vec::new();
     let mut files = Vec::new();
+    let mut unreadable = Vec::new();
     for (path, text) in sources {
         let source = Source { path, text };
         let id = path
@@ -65,11 +66,15 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics>
         }
         match toml::from_str::<FlowFile>(text) {
             Ok(file) => files.push((source, id, file)),
-            Err(e) => found
-                .push(source.error(e.span().unwrap_or(0..0), e.message().trim_end().to_owned())),
+            Err(e) => {
+                found.push(
+                    source.error(e.span().unwrap_or(0..0), e.message().trim_end().to_owned()),
+                );
+                unreadable.push(id);
+            }
         }
     }
-    let flows = Loader::new(&files, &mut found).build(&files);
+    let flows = Loader::new(&files, unreadable, &mut found).build(&files);
     let mut diagnostics = Diagnostics(found);
     diagnostics.sort();
     match flows {
@@ -89,16 +94,23 @@ fn is_name(name: &str) -> bool {
 struct Loader<'a> {
     found: &'a mut Vec<Diagnostic>,
     line_ids: Vec<String>,
+    /// Lines whose file could not be read: references to them are not reported again.
+    unreadable: Vec<String>,
     step_ids: Vec<HashMap<String, usize>>,
     schedules: Vec<Schedule>,
     schedule_by_name: HashMap<String, usize>,
 }
 
 impl<'a> Loader<'a> {
-    fn new(files: &[(Source<'_>, String, FlowFile)], found: &'a mut Vec<Diagnostic>) -> Self {
+    fn new(
+        files: &[(Source<'_>, String, FlowFile)],
+        unreadable: Vec<String>,
+        found: &'a mut Vec<Diagnostic>,
+    ) -> Self {
         let mut loader = Loader {
             found,
             line_ids: files.iter().map(|(_, id, _)| id.clone()).collect(),
+            unreadable,
             step_ids: Vec::new(),
             schedules: Vec::new(),
             schedule_by_name: HashMap::new(),
@@ -505,6 +517,7 @@ impl<'a> Loader<'a> {
             None => (line, text.as_str()),
             Some((line_id, step)) => match self.line_ids.iter().position(|id| id == line_id) {
                 Some(index) => (index, step),
+                None if self.unreadable.iter().any(|id| id == line_id) => return None,
                 None => {
                     let message = format!(
                         "line {line_id:?} is not defined{}",

@@ -1,0 +1,155 @@
+//! Every answer a set of flows can give: each step, with every kind of input, at every try,
+//! at instants that cover open, closed, weekend and bank holiday. Checks that must hold of
+//! all answers (valid TwiML, never a dead end) run over this.
+
+use chrono::{DateTime, Utc};
+
+use crate::calendar::BankHolidays;
+use crate::callback::Callback;
+use crate::engine::{self, Answer, CallInput, Context, Position};
+use crate::flow::{Flows, StepKind};
+
+/// Instants that put a UK office-hours schedule in each of its states.
+pub const SAMPLE_INSTANTS: [&str; 5] = [
+    "2026-11-23T10:00:00Z", // Monday morning: open
+    "2026-11-23T18:00:00Z", // Monday evening: closed
+    "2026-11-21T12:00:00Z", // Saturday
+    "2026-12-25T10:00:00Z", // Christmas Day
+    "2026-07-15T08:30:00Z", // summer time, 09:30 in London: open
+];
+
+pub fn sample_instants() -> Vec<DateTime<Utc>> {
+    SAMPLE_INSTANTS
+        .iter()
+        .map(|t| t.parse().expect("sample instants are RFC 3339"))
+        .collect()
+}
+
+/// One answer and how it was reached.
+pub struct Case {
+    /// E.g. `wellbeing/main-menu?attempt=2 Digits=9 at 2026-11-23T10:00:00Z`.
+    pub label: String,
+    pub answer: Answer,
+}
+
+pub fn every_answer(
+    flows: &Flows,
+    holidays: &BankHolidays,
+    instants: &[DateTime<Utc>],
+) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for &now in instants {
+        let ctx = Context {
+            flows,
+            holidays,
+            now,
+        };
+        let mut run = |position: Position, input: CallInput, what: String| {
+            let answer = engine::answer(&ctx, &position, &input);
+            cases.push(Case {
+                label: format!("{what} at {}", now.to_rfc3339()),
+                answer,
+            });
+        };
+        let mut numbers: Vec<String> = flows
+            .lines
+            .iter()
+            .flat_map(|l| l.numbers.iter().map(|n| n.to_string()))
+            .collect();
+        numbers.push("+15005550006".to_owned());
+        for to in numbers {
+            run(
+                Position::Start,
+                CallInput {
+                    to: Some(to.clone()),
+                    ..CallInput::default()
+                },
+                format!("start To={to}"),
+            );
+        }
+        for line in &flows.lines {
+            run(
+                Position::After(Callback::new(&line.id, "no-such-step", 1)),
+                CallInput::default(),
+                format!("{}/no-such-step", line.id),
+            );
+            for step in &line.steps {
+                for (input, what) in inputs_for(&step.kind) {
+                    for attempt in attempts_for(&step.kind) {
+                        let callback = Callback::new(&line.id, &step.id, attempt);
+                        let label = format!("{} {what}", callback.url(""));
+                        run(Position::After(callback), input.clone(), label);
+                    }
+                }
+            }
+        }
+    }
+    cases
+}
+
+fn attempts_for(kind: &StepKind) -> Vec<u32> {
+    let last = match kind {
+        StepKind::Menu(menu) => menu.attempts,
+        StepKind::Dial(dial) => dial.attempts,
+        _ => 1,
+    };
+    (1..=last + 1).collect()
+}
+
+fn inputs_for(kind: &StepKind) -> Vec<(CallInput, String)> {
+    let digits = |d: &str| {
+        (
+            CallInput {
+                digits: Some(d.to_owned()),
+                ..CallInput::default()
+            },
+            format!("Digits={d}"),
+        )
+    };
+    let speech = |s: &str| {
+        (
+            CallInput {
+                speech: Some(s.to_owned()),
+                ..CallInput::default()
+            },
+            format!("SpeechResult={s:?}"),
+        )
+    };
+    match kind {
+        StepKind::Menu(menu) => {
+            let mut inputs = vec![(CallInput::default(), "silence".to_owned())];
+            for option in &menu.options {
+                inputs.push(digits(&option.key.to_string()));
+                inputs.extend(option.speech.iter().map(|p| speech(p)));
+            }
+            let unused = "0123456789*#"
+                .chars()
+                .find(|k| menu.options.iter().all(|o| o.key != *k));
+            inputs.extend(unused.map(|k| digits(&k.to_string())));
+            inputs.push(speech("something else entirely"));
+            inputs
+        }
+        StepKind::Dial(_) => [
+            "completed",
+            "answered",
+            "busy",
+            "no-answer",
+            "failed",
+            "canceled",
+            "garbage",
+        ]
+        .into_iter()
+        .map(|s| {
+            (
+                CallInput {
+                    dial_status: Some(s.to_owned()),
+                    ..CallInput::default()
+                },
+                format!("DialCallStatus={s}"),
+            )
+        })
+        .chain([(CallInput::default(), "no DialCallStatus".to_owned())])
+        .collect(),
+        _ => vec![(CallInput::default(), "replayed".to_owned())],
+    }
+}

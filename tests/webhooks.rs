@@ -1,0 +1,279 @@
+//! The webhook interface: signatures, methods, content type, and the safe answer to anything odd.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use switchboard::server::signature;
+
+const NOW: &str = "2026-11-23T10:00:00Z";
+
+fn call_params() -> Vec<(&'static str, &'static str)> {
+    vec![("CallSid", "CA1"), ("From", CALLER), ("To", WELLBEING)]
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_signature_is_refused_with_403() {
+    let app = app(NOW);
+    let reply = post(&app, "/voice", &call_params(), Some("")).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = post(
+        &app,
+        "/voice",
+        &call_params(),
+        Some("RSOYDt4T1cUTdK1PDd93/VVr8B8="),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Signed for other parameters than were sent.
+    let forged = signature::sign(
+        TOKEN,
+        &format!("{PUBLIC_URL}/voice"),
+        &[("To".into(), DOCTOR_SUPPORT.into())],
+    );
+    let reply = post(&app, "/voice", &call_params(), Some(&forged)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Signed with another account's token.
+    let owned: Vec<(String, String)> = call_params()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let other = signature::sign("another-token", &format!("{PUBLIC_URL}/voice"), &owned);
+    let reply = post(&app, "/voice", &call_params(), Some(&other)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_signature_made_with_the_explicit_default_port_is_accepted() {
+    let app = app(NOW);
+    let owned: Vec<(String, String)> = call_params()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let with_port = signature::sign(TOKEN, "https://switchboard.example.org:443/voice", &owned);
+    let reply = post(&app, "/voice", &call_params(), Some(&with_port)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn get_webhooks_are_signed_over_the_url_alone() {
+    let app = app(NOW);
+    let path = format!("/voice?{}", form(&call_params()));
+    let sig = signature::sign(TOKEN, &format!("{PUBLIC_URL}{path}"), &[]);
+    let request = Request::get(&path)
+        .header(signature::HEADER, sig)
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(&app, request).await;
+    assert!(reply.twiml().text().contains("wellbeing support line"));
+}
+
+#[tokio::test]
+async fn answers_are_text_xml() {
+    let reply = post(&app(NOW), "/voice", &call_params(), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type, "text/xml; charset=utf-8");
+    assert!(
+        reply
+            .body
+            .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>")
+    );
+    assert!(reply.body.len() < 64 * 1024);
+}
+
+#[tokio::test]
+async fn other_methods_are_refused() {
+    let request = Request::put("/voice")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app(NOW), request).await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+#[tokio::test]
+async fn a_step_that_no_longer_exists_sends_the_caller_to_counselling() {
+    let app = app(NOW);
+    let reply = post(
+        &app,
+        "/voice/wellbeing/no-such-step?attempt=1",
+        &call_params(),
+        None,
+    )
+    .await;
+    let twiml = reply.twiml();
+    assert!(
+        twiml.text().contains("Sorry, something went wrong"),
+        "{}",
+        reply.body
+    );
+    let dial = twiml
+        .descendants()
+        .into_iter()
+        .find(|e| e.name == "Dial")
+        .expect("a dial");
+    assert_eq!(dial.text().trim(), COUNSELLING);
+    assert!(dial.attribute("action").is_some());
+    // An unknown line too: the default line's on_error step.
+    let reply = post(
+        &app,
+        "/voice/nowhere/main-menu?attempt=1",
+        &call_params(),
+        None,
+    )
+    .await;
+    assert!(reply.body.contains(COUNSELLING));
+}
+
+#[tokio::test]
+async fn a_mangled_attempt_count_moves_the_caller_on_rather_than_trapping_them() {
+    let app = app(NOW);
+    for query in [
+        "attempt=-1",
+        "attempt=99999999999999",
+        "attempt=banana",
+        "attempt=",
+    ] {
+        let reply = post(
+            &app,
+            &format!("/voice/wellbeing/main-menu?{query}"),
+            &call_params(),
+            None,
+        )
+        .await;
+        assert!(
+            reply.twiml().descendants().iter().any(|e| e.name == "Dial"),
+            "{query}: {}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_public_url_prefix_is_signed_and_written_into_action_urls() {
+    use std::sync::Arc;
+    use switchboard::server::{App, Auth, Clock};
+    let app = switchboard::server::router(Arc::new(App {
+        flows: Arc::new(shipped_flows()),
+        holidays: switchboard::calendar::BankHolidays::builtin(),
+        clock: Clock::Fixed(instant(NOW)),
+        auth: Auth::Token(TOKEN.to_owned()),
+        public_url: Some("https://example.org/ivr".parse().unwrap()),
+    }));
+    let owned: Vec<(String, String)> = call_params()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let sig = signature::sign(TOKEN, "https://example.org/ivr/voice", &owned);
+    let reply = post(&app, "/voice", &call_params(), Some(&sig)).await;
+    let twiml = reply.twiml();
+    let gather = twiml
+        .descendants()
+        .into_iter()
+        .find(|e| e.name == "Gather")
+        .unwrap();
+    assert_eq!(
+        gather.attribute("action"),
+        Some("/ivr/voice/wellbeing/main-menu?attempt=1")
+    );
+}
+
+#[tokio::test]
+async fn health_check_answers() {
+    let reply = send(
+        &app(NOW),
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "ok\n")
+    );
+}
+
+/// Signatures agree with Twilio's own Python `RequestValidator` on random requests. Skipped
+/// (with a note) where Python's `twilio` package is not installed, unless
+/// SWITCHBOARD_REQUIRE_TWILIO_PY is set, as CI sets it.
+#[test]
+fn signatures_agree_with_twilios_python_validator() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let has_twilio = std::process::Command::new("python3")
+        .args(["-c", "import twilio"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_twilio {
+        assert!(
+            std::env::var_os("SWITCHBOARD_REQUIRE_TWILIO_PY").is_none(),
+            "python3 with the twilio package is required"
+        );
+        eprintln!("skipped: python3 with the twilio package is not installed");
+        return;
+    }
+    let value = "[ -~]{0,12}|[a-zé€😀+ ]{0,6}";
+    let strategy = (
+        "[a-z]{1,8}",
+        prop::collection::vec(("[A-Za-z]{1,6}", value), 0..8),
+        prop::option::of(0u16..3),
+        "[ -~]{1,16}",
+    );
+    let mut cases = Vec::new();
+    let mut runner = TestRunner::new(Config::with_cases(200));
+    for _ in 0..200 {
+        let tree = strategy.new_tree(&mut runner).unwrap();
+        let (path, params, port, token) = tree.current();
+        let port = port
+            .map(|p| [":443", ":8443", ":80"][p as usize])
+            .unwrap_or("");
+        let url = format!("https://ivr.example.org{port}/{path}?attempt=2&x=a%20b");
+        let mut params: Vec<(String, String)> = params;
+        // Repeated names, with equal and different values, as Twilio can send them.
+        if let Some(first) = params.first().cloned() {
+            params.push(first.clone());
+            params.push((first.0, "other".to_owned()));
+        }
+        let sig = signature::sign(&token, &url, &params);
+        cases.push(serde_json::json!({ "url": url, "params": params, "token": token, "sig": sig }));
+    }
+    let script = r#"
+import json, sys
+from twilio.request_validator import RequestValidator
+from collections import defaultdict
+class Multi(dict):
+    def getall(self, k): return self[k]
+bad = 0
+for case in json.load(sys.stdin):
+    params = Multi()
+    for k, v in case["params"]:
+        params.setdefault(k, []).append(v)
+    ok = RequestValidator(case["token"]).validate(case["url"], params, case["sig"])
+    if not ok:
+        bad += 1
+        print("disagree:", case, file=sys.stderr)
+print(bad)
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&cases).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "0",
+        "Python's validator disagreed with some signatures"
+    );
+}
