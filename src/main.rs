@@ -69,6 +69,14 @@ enum Command {
         #[arg(long)]
         dial: Vec<String>,
     },
+    /// Print the X-Twilio-Signature Twilio would send, keyed by TWILIO_AUTH_TOKEN: for curl.
+    Sign {
+        /// The full URL as Twilio calls it, query included.
+        #[arg(long)]
+        url: String,
+        /// POST parameters as NAME=VALUE, unencoded.
+        params: Vec<String>,
+    },
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -93,6 +101,7 @@ fn main() -> ExitCode {
             );
             simulate(&flows, &to, at, &actions)
         }
+        Command::Sign { url, params } => sign(&url, &params),
         Command::Serve {
             listen,
             flows,
@@ -167,6 +176,20 @@ fn simulate(
         now: at,
     };
     print!("{}", simulate::call(&ctx, to, actions).text());
+    Ok(())
+}
+
+fn sign(url: &str, params: &[String]) -> anyhow::Result<()> {
+    let token = std::env::var("TWILIO_AUTH_TOKEN")
+        .context("set TWILIO_AUTH_TOKEN to the token to sign with")?;
+    let mut pairs = Vec::new();
+    for param in params {
+        let (name, value) = param
+            .split_once('=')
+            .with_context(|| format!("{param:?} is not NAME=VALUE"))?;
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    println!("{}", server::signature::sign(&token, url, &pairs));
     Ok(())
 }
 

@@ -233,3 +233,29 @@ fn serve_refuses_to_start_without_a_token() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn sign_prints_twilios_published_example_signature() {
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "sign",
+            "--url",
+            "https://mycompany.com/myapp.php?foo=1&bar=2",
+        ])
+        .args([
+            "CallSid=CA1234567890ABCDE",
+            "Caller=+14158675309",
+            "Digits=1234",
+            "From=+14158675309",
+            "To=+18005551212",
+        ])
+        .env("TWILIO_AUTH_TOKEN", "12345")
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=\n",
+        "{}",
+        text(&out.stderr)
+    );
+}

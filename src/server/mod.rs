@@ -193,10 +193,10 @@ fn webhook(
     let answer = engine::answer(&ctx, &position, &input);
 
     let line = &app.flows.line(answer.line).id;
-    let step = answer
-        .path
-        .last()
-        .map_or("", |s| app.flows.step(*s).id.as_str());
+    // Where the call now waits, as `line/step`: a step may belong to another line.
+    let step = answer.path.last().map_or_else(String::new, |s| {
+        format!("{}/{}", app.flows.line(s.line).id, app.flows.step(*s).id)
+    });
     let call_sid = param("CallSid")
         .filter(|s| is_sid(s))
         .unwrap_or_else(|| "-".to_owned());
