@@ -35,10 +35,7 @@ async fn a_missing_or_wrong_signature_is_refused_with_403() {
     let reply = post(&app, "/voice", &call_params(), Some(&forged)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // Signed with another account's token.
-    let owned: Vec<(String, String)> = call_params()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let owned = owned(&call_params());
     let other = signature::sign("another-token", &format!("{PUBLIC_URL}/voice"), &owned);
     let reply = post(&app, "/voice", &call_params(), Some(&other)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
@@ -47,10 +44,7 @@ async fn a_missing_or_wrong_signature_is_refused_with_403() {
 #[tokio::test]
 async fn a_signature_made_with_the_explicit_default_port_is_accepted() {
     let app = app(NOW);
-    let owned: Vec<(String, String)> = call_params()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let owned = owned(&call_params());
     let with_port = signature::sign(TOKEN, "https://switchboard.example.org:443/voice", &owned);
     let reply = post(&app, "/voice", &call_params(), Some(&with_port)).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -163,10 +157,7 @@ async fn the_public_url_prefix_is_signed_and_written_into_action_urls() {
         auth: Auth::Token(TOKEN.to_owned()),
         public_url: Some("https://example.org/ivr".parse().unwrap()),
     }));
-    let owned: Vec<(String, String)> = call_params()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let owned = owned(&call_params());
     let sig = signature::sign(TOKEN, "https://example.org/ivr/voice", &owned);
     let reply = post(&app, "/voice", &call_params(), Some(&sig)).await;
     let twiml = reply.twiml();

@@ -68,19 +68,17 @@ impl Voice {
                     .or_else(|| rest.strip_suffix("-Generative"));
                 letters(base.unwrap_or(rest))
             }
-            // Google.en-GB-Neural2-A: language, region, model, one capital letter.
-            Some(("Google", rest)) => {
-                let parts: Vec<&str> = rest.split('-').collect();
-                parts.len() == 4
-                    && (2..=3).contains(&parts[0].len())
-                    && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-                    && parts[1].len() == 2
-                    && parts[1].bytes().all(|b| b.is_ascii_uppercase())
-                    && !parts[2].is_empty()
-                    && parts[2].bytes().all(|b| b.is_ascii_alphanumeric())
-                    && parts[3].len() == 1
-                    && parts[3].bytes().all(|b| b.is_ascii_uppercase())
-            }
+            // Google.en-GB-Neural2-A: a language tag, a model, one capital letter.
+            Some(("Google", rest)) => match rest.rsplitn(3, '-').collect::<Vec<_>>().as_slice() {
+                [letter, model, tag] => {
+                    is_language_tag(tag)
+                        && !model.is_empty()
+                        && model.bytes().all(|b| b.is_ascii_alphanumeric())
+                        && letter.len() == 1
+                        && letter.bytes().all(|b| b.is_ascii_uppercase())
+                }
+                _ => false,
+            },
             Some(_) => false,
             None => matches!(
                 name,
@@ -105,15 +103,7 @@ pub struct Language(Arc<str>);
 
 impl Language {
     pub fn parse(tag: &str) -> Result<Self, TwimlError> {
-        let ok = match tag.split_once('-') {
-            Some((lang, region)) => {
-                (2..=3).contains(&lang.len())
-                    && lang.bytes().all(|b| b.is_ascii_lowercase())
-                    && region.len() == 2
-                    && region.bytes().all(|b| b.is_ascii_uppercase())
-            }
-            None => false,
-        };
+        let ok = is_language_tag(tag);
         if ok {
             Ok(Language(tag.into()))
         } else {
@@ -123,6 +113,19 @@ impl Language {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// `en-GB`: two or three lower-case letters, a dash, two capitals.
+fn is_language_tag(tag: &str) -> bool {
+    match tag.split_once('-') {
+        Some((language, region)) => {
+            (2..=3).contains(&language.len())
+                && language.bytes().all(|b| b.is_ascii_lowercase())
+                && region.len() == 2
+                && region.bytes().all(|b| b.is_ascii_uppercase())
+        }
+        None => false,
     }
 }
 

@@ -81,14 +81,14 @@ pub async fn post(
     params: &[(&str, &str)],
     signature: Option<&str>,
 ) -> Reply {
-    let owned: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
     let body = form(params);
     let signature = match signature {
         Some(s) => s.to_owned(),
-        None => signature::sign(TOKEN, &format!("{PUBLIC_URL}{path_and_query}"), &owned),
+        None => signature::sign(
+            TOKEN,
+            &format!("{PUBLIC_URL}{path_and_query}"),
+            &owned(params),
+        ),
     };
     let request = Request::post(path_and_query)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -116,6 +116,13 @@ pub async fn send(router: &axum::Router, request: Request<Body>) -> Reply {
         content_type,
         body: String::from_utf8(bytes.to_vec()).unwrap(),
     }
+}
+
+pub fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 pub fn form(params: &[(&str, &str)]) -> String {
