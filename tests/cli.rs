@@ -259,3 +259,15 @@ fn sign_prints_twilios_published_example_signature() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn check_insists_the_error_path_is_a_dial() {
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replace("on_error = \"counselling\"", "on_error = \"main-menu\"")
+    });
+    let errors = check_errors(dir.path());
+    assert!(
+        errors.contains("error: `on_error` must name a dial step, not \"main-menu\""),
+        "{errors}"
+    );
+}

@@ -215,6 +215,18 @@ impl<'a> Loader<'a> {
         };
         for (index, (source, _, file)) in files.iter().enumerate() {
             check_no_silent_loops(&flows, index, source, file, self.found);
+            // The error path must connect the caller to people, with nothing that could fail.
+            if !matches!(
+                flows.step(flows.lines[index].on_error).kind,
+                StepKind::Dial(_)
+            ) {
+                let message = format!(
+                    "`on_error` must name a dial step, not {:?}",
+                    file.line.on_error.get_ref()
+                );
+                self.found
+                    .push(source.error(file.line.on_error.span(), message));
+            }
         }
         Some(flows)
     }
