@@ -102,8 +102,6 @@ pub enum EngineError {
     NoHolidayToday(String),
     #[error("step {0:?} says {{next_opening}} but its schedule does not open in the coming year")]
     NoNextOpening(String),
-    #[error("text for step {0:?} cannot be written as TwiML: {1}")]
-    BadText(String, twiml::TwimlError),
 }
 
 #[derive(Debug)]
@@ -316,14 +314,9 @@ impl Walk<'_, '_> {
         self.say_text(at, &text);
         let line = self.ctx.flows.line(at.line);
         let callback = self.callback(at, attempt);
-        let hints: Vec<&str> = menu
-            .options
-            .iter()
-            .flat_map(|o| o.speech.iter().map(String::as_str))
-            .collect();
         let gather = Gather {
             action: callback.clone(),
-            input: if menu.listens_for_speech() {
+            input: if menu.hints.is_some() {
                 Input::KeysOrSpeech
             } else {
                 Input::Keys
@@ -331,14 +324,7 @@ impl Walk<'_, '_> {
             num_digits: 1,
             timeout_seconds: menu.timeout_seconds,
             language: line.language.clone(),
-            hints: if hints.is_empty() {
-                None
-            } else {
-                Some(
-                    twiml::Text::new(&hints.join(", "))
-                        .map_err(|e| EngineError::BadText(line.steps[at.step].id.clone(), e))?,
-                )
-            },
+            hints: menu.hints.clone(),
             prompts: self.says.drain(..).map(Prompt::Say).collect(),
         };
         Ok(Response::new(vec![

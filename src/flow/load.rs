@@ -458,8 +458,20 @@ impl<'a> Loader<'a> {
             timeout_seconds: self.bounded(source, section.timeout.as_ref(), "timeout", 1..=30, 5)?
                 as u8,
             options: Vec::new(),
+            hints: None,
         };
-        (options.len() == options_given.len()).then_some(Menu { options, ..menu })
+        let words: Vec<&str> = options
+            .iter()
+            .flat_map(|o| o.speech.iter().map(String::as_str))
+            .collect();
+        // Phrases are letters, digits and spaces by now, so they are always valid text.
+        let hints = (!words.is_empty())
+            .then(|| twiml::Text::new(&words.join(", ")).expect("normalised words"));
+        (options.len() == options_given.len()).then_some(Menu {
+            options,
+            hints,
+            ..menu
+        })
     }
 
     fn option(

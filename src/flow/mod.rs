@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::calendar::Schedule;
 use crate::phone::E164;
-use crate::twiml::{Language, Voice};
+use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use load::{load_dir, load_sources, normalise_speech};
@@ -90,13 +90,8 @@ pub struct Menu {
     pub no_input: Option<Message>,
     pub invalid: Option<Message>,
     pub timeout_seconds: u8,
-}
-
-impl Menu {
-    /// Whether the caller may also answer by voice.
-    pub fn listens_for_speech(&self) -> bool {
-        self.options.iter().any(|o| !o.speech.is_empty())
-    }
+    /// Every option's words, for the speech recogniser; `None` when the menu takes keys only.
+    pub hints: Option<twiml::Text>,
 }
 
 #[derive(Debug)]
