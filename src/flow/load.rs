@@ -442,8 +442,17 @@ impl<'a> Loader<'a> {
             Some(target) => Some(self.resolve(source, line, target)?),
             None => None,
         };
+        let every_option_ok = options.len() == options_given.len();
+        let words: Vec<&str> = options
+            .iter()
+            .flat_map(|o| o.speech.iter().map(String::as_str))
+            .collect();
+        // Phrases are letters, digits and spaces by now, so they are always valid text.
+        let hints = (!words.is_empty())
+            .then(|| twiml::Text::new(&words.join(", ")).expect("normalised words"));
         let menu = Menu {
             prompt: self.message(source, say, schedule)?,
+            options,
             any_key,
             attempts: self.bounded(
                 source,
@@ -457,21 +466,9 @@ impl<'a> Loader<'a> {
             invalid: self.optional_message(source, section.invalid_say.as_ref(), schedule)?,
             timeout_seconds: self.bounded(source, section.timeout.as_ref(), "timeout", 1..=30, 5)?
                 as u8,
-            options: Vec::new(),
-            hints: None,
-        };
-        let words: Vec<&str> = options
-            .iter()
-            .flat_map(|o| o.speech.iter().map(String::as_str))
-            .collect();
-        // Phrases are letters, digits and spaces by now, so they are always valid text.
-        let hints = (!words.is_empty())
-            .then(|| twiml::Text::new(&words.join(", ")).expect("normalised words"));
-        (options.len() == options_given.len()).then_some(Menu {
-            options,
             hints,
-            ..menu
-        })
+        };
+        every_option_ok.then_some(menu)
     }
 
     fn option(
@@ -876,10 +873,10 @@ fn check_no_silent_loops(
             _ => Vec::new(),
         }
     };
+    // Any cycle through a step is found within (number of steps) hops.
+    let total: usize = flows.lines.iter().map(|l| l.steps.len()).sum();
     for (step, name) in file.steps.keys().enumerate() {
         let first = StepRef { line, step };
-        // Any cycle through `first` is reachable within (number of steps) hops.
-        let total: usize = flows.lines.iter().map(|l| l.steps.len()).sum();
         let mut frontier = passes_on(first);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..total {
