@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::calendar::{BankHolidays, ClosedBecause, Schedule, Status, speech};
+use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
 use crate::callback::Callback;
 use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
@@ -18,6 +18,7 @@ const MAX_HOPS: usize = 32;
 pub struct Context<'a> {
     pub flows: &'a Flows,
     pub holidays: &'a BankHolidays,
+    pub emergencies: &'a Emergencies,
     pub now: DateTime<Utc>,
 }
 
@@ -102,6 +103,12 @@ pub enum EngineError {
     NoHolidayToday(String),
     #[error("step {0:?} says {{next_opening}} but its schedule does not open in the coming year")]
     NoNextOpening(String),
+    #[error(
+        "step {0:?} says {{next_opening}} while its schedule is closed by the emergency switch"
+    )]
+    ReopeningUnknown(String),
+    #[error("step {0:?} says {{closure_reason}} but today is not a closure day")]
+    NoClosureToday(String),
 }
 
 #[derive(Debug)]
@@ -268,12 +275,18 @@ impl Walk<'_, '_> {
                     open,
                     closed,
                     holiday,
+                    closure,
+                    emergency,
                 } => {
                     let schedule = self.schedule(at).expect("hours steps have a schedule");
-                    at = match schedule.status(self.ctx.holidays, self.ctx.now) {
+                    let status =
+                        schedule.status(self.ctx.holidays, self.ctx.emergencies, self.ctx.now);
+                    at = match status {
                         Status::Open { .. } => *open,
+                        Status::Closed(ClosedBecause::Emergency) => *emergency,
+                        Status::Closed(ClosedBecause::Closure(_)) => *closure,
                         Status::Closed(ClosedBecause::Holiday(_)) => *holiday,
-                        Status::Closed(_) => *closed,
+                        Status::Closed(ClosedBecause::OutsideHours) => *closed,
                     };
                 }
                 StepKind::Menu(menu) => return self.finish_menu(at, menu, attempt),
@@ -367,6 +380,9 @@ impl Walk<'_, '_> {
                     let schedule = self
                         .schedule(at)
                         .expect("placeholders are checked to have a schedule");
+                    if self.ctx.emergencies.is_closed(&schedule.name) {
+                        return Err(EngineError::ReopeningUnknown(step_id()));
+                    }
                     let opens = schedule
                         .next_opening(self.ctx.holidays, self.ctx.now)
                         .ok_or_else(|| EngineError::NoNextOpening(step_id()))?;
@@ -380,6 +396,15 @@ impl Walk<'_, '_> {
                         .holiday_today(self.ctx.holidays, self.ctx.now)
                         .ok_or_else(|| EngineError::NoHolidayToday(step_id()))?;
                     text.push_str(&holiday.spoken());
+                }
+                Piece::ClosureReason => {
+                    let schedule = self
+                        .schedule(at)
+                        .expect("placeholders are checked to have a schedule");
+                    let reason = schedule
+                        .closure_today(self.ctx.now)
+                        .ok_or_else(|| EngineError::NoClosureToday(step_id()))?;
+                    text.push_str(reason);
                 }
             }
         }

@@ -1,10 +1,11 @@
 //! Every answer a set of flows can give: each step, with every kind of input, at every try,
-//! at instants that cover open, closed, weekend and bank holiday. Checks that must hold of
+//! at instants that cover open, closed, weekend and bank holiday, with the emergency switch
+//! off and on. Checks that must hold of
 //! all answers (valid TwiML, never a dead end) run over this.
 
 use chrono::{DateTime, Utc};
 
-use crate::calendar::BankHolidays;
+use crate::calendar::{BankHolidays, Emergencies};
 use crate::callback::Callback;
 use crate::engine::{self, Answer, CallInput, Context, Position};
 use crate::flow::{Flows, StepKind};
@@ -37,19 +38,39 @@ pub fn every_answer(
     holidays: &BankHolidays,
     instants: &[DateTime<Utc>],
 ) -> Vec<Case> {
+    let mut every_schedule_closed = Emergencies::default();
+    for schedule in &flows.schedules {
+        every_schedule_closed.close(&schedule.name, Default::default());
+    }
+    let switch_states = [
+        (Emergencies::default(), ""),
+        (every_schedule_closed, " in an emergency"),
+    ];
     let mut cases = Vec::new();
-    for &now in instants {
-        let ctx = Context {
-            flows,
-            holidays,
-            now,
-        };
-        let mut run = |position: Position, input: CallInput, what: String| {
-            let answer = engine::answer(&ctx, &position, &input);
-            cases.push(Case {
-                label: format!("{what} at {}", now.to_rfc3339()),
+    for (emergencies, switch) in &switch_states {
+        for &now in instants {
+            let ctx = Context {
+                flows,
+                holidays,
+                emergencies,
+                now,
+            };
+            cases.extend(answers_at(&ctx).into_iter().map(|(what, answer)| Case {
+                label: format!("{what} at {}{switch}", now.to_rfc3339()),
                 answer,
-            });
+            }));
+        }
+    }
+    cases
+}
+
+/// Every answer at one instant, each with what was sent.
+fn answers_at(ctx: &Context<'_>) -> Vec<(String, Answer)> {
+    let flows = ctx.flows;
+    let mut answers = Vec::new();
+    {
+        let mut run = |position: Position, input: CallInput, what: String| {
+            answers.push((what, engine::answer(ctx, &position, &input)));
         };
         let mut numbers: Vec<String> = flows
             .lines
@@ -84,7 +105,7 @@ pub fn every_answer(
             }
         }
     }
-    cases
+    answers
 }
 
 fn attempts_for(kind: &StepKind) -> Vec<u32> {

@@ -10,4 +10,5 @@ pub mod flow;
 pub mod phone;
 pub mod server;
 pub mod simulate;
+pub mod state;
 pub mod twiml;

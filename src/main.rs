@@ -1,19 +1,26 @@
-//! The `switchboard` command: serve webhooks, check flows, simulate calls.
+//! The `switchboard` command: serve webhooks, check flows, simulate calls, and the calendar
+//! tools ops use (holidays, hours, the emergency switch).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use switchboard::calendar::BankHolidays;
+use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
+use switchboard::calendar::{
+    BankHolidays, Division, Emergencies, EmergencyClosure, emergency, report,
+};
 use switchboard::engine::Context;
-use switchboard::flow::{self, Flows};
+use switchboard::flow::{self, Flows, StepKind};
 use switchboard::server::{self, App, Auth, Clock, PublicUrl};
 use switchboard::simulate::{self, CallerAction};
+use switchboard::state;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +50,18 @@ enum Command {
         /// Accept webhooks without checking X-Twilio-Signature. Never in production.
         #[arg(long)]
         insecure_skip_signature: bool,
+        #[command(flatten)]
+        state: StateDir,
+        /// Fetch bank holidays from this GOV.UK-format feed (https://www.gov.uk/bank-holidays.json)
+        /// at start, in the background, and then every --bank-holidays-every.
+        #[arg(long, env = "SWITCHBOARD_BANK_HOLIDAYS_URL")]
+        bank_holidays_url: Option<String>,
+        /// How often to fetch the feed again: 90s, 30m, 24h.
+        #[arg(long, default_value = "24h", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_EVERY")]
+        bank_holidays_every: Duration,
+        /// Give up on one fetch of the feed after this long.
+        #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
+        bank_holidays_timeout: Duration,
     },
     /// Validate the call-flow files; print `path:line:col: message` for each problem.
     Check {
@@ -68,6 +87,51 @@ enum Command {
         /// How the next connection ends: completed, busy, no-answer, failed, canceled.
         #[arg(long)]
         dial: Vec<String>,
+        #[command(flatten)]
+        state: StateDir,
+    },
+    /// Print a division's bank holidays as CSV (`date,name`), from the rules and the cached feed.
+    Holidays {
+        /// england-and-wales, scotland or northern-ireland.
+        #[arg(long)]
+        division: Division,
+        /// The first year, e.g. 2026.
+        #[arg(long)]
+        from: i32,
+        /// The last year, included.
+        #[arg(long)]
+        to: i32,
+        #[command(flatten)]
+        state: StateDir,
+    },
+    /// Print when a line opens and closes over the coming days, and why it is closed.
+    Hours {
+        /// The line's id: its flow file's name, e.g. doctor-support.
+        #[arg(long)]
+        line: String,
+        /// Start here (RFC 3339) instead of now.
+        #[arg(long, value_parser = parse_instant)]
+        from: Option<DateTime<Utc>>,
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        #[arg(long, default_value = "call-flows", env = "SWITCHBOARD_FLOWS")]
+        flows: PathBuf,
+        #[command(flatten)]
+        state: StateDir,
+    },
+    /// Close a schedule at once, or reopen it, without editing the call flows.
+    Emergency {
+        #[command(subcommand)]
+        action: EmergencyAction,
+        #[arg(
+            long,
+            default_value = "call-flows",
+            env = "SWITCHBOARD_FLOWS",
+            global = true
+        )]
+        flows: PathBuf,
+        #[command(flatten)]
+        state: StateDir,
     },
     /// Print the X-Twilio-Signature Twilio would send, keyed by TWILIO_AUTH_TOKEN: for curl.
     Sign {
@@ -77,6 +141,47 @@ enum Command {
         /// POST parameters as NAME=VALUE, unencoded.
         params: Vec<String>,
     },
+}
+
+/// Where the service keeps what outlives a run: the feed cache and the emergency switch.
+#[derive(clap::Args)]
+struct StateDir {
+    #[arg(long = "state-dir", default_value = state::DEFAULT_DIR, env = "SWITCHBOARD_STATE_DIR", global = true)]
+    dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum EmergencyAction {
+    /// Close the schedule now: callers hear the hours step's `emergency` branch.
+    Close {
+        /// The schedule's name, e.g. doctor-support.
+        schedule: String,
+        /// Why, for the team (callers never hear it).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Lift the closure: the schedule follows its hours again.
+    Open { schedule: String },
+    /// List the schedules closed by the switch.
+    Status,
+}
+
+/// "90s", "30m", "24h".
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a duration like 90s, 30m or 24h");
+    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(bad()),
+    };
+    if seconds == 0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -93,22 +198,72 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check { flows } => return check(&flows),
-        Command::Simulate { flows, to, at, .. } => {
+        Command::Simulate {
+            flows,
+            to,
+            at,
+            state,
+            ..
+        } => {
             let actions = caller_actions(
                 matches
                     .subcommand_matches("simulate")
                     .expect("simulate was parsed"),
             );
-            simulate(&flows, &to, at, &actions)
+            simulate(&flows, &state.dir, &to, at, &actions)
         }
         Command::Sign { url, params } => sign(&url, &params),
+        Command::Holidays {
+            division,
+            from,
+            to,
+            state,
+        } => holidays(division, from, to, &state.dir),
+        Command::Hours {
+            line,
+            from,
+            days,
+            flows,
+            state,
+        } => hours(
+            &flows,
+            &state.dir,
+            &line,
+            from.unwrap_or_else(Utc::now),
+            days,
+        ),
+        Command::Emergency {
+            action,
+            flows,
+            state,
+        } => emergency(&flows, &state.dir, action),
         Command::Serve {
             listen,
             flows,
             public_url,
             now,
             insecure_skip_signature,
-        } => serve(listen, &flows, public_url, now, insecure_skip_signature),
+            state,
+            bank_holidays_url,
+            bank_holidays_every,
+            bank_holidays_timeout,
+        } => {
+            let feed = bank_holidays_url.map(|url| FeedSource {
+                url,
+                cache: state::feed_cache_file(&state.dir),
+                every: bank_holidays_every,
+                timeout: bank_holidays_timeout,
+            });
+            serve(
+                listen,
+                &flows,
+                &state.dir,
+                public_url,
+                now,
+                insecure_skip_signature,
+                feed,
+            )
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -162,20 +317,154 @@ fn caller_actions(matches: &ArgMatches) -> Vec<CallerAction> {
     actions.into_iter().map(|(_, a)| a).collect()
 }
 
+/// The holidays known without the network: the rules, plus the last good feed cached in the
+/// state directory. A broken cache is reported and left out.
+fn known_holidays(state_dir: &Path) -> (BankHolidays, Option<Feed>) {
+    let builtin = BankHolidays::builtin();
+    let cache = state::feed_cache_file(state_dir);
+    match Feed::read_cache(&cache) {
+        Ok(Some(feed)) => (builtin.merge(&feed).holidays, Some(feed)),
+        Ok(None) => ((*builtin).clone(), None),
+        Err(error) => {
+            tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
+            eprintln!("switchboard: warning: bank-holiday cache ignored: {error}");
+            ((*builtin).clone(), None)
+        }
+    }
+}
+
+fn read_emergencies(state_dir: &Path) -> anyhow::Result<Emergencies> {
+    Ok(Emergencies::read(&state::emergency_file(state_dir))?)
+}
+
 fn simulate(
-    dir: &std::path::Path,
+    dir: &Path,
+    state_dir: &Path,
     to: &str,
     at: DateTime<Utc>,
     actions: &[CallerAction],
 ) -> anyhow::Result<()> {
     let flows = load(dir)?;
-    let holidays = BankHolidays::builtin();
+    let (holidays, _) = known_holidays(state_dir);
+    let emergencies = read_emergencies(state_dir)?;
     let ctx = Context {
         flows: &flows,
         holidays: &holidays,
+        emergencies: &emergencies,
         now: at,
     };
     print!("{}", simulate::call(&ctx, to, actions).text());
+    Ok(())
+}
+
+fn holidays(division: Division, from: i32, to: i32, state_dir: &Path) -> anyhow::Result<()> {
+    use switchboard::calendar::holidays::{FIRST_YEAR, LAST_YEAR};
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&from) || !(FIRST_YEAR..=LAST_YEAR).contains(&to) {
+        bail!(
+            "the calendar covers {FIRST_YEAR} to {LAST_YEAR}; --from {from} --to {to} is outside it"
+        );
+    }
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    let (holidays, _) = known_holidays(state_dir);
+    print!("{}", report::holidays_csv(&holidays, division, from, to));
+    Ok(())
+}
+
+fn hours(
+    dir: &Path,
+    state_dir: &Path,
+    line_id: &str,
+    from: DateTime<Utc>,
+    days: u32,
+) -> anyhow::Result<()> {
+    let flows = load(dir)?;
+    let Some(line) = flows.lines.iter().find(|l| l.id == line_id) else {
+        let known: Vec<&str> = flows.lines.iter().map(|l| l.id.as_str()).collect();
+        bail!(
+            "there is no line {line_id:?}; the lines are {}",
+            known.join(", ")
+        );
+    };
+    let (holidays, _) = known_holidays(state_dir);
+    let emergencies = read_emergencies(state_dir)?;
+    let mut schedules: Vec<usize> = line
+        .steps
+        .iter()
+        .filter(|step| matches!(step.kind, StepKind::Hours { .. }))
+        .filter_map(|step| step.schedule)
+        .collect();
+    schedules.sort_unstable();
+    schedules.dedup();
+    println!("{} ({})", line.name, line.id);
+    if schedules.is_empty() {
+        println!("no hours step: the line answers at all times");
+    }
+    for schedule in schedules {
+        println!();
+        print!(
+            "{}",
+            report::hours(
+                &flows.schedules[schedule],
+                &holidays,
+                &emergencies,
+                from,
+                days
+            )
+        );
+    }
+    Ok(())
+}
+
+fn emergency(dir: &Path, state_dir: &Path, action: EmergencyAction) -> anyhow::Result<()> {
+    let path = state::emergency_file(state_dir);
+    let mut switch = Emergencies::read(&path)?;
+    match action {
+        EmergencyAction::Status => {
+            if switch.iter().next().is_none() {
+                println!("no emergency closures ({})", path.display());
+            }
+            for (schedule, closure) in switch.iter() {
+                println!(
+                    "{schedule}: CLOSED since {} {}",
+                    closure.since, closure.note
+                );
+            }
+            return Ok(());
+        }
+        EmergencyAction::Close { schedule, note } => {
+            let flows = load(dir)?;
+            if !flows.schedules.iter().any(|s| s.name == schedule) {
+                let known: Vec<&str> = flows.schedules.iter().map(|s| s.name.as_str()).collect();
+                bail!(
+                    "there is no schedule {schedule:?} in {}; the schedules are {}",
+                    dir.display(),
+                    known.join(", ")
+                );
+            }
+            let since = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            switch.close(&schedule, EmergencyClosure { since, note });
+            switch.write(&path)?;
+            println!(
+                "{schedule}: CLOSED; callers hear its emergency message within seconds ({})",
+                path.display()
+            );
+        }
+        EmergencyAction::Open { schedule } => {
+            if !switch.open(&schedule) {
+                bail!(
+                    "{schedule:?} is not closed by the emergency switch ({})",
+                    path.display()
+                );
+            }
+            switch.write(&path)?;
+            println!(
+                "{schedule}: reopened; it follows its hours again ({})",
+                path.display()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -195,10 +484,12 @@ fn sign(url: &str, params: &[String]) -> anyhow::Result<()> {
 
 fn serve(
     listen: SocketAddr,
-    dir: &std::path::Path,
+    dir: &Path,
+    state_dir: &Path,
     public_url: Option<PublicUrl>,
     now: Option<DateTime<Utc>>,
     insecure: bool,
+    feed: Option<FeedSource>,
 ) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -218,19 +509,41 @@ fn serve(
         ),
     };
     let flows = load(dir)?;
+    let (holidays, cached_feed) = known_holidays(state_dir);
+    let emergency_file = state::emergency_file(state_dir);
+    // Read before serving, so a line closed in an emergency is never open for a moment. A
+    // broken switch must not keep the service down: it is logged and followed once mended.
+    let emergencies = Emergencies::read(&emergency_file).unwrap_or_else(|error| {
+        tracing::error!(%error, "emergency switch unreadable at start; no closures in force until it is mended");
+        Emergencies::default()
+    });
     let app = Arc::new(App {
         flows: Arc::new(flows),
-        holidays: BankHolidays::builtin(),
+        holidays: Arc::new(ArcSwap::from_pointee(holidays)),
+        emergencies: Arc::new(ArcSwap::from_pointee(emergencies)),
         clock: now.map_or(Clock::System, Clock::Fixed),
         auth,
         public_url,
     });
+    let refresher = feed
+        .map(|source| Refresher::new(source, app.holidays.clone(), cached_feed))
+        .transpose()
+        .context("setting up the bank-holiday feed")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
-        tracing::info!(address = %listener.local_addr()?, flows = %dir.display(), "serving");
+        tracing::info!(address = %listener.local_addr()?, flows = %dir.display(), state = %state_dir.display(), "serving");
+        tokio::spawn(emergency::follow(
+            emergency_file,
+            app.emergencies.clone(),
+            Duration::from_secs(1),
+        ));
+        // In the background: the server answers at once, whatever the feed does.
+        if let Some(refresher) = refresher {
+            tokio::spawn(refresher.run());
+        }
         server::run(listener, app, shutdown_signal())
             .await
             .context("serving")

@@ -258,23 +258,37 @@ async fn open_greeting_then_the_team_and_if_nobody_answers_when_to_call_back_and
     assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
 }
 
+/// The shipped flows with the Doctor support file edited as ops would.
+fn with_doctor_support_edit(edit: impl Fn(&str) -> String) -> switchboard::flow::Flows {
+    let dir = shipped_flows_dir();
+    let sources: Vec<_> = ["wellbeing.toml", "doctor-support.toml"]
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = if name == "doctor-support.toml" {
+                edit(&text)
+            } else {
+                text
+            };
+            (path, text)
+        })
+        .collect();
+    switchboard::flow::load_sources(&sources).expect("the edited flows load")
+}
+
+fn with_christmas_eve_closed() -> switchboard::flow::Flows {
+    with_doctor_support_edit(|text| {
+        text.replace(
+            "closures = []",
+            r#"closures = [{ date = "2026-12-24", reason = "the team is taking the day off for Christmas Eve" }]"#,
+        )
+    })
+}
+
 #[tokio::test]
 async fn a_closure_day_added_by_ops_closes_the_line_and_moves_the_next_opening() {
-    let dir = shipped_flows_dir();
-    let mut sources = Vec::new();
-    for name in ["wellbeing.toml", "doctor-support.toml"] {
-        let path = dir.join(name);
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        if name == "doctor-support.toml" {
-            text = text.replace(
-                "closures = []",
-                "closures = [{ date = \"2026-12-24\", reason = \"the office is closed for Christmas Eve\" }]",
-            );
-        }
-        sources.push((path, text));
-    }
-    let flows = switchboard::flow::load_sources(&sources).expect("the edited flows load");
-    let app = app_with(flows, "2026-12-23T17:30:00Z");
+    let app = app_with(with_christmas_eve_closed(), "2026-12-23T17:30:00Z");
     let call = Call::start(&app, DOCTOR_SUPPORT).await;
     assert!(
         call.heard()
@@ -282,11 +296,95 @@ async fn a_closure_day_added_by_ops_closes_the_line_and_moves_the_next_opening()
         "{}",
         call.heard()
     );
-    let app = app_with(
-        switchboard::flow::load_sources(&sources).unwrap(),
-        "2026-12-24T10:00:00Z",
-    );
-    let call = Call::start(&app, DOCTOR_SUPPORT).await;
+    let app = app_with(with_christmas_eve_closed(), "2026-12-24T10:00:00Z");
+    let mut call = Call::start(&app, DOCTOR_SUPPORT).await;
     assert!(call.dialling().is_none(), "closed on the closure day");
-    assert!(call.heard().contains("We are closed now"));
+    assert!(
+        call.heard().contains(
+            "closed today: the team is taking the day off for Christmas Eve. \
+             We open again on Tuesday 29 December at 9am."
+        ),
+        "{}",
+        call.heard()
+    );
+    call.press("1").await;
+    assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
+}
+
+#[tokio::test]
+async fn special_hours_open_late_and_close_early_on_their_day_only() {
+    let flows = || {
+        with_doctor_support_edit(|text| {
+            text.replace(
+                "special_hours = []",
+                r#"special_hours = [{ date = "2026-12-23", hours = "10:00-13:00" }]"#,
+            )
+        })
+    };
+    for (now, open) in [
+        ("2026-12-23T09:30:00Z", false),
+        ("2026-12-23T10:00:00Z", true),
+        ("2026-12-23T12:59:59Z", true),
+        ("2026-12-23T13:00:00Z", false),
+        ("2026-12-22T16:30:00Z", true),
+    ] {
+        let call = Call::start(&app_with(flows(), now), DOCTOR_SUPPORT).await;
+        assert_eq!(
+            call.dialling().as_deref() == Some(DOCTOR_SUPPORT_TEAM),
+            open,
+            "{now}: {}",
+            call.heard()
+        );
+    }
+    let call = Call::start(&app_with(flows(), "2026-12-23T08:00:00Z"), DOCTOR_SUPPORT).await;
+    assert!(
+        call.heard().contains("open again on Wednesday 23 December at 10am"),
+        "{}",
+        call.heard()
+    );
+}
+
+#[tokio::test]
+async fn the_emergency_switch_closes_the_line_at_once_and_reopens_it() {
+    use std::sync::Arc;
+    use switchboard::calendar::Emergencies;
+
+    // A Monday morning, and a closure day: the switch comes first in both.
+    for now in ["2026-11-23T10:00:00Z", "2026-12-24T10:00:00Z"] {
+        let state = app_state(with_christmas_eve_closed(), now);
+        let switch = state.emergencies.clone();
+        let app = switchboard::server::router(Arc::new(state));
+        let mut closed = Emergencies::default();
+        closed.close("doctor-support", Default::default());
+        switch.store(Arc::new(closed));
+
+        let mut call = Call::start(&app, DOCTOR_SUPPORT).await;
+        assert!(call.dialling().is_none(), "{now}");
+        let heard = call.heard();
+        assert!(
+            heard.contains("cannot yet say when it will reopen"),
+            "{heard}"
+        );
+        assert!(!heard.contains("open again on"), "{heard}");
+        call.press("1").await;
+        assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
+
+        // From the wellbeing line's Doctor support information too.
+        let mut call = Call::start(&app, WELLBEING).await;
+        call.press("3").await;
+        assert!(
+            call.heard().contains("cannot yet say when it will reopen"),
+            "{}",
+            call.heard()
+        );
+
+        switch.store(Arc::new(Emergencies::default()));
+        let call = Call::start(&app, DOCTOR_SUPPORT).await;
+        let reopened = if now.starts_with("2026-11-23") {
+            call.dialling().as_deref() == Some(DOCTOR_SUPPORT_TEAM)
+        } else {
+            call.heard().contains("closed today")
+        };
+        assert!(reopened, "{now}: {}", call.heard());
+    }
 }

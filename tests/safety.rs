@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use switchboard::calendar::BankHolidays;
+use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::engine::Context;
 use switchboard::explore;
 use switchboard::flow::Flows;
@@ -131,6 +131,7 @@ fn play(
     let ctx = Context {
         flows,
         holidays: &holidays,
+        emergencies: &Emergencies::default(),
         now,
     };
     simulate::call(&ctx, to, actions)

@@ -149,13 +149,10 @@ async fn a_mangled_attempt_count_moves_the_caller_on_rather_than_trapping_them()
 #[tokio::test]
 async fn the_public_url_prefix_is_signed_and_written_into_action_urls() {
     use std::sync::Arc;
-    use switchboard::server::{App, Auth, Clock};
+    use switchboard::server::App;
     let app = switchboard::server::router(Arc::new(App {
-        flows: Arc::new(shipped_flows()),
-        holidays: switchboard::calendar::BankHolidays::builtin(),
-        clock: Clock::Fixed(instant(NOW)),
-        auth: Auth::Token(TOKEN.to_owned()),
         public_url: Some("https://example.org/ivr".parse().unwrap()),
+        ..app_state(shipped_flows(), NOW)
     }));
     let owned = owned(&call_params());
     let sig = signature::sign(TOKEN, "https://example.org/ivr/voice", &owned);

@@ -196,6 +196,8 @@ fn with_substitutes(days: &[(NaiveDate, &str)]) -> Vec<Holiday> {
 
 /// One-off days announced for national events, and years a regular holiday moved.
 const ONE_OFF: &[(&str, &str)] = &[
+    ("1977-06-07", "Queen’s Silver Jubilee"),
+    ("1981-07-29", "Royal wedding"),
     ("1999-12-31", "Millennium celebrations"),
     ("2002-06-03", "Golden Jubilee bank holiday"),
     ("2011-04-29", "Royal wedding"),
@@ -211,10 +213,12 @@ const ONE_OFF: &[(&str, &str)] = &[
     ),
 ];
 
-fn early_may(year: i32) -> Holiday {
+/// The early May bank holiday began in 1978.
+fn early_may(year: i32) -> Option<Holiday> {
     match year {
-        1995 | 2020 => holiday(date(year, 5, 8), "Early May bank holiday (VE day)"),
-        _ => holiday(first_monday(year, 5), "Early May bank holiday"),
+        ..1978 => None,
+        1995 | 2020 => Some(holiday(date(year, 5, 8), "Early May bank holiday (VE day)")),
+        _ => Some(holiday(first_monday(year, 5), "Early May bank holiday")),
     }
 }
 
@@ -233,11 +237,13 @@ pub fn by_rule(division: Division, year: i32) -> Vec<Holiday> {
     let easter = easter_sunday(year);
     let mut days = Vec::new();
 
+    // New Year's Day has been a bank holiday in England, Wales and Northern Ireland since 1974.
     let new_year: &[(NaiveDate, &str)] = match division {
         Scotland => &[
             (date(year, 1, 1), "New Year’s Day"),
             (date(year, 1, 2), "2nd January"),
         ],
+        _ if year < 1974 => &[],
         _ => &[(date(year, 1, 1), "New Year’s Day")],
     };
     days.extend(with_substitutes(new_year));
@@ -248,7 +254,7 @@ pub fn by_rule(division: Division, year: i32) -> Vec<Holiday> {
     if division != Scotland {
         days.push(holiday(easter + Duration::days(1), "Easter Monday"));
     }
-    days.push(early_may(year));
+    days.extend(early_may(year));
     days.push(spring(year));
     if division == NorthernIreland {
         days.extend(with_substitutes(&[(
@@ -265,10 +271,16 @@ pub fn by_rule(division: Division, year: i32) -> Vec<Holiday> {
     if division == Scotland && year >= 2007 {
         days.extend(with_substitutes(&[(date(year, 11, 30), "St Andrew’s Day")]));
     }
-    days.extend(with_substitutes(&[
-        (date(year, 12, 25), "Christmas Day"),
-        (date(year, 12, 26), "Boxing Day"),
-    ]));
+    // Boxing Day has been a bank holiday in Scotland since 1974.
+    let christmas: &[(NaiveDate, &str)] = if division == Scotland && year < 1974 {
+        &[(date(year, 12, 25), "Christmas Day")]
+    } else {
+        &[
+            (date(year, 12, 25), "Christmas Day"),
+            (date(year, 12, 26), "Boxing Day"),
+        ]
+    };
+    days.extend(with_substitutes(christmas));
 
     for (day, name) in ONE_OFF {
         let day: NaiveDate = day

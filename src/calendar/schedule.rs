@@ -1,10 +1,12 @@
-//! Opening hours: weekly ranges in a time zone, bank holidays, closure days, and the next opening.
+//! Opening hours: weekly ranges in a time zone, bank holidays, closure days, days with special
+//! hours, the emergency switch, and the next opening.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::emergency::Emergencies;
 use super::holidays::{BankHolidays, Division, Holiday};
 
 /// How far ahead to look for the next opening before giving up (a schedule closed for longer
@@ -27,6 +29,8 @@ pub struct Schedule {
     pub weekly: [Vec<Opening>; 7],
     /// One-off days the office is closed, with the reason given to callers.
     pub closures: BTreeMap<NaiveDate, String>,
+    /// One-off days with hours other than the week's (Christmas Eve until noon, say).
+    pub special_hours: BTreeMap<NaiveDate, Vec<Opening>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -38,16 +42,27 @@ pub enum Status {
 /// Why a schedule is closed, in the order they are checked.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClosedBecause {
+    /// Ops flipped the emergency switch.
+    Emergency,
     /// An ops closure day, with its reason.
     Closure(String),
     Holiday(Holiday),
-    /// Outside the weekly hours (including weekends).
+    /// Outside the day's hours, or a day with none (a weekend).
     OutsideHours,
 }
 
 impl Schedule {
-    /// Whether the line is open at `now`, and if not, why.
-    pub fn status(&self, holidays: &BankHolidays, now: DateTime<Utc>) -> Status {
+    /// Whether the line is open at `now`, and if not, why: the emergency switch first, then
+    /// closure days, bank holidays, and the day's hours.
+    pub fn status(
+        &self,
+        holidays: &BankHolidays,
+        emergencies: &Emergencies,
+        now: DateTime<Utc>,
+    ) -> Status {
+        if emergencies.is_closed(&self.name) {
+            return Status::Closed(ClosedBecause::Emergency);
+        }
         let local = now.with_timezone(&self.timezone);
         let today = local.date_naive();
         if let Some(why) = self.closed_all_day(holidays, today) {
@@ -64,7 +79,8 @@ impl Schedule {
         Status::Closed(ClosedBecause::OutsideHours)
     }
 
-    /// The first opening strictly after `now`, or `None` if none within [`SEARCH_DAYS`].
+    /// The first opening strictly after `now`, or `None` if none within [`SEARCH_DAYS`]. The
+    /// emergency switch is not considered: nobody knows when it will be turned off.
     pub fn next_opening(
         &self,
         holidays: &BankHolidays,
@@ -94,7 +110,14 @@ impl Schedule {
         )
     }
 
-    fn closed_all_day(&self, holidays: &BankHolidays, day: NaiveDate) -> Option<ClosedBecause> {
+    /// The reason ops gave for closing on the local date of `now`, if they did.
+    pub fn closure_today(&self, now: DateTime<Utc>) -> Option<&str> {
+        let today = now.with_timezone(&self.timezone).date_naive();
+        self.closures.get(&today).map(String::as_str)
+    }
+
+    /// Why the schedule is closed all day, if it is, leaving out the emergency switch.
+    pub fn closed_all_day(&self, holidays: &BankHolidays, day: NaiveDate) -> Option<ClosedBecause> {
         if let Some(reason) = self.closures.get(&day) {
             return Some(ClosedBecause::Closure(reason.clone()));
         }
@@ -103,13 +126,16 @@ impl Schedule {
             .map(|h| ClosedBecause::Holiday(h.clone()))
     }
 
-    fn openings_on(&self, day: NaiveDate) -> &[Opening] {
-        &self.weekly[day.weekday().num_days_from_monday() as usize]
+    /// The day's hours: its special hours if it has them, else the week's.
+    pub fn openings_on(&self, day: NaiveDate) -> &[Opening] {
+        self.special_hours
+            .get(&day)
+            .unwrap_or(&self.weekly[day.weekday().num_days_from_monday() as usize])
     }
 
     /// A local wall-clock time as an instant. A time skipped by a clock change (01:30 on the
     /// last Sunday of March) is taken as the first instant after the gap.
-    fn instant(&self, day: NaiveDate, time: NaiveTime) -> DateTime<Tz> {
+    pub fn instant(&self, day: NaiveDate, time: NaiveTime) -> DateTime<Tz> {
         let local = day.and_time(time);
         self.timezone
             .from_local_datetime(&local)
@@ -141,12 +167,20 @@ mod tests {
             "2026-12-24".parse().unwrap(),
             "the office is closed for Christmas".to_owned(),
         )]);
+        let special_hours = BTreeMap::from([(
+            "2026-12-31".parse().unwrap(),
+            vec![Opening {
+                opens: "10:00:00".parse().unwrap(),
+                closes: "12:30:00".parse().unwrap(),
+            }],
+        )]);
         Schedule {
             name: "office".into(),
             timezone: chrono_tz::Europe::London,
             holidays: Division::EnglandAndWales,
             weekly,
             closures,
+            special_hours,
         }
     }
 
@@ -158,7 +192,11 @@ mod tests {
 
     fn is_open(instant: &str) -> bool {
         matches!(
-            office().status(&BankHolidays::builtin(), at(instant)),
+            office().status(
+                &BankHolidays::builtin(),
+                &Emergencies::default(),
+                at(instant)
+            ),
             Status::Open { .. }
         )
     }
@@ -179,16 +217,53 @@ mod tests {
     #[test]
     fn closure_days_and_holidays_close_the_whole_day() {
         let holidays = BankHolidays::builtin();
+        let none = Emergencies::default();
         assert_eq!(
-            office().status(&holidays, at("2026-12-24T10:00:00Z")),
+            office().status(&holidays, &none, at("2026-12-24T10:00:00Z")),
             Status::Closed(ClosedBecause::Closure(
                 "the office is closed for Christmas".into()
             ))
         );
-        match office().status(&holidays, at("2026-12-28T10:00:00Z")) {
+        match office().status(&holidays, &none, at("2026-12-28T10:00:00Z")) {
             Status::Closed(ClosedBecause::Holiday(h)) => assert_eq!(&*h.name, "Boxing Day"),
             other => panic!("expected the Boxing Day substitute, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn special_hours_replace_the_days_usual_hours() {
+        assert!(!is_open("2026-12-31T09:30:00Z"));
+        assert!(is_open("2026-12-31T10:00:00Z"));
+        assert!(is_open("2026-12-31T12:29:59Z"));
+        assert!(!is_open("2026-12-31T12:30:00Z"));
+        let next = office()
+            .next_opening(&BankHolidays::builtin(), at("2026-12-30T17:00:00Z"))
+            .unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-12-31T10:00:00+00:00");
+    }
+
+    #[test]
+    fn the_emergency_switch_closes_before_anything_else_is_asked() {
+        let mut switch = Emergencies::default();
+        switch.close("office", Default::default());
+        let holidays = BankHolidays::builtin();
+        for instant in [
+            "2026-11-23T10:00:00Z",
+            "2026-12-24T10:00:00Z",
+            "2026-12-25T10:00:00Z",
+        ] {
+            assert_eq!(
+                office().status(&holidays, &switch, at(instant)),
+                Status::Closed(ClosedBecause::Emergency),
+                "{instant}"
+            );
+        }
+        let mut other = Emergencies::default();
+        other.close("another-office", Default::default());
+        assert!(matches!(
+            office().status(&holidays, &other, at("2026-11-23T10:00:00Z")),
+            Status::Open { .. }
+        ));
     }
 
     #[test]

@@ -161,6 +161,7 @@ mod tests {
             holidays: Division::EnglandAndWales,
             weekly,
             closures: BTreeMap::new(),
+            special_hours: BTreeMap::new(),
         };
         assert_eq!(weekly_hours(&schedule), "Monday to Friday, 9am to 5pm");
         schedule.weekly[5] = day("10:00:00", "12:00:00");

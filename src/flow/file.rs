@@ -45,6 +45,8 @@ pub struct ScheduleSection {
     pub sunday: Option<Text>,
     #[serde(default)]
     pub closures: Vec<Spanned<ClosureSection>>,
+    #[serde(default)]
+    pub special_hours: Vec<Spanned<SpecialHoursSection>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +54,13 @@ pub struct ScheduleSection {
 pub struct ClosureSection {
     pub date: Text,
     pub reason: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialHoursSection {
+    pub date: Text,
+    pub hours: Text,
 }
 
 /// Every step type shares one table shape; which keys a type takes is checked on load, so the
@@ -82,6 +91,8 @@ pub struct StepSection {
     pub open: Option<Text>,
     pub closed: Option<Text>,
     pub holiday: Option<Text>,
+    pub closure: Option<Text>,
+    pub emergency: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

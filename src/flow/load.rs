@@ -371,6 +371,9 @@ impl<'a> Loader<'a> {
             "hours" => {
                 let open = need("open", section.open.as_ref(), self);
                 let closed = need("closed", section.closed.as_ref(), self);
+                // No default: a closed message saying when the line reopens would be wrong
+                // while nobody knows when the emergency ends.
+                let emergency = need("emergency", section.emergency.as_ref(), self);
                 if schedule.is_none() {
                     self.error(
                         source,
@@ -379,16 +382,21 @@ impl<'a> Loader<'a> {
                     );
                 }
                 let open = self.resolve(source, line, &open?);
+                let emergency = self.resolve(source, line, &emergency?);
                 let closed = self.resolve(source, line, &closed?)?;
-                let holiday = match &section.holiday {
-                    Some(h) => self.resolve(source, line, h)?,
-                    None => closed,
+                let mut or_closed = |branch: &Option<Text>| match branch {
+                    Some(step) => self.resolve(source, line, step),
+                    None => Some(closed),
                 };
+                let holiday = or_closed(&section.holiday);
+                let closure = or_closed(&section.closure);
                 schedule?;
                 StepKind::Hours {
                     open: open?,
                     closed,
-                    holiday,
+                    holiday: holiday?,
+                    closure: closure?,
+                    emergency: emergency?,
                 }
             }
             "hangup" => StepKind::Hangup {
@@ -637,10 +645,11 @@ impl<'a> Loader<'a> {
                 "opening_hours" => push_text(&mut pieces, &speech::weekly_hours(schedule)),
                 "next_opening" => pieces.push(Piece::NextOpening),
                 "holiday" => pieces.push(Piece::Holiday),
+                "closure_reason" => pieces.push(Piece::ClosureReason),
                 other => {
-                    let known = ["opening_hours", "next_opening", "holiday"];
+                    let known = ["opening_hours", "next_opening", "holiday", "closure_reason"];
                     let message = format!(
-                        "{{{other}}} is not a placeholder: use {{opening_hours}}, {{next_opening}} or {{holiday}}{}",
+                        "{{{other}}} is not a placeholder: use {{opening_hours}}, {{next_opening}}, {{holiday}} or {{closure_reason}}{}",
                         did_you_mean(other, known)
                     );
                     self.error(source, text.span(), message);
@@ -651,6 +660,15 @@ impl<'a> Loader<'a> {
         }
         push_text(&mut pieces, rest);
         Some(Message { pieces })
+    }
+
+    fn date(&mut self, source: &Source<'_>, text: &Text) -> Option<NaiveDate> {
+        let date = NaiveDate::parse_from_str(text.get_ref(), "%Y-%m-%d").ok();
+        if date.is_none() {
+            let message = format!("{:?} is not a date like 2026-12-24", text.get_ref());
+            self.error(source, text.span(), message);
+        }
+        date
     }
 
     fn schedule(
@@ -703,22 +721,46 @@ impl<'a> Loader<'a> {
         let mut closures = BTreeMap::new();
         for closure in &section.closures {
             let closure = closure.get_ref();
-            match NaiveDate::parse_from_str(closure.date.get_ref(), "%Y-%m-%d") {
-                Ok(date) => {
-                    let reason = self.text(source, &closure.reason)?;
-                    if closures.insert(date, reason).is_some() {
+            let Some(date) = self.date(source, &closure.date) else {
+                continue;
+            };
+            let reason = self.text(source, &closure.reason)?;
+            if closures.insert(date, reason).is_some() {
+                self.error(
+                    source,
+                    closure.date.span(),
+                    format!("{date} is closed twice"),
+                );
+            }
+        }
+        let mut special_hours = BTreeMap::new();
+        for special in &section.special_hours {
+            let special = special.get_ref();
+            let Some(date) = self.date(source, &special.date) else {
+                days_ok = false;
+                continue;
+            };
+            match parse_openings(special.hours.get_ref()) {
+                Ok(openings) => {
+                    if special_hours.insert(date, openings).is_some() {
                         self.error(
                             source,
-                            closure.date.span(),
-                            format!("{date} is closed twice"),
+                            special.date.span(),
+                            format!("{date} has special hours twice"),
+                        );
+                    }
+                    if closures.contains_key(&date) {
+                        self.error(
+                            source,
+                            special.date.span(),
+                            format!("{date} is both a closure and a day with special hours"),
                         );
                     }
                 }
-                Err(_) => self.error(
-                    source,
-                    closure.date.span(),
-                    format!("{:?} is not a date like 2026-12-24", closure.date.get_ref()),
-                ),
+                Err(message) => {
+                    self.error(source, special.hours.span(), message);
+                    days_ok = false;
+                }
             }
         }
         days_ok.then_some(())?;
@@ -728,6 +770,7 @@ impl<'a> Loader<'a> {
             holidays: holidays.ok()?,
             weekly,
             closures,
+            special_hours,
         })
     }
 }
@@ -819,7 +862,15 @@ fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
             "retry_say",
             "after_attempts",
         ],
-        "hours" => &["type", "schedule", "open", "closed", "holiday"],
+        "hours" => &[
+            "type",
+            "schedule",
+            "open",
+            "closed",
+            "holiday",
+            "closure",
+            "emergency",
+        ],
         "hangup" => &["type", "say", "schedule"],
         _ => return None,
     })
@@ -847,6 +898,8 @@ fn present_keys(s: &StepSection) -> Vec<(&'static str, Range<usize>)> {
         text("open", &s.open),
         text("closed", &s.closed),
         text("holiday", &s.holiday),
+        text("closure", &s.closure),
+        text("emergency", &s.emergency),
     ]
     .into_iter()
     .flatten()
@@ -869,7 +922,9 @@ fn check_no_silent_loops(
                 open,
                 closed,
                 holiday,
-            } => vec![*open, *closed, *holiday],
+                closure,
+                emergency,
+            } => vec![*open, *closed, *holiday, *closure, *emergency],
             _ => Vec::new(),
         }
     };

@@ -66,11 +66,14 @@ pub enum StepKind {
     },
     Menu(Menu),
     Dial(Dial),
-    /// Branch on the step's schedule: open now, closed for a bank holiday, or closed.
+    /// Branch on the step's schedule, checked in this order: closed by the emergency switch,
+    /// a closure day, a bank holiday, closed by the day's hours, or open.
     Hours {
         open: StepRef,
         closed: StepRef,
         holiday: StepRef,
+        closure: StepRef,
+        emergency: StepRef,
     },
     /// Say something, then end the call.
     Hangup {
@@ -127,6 +130,8 @@ pub enum Piece {
     NextOpening,
     /// `{holiday}`: today's bank holiday, "Christmas Day".
     Holiday,
+    /// `{closure_reason}`: the reason ops gave for closing today.
+    ClosureReason,
 }
 
 impl Flows {

@@ -5,6 +5,7 @@ pub mod signature;
 use std::future::Future;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -14,7 +15,7 @@ use axum::routing::{any, get};
 use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 
-use crate::calendar::BankHolidays;
+use crate::calendar::{BankHolidays, Emergencies};
 use crate::callback::{Callback, ENTRY_PATH};
 use crate::engine::{self, CallInput, Context, Position};
 use crate::flow::Flows;
@@ -82,7 +83,10 @@ impl std::str::FromStr for PublicUrl {
 
 pub struct App {
     pub flows: Arc<Flows>,
-    pub holidays: Arc<BankHolidays>,
+    /// Kept current by the bank-holiday feed, when one is configured.
+    pub holidays: Arc<ArcSwap<BankHolidays>>,
+    /// Kept current from the emergency switch file.
+    pub emergencies: Arc<ArcSwap<Emergencies>>,
     pub clock: Clock,
     pub auth: Auth,
     /// Without one, the URL is taken from the request's Host header (plain http).
@@ -185,9 +189,12 @@ fn webhook(
         speech: param("SpeechResult"),
         dial_status: param("DialCallStatus"),
     };
+    let holidays = app.holidays.load();
+    let emergencies = app.emergencies.load();
     let ctx = Context {
         flows: &app.flows,
-        holidays: &app.holidays,
+        holidays: &holidays,
+        emergencies: &emergencies,
         now: app.clock.now(),
     };
     let answer = engine::answer(&ctx, &position, &input);

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use switchboard::calendar::BankHolidays;
+use arc_swap::ArcSwap;
+use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::flow::{self, Flows};
 use switchboard::server::signature;
 use switchboard::server::{self, App, Auth, Clock};
@@ -41,14 +42,20 @@ pub fn instant(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-pub fn app_with(flows: Flows, now: &str) -> axum::Router {
-    server::router(Arc::new(App {
+/// The server's state: `flows`, the clock pinned at `now`, holidays by rule, no emergency.
+pub fn app_state(flows: Flows, now: &str) -> App {
+    App {
         flows: Arc::new(flows),
-        holidays: BankHolidays::builtin(),
+        holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
+        emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
         clock: Clock::Fixed(instant(now)),
         auth: Auth::Token(TOKEN.to_owned()),
         public_url: Some(PUBLIC_URL.parse().unwrap()),
-    }))
+    }
+}
+
+pub fn app_with(flows: Flows, now: &str) -> axum::Router {
+    server::router(Arc::new(app_state(flows, now)))
 }
 
 /// The router on the shipped flows with the clock pinned at `now`.
