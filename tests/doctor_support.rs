@@ -338,7 +338,8 @@ async fn special_hours_open_late_and_close_early_on_their_day_only() {
     }
     let call = Call::start(&app_with(flows(), "2026-12-23T08:00:00Z"), DOCTOR_SUPPORT).await;
     assert!(
-        call.heard().contains("open again on Wednesday 23 December at 10am"),
+        call.heard()
+            .contains("open again on Wednesday 23 December at 10am"),
         "{}",
         call.heard()
     );
