@@ -1,4 +1,5 @@
-//! The command line as ops and testers use it: `check` and `simulate`.
+//! The command line as ops and testers use it: `check`, `simulate`, `sign`, `holidays`,
+//! `hours` and `emergency`.
 
 mod common;
 
@@ -7,9 +8,13 @@ use std::process::{Command, Output};
 
 use common::*;
 
+/// Runs the binary with an empty state directory (no feed cache, no emergency), unless the
+/// arguments name one.
 fn switchboard(args: &[&str]) -> Output {
+    let state = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(args)
+        .env("SWITCHBOARD_STATE_DIR", state.path())
         .output()
         .expect("the binary runs")
 }
@@ -268,6 +273,235 @@ fn check_insists_the_error_path_is_a_dial() {
     let errors = check_errors(dir.path());
     assert!(
         errors.contains("error: `on_error` must name a dial step, not \"main-menu\""),
+        "{errors}"
+    );
+}
+
+#[test]
+fn holidays_prints_a_divisions_days_as_csv_in_date_order() {
+    let out = switchboard(&[
+        "holidays",
+        "--division",
+        "northern-ireland",
+        "--from",
+        "2024",
+        "--to",
+        "2025",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "date,name");
+    assert_eq!(lines.len(), 1 + 10 + 10, "{csv}");
+    assert!(lines.contains(&"2024-03-18,St Patrick’s Day"), "{csv}");
+    assert!(
+        lines.contains(&"2025-07-14,Battle of the Boyne (Orangemen’s Day)"),
+        "{csv}"
+    );
+    let mut sorted = lines[1..].to_vec();
+    sorted.sort();
+    assert_eq!(sorted, lines[1..]);
+}
+
+#[test]
+fn holidays_refuses_unknown_divisions_and_years_outside_the_calendar() {
+    let out = switchboard(&[
+        "holidays",
+        "--division",
+        "wales",
+        "--from",
+        "2026",
+        "--to",
+        "2026",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("england-and-wales, scotland or northern-ireland"));
+    let out = switchboard(&[
+        "holidays",
+        "--division",
+        "scotland",
+        "--from",
+        "1960",
+        "--to",
+        "2026",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("covers 1970 to 2100"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn hours_says_when_the_line_opens_and_why_it_is_closed() {
+    let dir = edited_flows("doctor-support.toml", |t| {
+        t.replace(
+            "closures = []",
+            r#"closures = [{ date = "2026-12-24", reason = "the office is closed for Christmas Eve" }]"#,
+        )
+        .replace(
+            "special_hours = []",
+            r#"special_hours = [{ date = "2026-12-31", hours = "10:00-13:00" }]"#,
+        )
+    });
+    let out = switchboard(&[
+        "hours",
+        "--line",
+        "doctor-support",
+        "--flows",
+        dir.path().to_str().unwrap(),
+        "--from",
+        "2026-12-23T17:30:00Z",
+        "--days",
+        "9",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let expected = "\
+Doctor support line (doctor-support)
+
+schedule doctor-support: Europe/London, bank holidays of england-and-wales
+at Wed 2026-12-23 17:30 GMT: closed (outside opening hours)
+next opening: Tuesday 29 December at 9am
+Wed 2026-12-23  open 09:00-17:00
+Thu 2026-12-24  closed all day: closure day, the office is closed for Christmas Eve
+Fri 2026-12-25  closed all day: bank holiday, Christmas Day
+Sat 2026-12-26  closed all day: weekend
+Sun 2026-12-27  closed all day: weekend
+Mon 2026-12-28  closed all day: bank holiday, Boxing Day (substitute day)
+Tue 2026-12-29  open 09:00-17:00
+Wed 2026-12-30  open 09:00-17:00
+Thu 2026-12-31  open 10:00-13:00 (special hours)
+";
+    assert_eq!(report, expected);
+}
+
+#[test]
+fn emergency_close_names_the_schedule_and_hours_reports_it() {
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let flows = shipped_flows_dir();
+    let flows = flows.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--flows", flows, "--state-dir", state_dir]);
+        switchboard(&all)
+    };
+    let out = run(&["emergency", "close", "doctor-suport"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no schedule \"doctor-suport\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[
+        "emergency",
+        "close",
+        "doctor-support",
+        "--note",
+        "flooded office",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["emergency", "status"]);
+    assert!(
+        text(&out.stdout).contains("doctor-support: CLOSED since 20"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&[
+        "hours",
+        "--line",
+        "doctor-support",
+        "--from",
+        "2026-11-23T10:00:00Z",
+        "--days",
+        "1",
+    ]);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("at Mon 2026-11-23 10:00 GMT: closed (emergency closure)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("EMERGENCY CLOSURE in force since 20"),
+        "{report}"
+    );
+    assert!(report.contains("(flooded office)"), "{report}");
+    let out = run(&["emergency", "open", "doctor-support"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["emergency", "open", "doctor-support"]);
+    assert_eq!(out.status.code(), Some(2), "reopening twice is an error");
+    let out = run(&[
+        "hours",
+        "--line",
+        "doctor-support",
+        "--from",
+        "2026-11-23T10:00:00Z",
+        "--days",
+        "1",
+    ]);
+    assert!(
+        text(&out.stdout).contains("10:00 GMT: open until 17:00"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_refuses_bad_closures_and_special_hours_without_follow_on_errors() {
+    let dir = edited_flows("doctor-support.toml", |t| {
+        t.replace(
+            "closures = []",
+            r#"closures = [{ date = "2026-12-24", reason = "closed" }, { date = "24/12/2026", reason = "x" }]"#,
+        )
+        .replace(
+            "special_hours = []",
+            r#"special_hours = [
+  { date = "2026-12-24", hours = "09:00-12:00" },
+  { date = "2026-12-28", hours = "10:00-12:00" },
+  { date = "2026-12-30", hours = "12:00-10:00" },
+]"#,
+        )
+    });
+    let errors = check_errors(dir.path());
+    let line = |needle: &str| {
+        std::fs::read_to_string(dir.path().join("doctor-support.toml"))
+            .unwrap()
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap()
+            + 1
+    };
+    let closures = line("closures = [{");
+    let (eve, boxing, bad) = (
+        line("\"2026-12-24\", hours"),
+        line("\"2026-12-28\""),
+        line("12:00-10:00"),
+    );
+    assert_eq!(
+        errors,
+        format!(
+            "DIR/doctor-support.toml:{closures}:66: error: \"24/12/2026\" is not a date like 2026-12-24
+DIR/doctor-support.toml:{eve}:12: error: 2026-12-24 is both a closure and a day with special hours
+DIR/doctor-support.toml:{boxing}:12: error: 2026-12-28 is a bank holiday (Boxing Day), and a bank holiday closes the line whatever its special hours say
+DIR/doctor-support.toml:{bad}:34: error: \"12:00-10:00\" closes before it opens (a range cannot pass midnight)
+"
+        )
+    );
+}
+
+#[test]
+fn check_insists_an_hours_step_says_where_an_emergency_closure_goes() {
+    let dir = edited_flows("doctor-support.toml", |t| {
+        t.replace("emergency = \"closed-emergency\"\n", "")
+    });
+    let errors = check_errors(dir.path());
+    assert!(
+        errors.ends_with(
+            ":8: error: an hours step needs `emergency`: the step callers go to while \
+             `switchboard emergency close` has closed the schedule\n"
+        ),
         "{errors}"
     );
 }

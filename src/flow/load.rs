@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use super::diagnostic::{Diagnostic, Diagnostics, Source, did_you_mean};
 use super::file::{FlowFile, OptionSection, ScheduleSection, StepSection, Text};
 use super::{Dial, Flows, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
-use crate::calendar::{Division, Opening, Schedule, speech};
+use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
@@ -99,6 +99,8 @@ struct Loader<'a> {
     step_ids: Vec<HashMap<String, usize>>,
     schedules: Vec<Schedule>,
     schedule_by_name: HashMap<String, usize>,
+    /// Schedules defined with errors: references to them are not reported again.
+    broken_schedules: Vec<String>,
 }
 
 impl<'a> Loader<'a> {
@@ -114,6 +116,7 @@ impl<'a> Loader<'a> {
             step_ids: Vec::new(),
             schedules: Vec::new(),
             schedule_by_name: HashMap::new(),
+            broken_schedules: Vec::new(),
         };
         for (source, _, file) in files {
             let mut ids = HashMap::new();
@@ -141,6 +144,8 @@ impl<'a> Loader<'a> {
                         .schedule_by_name
                         .insert(name.get_ref().clone(), loader.schedules.len());
                     loader.schedules.push(schedule);
+                } else {
+                    loader.broken_schedules.push(name.get_ref().clone());
                 }
             }
         }
@@ -322,7 +327,11 @@ impl<'a> Loader<'a> {
                 this.error(
                     source,
                     name.span(),
-                    format!("a {kind_name} step needs `{key}`"),
+                    format!(
+                        "{} {kind_name} step needs `{key}`{}",
+                        article(kind_name),
+                        why_needed(key)
+                    ),
                 );
             }
             value.cloned()
@@ -576,7 +585,7 @@ impl<'a> Loader<'a> {
 
     fn schedule_ref(&mut self, source: &Source<'_>, name: &Text) -> Option<usize> {
         let found = self.schedule_by_name.get(name.get_ref()).copied();
-        if found.is_none() {
+        if found.is_none() && !self.broken_schedules.contains(name.get_ref()) {
             let known = self.schedule_by_name.keys().map(String::as_str);
             let message = format!(
                 "schedule {:?} is not defined{}",
@@ -756,6 +765,20 @@ impl<'a> Loader<'a> {
                             format!("{date} is both a closure and a day with special hours"),
                         );
                     }
+                    let holiday = holidays
+                        .as_ref()
+                        .ok()
+                        .and_then(|division| BankHolidays::builtin().on(*division, date).cloned());
+                    if let Some(holiday) = holiday {
+                        self.error(
+                            source,
+                            special.date.span(),
+                            format!(
+                                "{date} is a bank holiday ({}), and a bank holiday closes the line whatever its special hours say",
+                                holiday.name
+                            ),
+                        );
+                    }
                 }
                 Err(message) => {
                     self.error(source, special.hours.span(), message);
@@ -772,6 +795,24 @@ impl<'a> Loader<'a> {
             closures,
             special_hours,
         })
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'h']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// A hint for a key whose purpose is not obvious from its name.
+fn why_needed(key: &str) -> &'static str {
+    match key {
+        "emergency" => {
+            ": the step callers go to while `switchboard emergency close` has closed the schedule"
+        }
+        _ => "",
     }
 }
 

@@ -1,0 +1,366 @@
+//! The GOV.UK bank-holiday feed, served by a local stand-in (never the internet): a new day in
+//! the feed closes the line; a broken, empty, slow or unreachable feed changes nothing and
+//! never delays the server; the last good feed survives a restart. Also the emergency switch
+//! as ops flip it on a running server.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::routing::get;
+use common::*;
+use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
+use switchboard::calendar::{BankHolidays, Division};
+use switchboard::server::signature;
+
+/// A one-off day no rule knows: a Wednesday.
+const NEW_DAY: &str = "2027-03-10";
+const NEW_DAY_NAME: &str = "Bank holiday for a test occasion";
+
+/// A feed in GOV.UK's format: a few real 2027 days for every division, plus `NEW_DAY` in
+/// England and Wales when `with_new_day`.
+fn feed_document(with_new_day: bool) -> String {
+    let events = |extra: bool| {
+        let mut events = vec![
+            r#"{"title": "New Year’s Day", "date": "2027-01-01", "notes": "", "bunting": true}"#
+                .to_owned(),
+            r#"{"title": "Good Friday", "date": "2027-03-26", "notes": "", "bunting": false}"#
+                .to_owned(),
+        ];
+        if extra {
+            events.push(format!(
+                r#"{{"title": "{NEW_DAY_NAME}", "date": "{NEW_DAY}", "notes": "", "bunting": true}}"#
+            ));
+        }
+        events.join(", ")
+    };
+    let division = |name: &str, extra: bool| {
+        format!(
+            r#""{name}": {{"division": "{name}", "events": [{}]}}"#,
+            events(extra)
+        )
+    };
+    format!(
+        "{{{}, {}, {}}}",
+        division("england-and-wales", with_new_day),
+        division("scotland", false),
+        division("northern-ireland", false)
+    )
+}
+
+/// A stand-in for www.gov.uk: a good feed, and the ways a feed goes wrong.
+async fn fake_gov_uk() -> SocketAddr {
+    let app = Router::new()
+        .route("/good.json", get(|| async { feed_document(true) }))
+        .route(
+            "/broken.json",
+            get(|| async { "<html>Service unavailable</html>" }),
+        )
+        .route("/empty.json", get(|| async { "{}" }))
+        .route(
+            "/no-events.json",
+            get(|| async {
+                r#"{"england-and-wales": {"division": "england-and-wales", "events": []},
+                    "scotland": {"division": "scotland", "events": []},
+                    "northern-ireland": {"division": "northern-ireland", "events": []}}"#
+            }),
+        )
+        .route(
+            "/error.json",
+            get(|| async { (axum::http::StatusCode::BAD_GATEWAY, "bad gateway") }),
+        )
+        .route(
+            "/slow.json",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                feed_document(true)
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+/// An address nothing listens on.
+fn unreachable_address() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+fn refresher(url: String, state: &Path) -> (Refresher, Arc<ArcSwap<BankHolidays>>) {
+    let holidays = Arc::new(ArcSwap::new(BankHolidays::builtin()));
+    let source = FeedSource {
+        url,
+        cache: switchboard::state::feed_cache_file(state),
+        every: Duration::from_secs(3600),
+        timeout: Duration::from_secs(1),
+    };
+    let refresher = Refresher::new(source, holidays.clone(), None).unwrap();
+    (refresher, holidays)
+}
+
+fn has_new_day(holidays: &BankHolidays) -> bool {
+    holidays
+        .on(Division::EnglandAndWales, NEW_DAY.parse().unwrap())
+        .is_some()
+}
+
+#[tokio::test]
+async fn a_good_feed_adds_its_new_day_and_caches_it() {
+    let gov_uk = fake_gov_uk().await;
+    let state = tempfile::tempdir().unwrap();
+    let (mut refresher, holidays) = refresher(format!("http://{gov_uk}/good.json"), state.path());
+    assert!(!has_new_day(&holidays.load()));
+    let refreshed = refresher.refresh().await.expect("the good feed is taken");
+    assert_eq!(refreshed.added.len(), 1, "{:?}", refreshed.added);
+    assert!(refreshed.cache_error.is_none());
+    assert!(has_new_day(&holidays.load()));
+    let cached = Feed::read_cache(&switchboard::state::feed_cache_file(state.path()))
+        .unwrap()
+        .expect("a cache was written");
+    assert!(has_new_day(
+        &BankHolidays::builtin().merge(&cached).holidays
+    ));
+}
+
+#[tokio::test]
+async fn a_broken_empty_failing_slow_or_unreachable_feed_changes_nothing() {
+    let gov_uk = fake_gov_uk().await;
+    let bad = [
+        (format!("http://{gov_uk}/broken.json"), "not the JSON"),
+        (
+            format!("http://{gov_uk}/empty.json"),
+            "no england-and-wales division",
+        ),
+        (
+            format!("http://{gov_uk}/no-events.json"),
+            "lists no holidays",
+        ),
+        (format!("http://{gov_uk}/error.json"), "HTTP 502"),
+        (format!("http://{gov_uk}/slow.json"), "timed out"),
+        (
+            format!("http://{}/feed.json", unreachable_address()),
+            "could not fetch",
+        ),
+    ];
+    for (url, expected) in bad {
+        let state = tempfile::tempdir().unwrap();
+        let (mut refresher, holidays) = refresher(url.clone(), state.path());
+        let before = holidays.load_full();
+        let started = Instant::now();
+        let error = refresher.refresh().await.expect_err(&url).to_string();
+        assert!(error.contains(expected), "{url}: {error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{url} took too long"
+        );
+        assert!(
+            Arc::ptr_eq(&before, &holidays.load_full()),
+            "{url} changed the holidays"
+        );
+        let cache = switchboard::state::feed_cache_file(state.path());
+        assert!(!cache.exists(), "{url} wrote a cache");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_feed_after_a_good_one_keeps_the_good_ones_days_and_cache() {
+    let gov_uk = fake_gov_uk().await;
+    let state = tempfile::tempdir().unwrap();
+    let (mut good, holidays) = refresher(format!("http://{gov_uk}/good.json"), state.path());
+    good.refresh().await.unwrap();
+    let cache = switchboard::state::feed_cache_file(state.path());
+    let cached = std::fs::read(&cache).unwrap();
+    // The same shared holidays, now fed from a broken feed.
+    let source = FeedSource {
+        url: format!("http://{gov_uk}/broken.json"),
+        cache: cache.clone(),
+        every: Duration::from_secs(3600),
+        timeout: Duration::from_secs(1),
+    };
+    let mut broken = Refresher::new(source, holidays.clone(), None).unwrap();
+    assert!(broken.refresh().await.is_err());
+    assert!(has_new_day(&holidays.load()));
+    assert_eq!(std::fs::read(&cache).unwrap(), cached);
+}
+
+/// `switchboard serve` as a separate process, killed when dropped.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+    client: reqwest::Client,
+}
+
+impl Server {
+    fn start(state: &Path, now: &str, extra: &[&str]) -> Server {
+        let address = unreachable_address();
+        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--listen", &address.to_string(), "--now", now])
+            .args(["--flows", shipped_flows_dir().to_str().unwrap()])
+            .args(["--state-dir", state.to_str().unwrap()])
+            .args(extra)
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let server = Server {
+            child,
+            address,
+            client: reqwest::Client::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(address).is_err() {
+            assert!(Instant::now() < deadline, "serve did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// The TwiML answering a new call to `to`, signed as Twilio would.
+    async fn call(&self, to: &str) -> String {
+        let url = format!("http://{}/voice", self.address);
+        let params = [
+            ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+            ("From", CALLER),
+            ("To", to),
+        ];
+        let signature = signature::sign(TOKEN, &url, &owned(&params));
+        let response = self
+            .client
+            .post(&url)
+            .header(signature::HEADER, signature)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&params))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
+    /// Calls until an answer contains `text`, for up to `within`.
+    async fn call_until(&self, to: &str, text: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let twiml = self.call(to).await;
+            if twiml.contains(text) || Instant::now() > deadline {
+                return twiml;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// 10:00 on the new day, a Wednesday: open by the rules.
+const ON_NEW_DAY: &str = "2027-03-10T10:00:00Z";
+
+#[tokio::test]
+async fn serve_answers_at_once_while_the_feed_hangs() {
+    let gov_uk = fake_gov_uk().await;
+    let state = tempfile::tempdir().unwrap();
+    let url = format!("http://{gov_uk}/slow.json");
+    let server = Server::start(
+        state.path(),
+        ON_NEW_DAY,
+        &[
+            "--bank-holidays-url",
+            &url,
+            "--bank-holidays-timeout",
+            "60s",
+        ],
+    );
+    let started = Instant::now();
+    let twiml = server.call(DOCTOR_SUPPORT).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        twiml.contains(DOCTOR_SUPPORT_TEAM),
+        "open by the rules: {twiml}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_day_in_the_feed_closes_the_line_and_survives_a_restart_without_the_feed() {
+    let gov_uk = fake_gov_uk().await;
+    let state = tempfile::tempdir().unwrap();
+    let holiday_heard = format!("Today is a bank holiday, {NEW_DAY_NAME}");
+    {
+        let url = format!("http://{gov_uk}/good.json");
+        let server = Server::start(state.path(), ON_NEW_DAY, &["--bank-holidays-url", &url]);
+        let twiml = server
+            .call_until(DOCTOR_SUPPORT, &holiday_heard, Duration::from_secs(10))
+            .await;
+        assert!(twiml.contains(&holiday_heard), "{twiml}");
+        assert!(!twiml.contains(DOCTOR_SUPPORT_TEAM), "{twiml}");
+    }
+    // Restarted with the feed unreachable: the cached day is known from the first call.
+    let unreachable = format!("http://{}/feed.json", unreachable_address());
+    let server = Server::start(
+        state.path(),
+        ON_NEW_DAY,
+        &["--bank-holidays-url", &unreachable],
+    );
+    let twiml = server.call(DOCTOR_SUPPORT).await;
+    assert!(twiml.contains(&holiday_heard), "{twiml}");
+    drop(server);
+    // And with no feed configured at all.
+    let server = Server::start(state.path(), ON_NEW_DAY, &[]);
+    assert!(server.call(DOCTOR_SUPPORT).await.contains(&holiday_heard));
+}
+
+#[tokio::test]
+async fn ops_flip_the_emergency_switch_on_a_running_server() {
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start(state.path(), "2026-11-23T10:00:00Z", &[]);
+    assert!(
+        server
+            .call(DOCTOR_SUPPORT)
+            .await
+            .contains(DOCTOR_SUPPORT_TEAM)
+    );
+    let emergency = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("emergency")
+            .args(args)
+            .args(["--flows", shipped_flows_dir().to_str().unwrap()])
+            .args(["--state-dir", state.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    emergency(&["close", "doctor-support", "--note", "fire alarm"]);
+    let closed = "cannot yet say when it will reopen";
+    let twiml = server
+        .call_until(DOCTOR_SUPPORT, closed, Duration::from_secs(5))
+        .await;
+    assert!(twiml.contains(closed), "{twiml}");
+    assert!(!twiml.contains(DOCTOR_SUPPORT_TEAM));
+    emergency(&["open", "doctor-support"]);
+    let twiml = server
+        .call_until(DOCTOR_SUPPORT, DOCTOR_SUPPORT_TEAM, Duration::from_secs(5))
+        .await;
+    assert!(twiml.contains(DOCTOR_SUPPORT_TEAM), "{twiml}");
+}
