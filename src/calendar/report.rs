@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 
 use super::emergency::Emergencies;
 use super::holidays::BankHolidays;
@@ -25,6 +25,12 @@ pub fn hours(
     let local = from.with_timezone(&schedule.timezone);
     let now = match schedule.status(holidays, emergencies, from) {
         Status::Open { closes_at } => format!("open until {}", clock(&closes_at.time())),
+        Status::Closed(ClosedBecause::OutsideHours) => {
+            match day(schedule, holidays, local.date_naive()) {
+                Day::Closed(why) => format!("closed ({why})"),
+                Day::Open(_) => "closed (outside opening hours)".to_owned(),
+            }
+        }
         Status::Closed(why) => format!("closed ({})", reason(&why)),
     };
     let _ = writeln!(out, "at {}: {now}", local.format("%a %Y-%m-%d %H:%M %Z"));
@@ -52,27 +58,36 @@ pub fn hours(
         }
     }
     for offset in 0..i64::from(days) {
-        let day = local.date_naive() + Duration::days(offset);
-        let what = match schedule.closed_all_day(holidays, day) {
-            Some(why) => format!("closed all day: {}", reason(&why)),
-            None => match schedule.openings_on(day) {
-                [] if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) => {
-                    "closed all day: weekend".to_owned()
-                }
-                [] => "closed all day: no hours on this weekday".to_owned(),
-                openings => {
-                    let special = if schedule.special_hours.contains_key(&day) {
-                        " (special hours)"
-                    } else {
-                        ""
-                    };
-                    format!("open {}{special}", ranges(openings))
-                }
-            },
+        let date = local.date_naive() + Duration::days(offset);
+        let what = match day(schedule, holidays, date) {
+            Day::Closed(why) => format!("closed all day: {why}"),
+            Day::Open(hours) => format!("open {hours}"),
         };
-        let _ = writeln!(out, "{}  {what}", day.format("%a %Y-%m-%d"));
+        let _ = writeln!(out, "{}  {what}", date.format("%a %Y-%m-%d"));
     }
     out
+}
+
+/// A day as the schedule has it, leaving out the emergency switch.
+enum Day {
+    Open(String),
+    Closed(String),
+}
+
+fn day(schedule: &Schedule, holidays: &BankHolidays, date: NaiveDate) -> Day {
+    if let Some(why) = schedule.closed_all_day(holidays, date) {
+        return Day::Closed(reason(&why));
+    }
+    match schedule.openings_on(date) {
+        [] if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) => {
+            Day::Closed("weekend".to_owned())
+        }
+        [] => Day::Closed("no hours on this weekday".to_owned()),
+        openings if schedule.special_hours.contains_key(&date) => {
+            Day::Open(format!("{} (special hours)", ranges(openings)))
+        }
+        openings => Day::Open(ranges(openings)),
+    }
 }
 
 fn reason(why: &ClosedBecause) -> String {
