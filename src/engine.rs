@@ -373,35 +373,30 @@ impl Walk<'_, '_> {
     fn render(&self, at: StepRef, message: &Message) -> Result<String, EngineError> {
         let mut text = String::new();
         let step_id = || self.ctx.flows.step(at).id.clone();
+        let schedule = || {
+            self.schedule(at)
+                .expect("placeholders are checked to have a schedule")
+        };
         for piece in &message.pieces {
             match piece {
                 Piece::Text(t) => text.push_str(t),
                 Piece::NextOpening => {
-                    let schedule = self
-                        .schedule(at)
-                        .expect("placeholders are checked to have a schedule");
-                    if self.ctx.emergencies.is_closed(&schedule.name) {
+                    if self.ctx.emergencies.is_closed(&schedule().name) {
                         return Err(EngineError::ReopeningUnknown(step_id()));
                     }
-                    let opens = schedule
+                    let opens = schedule()
                         .next_opening(self.ctx.holidays, self.ctx.now)
                         .ok_or_else(|| EngineError::NoNextOpening(step_id()))?;
                     text.push_str(&speech::weekday_date_time(&opens));
                 }
                 Piece::Holiday => {
-                    let schedule = self
-                        .schedule(at)
-                        .expect("placeholders are checked to have a schedule");
-                    let holiday = schedule
+                    let holiday = schedule()
                         .holiday_today(self.ctx.holidays, self.ctx.now)
                         .ok_or_else(|| EngineError::NoHolidayToday(step_id()))?;
                     text.push_str(&holiday.spoken());
                 }
                 Piece::ClosureReason => {
-                    let schedule = self
-                        .schedule(at)
-                        .expect("placeholders are checked to have a schedule");
-                    let reason = schedule
+                    let reason = schedule()
                         .closure_today(self.ctx.now)
                         .ok_or_else(|| EngineError::NoClosureToday(step_id()))?;
                     text.push_str(reason);
