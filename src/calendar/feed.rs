@@ -314,13 +314,15 @@ impl Refresher {
     pub async fn refresh(&mut self) -> Result<Refreshed, FeedError> {
         let feed = self.fetch().await?;
         let merged = self.holidays.load().merge(&feed);
-        self.holidays.store(Arc::new(merged.holidays));
         self.cached = self.cached.union(&feed);
+        // Cached before it is in force, so a day callers have heard is known after a restart.
+        let cache_error = self.cached.write_cache(&self.source.cache).err();
+        self.holidays.store(Arc::new(merged.holidays));
         Ok(Refreshed {
             holidays_in_feed: feed.len(),
             added: merged.added,
             left_out: merged.left_out,
-            cache_error: self.cached.write_cache(&self.source.cache).err(),
+            cache_error,
         })
     }
 
