@@ -93,6 +93,22 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// A fixed name for logs and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Started => "started",
+            Outcome::Chose(_) => "chose",
+            Outcome::AnyKey => "any-key",
+            Outcome::NoInput => "no-input",
+            Outcome::Invalid => "invalid",
+            Outcome::Dialled(_) => "dialled",
+            Outcome::Resumed => "resumed",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EngineError {
     #[error("no step {step:?} on line {line:?} (the flows may have changed during the call)")]
@@ -154,7 +170,33 @@ pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answ
     }
 }
 
-/// The safe answer: an apology, then the line's `on_error` dial.
+const APOLOGY: &str = "Sorry, something went wrong on our side.";
+
+/// The answer when nothing else can be trusted (a panic, Twilio's fallback URL): an apology,
+/// then the line's `on_error` dial. It reads only the flows: no clock, no calendar, no input.
+pub fn safe_response(flows: &Flows, line: usize) -> Response {
+    let target = flows.line(line).on_error;
+    let StepKind::Dial(dial) = &flows.step(target).kind else {
+        unreachable!("on_error is checked to be a dial step at load")
+    };
+    let owner = flows.line(target.line);
+    let mut verbs = Vec::new();
+    if let Ok(text) = twiml::Text::new(APOLOGY) {
+        verbs.push(Verb::Say(Say {
+            text,
+            voice: owner.voice.clone(),
+            language: owner.language.clone(),
+        }));
+    }
+    verbs.push(Verb::Dial(twiml::Dial {
+        action: Callback::new(&owner.id, &owner.steps[target.step].id, 1),
+        number: dial.number.clone(),
+        timeout_seconds: dial.ring_seconds,
+    }));
+    Response::new(verbs)
+}
+
+/// The safe answer after an error: an apology, then the line's `on_error` dial.
 fn fallback(ctx: &Context<'_>, line: usize, error: EngineError) -> Answer {
     let target = ctx.flows.line(line).on_error;
     let mut walk = Walk {
@@ -162,7 +204,7 @@ fn fallback(ctx: &Context<'_>, line: usize, error: EngineError) -> Answer {
         path: Vec::new(),
         says: Vec::new(),
     };
-    walk.say_text(target, "Sorry, something went wrong on our side.");
+    walk.say_text(target, APOLOGY);
     let StepKind::Dial(dial) = &ctx.flows.step(target).kind else {
         unreachable!("on_error is checked to be a dial step at load")
     };

@@ -18,7 +18,7 @@ use switchboard::calendar::{
 };
 use switchboard::engine::Context;
 use switchboard::flow::{self, Flows, StepKind};
-use switchboard::server::{self, App, Auth, Clock, PublicUrl};
+use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl};
 use switchboard::simulate::{self, CallerAction};
 use switchboard::state;
 
@@ -36,33 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Answer Twilio's webhooks with TwiML.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080", env = "SWITCHBOARD_LISTEN")]
-        listen: SocketAddr,
-        #[arg(long, default_value = "call-flows", env = "SWITCHBOARD_FLOWS")]
-        flows: PathBuf,
-        /// The URL Twilio calls, e.g. https://ivr.example.org; signatures are checked against it.
-        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
-        public_url: Option<PublicUrl>,
-        /// Pin the clock to this instant (RFC 3339), for testing and demos.
-        #[arg(long, value_parser = parse_instant)]
-        now: Option<DateTime<Utc>>,
-        /// Accept webhooks without checking X-Twilio-Signature. Never in production.
-        #[arg(long)]
-        insecure_skip_signature: bool,
-        #[command(flatten)]
-        state: StateDir,
-        /// Fetch bank holidays from this GOV.UK-format feed (https://www.gov.uk/bank-holidays.json)
-        /// at start, in the background, and then every --bank-holidays-every.
-        #[arg(long, env = "SWITCHBOARD_BANK_HOLIDAYS_URL")]
-        bank_holidays_url: Option<String>,
-        /// How often to fetch the feed again: 90s, 30m, 24h.
-        #[arg(long, default_value = "24h", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_EVERY")]
-        bank_holidays_every: Duration,
-        /// Give up on one fetch of the feed after this long.
-        #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
-        bank_holidays_timeout: Duration,
-    },
+    Serve(Box<ServeArgs>),
     /// Validate the call-flow files; print `path:line:col: message` for each problem.
     Check {
         #[arg(long, default_value = "call-flows")]
@@ -141,6 +115,50 @@ enum Command {
         /// POST parameters as NAME=VALUE, unencoded.
         params: Vec<String>,
     },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SWITCHBOARD_LISTEN")]
+    listen: SocketAddr,
+    #[arg(long, default_value = "call-flows", env = "SWITCHBOARD_FLOWS")]
+    flows: PathBuf,
+    /// The URL Twilio calls, e.g. https://ivr.example.org; signatures are checked against it.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+    public_url: Option<PublicUrl>,
+    /// Pin the clock to this instant (RFC 3339), for testing and demos.
+    #[arg(long, value_parser = parse_instant)]
+    now: Option<DateTime<Utc>>,
+    /// Accept webhooks without checking X-Twilio-Signature. Never in production.
+    #[arg(long)]
+    insecure_skip_signature: bool,
+    #[command(flatten)]
+    state: StateDir,
+    /// Fetch bank holidays from this GOV.UK-format feed (https://www.gov.uk/bank-holidays.json)
+    /// at start, in the background, and then every --bank-holidays-every.
+    #[arg(long, env = "SWITCHBOARD_BANK_HOLIDAYS_URL")]
+    bank_holidays_url: Option<String>,
+    /// How often to fetch the feed again: 90s, 30m, 24h.
+    #[arg(long, default_value = "24h", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_EVERY")]
+    bank_holidays_every: Duration,
+    /// Give up on one fetch of the feed after this long.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
+    bank_holidays_timeout: Duration,
+    /// Logs as text lines, or one JSON object a line.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
+    log_format: String,
+    /// Refuse request bodies larger than this many bytes with 413.
+    #[arg(long, default_value_t = 65536, env = "SWITCHBOARD_MAX_BODY_BYTES")]
+    max_body_bytes: usize,
+    /// Disconnect a client that has not sent its request headers within this.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, env = "SWITCHBOARD_HEADER_TIMEOUT")]
+    header_timeout: Duration,
+    /// Answer 408 to a request not read and answered within this.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_REQUEST_TIMEOUT")]
+    request_timeout: Duration,
+    /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_DRAIN_TIMEOUT")]
+    drain_timeout: Duration,
 }
 
 /// Where the service keeps what outlives a run: the feed cache and the emergency switch.
@@ -237,33 +255,7 @@ fn main() -> ExitCode {
             flows,
             state,
         } => emergency(&flows, &state.dir, action),
-        Command::Serve {
-            listen,
-            flows,
-            public_url,
-            now,
-            insecure_skip_signature,
-            state,
-            bank_holidays_url,
-            bank_holidays_every,
-            bank_holidays_timeout,
-        } => {
-            let feed = bank_holidays_url.map(|url| FeedSource {
-                url,
-                cache: state::feed_cache_file(&state.dir),
-                every: bank_holidays_every,
-                timeout: bank_holidays_timeout,
-            });
-            serve(
-                listen,
-                &flows,
-                &state.dir,
-                public_url,
-                now,
-                insecure_skip_signature,
-                feed,
-            )
-        }
+        Command::Serve(args) => serve(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -482,24 +474,20 @@ fn sign(url: &str, params: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(
-    listen: SocketAddr,
-    dir: &Path,
-    state_dir: &Path,
-    public_url: Option<PublicUrl>,
-    now: Option<DateTime<Utc>>,
-    insecure: bool,
-    feed: Option<FeedSource>,
-) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+        );
+    if args.log_format == "json" {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let auth = match std::env::var("TWILIO_AUTH_TOKEN") {
         Ok(token) if !token.is_empty() => Auth::Token(token),
-        _ if insecure => {
+        _ if args.insecure_skip_signature => {
             tracing::warn!(
                 "SIGNATURES ARE NOT CHECKED (--insecure-skip-signature): anyone can drive calls; never do this in production"
             );
@@ -509,7 +497,8 @@ fn serve(
             "set TWILIO_AUTH_TOKEN to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
         ),
     };
-    let flows = load(dir)?;
+    let state_dir = &args.state.dir;
+    let flows = load(&args.flows)?;
     let (holidays, cached_feed) = known_holidays(state_dir);
     let emergency_file = state::emergency_file(state_dir);
     // Read before serving, so a line closed in an emergency is never open for a moment. A
@@ -518,24 +507,42 @@ fn serve(
         tracing::error!(%error, "emergency switch unreadable at start; no closures in force until it is mended");
         Emergencies::default()
     });
-    let app = Arc::new(App {
-        flows: Arc::new(flows),
-        holidays: Arc::new(ArcSwap::from_pointee(holidays)),
-        emergencies: Arc::new(ArcSwap::from_pointee(emergencies)),
-        clock: now.map_or(Clock::System, Clock::Fixed),
-        auth,
-        public_url,
-    });
-    let refresher = feed
-        .map(|source| Refresher::new(source, app.holidays.clone(), cached_feed))
+    let clock = args.now.map_or(Clock::System, Clock::Fixed);
+    let mut app = App::new(flows, clock, auth, args.public_url);
+    app.holidays = Arc::new(ArcSwap::from_pointee(holidays));
+    app.emergencies = Arc::new(ArcSwap::from_pointee(emergencies));
+    app.limits = Limits {
+        body_bytes: args.max_body_bytes,
+        header_timeout: args.header_timeout,
+        request_timeout: args.request_timeout,
+        drain_timeout: args.drain_timeout,
+    };
+    let app = Arc::new(app);
+    let refresher = args
+        .bank_holidays_url
+        .map(|url| {
+            let source = FeedSource {
+                url,
+                cache: state::feed_cache_file(state_dir),
+                every: args.bank_holidays_every,
+                timeout: args.bank_holidays_timeout,
+            };
+            Refresher::new(source, app.holidays.clone(), cached_feed)
+        })
         .transpose()
         .context("setting up the bank-holiday feed")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
+        let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .with_context(|| format!("listening on {listen}"))?;
-        tracing::info!(address = %listener.local_addr()?, flows = %dir.display(), state = %state_dir.display(), "serving");
+            .with_context(|| format!("listening on {}", args.listen))?;
+        tracing::info!(
+            address = %listener.local_addr()?,
+            flows = %args.flows.display(),
+            version = %app.flows.version,
+            state = %state_dir.display(),
+            "serving"
+        );
         tokio::spawn(emergency::follow(
             emergency_file,
             app.emergencies.clone(),

@@ -48,6 +48,26 @@ pub fn load_dir(dir: &Path) -> Result<Flows, Diagnostics> {
     load_sources(&sources)
 }
 
+/// The first 12 hex digits of SHA-1 over each file's name and text.
+fn version(sources: &[(PathBuf, String)]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut hash = Sha1::new();
+    for (path, text) in sources {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(text.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Loads flows from (path, text) pairs; the path's file stem is the line's id.
 pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics> {
     let mut found = Vec::new();
@@ -78,7 +98,10 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics>
     let mut diagnostics = Diagnostics(found);
     diagnostics.sort();
     match flows {
-        Some(flows) if !diagnostics.has_errors() => Ok(flows),
+        Some(mut flows) if !diagnostics.has_errors() => {
+            flows.version = version(sources);
+            Ok(flows)
+        }
         _ => Err(diagnostics),
     }
 }
@@ -214,6 +237,7 @@ impl<'a> Loader<'a> {
         let flows = Flows {
             lines,
             schedules: self.schedules,
+            version: String::new(),
             default_line,
             line_by_number,
             line_by_id,

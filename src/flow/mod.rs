@@ -22,6 +22,8 @@ pub use load::{load_dir, load_sources, normalise_speech};
 pub struct Flows {
     pub lines: Vec<Line>,
     pub schedules: Vec<Schedule>,
+    /// A short hash of the files' names and contents: which edit is in force.
+    pub version: String,
     default_line: usize,
     line_by_number: HashMap<String, usize>,
     line_by_id: HashMap<String, usize>,

@@ -1,26 +1,38 @@
-//! The HTTP face: Twilio's webhooks in, TwiML out, every request's signature checked.
+//! The HTTP face: Twilio's webhooks in, TwiML out, every request's signature checked, behind
+//! the limits, fallbacks and metrics an on-call engineer relies on.
 
+pub mod metrics;
 pub mod signature;
 
+use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use chrono::{DateTime, Utc};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::calendar::{BankHolidays, Emergencies};
 use crate::callback::{Callback, ENTRY_PATH};
-use crate::engine::{self, CallInput, Context, Position};
-use crate::flow::Flows;
+use crate::engine::{self, Answer, CallInput, Context, Outcome, Position};
+use crate::flow::{Flows, StepRef};
 use crate::phone::Masked;
 use crate::twiml;
+use metrics::{Counter, Metrics};
 
 /// Where "now" comes from: the system clock, or an instant pinned for tests and demos.
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +93,30 @@ impl std::str::FromStr for PublicUrl {
     }
 }
 
+/// What a client may cost the server.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// A larger request body is refused with 413 before it is read whole. Twilio's are ~1 KB.
+    pub body_bytes: usize,
+    /// A client that has not sent its request headers by then is disconnected.
+    pub header_timeout: Duration,
+    /// Reading the body and answering; past it, 408.
+    pub request_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub drain_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 64 * 1024,
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 pub struct App {
     pub flows: Arc<Flows>,
     /// Kept current by the bank-holiday feed, when one is configured.
@@ -91,26 +127,108 @@ pub struct App {
     pub auth: Auth,
     /// Without one, the URL is taken from the request's Host header (plain http).
     pub public_url: Option<PublicUrl>,
+    pub limits: Limits,
+    pub metrics: Metrics,
 }
 
-/// The router with every route; tests drive it in-process with `oneshot`.
+impl App {
+    /// The flows with the holidays known by rule, no emergency closures, default limits and
+    /// fresh metrics.
+    pub fn new(flows: Flows, clock: Clock, auth: Auth, public_url: Option<PublicUrl>) -> App {
+        let metrics = Metrics::default();
+        for result in ["ok", "refused"] {
+            metrics.declare(Counter::FlowReloads, &[("result", result)]);
+        }
+        App {
+            flows: Arc::new(flows),
+            holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
+            emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
+            clock,
+            auth,
+            public_url,
+            limits: Limits::default(),
+            metrics,
+        }
+    }
+}
+
+/// The router with every route and every safety layer; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route(ENTRY_PATH, any(entry))
         .route(&format!("{ENTRY_PATH}/{{line}}/{{step}}"), any(step))
+        .route("/status", any(status_callback))
+        .route("/fallback", any(fallback))
         .route("/healthz", get(|| async { "ok\n" }))
-        .with_state(app)
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(render_metrics))
+        .with_state(app.clone());
+    harden(routes, app)
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// The layers every route sits behind, outermost first: refusals are counted; a body over the
+/// limit is refused with 413 before it is read whole; a request that takes too long gets 408;
+/// a panic answers the safe TwiML instead of breaking the call.
+pub fn harden(routes: Router, app: Arc<App>) -> Router {
+    let on_panic = {
+        let app = app.clone();
+        move |panic: Box<dyn Any + Send + 'static>| answer_panic(&app, panic.as_ref())
+    };
+    routes
+        .layer(CatchPanicLayer::custom(on_panic))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            app.limits.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(app.limits.body_bytes))
+        .layer(middleware::map_response_with_state(app, count_refusals))
+}
+
+/// Serves until `shutdown` completes, then lets the requests in flight finish (for at most
+/// `drain_timeout`). Each connection must send its headers within `header_timeout`, so slow
+/// or half-open connections cost a little memory each and never hold up anyone else.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = app.limits.clone();
+    let service = TowerToHyperService::new(router(app));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), service.clone());
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that hangs up or times out is not an error worth logging.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let in_flight = graceful.count();
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!(connections = in_flight, "drained; stopping"),
+        () = tokio::time::sleep(limits.drain_timeout) => {
+            tracing::warn!("requests still in flight after {:?}; stopping anyway", limits.drain_timeout);
+        }
+    }
+    Ok(())
 }
 
 async fn entry(
@@ -139,20 +257,42 @@ async fn step(
     webhook(&app, position, &method, &uri, &headers, &body)
 }
 
-fn webhook(
+/// A request's parameters once its signature is checked: the POST form, then the query.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The CallSid if it looks like one; anything else is not logged as sent.
+    fn call_sid(&self) -> &str {
+        self.get("CallSid").filter(|s| is_sid(s)).unwrap_or("-")
+    }
+
+    /// The caller's number, masked for the logs.
+    fn from(&self) -> Masked<'_> {
+        Masked(self.get("From").unwrap_or(""))
+    }
+}
+
+/// Checks the method and `X-Twilio-Signature`; on failure, the response to send instead.
+fn signed_params(
     app: &App,
-    position: Position,
+    endpoint: &'static str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Response {
+) -> Result<Params, Response> {
     if !matches!(*method, Method::GET | Method::POST) {
-        return (StatusCode::METHOD_NOT_ALLOWED, "use POST or GET\n").into_response();
+        return Err((StatusCode::METHOD_NOT_ALLOWED, "use POST or GET\n").into_response());
     }
-    let query = uri.query().unwrap_or("");
     // Twilio signs POST parameters; a GET's parameters are already in the signed URL.
-    let signed: Vec<(String, String)> = if *method == Method::POST {
+    let mut params = if *method == Method::POST {
         parse_form(body)
     } else {
         Vec::new()
@@ -163,31 +303,42 @@ fn webhook(
             .get(signature::HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !signature::is_valid(token, &url, &signed, claimed) {
+        if !signature::is_valid(token, &url, &params, claimed) {
+            app.metrics
+                .add(Counter::SignatureFailures, &[("endpoint", endpoint)]);
             tracing::warn!(
-                path = uri.path(),
-                "refused a webhook whose X-Twilio-Signature does not match"
+                endpoint,
+                "refused a request whose X-Twilio-Signature does not match"
             );
-            return (
+            return Err((
                 StatusCode::FORBIDDEN,
                 "invalid or missing X-Twilio-Signature\n",
             )
-                .into_response();
+                .into_response());
         }
     }
-    let mut params = signed;
-    params.extend(parse_form(query.as_bytes()));
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+    params.extend(parse_form(uri.query().unwrap_or("").as_bytes()));
+    Ok(Params(params))
+}
+
+fn webhook(
+    app: &App,
+    position: Position,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let params = match signed_params(app, "voice", method, uri, headers, body) {
+        Ok(params) => params,
+        Err(refusal) => return refusal,
     };
+    let started = Instant::now();
     let input = CallInput {
-        to: param("To"),
-        digits: param("Digits"),
-        speech: param("SpeechResult"),
-        dial_status: param("DialCallStatus"),
+        to: params.get("To").map(str::to_owned),
+        digits: params.get("Digits").map(str::to_owned),
+        speech: params.get("SpeechResult").map(str::to_owned),
+        dial_status: params.get("DialCallStatus").map(str::to_owned),
     };
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
@@ -198,28 +349,229 @@ fn webhook(
         now: app.clock.now(),
     };
     let answer = engine::answer(&ctx, &position, &input);
+    count_answer(app, &answer);
 
     let line = &app.flows.line(answer.line).id;
-    // Where the call now waits, as `line/step`: a step may belong to another line.
-    let step = answer.path.last().map_or_else(String::new, |s| {
-        format!("{}/{}", app.flows.line(s.line).id, app.flows.step(*s).id)
-    });
-    let call_sid = param("CallSid")
-        .filter(|s| is_sid(s))
-        .unwrap_or_else(|| "-".to_owned());
-    let from = param("From").unwrap_or_default();
+    let step = answer
+        .path
+        .last()
+        .map_or_else(String::new, |s| qualified(&app.flows, *s));
+    let (call_sid, from) = (params.call_sid(), params.from());
     match &answer.error {
         None => {
-            tracing::info!(call_sid, line, step, outcome = ?answer.outcome, from = %Masked(&from), "answered")
+            tracing::info!(call_sid, line, step, outcome = ?answer.outcome, %from, "answered")
         }
         Some(error) => {
-            tracing::error!(call_sid, line, step, %error, from = %Masked(&from), "answered with the fallback")
+            tracing::error!(call_sid, line, step, %error, %from, "answered with the fallback")
         }
     }
+    let response = twiml_response(app, &answer.response);
+    app.metrics.observe_answer(started.elapsed());
+    response
+}
+
+/// `line/step`: a step may belong to another line than the call's.
+fn qualified(flows: &Flows, at: StepRef) -> String {
+    format!("{}/{}", flows.line(at.line).id, flows.step(at).id)
+}
+
+/// Counts what one answer did. Labels are ids from the flows and fixed names only.
+fn count_answer(app: &App, answer: &Answer) {
+    let flows = &app.flows;
+    let line = flows.line(answer.line).id.as_str();
+    // The step the webhook was about: for a new call, the line's first step.
+    let step = answer
+        .path
+        .first()
+        .map_or_else(|| "-".to_owned(), |s| qualified(flows, *s));
+    let metrics = &app.metrics;
+    let outcome = answer.outcome.as_str();
+    metrics.add(
+        Counter::Webhooks,
+        &[("line", line), ("step", &step), ("outcome", outcome)],
+    );
+    let key;
+    let choice = match answer.outcome {
+        Outcome::Started => {
+            metrics.add(Counter::Calls, &[("line", line)]);
+            None
+        }
+        Outcome::Chose(k) => {
+            key = k.to_string();
+            Some(key.as_str())
+        }
+        Outcome::AnyKey | Outcome::NoInput | Outcome::Invalid => Some(outcome),
+        Outcome::Dialled(status) => {
+            let labels = [("line", line), ("step", &step), ("result", status.as_str())];
+            metrics.add(Counter::DialResults, &labels);
+            None
+        }
+        Outcome::Resumed => None,
+        Outcome::Failed => {
+            metrics.add(Counter::Fallbacks, &[("reason", "engine-error")]);
+            None
+        }
+    };
+    if let Some(choice) = choice {
+        let labels = [("line", line), ("step", &step), ("choice", choice)];
+        metrics.add(Counter::MenuChoices, &labels);
+    }
+}
+
+fn twiml_response(app: &App, response: &twiml::Response) -> Response {
     let prefix = app.public_url.as_ref().map_or("", |u| u.prefix.as_str());
     (
         [(header::CONTENT_TYPE, twiml::CONTENT_TYPE)],
-        answer.response.to_xml(prefix),
+        response.to_xml(prefix),
+    )
+        .into_response()
+}
+
+/// After a panic nothing about the request can be trusted: the default line's safe answer.
+fn answer_panic(app: &App, panic: &(dyn Any + Send)) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    tracing::error!(
+        panic = message,
+        "a request panicked; answered with the safe fallback"
+    );
+    app.metrics.add(Counter::Fallbacks, &[("reason", "panic")]);
+    let flows = &app.flows;
+    twiml_response(app, &engine::safe_response(flows, flows.default_line()))
+}
+
+/// Counts the refusals the layers make before a handler runs.
+async fn count_refusals(State(app): State<Arc<App>>, response: Response) -> Response {
+    let reason = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Some("body-too-large"),
+        StatusCode::REQUEST_TIMEOUT => Some("timeout"),
+        StatusCode::METHOD_NOT_ALLOWED => Some("method"),
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        app.metrics.add(Counter::Refused, &[("reason", reason)]);
+    }
+    response
+}
+
+/// Twilio's call status callback: counts how calls ended, per line.
+async fn status_callback(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match signed_params(&app, "status", &method, &uri, &headers, &body) {
+        Ok(params) => params,
+        Err(refusal) => return refusal,
+    };
+    let line = &app
+        .flows
+        .line(app.flows.line_for_number(params.get("To")))
+        .id;
+    let status = match params.get("CallStatus") {
+        Some(s @ ("completed" | "busy" | "no-answer" | "failed" | "canceled")) => s,
+        Some("queued" | "ringing" | "in-progress" | "initiated") => "in-progress",
+        _ => "other",
+    };
+    app.metrics
+        .add(Counter::CallStatus, &[("line", line), ("status", status)]);
+    let duration = params
+        .get("CallDuration")
+        .and_then(|d| d.parse::<u32>().ok());
+    let (call_sid, from) = (params.call_sid(), params.from());
+    tracing::info!(call_sid, line, status, duration, %from, "call status");
+    twiml_response(&app, &twiml::Response::new(Vec::new()))
+}
+
+/// Twilio's Fallback URL, called when a webhook failed: the caller is apologised to and put
+/// through to a counsellor. It answers even an unsigned request, since TwiML only acts on a
+/// real call and a caller must never meet a second failure; bad signatures are still counted.
+async fn fallback(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params =
+        signed_params(&app, "fallback", &method, &uri, &headers, &body).unwrap_or_else(|_| {
+            let mut all = parse_form(&body);
+            all.extend(parse_form(uri.query().unwrap_or("").as_bytes()));
+            Params(all)
+        });
+    let line = app.flows.line_for_number(params.get("To"));
+    let error_code = params
+        .get("ErrorCode")
+        .filter(|c| c.len() <= 8 && c.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("-");
+    // Our own URL, but as sent: shortened and escaped so it cannot forge log lines.
+    let error_url: String = params
+        .get("ErrorUrl")
+        .unwrap_or("-")
+        .chars()
+        .take(200)
+        .collect();
+    let (call_sid, from) = (params.call_sid(), params.from());
+    tracing::error!(
+        call_sid,
+        line = %app.flows.line(line).id,
+        error_code,
+        error_url = ?error_url,
+        %from,
+        "Twilio called the fallback URL; caller sent to the safe answer"
+    );
+    app.metrics
+        .add(Counter::Fallbacks, &[("reason", "fallback-url")]);
+    twiml_response(&app, &engine::safe_response(&app.flows, line))
+}
+
+/// Ready once flows are loaded, which `serve` does before it listens.
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let body = serde_json::json!({
+        "status": "ready",
+        "flows": app.flows.version,
+        "lines": app.flows.lines.len(),
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{body}\n"),
+    )
+        .into_response()
+}
+
+async fn render_metrics(State(app): State<Arc<App>>) -> Response {
+    let mut text = app.metrics.render();
+    text.push_str("# HELP switchboard_flows_info The call flows in force.\n");
+    text.push_str("# TYPE switchboard_flows_info gauge\n");
+    let labels = [("version", app.flows.version.clone())];
+    text.push_str(&format!(
+        "switchboard_flows_info{} 1\n",
+        metrics::label_set(&labels)
+    ));
+    text.push_str(
+        "# HELP switchboard_emergency_closed 1 while the emergency switch closes the schedule.\n",
+    );
+    text.push_str("# TYPE switchboard_emergency_closed gauge\n");
+    let emergencies = app.emergencies.load();
+    for schedule in &app.flows.schedules {
+        let closed = u8::from(emergencies.is_closed(&schedule.name));
+        let labels = [("schedule", schedule.name.clone())];
+        text.push_str(&format!(
+            "switchboard_emergency_closed{} {closed}\n",
+            metrics::label_set(&labels)
+        ));
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
     )
         .into_response()
 }

@@ -11,8 +11,6 @@ use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use arc_swap::ArcSwap;
-use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::flow::{self, Flows};
 use switchboard::server::signature;
 use switchboard::server::{self, App, Auth, Clock};
@@ -44,14 +42,12 @@ pub fn instant(text: &str) -> DateTime<Utc> {
 
 /// The server's state: `flows`, the clock pinned at `now`, holidays by rule, no emergency.
 pub fn app_state(flows: Flows, now: &str) -> App {
-    App {
-        flows: Arc::new(flows),
-        holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
-        emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
-        clock: Clock::Fixed(instant(now)),
-        auth: Auth::Token(TOKEN.to_owned()),
-        public_url: Some(PUBLIC_URL.parse().unwrap()),
-    }
+    App::new(
+        flows,
+        Clock::Fixed(instant(now)),
+        Auth::Token(TOKEN.to_owned()),
+        Some(PUBLIC_URL.parse().unwrap()),
+    )
 }
 
 pub fn app_with(flows: Flows, now: &str) -> axum::Router {

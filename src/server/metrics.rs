@@ -1,0 +1,211 @@
+//! Counters and the answer-latency histogram, written in Prometheus' text format.
+//!
+//! Label values come only from the flows (line and step ids) and from fixed lists, never from
+//! a request as sent, so the number of series stays bounded whatever callers or attackers send.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Every counter, with its help text: the one place a metric is named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Counter {
+    /// Webhooks answered, by line, step and what the engine made of them.
+    Webhooks,
+    /// New calls, by line.
+    Calls,
+    /// Menu choices, by line, step and key (or no-input, invalid, any-key).
+    MenuChoices,
+    /// How connections ended, by line, step and Twilio's DialCallStatus.
+    DialResults,
+    /// Answers that sent the caller to the safe fallback, by reason.
+    Fallbacks,
+    /// Requests refused because X-Twilio-Signature did not match, by endpoint.
+    SignatureFailures,
+    /// Requests refused before they reached a handler, by reason.
+    Refused,
+    /// Twilio's call status callbacks, by line and final status.
+    CallStatus,
+    /// Attempts to load a changed set of flows, by result.
+    FlowReloads,
+}
+
+impl Counter {
+    const ALL: [Counter; 9] = [
+        Counter::Webhooks,
+        Counter::Calls,
+        Counter::MenuChoices,
+        Counter::DialResults,
+        Counter::Fallbacks,
+        Counter::SignatureFailures,
+        Counter::Refused,
+        Counter::CallStatus,
+        Counter::FlowReloads,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Counter::Webhooks => "switchboard_webhooks_total",
+            Counter::Calls => "switchboard_calls_total",
+            Counter::MenuChoices => "switchboard_menu_choices_total",
+            Counter::DialResults => "switchboard_dial_results_total",
+            Counter::Fallbacks => "switchboard_fallback_answers_total",
+            Counter::SignatureFailures => "switchboard_signature_failures_total",
+            Counter::Refused => "switchboard_refused_requests_total",
+            Counter::CallStatus => "switchboard_call_status_total",
+            Counter::FlowReloads => "switchboard_flow_reloads_total",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Counter::Webhooks => "Webhooks answered, by line, step and outcome.",
+            Counter::Calls => "New calls, by line.",
+            Counter::MenuChoices => "Menu choices, by line, step and choice.",
+            Counter::DialResults => "Connections ended, by line, step and DialCallStatus.",
+            Counter::Fallbacks => "Answers that sent the caller to the safe fallback, by reason.",
+            Counter::SignatureFailures => "Requests refused for a bad X-Twilio-Signature.",
+            Counter::Refused => "Requests refused before answering, by reason.",
+            Counter::CallStatus => "Call status callbacks, by line and status.",
+            Counter::FlowReloads => "Attempts to load changed call flows, by result.",
+        }
+    }
+}
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Upper bounds of the latency buckets, in seconds: answers take microseconds, and Twilio
+/// gives up at 15 s.
+const BUCKETS: [f64; 12] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05, 0.25, 1.0, 5.0,
+];
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    counters: Mutex<BTreeMap<(Counter, Labels), u64>>,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_nanos: AtomicU64,
+}
+
+impl Metrics {
+    pub fn add(&self, counter: Counter, labels: &[(&'static str, &str)]) {
+        let labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        *counters.entry((counter, labels)).or_default() += 1;
+    }
+
+    /// Makes a series appear at 0 before it is first counted, so dashboards see it.
+    pub fn declare(&self, counter: Counter, labels: &[(&'static str, &str)]) {
+        let labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        counters.entry((counter, labels)).or_default();
+    }
+
+    /// The value of one series, for tests and the hours report.
+    pub fn get(&self, counter: Counter, labels: &[(&'static str, &str)]) -> u64 {
+        let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        counters.get(&(counter, labels)).copied().unwrap_or(0)
+    }
+
+    pub fn observe_answer(&self, took: Duration) {
+        let seconds = took.as_secs_f64();
+        for (bound, count) in BUCKETS.iter().zip(&self.latency_buckets) {
+            if seconds <= *bound {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.latency_sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Everything counted, in Prometheus' text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        for counter in Counter::ALL {
+            let _ = writeln!(out, "# HELP {} {}", counter.name(), counter.help());
+            let _ = writeln!(out, "# TYPE {} counter", counter.name());
+            let series = counters
+                .range((counter, Vec::new())..)
+                .take_while(|((c, _), _)| *c == counter);
+            for ((_, labels), value) in series {
+                let _ = writeln!(out, "{}{} {value}", counter.name(), label_set(labels));
+            }
+        }
+        drop(counters);
+        let name = "switchboard_answer_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time to answer a webhook, from its body read to its TwiML written."
+        );
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        for (bound, count) in BUCKETS.iter().zip(&self.latency_buckets) {
+            let count = count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {count}");
+        }
+        let total = self.latency_count.load(Ordering::Relaxed);
+        let sum = self.latency_sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {total}");
+        let _ = writeln!(out, "{name}_sum {sum}");
+        let _ = writeln!(out, "{name}_count {total}");
+        out
+    }
+}
+
+/// `{line="wellbeing",step="main-menu"}`, values escaped as Prometheus requires.
+pub fn label_set(labels: &[(&'static str, String)]) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
+            format!("{k}=\"{v}\"")
+        })
+        .collect();
+    format!("{{{}}}", pairs.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_the_histogram_render_in_prometheus_text_format() {
+        let metrics = Metrics::default();
+        metrics.add(Counter::Calls, &[("line", "wellbeing")]);
+        metrics.add(Counter::Calls, &[("line", "wellbeing")]);
+        metrics.declare(Counter::FlowReloads, &[("result", "refused")]);
+        metrics.add(Counter::Fallbacks, &[("reason", "a \"quoted\" one")]);
+        metrics.observe_answer(Duration::from_micros(70));
+        metrics.observe_answer(Duration::from_millis(3));
+        let text = metrics.render();
+        assert!(
+            text.contains("switchboard_calls_total{line=\"wellbeing\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("switchboard_flow_reloads_total{result=\"refused\"} 0\n"));
+        assert!(
+            text.contains(
+                "switchboard_fallback_answers_total{reason=\"a \\\"quoted\\\" one\"} 1\n"
+            )
+        );
+        assert!(text.contains("switchboard_answer_seconds_bucket{le=\"0.00005\"} 0\n"));
+        assert!(text.contains("switchboard_answer_seconds_bucket{le=\"0.0001\"} 1\n"));
+        assert!(text.contains("switchboard_answer_seconds_bucket{le=\"0.005\"} 2\n"));
+        assert!(text.contains("switchboard_answer_seconds_bucket{le=\"+Inf\"} 2\n"));
+        assert!(text.contains("switchboard_answer_seconds_count 2\n"));
+        assert_eq!(metrics.get(Counter::Calls, &[("line", "wellbeing")]), 2);
+        // Each series appears once, under its own name only.
+        assert_eq!(text.matches("switchboard_calls_total{").count(), 1);
+    }
+}
