@@ -279,7 +279,27 @@ impl Params {
     }
 }
 
-/// Checks the method and `X-Twilio-Signature`; on failure, the response to send instead.
+/// Why a request was not answered.
+#[derive(Debug)]
+enum Refusal {
+    Method,
+    Signature,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Method => (StatusCode::METHOD_NOT_ALLOWED, "use POST or GET\n"),
+            Refusal::Signature => (
+                StatusCode::FORBIDDEN,
+                "invalid or missing X-Twilio-Signature\n",
+            ),
+        }
+        .into_response()
+    }
+}
+
+/// Checks the method and `X-Twilio-Signature`.
 fn signed_params(
     app: &App,
     endpoint: &'static str,
@@ -287,9 +307,9 @@ fn signed_params(
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Params, Response> {
+) -> Result<Params, Refusal> {
     if !matches!(*method, Method::GET | Method::POST) {
-        return Err((StatusCode::METHOD_NOT_ALLOWED, "use POST or GET\n").into_response());
+        return Err(Refusal::Method);
     }
     // Twilio signs POST parameters; a GET's parameters are already in the signed URL.
     let mut params = if *method == Method::POST {
@@ -310,11 +330,7 @@ fn signed_params(
                 endpoint,
                 "refused a request whose X-Twilio-Signature does not match"
             );
-            return Err((
-                StatusCode::FORBIDDEN,
-                "invalid or missing X-Twilio-Signature\n",
-            )
-                .into_response());
+            return Err(Refusal::Signature);
         }
     }
     params.extend(parse_form(uri.query().unwrap_or("").as_bytes()));
@@ -331,7 +347,7 @@ fn webhook(
 ) -> Response {
     let params = match signed_params(app, "voice", method, uri, headers, body) {
         Ok(params) => params,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     let started = Instant::now();
     let input = CallInput {
@@ -467,7 +483,7 @@ async fn status_callback(
 ) -> Response {
     let params = match signed_params(&app, "status", &method, &uri, &headers, &body) {
         Ok(params) => params,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     let line = &app
         .flows
