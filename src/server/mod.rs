@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -156,7 +156,7 @@ impl App {
 pub fn router(app: Arc<App>) -> Router {
     let routes = Router::new()
         .route(ENTRY_PATH, any(entry))
-        .route(&format!("{ENTRY_PATH}/{{line}}/{{step}}"), any(step))
+        .route(&format!("{ENTRY_PATH}/{{*step}}"), any(step))
         .route("/status", any(status_callback))
         .route("/fallback", any(fallback))
         .route("/healthz", get(|| async { "ok\n" }))
@@ -243,16 +243,22 @@ async fn entry(
 
 async fn step(
     State(app): State<Arc<App>>,
-    Path((line, step)): Path<(String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let position = match Callback::from_request(&line, &step, uri.query()) {
+    // The segments as sent, not percent-decoded: step ids never need escaping, so anything
+    // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
+    let rest = uri.path().strip_prefix(ENTRY_PATH).unwrap_or_default();
+    let (line, step) = rest
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or_default();
+    let position = match Callback::from_request(line, step, uri.query()) {
         Ok(callback) => Position::After(callback),
         // A mangled attempt count still gets the caller somewhere safe: the step's last try.
-        Err(_) => Position::After(Callback::new(&line, &step, crate::callback::MAX_ATTEMPT)),
+        Err(_) => Position::After(Callback::new(line, step, crate::callback::MAX_ATTEMPT)),
     };
     webhook(&app, position, &method, &uri, &headers, &body)
 }
