@@ -7,17 +7,17 @@ mod common;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
+use common::process::Server;
 use common::*;
 use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
 use switchboard::calendar::{BankHolidays, Division};
-use switchboard::server::signature;
 
 /// A one-off day no rule knows: a Wednesday.
 const NEW_DAY: &str = "2027-03-10";
@@ -189,82 +189,6 @@ async fn a_bad_feed_after_a_good_one_keeps_the_good_ones_days_and_cache() {
     assert!(broken.refresh().await.is_err());
     assert!(has_new_day(&holidays.load()));
     assert_eq!(std::fs::read(&cache).unwrap(), cached);
-}
-
-/// `switchboard serve` as a separate process, killed when dropped.
-struct Server {
-    child: Child,
-    address: SocketAddr,
-    client: reqwest::Client,
-}
-
-impl Server {
-    fn start(state: &Path, now: &str, extra: &[&str]) -> Server {
-        let address = unreachable_address();
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["serve", "--listen", &address.to_string(), "--now", now])
-            .args(["--flows", shipped_flows_dir().to_str().unwrap()])
-            .args(["--state-dir", state.to_str().unwrap()])
-            .args(extra)
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let server = Server {
-            child,
-            address,
-            client: reqwest::Client::new(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(address).is_err() {
-            assert!(Instant::now() < deadline, "serve did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
-    }
-
-    /// The TwiML answering a new call to `to`, signed as Twilio would.
-    async fn call(&self, to: &str) -> String {
-        let url = format!("http://{}/voice", self.address);
-        let params = [
-            ("CallSid", "CA0123456789abcdef0123456789abcdef"),
-            ("From", CALLER),
-            ("To", to),
-        ];
-        let signature = signature::sign(TOKEN, &url, &owned(&params));
-        let response = self
-            .client
-            .post(&url)
-            .header(signature::HEADER, signature)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&params))
-            .send()
-            .await
-            .expect("the server answers");
-        assert_eq!(response.status(), 200);
-        response.text().await.unwrap()
-    }
-
-    /// Calls until an answer contains `text`, for up to `within`.
-    async fn call_until(&self, to: &str, text: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let twiml = self.call(to).await;
-            if twiml.contains(text) || Instant::now() > deadline {
-                return twiml;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// 10:00 on the new day, a Wednesday: open by the rules.

@@ -16,6 +16,8 @@ use switchboard::server::signature;
 use switchboard::server::{self, App, Auth, Clock};
 use switchboard::twiml::tree::{self, Element};
 
+pub mod process;
+
 pub const TOKEN: &str = "test-auth-token";
 pub const PUBLIC_URL: &str = "https://switchboard.example.org";
 pub const WELLBEING: &str = "+443301231245";

@@ -1,0 +1,137 @@
+//! `switchboard serve` run as a real process on loopback, for tests of what only a process
+//! shows: startup, signals, logs, files changed while it runs.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use switchboard::server::signature;
+
+use super::*;
+
+/// An address nothing listens on (yet).
+pub fn free_address() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// `switchboard serve` as a separate process, its logs kept in a file, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub address: SocketAddr,
+    client: reqwest::Client,
+    logs: tempfile::NamedTempFile,
+}
+
+impl Server {
+    pub fn start(state: &Path, now: &str, extra: &[&str]) -> Server {
+        Server::start_with_env(state, now, extra, &[("RUST_LOG", "warn")])
+    }
+
+    pub fn start_with_env(state: &Path, now: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let logs = tempfile::NamedTempFile::new().unwrap();
+        let address = free_address();
+        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--listen", &address.to_string(), "--now", now])
+            .args(["--flows", shipped_flows_dir().to_str().unwrap()])
+            .args(["--state-dir", state.to_str().unwrap()])
+            .args(extra)
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(logs.reopen().unwrap())
+            .spawn()
+            .expect("the binary starts");
+        let server = Server {
+            child,
+            address,
+            client: reqwest::Client::new(),
+            logs,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(address).is_err() {
+            assert!(Instant::now() < deadline, "serve did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// The TwiML answering a new call to `to`, signed as Twilio would.
+    pub async fn call(&self, to: &str) -> String {
+        let params = [
+            ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+            ("From", CALLER),
+            ("To", to),
+        ];
+        let (status, body) = self.post("/voice", &params).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// POSTs a form to `path_and_query`, signed as Twilio would: the status and body.
+    pub async fn post(&self, path_and_query: &str, params: &[(&str, &str)]) -> (u16, String) {
+        let url = format!("http://{}{path_and_query}", self.address);
+        let signature = signature::sign(TOKEN, &url, &owned(params));
+        let response = self
+            .client
+            .post(&url)
+            .header(signature::HEADER, signature)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(params))
+            .send()
+            .await
+            .expect("the server answers");
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    pub async fn get(&self, path: &str) -> String {
+        let url = format!("http://{}{path}", self.address);
+        let response = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .expect("the server answers");
+        response.text().await.unwrap()
+    }
+
+    /// Sends SIGTERM and waits (at most `within`) for the process to exit.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Everything logged so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.logs.path()).unwrap()
+    }
+
+    /// Calls until an answer contains `text`, for up to `within`.
+    pub async fn call_until(&self, to: &str, text: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let twiml = self.call(to).await;
+            if twiml.contains(text) || Instant::now() > deadline {
+                return twiml;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,103 @@
+//! The service as a process: it stops cleanly on SIGTERM, and its logs, at every level and in
+//! both formats, never hold a caller's number in clear.
+
+mod common;
+
+use std::time::Duration;
+
+use common::process::Server;
+use common::*;
+
+const NOW: &str = "2026-11-23T10:00:00Z";
+const CALL_SID: &str = "CA0123456789abcdef0123456789abcdef";
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_within_seconds() {
+    let state = tempfile::tempdir().unwrap();
+    let mut server = Server::start(state.path(), NOW, &[]);
+    assert!(server.call(WELLBEING).await.contains("<Gather"));
+    let status = server
+        .terminate(Duration::from_secs(5))
+        .expect("the server exits within 5 s of SIGTERM");
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_callers_number_never_appears_in_the_logs_at_any_level_or_in_either_format() {
+    for format in ["text", "json"] {
+        let state = tempfile::tempdir().unwrap();
+        let mut server = Server::start_with_env(
+            state.path(),
+            NOW,
+            &["--log-format", format],
+            &[("RUST_LOG", "trace")],
+        );
+        let caller = [("CallSid", CALL_SID), ("From", CALLER), ("Caller", CALLER)];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut params = caller.to_vec();
+            params.extend_from_slice(extra);
+            params
+        };
+        let exchanges = [
+            ("/voice", with(&[("To", WELLBEING)]), 200),
+            (
+                "/voice/wellbeing/main-menu?attempt=1",
+                with(&[("Digits", "1")]),
+                200,
+            ),
+            (
+                "/voice/wellbeing/counselling?attempt=1",
+                with(&[("DialCallStatus", "busy")]),
+                200,
+            ),
+            ("/voice/nowhere/at-all?attempt=1", with(&[]), 200),
+            (
+                "/status",
+                with(&[("CallStatus", "completed"), ("To", WELLBEING)]),
+                200,
+            ),
+            (
+                "/fallback",
+                with(&[("ErrorCode", "11200"), ("ErrorUrl", "http://x/voice")]),
+                200,
+            ),
+        ];
+        for (path, params, status) in &exchanges {
+            let (got, body) = server.post(path, params).await;
+            assert_eq!(got, *status, "{path}: {body}");
+        }
+        // A forged request carrying the number is refused, and its number not logged either.
+        let forged = reqwest::Client::new()
+            .post(format!("http://{}/voice", server.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&with(&[("To", WELLBEING)])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        server.terminate(Duration::from_secs(5));
+
+        let logs = server.logs();
+        assert!(
+            logs.contains("answered"),
+            "{format}: no webhook lines:\n{logs}"
+        );
+        assert!(logs.contains("call status"), "{format}:\n{logs}");
+        assert!(
+            logs.contains("+44*******123"),
+            "{format}: the masked number:\n{logs}"
+        );
+        for clear in ["7700900123", "07700 900123", "7700 900123", "447700900"] {
+            assert!(
+                !logs.contains(clear),
+                "{format}: {clear:?} in the logs:\n{logs}"
+            );
+        }
+        if format == "json" {
+            for line in logs.lines() {
+                let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+                assert!(parsed.is_ok(), "not JSON: {line}");
+            }
+        }
+    }
+}
