@@ -266,21 +266,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(dir: &std::path::Path) -> ExitCode {
-    match flow::load_dir(dir) {
-        Ok(flows) => {
+fn check(dir: &Path) -> ExitCode {
+    let checked = flow::check_dir(dir, Utc::now().date_naive());
+    eprint!("{}", checked.diagnostics);
+    let warnings = checked.diagnostics.0.len();
+    match checked.flows {
+        Some(flows) => {
             let steps: usize = flows.lines.iter().map(|l| l.steps.len()).sum();
+            let warnings = match warnings {
+                0 => "no problems".to_owned(),
+                n => flow::plural(n as u32, "warning", "warnings"),
+            };
             println!(
-                "{}: {} lines, {steps} steps, no problems",
+                "{}: {} lines, {steps} steps, {warnings} (version {})",
                 dir.display(),
-                flows.lines.len()
+                flows.lines.len(),
+                flows.version
             );
             ExitCode::SUCCESS
         }
-        Err(diagnostics) => {
-            eprint!("{diagnostics}");
-            ExitCode::FAILURE
-        }
+        None => ExitCode::FAILURE,
     }
 }
 

@@ -204,7 +204,7 @@ fn simulate_plays_a_call_with_keys_words_and_dial_results_in_order() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let transcript = text(&out.stdout);
     let expected_order = [
-        "hears: Thank you for calling the wellbeing support line",
+        "hears: Welcome to the wellbeing support line",
         "> says \"peer support\" (step main-menu, try 1)",
         "> presses 9 (step peer-support, try 1)",
         "hears: Our privacy notice.",

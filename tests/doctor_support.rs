@@ -148,7 +148,7 @@ async fn bank_holidays_are_named_and_the_next_opening_skips_them() {
         let heard = call.heard();
         assert!(
             heard.contains(&format!(
-                "Today is a bank holiday, {holiday}, so the Doctor support line is closed"
+                "Today is a bank holiday, {holiday}, so we are closed"
             )),
             "{now}: {heard}"
         );
@@ -182,7 +182,7 @@ async fn closed_message_gives_hours_reopening_email_and_counselling_offer() {
         "open again on Tuesday 24 November at 9am",
         "email",
         "BMA website",
-        "24 hours",
+        "24-hour",
         "press 1",
     ] {
         assert!(
@@ -251,7 +251,7 @@ async fn open_greeting_then_the_team_and_if_nobody_answers_when_to_call_back_and
         "{heard}"
     );
     assert!(
-        heard.contains("counselling line") && heard.contains("press 1"),
+        heard.contains("counsellor") && heard.contains("press 1"),
         "{heard}"
     );
     call.press("1").await;

@@ -29,6 +29,10 @@ pub struct LineSection {
     pub start: Text,
     /// Where a caller goes when anything goes wrong: a dial step, answered by people 24/7.
     pub on_error: Text,
+    /// The line is answered around the clock; `check` proves no caller can reach a hang-up
+    /// without having been offered a person.
+    #[serde(default)]
+    pub open_24_7: bool,
 }
 
 #[derive(Debug, Deserialize)]

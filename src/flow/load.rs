@@ -8,8 +8,9 @@ use std::str::FromStr;
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
-use super::diagnostic::{Diagnostic, Diagnostics, Source, did_you_mean};
+use super::diagnostic::{Diagnostic, Diagnostics, Severity, Source, did_you_mean};
 use super::file::{FlowFile, OptionSection, ScheduleSection, StepSection, Text};
+use super::lint;
 use super::{Dial, Flows, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
 use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
@@ -18,8 +19,47 @@ use crate::twiml::{self, Language, Voice};
 const STEP_TYPES: [&str; 5] = ["say", "menu", "dial", "hours", "hangup"];
 const MAX_ATTEMPTS: i64 = 10;
 
+/// Everything `check` finds in a set of files, and the flows if none of it is an error.
+#[derive(Debug)]
+pub struct Checked {
+    pub flows: Option<Flows>,
+    /// Errors and warnings, in file and line order.
+    pub diagnostics: Diagnostics,
+}
+
+impl Checked {
+    /// The flows, or every finding if any is an error. Warnings alone do not refuse a set.
+    pub fn into_result(self) -> Result<Flows, Diagnostics> {
+        self.flows.ok_or(self.diagnostics)
+    }
+}
+
 /// Loads every `*.toml` file in `dir` as one set of flows.
 pub fn load_dir(dir: &Path) -> Result<Flows, Diagnostics> {
+    check_dir(dir, today()).into_result()
+}
+
+/// Loads flows from (path, text) pairs; the path's file stem is the line's id.
+pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics> {
+    check_sources(sources, today()).into_result()
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Every `*.toml` file in `dir`, checked as one set; `today` is for the calendar's horizon.
+pub fn check_dir(dir: &Path, today: NaiveDate) -> Checked {
+    match read_dir(dir) {
+        Ok(sources) => check_sources(&sources, today),
+        Err(diagnostics) => Checked {
+            flows: None,
+            diagnostics,
+        },
+    }
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
     let whole_dir = |message: String| {
         Diagnostics(vec![Diagnostic {
             path: dir.to_owned(),
@@ -45,7 +85,7 @@ pub fn load_dir(dir: &Path) -> Result<Flows, Diagnostics> {
     if sources.is_empty() {
         return Err(whole_dir("no call-flow files (*.toml) here".to_owned()));
     }
-    load_sources(&sources)
+    Ok(sources)
 }
 
 /// The first 12 hex digits of SHA-1 over each file's name and text.
@@ -68,8 +108,9 @@ fn version(sources: &[(PathBuf, String)]) -> String {
         .collect()
 }
 
-/// Loads flows from (path, text) pairs; the path's file stem is the line's id.
-pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics> {
+/// Checks (path, text) pairs as one set; the path's file stem is the line's id. The deeper
+/// checks ([`lint`]) run once the files are otherwise free of errors.
+pub fn check_sources(sources: &[(PathBuf, String)], today: NaiveDate) -> Checked {
     let mut found = Vec::new();
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
@@ -95,15 +136,20 @@ pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics>
         }
     }
     let flows = Loader::new(&files, unreadable, &mut found).build(&files);
+    if let Some(flows) = &flows
+        && !found.iter().any(|d| d.severity == Severity::Error)
+    {
+        found.extend(lint::lint(flows, &lint::Files { sources: &files }, today));
+    }
     let mut diagnostics = Diagnostics(found);
     diagnostics.sort();
-    match flows {
-        Some(mut flows) if !diagnostics.has_errors() => {
+    let flows = flows
+        .filter(|_| !diagnostics.has_errors())
+        .map(|mut flows| {
             flows.version = version(sources);
-            Ok(flows)
-        }
-        _ => Err(diagnostics),
-    }
+            flows
+        });
+    Checked { flows, diagnostics }
 }
 
 /// Names that appear in URLs: lower-case letters, digits and dashes.
@@ -297,6 +343,7 @@ impl<'a> Loader<'a> {
             language: language.ok()?,
             start: start?,
             on_error: on_error?,
+            open_24_7: section.open_24_7,
             steps,
             step_by_id: self.step_ids[index].clone(),
         };

@@ -5,6 +5,7 @@
 
 mod diagnostic;
 mod file;
+mod lint;
 mod load;
 
 use std::collections::HashMap;
@@ -15,7 +16,8 @@ use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use load::{load_dir, load_sources, normalise_speech};
+pub use lint::MAX_SECONDS_BEFORE_CHOICE;
+pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
 
 /// A validated set of lines, swapped in whole or not at all.
 #[derive(Debug)]
@@ -40,6 +42,8 @@ pub struct Line {
     pub language: Language,
     pub start: StepRef,
     pub on_error: StepRef,
+    /// Answered around the clock: no caller may reach a hang-up without being offered a person.
+    pub open_24_7: bool,
     pub steps: Vec<Step>,
     step_by_id: HashMap<String, usize>,
 }
@@ -134,6 +138,72 @@ pub enum Piece {
     Holiday,
     /// `{closure_reason}`: the reason ops gave for closing today.
     ClosureReason,
+}
+
+/// One way on from a step: where the caller may go next, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// "1 or \"counselling\"", "no choice after 3 tries", "bank holiday", ...
+    pub label: String,
+    pub to: StepRef,
+}
+
+impl StepKind {
+    /// Every step a caller can go to from this one, in the order the file gives them. A dial
+    /// that connects ends the call, and a hang-up goes nowhere.
+    pub fn exits(&self) -> Vec<Exit> {
+        let exit = |label: String, to: StepRef| Exit { label, to };
+        match self {
+            StepKind::Say { next, .. } => vec![exit("then".into(), *next)],
+            StepKind::Menu(menu) => {
+                let mut exits: Vec<Exit> = menu
+                    .options
+                    .iter()
+                    .map(|o| {
+                        let words = o.speech.iter().map(|w| format!(" or \"{w}\""));
+                        exit(format!("{}{}", o.key, words.collect::<String>()), o.next)
+                    })
+                    .collect();
+                exits.extend(menu.any_key.map(|to| exit("any key".into(), to)));
+                let tries = plural(menu.attempts, "try", "tries");
+                exits.push(exit(
+                    format!("no choice after {tries}"),
+                    menu.after_attempts,
+                ));
+                exits
+            }
+            StepKind::Dial(dial) => {
+                let tries = plural(dial.attempts, "try", "tries");
+                vec![exit(
+                    format!("no answer after {tries}"),
+                    dial.after_attempts,
+                )]
+            }
+            StepKind::Hours {
+                open,
+                closed,
+                holiday,
+                closure,
+                emergency,
+            } => vec![
+                exit("open".into(), *open),
+                exit("closed".into(), *closed),
+                exit("bank holiday".into(), *holiday),
+                exit("closure day".into(), *closure),
+                exit("emergency".into(), *emergency),
+            ],
+            StepKind::Hangup { .. } => Vec::new(),
+        }
+    }
+}
+
+/// "1 try", "3 tries".
+pub fn plural(count: u32, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
 }
 
 impl Flows {

@@ -1,0 +1,456 @@
+//! Checks on a whole loaded set of flows, for what a caller would live through rather than
+//! what the file format allows: steps nobody reaches, loops with no way out, hang-ups before a
+//! person on a line open around the clock, long speeches before the first choice, menus that
+//! do not explain themselves, schedules never open, a calendar running out, unknown voices.
+
+use std::collections::{HashSet, VecDeque};
+use std::ops::Range;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::diagnostic::{Diagnostic, Severity, Source, did_you_mean};
+use super::file::FlowFile;
+use super::{Flows, Message, Piece, StepKind, StepRef};
+use crate::calendar::holidays::LAST_YEAR;
+
+/// Words a caller hears per second at a normal speaking rate (150 a minute).
+const WORDS_PER_SECOND: f64 = 2.5;
+/// The most speech a caller should sit through before the first menu's choices are all told.
+pub const MAX_SECONDS_BEFORE_CHOICE: f64 = 30.0;
+/// Words a placeholder is taken to say: "Tuesday 29 December at 9am".
+const PLACEHOLDER_WORDS: usize = 5;
+
+/// Amazon Polly's voices as Twilio offers them (`Polly.Amy`, `Polly.Amy-Neural`).
+const POLLY_VOICES: &[&str] = &[
+    "Aditi",
+    "Adriano",
+    "Amy",
+    "Andres",
+    "Aria",
+    "Arlet",
+    "Arthur",
+    "Astrid",
+    "Ayanda",
+    "Bianca",
+    "Brian",
+    "Burcu",
+    "Camila",
+    "Carla",
+    "Carmen",
+    "Celine",
+    "Chantal",
+    "Conchita",
+    "Cristiano",
+    "Daniel",
+    "Danielle",
+    "Dora",
+    "Elin",
+    "Emma",
+    "Enrique",
+    "Ewa",
+    "Filiz",
+    "Gabrielle",
+    "Geraint",
+    "Giorgio",
+    "Gregory",
+    "Gwyneth",
+    "Hala",
+    "Hannah",
+    "Hans",
+    "Hiujin",
+    "Ida",
+    "Ines",
+    "Isabelle",
+    "Ivy",
+    "Jacek",
+    "Jan",
+    "Jasmine",
+    "Jihye",
+    "Jitka",
+    "Joanna",
+    "Joey",
+    "Justin",
+    "Kajal",
+    "Karl",
+    "Kazuha",
+    "Kendra",
+    "Kevin",
+    "Kimberly",
+    "Laura",
+    "Lea",
+    "Liam",
+    "Lisa",
+    "Liv",
+    "Lotte",
+    "Lucia",
+    "Lupe",
+    "Mads",
+    "Maja",
+    "Marlene",
+    "Mathieu",
+    "Matthew",
+    "Maxim",
+    "Mia",
+    "Miguel",
+    "Mizuki",
+    "Naja",
+    "Niamh",
+    "Nicole",
+    "Ola",
+    "Olivia",
+    "Patrick",
+    "Pedro",
+    "Penelope",
+    "Raveena",
+    "Remi",
+    "Ricardo",
+    "Ruben",
+    "Russell",
+    "Ruth",
+    "Sabrina",
+    "Salli",
+    "Seoyeon",
+    "Sergio",
+    "Sofie",
+    "Stephen",
+    "Suvi",
+    "Takumi",
+    "Tatyana",
+    "Thiago",
+    "Tomoko",
+    "Vicki",
+    "Vitoria",
+    "Zayd",
+    "Zeina",
+    "Zhiyu",
+];
+
+/// The files a set was loaded from, in line order, to point at what a finding is about.
+pub struct Files<'s, 'a> {
+    pub sources: &'s [(Source<'a>, String, FlowFile)],
+}
+
+impl Files<'_, '_> {
+    fn source(&self, line: usize) -> &Source<'_> {
+        &self.sources[line].0
+    }
+
+    fn file(&self, line: usize) -> &FlowFile {
+        &self.sources[line].2
+    }
+
+    /// Where the step's table is named, e.g. `[steps.main-menu]`.
+    fn step_span(&self, at: StepRef) -> Range<usize> {
+        self.file(at.line)
+            .steps
+            .keys()
+            .nth(at.step)
+            .map_or(0..0, |name| name.span())
+    }
+
+    fn at(&self, at: StepRef, severity: Severity, message: String) -> Diagnostic {
+        self.source(at.line)
+            .diagnostic(self.step_span(at), severity, message)
+    }
+}
+
+/// Every finding about a set that loaded without errors.
+pub fn lint(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let reached = reachable(flows);
+    unreachable_steps(flows, files, &reached, &mut found);
+    no_way_out(flows, files, &reached, &mut found);
+    hang_ups_before_a_person(flows, files, &mut found);
+    speech_before_the_first_choice(flows, files, &mut found);
+    menus_that_do_not_explain(flows, files, &mut found);
+    schedules(flows, files, today, &mut found);
+    voices(flows, files, &mut found);
+    found
+}
+
+fn qualified(flows: &Flows, at: StepRef) -> String {
+    format!("{}/{}", flows.line(at.line).id, flows.step(at).id)
+}
+
+/// Every step a caller can reach: from each line's start, and from its `on_error` (where any
+/// failure sends a caller).
+fn reachable(flows: &Flows) -> HashSet<StepRef> {
+    let roots = flows.lines.iter().flat_map(|l| [l.start, l.on_error]);
+    let mut seen: HashSet<StepRef> = roots.clone().collect();
+    let mut queue: VecDeque<StepRef> = roots.collect();
+    while let Some(at) = queue.pop_front() {
+        for exit in flows.step(at).kind.exits() {
+            if seen.insert(exit.to) {
+                queue.push_back(exit.to);
+            }
+        }
+    }
+    seen
+}
+
+fn every_step(flows: &Flows) -> impl Iterator<Item = StepRef> + '_ {
+    flows
+        .lines
+        .iter()
+        .enumerate()
+        .flat_map(|(line, l)| (0..l.steps.len()).map(move |step| StepRef { line, step }))
+}
+
+fn unreachable_steps(
+    flows: &Flows,
+    files: &Files<'_, '_>,
+    reached: &HashSet<StepRef>,
+    found: &mut Vec<Diagnostic>,
+) {
+    for at in every_step(flows).filter(|at| !reached.contains(at)) {
+        let message = format!(
+            "step {:?} is never reached: no step leads to it, and it is not the line's `start` or `on_error`",
+            flows.step(at).id
+        );
+        found.push(files.at(at, Severity::Warning, message));
+    }
+}
+
+/// A step from which no path leads to a person (a dial) or to the end of the call (a hang-up)
+/// keeps the caller going round for ever.
+fn no_way_out(
+    flows: &Flows,
+    files: &Files<'_, '_>,
+    reached: &HashSet<StepRef>,
+    found: &mut Vec<Diagnostic>,
+) {
+    let ends = |at: &StepRef| {
+        matches!(
+            flows.step(*at).kind,
+            StepKind::Dial(_) | StepKind::Hangup { .. }
+        )
+    };
+    // Walk the arrows backwards from every way out.
+    let mut leads_out: HashSet<StepRef> = every_step(flows).filter(ends).collect();
+    loop {
+        let more: Vec<StepRef> = every_step(flows)
+            .filter(|at| !leads_out.contains(at))
+            .filter(|at| {
+                flows
+                    .step(*at)
+                    .kind
+                    .exits()
+                    .iter()
+                    .any(|e| leads_out.contains(&e.to))
+            })
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        leads_out.extend(more);
+    }
+    for at in every_step(flows).filter(|at| reached.contains(at) && !leads_out.contains(at)) {
+        let message = format!(
+            "a caller at step {:?} can never reach a person or the end of the call: every way on loops back; give one choice or `after_attempts` a dial or hang-up step",
+            flows.step(at).id
+        );
+        found.push(files.at(at, Severity::Error, message));
+    }
+}
+
+/// On a line open around the clock, every path from its start to a hang-up must pass a dial
+/// step, or a menu offering one.
+fn hang_ups_before_a_person(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
+    let offers_a_person = |at: StepRef| match &flows.step(at).kind {
+        StepKind::Dial(_) => true,
+        StepKind::Menu(menu) => menu
+            .options
+            .iter()
+            .any(|o| matches!(flows.step(o.next).kind, StepKind::Dial(_))),
+        _ => false,
+    };
+    for line in flows.lines.iter().filter(|l| l.open_24_7) {
+        // Breadth first over (step, offered yet), keeping the way each state was reached.
+        let start = (line.start, offers_a_person(line.start));
+        type State = (StepRef, bool);
+        let mut came_from: std::collections::HashMap<State, Option<State>> =
+            std::collections::HashMap::from([(start, None)]);
+        let mut queue = VecDeque::from([start]);
+        let mut reported = HashSet::new();
+        while let Some(state @ (at, offered)) = queue.pop_front() {
+            if matches!(flows.step(at).kind, StepKind::Hangup { .. }) && !offered {
+                if reported.insert(at) {
+                    let mut way = vec![at];
+                    let mut back = came_from[&state];
+                    while let Some(previous) = back {
+                        way.push(previous.0);
+                        back = came_from[&previous];
+                    }
+                    let way: Vec<String> = way.iter().rev().map(|s| qualified(flows, *s)).collect();
+                    let message = format!(
+                        "line {:?} is open 24/7, but a caller can reach this hang-up without being offered a person: {}",
+                        line.id,
+                        way.join(" → ")
+                    );
+                    found.push(files.at(at, Severity::Error, message));
+                }
+                continue;
+            }
+            for exit in flows.step(at).kind.exits() {
+                let next = (exit.to, offered || offers_a_person(exit.to));
+                if let std::collections::hash_map::Entry::Vacant(entry) = came_from.entry(next) {
+                    entry.insert(Some(state));
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+}
+
+fn words(message: &Message, closure_words: usize) -> usize {
+    message
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.split_whitespace().count(),
+            Piece::NextOpening | Piece::Holiday => PLACEHOLDER_WORDS,
+            Piece::ClosureReason => closure_words,
+        })
+        .sum()
+}
+
+/// Words heard from a line's start until its first menu has told every choice, on the
+/// longest way there (hours branches differ).
+fn speech_before_the_first_choice(
+    flows: &Flows,
+    files: &Files<'_, '_>,
+    found: &mut Vec<Diagnostic>,
+) {
+    for line in &flows.lines {
+        let mut longest: Option<(usize, StepRef)> = None;
+        let mut queue = VecDeque::from([(line.start, 0usize, 0usize)]);
+        while let Some((at, heard, hops)) = queue.pop_front() {
+            let step = flows.step(at);
+            let closure_words = step
+                .schedule
+                .map(|s| &flows.schedules[s])
+                .and_then(|s| {
+                    s.closures
+                        .values()
+                        .map(|r| r.split_whitespace().count())
+                        .max()
+                })
+                .unwrap_or(0);
+            let count = |m: &Message| words(m, closure_words);
+            let next = match &step.kind {
+                StepKind::Say { message, next } => Some((vec![*next], count(message))),
+                StepKind::Hours { .. } => {
+                    let exits = step.kind.exits().into_iter().map(|e| e.to).collect();
+                    Some((exits, 0))
+                }
+                StepKind::Menu(menu) => {
+                    let total = heard + count(&menu.prompt);
+                    if longest.is_none_or(|(most, _)| total > most) {
+                        longest = Some((total, at));
+                    }
+                    None
+                }
+                StepKind::Dial(_) | StepKind::Hangup { .. } => None,
+            };
+            // Say and hours chains are loop-free once loaded; the bound is a backstop.
+            if let Some((exits, said)) = next
+                && hops < 64
+            {
+                queue.extend(exits.into_iter().map(|to| (to, heard + said, hops + 1)));
+            }
+        }
+        if let Some((words, menu)) = longest {
+            let seconds = words as f64 / WORDS_PER_SECOND;
+            if seconds > MAX_SECONDS_BEFORE_CHOICE {
+                let message = format!(
+                    "callers on line {:?} hear about {seconds:.0} s of speech ({words} words) before menu {:?} has told them every choice; keep it under {MAX_SECONDS_BEFORE_CHOICE:.0} s",
+                    line.id,
+                    flows.step(menu).id
+                );
+                found.push(files.at(menu, Severity::Warning, message));
+            }
+        }
+    }
+}
+
+/// A menu asked again should say why: "Sorry, we didn't hear a choice."
+fn menus_that_do_not_explain(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
+    for at in every_step(flows) {
+        let StepKind::Menu(menu) = &flows.step(at).kind else {
+            continue;
+        };
+        let section = files.file(at.line).steps.values().nth(at.step);
+        let id = &flows.step(at).id;
+        if section.is_some_and(|s| s.attempts.is_none()) {
+            let message = format!(
+                "menu {id:?} does not say how many times to ask (`attempts`); it asks {} times, then goes to `after_attempts`",
+                menu.attempts
+            );
+            found.push(files.at(at, Severity::Warning, message));
+        }
+        if menu.attempts > 1 && menu.no_input.is_none() {
+            let message = format!(
+                "menu {id:?} asks again in silence when a caller says nothing: add `no_input_say`, e.g. \"Sorry, we didn't hear a choice.\""
+            );
+            found.push(files.at(at, Severity::Warning, message));
+        }
+        if menu.attempts > 1 && menu.any_key.is_none() && menu.invalid.is_none() {
+            let message = format!(
+                "menu {id:?} asks again in silence after a wrong key: add `invalid_say`, e.g. \"Sorry, that isn't one of the choices.\""
+            );
+            found.push(files.at(at, Severity::Warning, message));
+        }
+    }
+}
+
+fn schedules(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate, found: &mut Vec<Diagnostic>) {
+    for (source, _, file) in files.sources {
+        for (name, section) in &file.schedules {
+            let Some(schedule) = flows.schedules.iter().find(|s| s.name == *name.get_ref()) else {
+                continue;
+            };
+            let never_open = schedule.weekly.iter().all(Vec::is_empty)
+                && schedule.special_hours.values().all(Vec::is_empty);
+            if never_open {
+                let message = format!(
+                    "schedule {:?} is never open: give at least one day hours like \"09:00-17:00\"",
+                    name.get_ref()
+                );
+                found.push(source.error(name.span(), message));
+            }
+            if LAST_YEAR < today.year() + 1 {
+                let message = format!(
+                    "the {} bank holidays Switchboard knows end in {LAST_YEAR}, within a year: update Switchboard",
+                    schedule.holidays
+                );
+                found.push(source.error(section.holidays.span(), message));
+            }
+        }
+    }
+}
+
+fn voices(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
+    for (index, line) in flows.lines.iter().enumerate() {
+        let voice = line.voice.as_str();
+        let Some(name) = voice.strip_prefix("Polly.") else {
+            continue;
+        };
+        let base = name
+            .strip_suffix("-Neural")
+            .or_else(|| name.strip_suffix("-Generative"))
+            .unwrap_or(name);
+        if !POLLY_VOICES.contains(&base) {
+            let message = format!(
+                "Twilio does not know the voice {voice:?}{}",
+                did_you_mean(base, POLLY_VOICES.iter().copied())
+                    .replace("did you mean \"", "did you mean \"Polly.")
+            );
+            let span = files.file(index).line.voice.span();
+            found.push(
+                files
+                    .source(index)
+                    .diagnostic(span, Severity::Warning, message),
+            );
+        }
+    }
+}
