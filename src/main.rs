@@ -18,6 +18,7 @@ use switchboard::calendar::{
 };
 use switchboard::engine::Context;
 use switchboard::flow::{self, Flows, StepKind};
+use switchboard::server::reload::Reloader;
 use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl};
 use switchboard::simulate::{self, CallerAction};
 use switchboard::state;
@@ -156,6 +157,9 @@ struct ServeArgs {
     /// Answer 408 to a request not read and answered within this.
     #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_REQUEST_TIMEOUT")]
     request_timeout: Duration,
+    /// Reload the flows when a file in --flows changes (SIGHUP always reloads them).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "SWITCHBOARD_WATCH_FLOWS")]
+    watch_flows: bool,
     /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
     #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_DRAIN_TIMEOUT")]
     drain_timeout: Duration,
@@ -480,8 +484,10 @@ fn sign(url: &str, params: &[String]) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
     let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         );
@@ -503,7 +509,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
     };
     let state_dir = &args.state.dir;
-    let flows = load(&args.flows)?;
+    let checked = flow::check_dir(&args.flows, Utc::now().date_naive());
+    for finding in &checked.diagnostics.0 {
+        tracing::warn!(%finding, "call flows: warning");
+    }
+    let Some(flows) = checked.flows else {
+        bail!(
+            "the call flows in {} have problems:\n{}",
+            args.flows.display(),
+            checked.diagnostics
+        );
+    };
     let (holidays, cached_feed) = known_holidays(state_dir);
     let emergency_file = state::emergency_file(state_dir);
     // Read before serving, so a line closed in an emergency is never open for a moment. A
@@ -544,7 +560,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(
             address = %listener.local_addr()?,
             flows = %args.flows.display(),
-            version = %app.flows.version,
+            version = %app.flows.load().version,
             state = %state_dir.display(),
             "serving"
         );
@@ -553,6 +569,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             app.emergencies.clone(),
             Duration::from_secs(1),
         ));
+        let reloader = Reloader::new(app.clone(), args.flows.clone());
+        tokio::spawn(reloader.follow(args.watch_flows));
         // In the background: the server answers at once, whatever the feed does.
         if let Some(refresher) = refresher {
             tokio::spawn(refresher.run());

@@ -23,6 +23,8 @@ const MAX_ATTEMPTS: i64 = 10;
 #[derive(Debug)]
 pub struct Checked {
     pub flows: Option<Flows>,
+    /// The files' hash (see [`Flows::version`]), whether or not they have errors.
+    pub version: String,
     /// Errors and warnings, in file and line order.
     pub diagnostics: Diagnostics,
 }
@@ -54,6 +56,7 @@ pub fn check_dir(dir: &Path, today: NaiveDate) -> Checked {
         Ok(sources) => check_sources(&sources, today),
         Err(diagnostics) => Checked {
             flows: None,
+            version: String::new(),
             diagnostics,
         },
     }
@@ -143,13 +146,18 @@ pub fn check_sources(sources: &[(PathBuf, String)], today: NaiveDate) -> Checked
     }
     let mut diagnostics = Diagnostics(found);
     diagnostics.sort();
+    let version = version(sources);
     let flows = flows
         .filter(|_| !diagnostics.has_errors())
         .map(|mut flows| {
-            flows.version = version(sources);
+            flows.version = version.clone();
             flows
         });
-    Checked { flows, diagnostics }
+    Checked {
+        flows,
+        version,
+        diagnostics,
+    }
 }
 
 /// Names that appear in URLs: lower-case letters, digits and dashes.

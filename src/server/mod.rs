@@ -2,6 +2,7 @@
 //! the limits, fallbacks and metrics an on-call engineer relies on.
 
 pub mod metrics;
+pub mod reload;
 pub mod signature;
 
 use std::any::Any;
@@ -118,7 +119,8 @@ impl Default for Limits {
 }
 
 pub struct App {
-    pub flows: Arc<Flows>,
+    /// Swapped whole by a reload; each request reads one set from start to end.
+    pub flows: ArcSwap<Flows>,
     /// Kept current by the bank-holiday feed, when one is configured.
     pub holidays: Arc<ArcSwap<BankHolidays>>,
     /// Kept current from the emergency switch file.
@@ -140,7 +142,7 @@ impl App {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
         App {
-            flows: Arc::new(flows),
+            flows: ArcSwap::from_pointee(flows),
             holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
             emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
             clock,
@@ -362,22 +364,23 @@ fn webhook(
         speech: params.get("SpeechResult").map(str::to_owned),
         dial_status: params.get("DialCallStatus").map(str::to_owned),
     };
+    let flows = app.flows.load();
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
     let ctx = Context {
-        flows: &app.flows,
+        flows: &flows,
         holidays: &holidays,
         emergencies: &emergencies,
         now: app.clock.now(),
     };
     let answer = engine::answer(&ctx, &position, &input);
-    count_answer(app, &answer);
+    count_answer(app, &flows, &answer);
 
-    let line = &app.flows.line(answer.line).id;
+    let line = &flows.line(answer.line).id;
     let step = answer
         .path
         .last()
-        .map_or_else(String::new, |s| qualified(&app.flows, *s));
+        .map_or_else(String::new, |s| qualified(&flows, *s));
     let (call_sid, from) = (params.call_sid(), params.from());
     match &answer.error {
         None => {
@@ -398,8 +401,7 @@ fn qualified(flows: &Flows, at: StepRef) -> String {
 }
 
 /// Counts what one answer did. Labels are ids from the flows and fixed names only.
-fn count_answer(app: &App, answer: &Answer) {
-    let flows = &app.flows;
+fn count_answer(app: &App, flows: &Flows, answer: &Answer) {
     let line = flows.line(answer.line).id.as_str();
     // The step the webhook was about: for a new call, the line's first step.
     let step = answer
@@ -461,8 +463,8 @@ fn answer_panic(app: &App, panic: &(dyn Any + Send)) -> Response {
         "a request panicked; answered with the safe fallback"
     );
     app.metrics.add(Counter::Fallbacks, &[("reason", "panic")]);
-    let flows = &app.flows;
-    twiml_response(app, &engine::safe_response(flows, flows.default_line()))
+    let flows = app.flows.load();
+    twiml_response(app, &engine::safe_response(&flows, flows.default_line()))
 }
 
 /// Counts the refusals the layers make before a handler runs.
@@ -491,10 +493,8 @@ async fn status_callback(
         Ok(params) => params,
         Err(refusal) => return refusal.into_response(),
     };
-    let line = &app
-        .flows
-        .line(app.flows.line_for_number(params.get("To")))
-        .id;
+    let flows = app.flows.load();
+    let line = &flows.line(flows.line_for_number(params.get("To"))).id;
     let status = match params.get("CallStatus") {
         Some(s @ ("completed" | "busy" | "no-answer" | "failed" | "canceled")) => s,
         Some("queued" | "ringing" | "in-progress" | "initiated") => "in-progress",
@@ -526,7 +526,8 @@ async fn fallback(
             all.extend(parse_form(uri.query().unwrap_or("").as_bytes()));
             Params(all)
         });
-    let line = app.flows.line_for_number(params.get("To"));
+    let flows = app.flows.load();
+    let line = flows.line_for_number(params.get("To"));
     let error_code = params
         .get("ErrorCode")
         .filter(|c| c.len() <= 8 && c.bytes().all(|b| b.is_ascii_digit()))
@@ -541,7 +542,7 @@ async fn fallback(
     let (call_sid, from) = (params.call_sid(), params.from());
     tracing::error!(
         call_sid,
-        line = %app.flows.line(line).id,
+        line = %flows.line(line).id,
         error_code,
         error_url = ?error_url,
         %from,
@@ -549,15 +550,16 @@ async fn fallback(
     );
     app.metrics
         .add(Counter::Fallbacks, &[("reason", "fallback-url")]);
-    twiml_response(&app, &engine::safe_response(&app.flows, line))
+    twiml_response(&app, &engine::safe_response(&flows, line))
 }
 
 /// Ready once flows are loaded, which `serve` does before it listens.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let flows = app.flows.load();
     let body = serde_json::json!({
         "status": "ready",
-        "flows": app.flows.version,
-        "lines": app.flows.lines.len(),
+        "flows": flows.version,
+        "lines": flows.lines.len(),
     });
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -570,7 +572,8 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
     let mut text = app.metrics.render();
     text.push_str("# HELP switchboard_flows_info The call flows in force.\n");
     text.push_str("# TYPE switchboard_flows_info gauge\n");
-    let labels = [("version", app.flows.version.clone())];
+    let flows = app.flows.load();
+    let labels = [("version", flows.version.clone())];
     text.push_str(&format!(
         "switchboard_flows_info{} 1\n",
         metrics::label_set(&labels)
@@ -580,7 +583,7 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
     );
     text.push_str("# TYPE switchboard_emergency_closed gauge\n");
     let emergencies = app.emergencies.load();
-    for schedule in &app.flows.schedules {
+    for schedule in &flows.schedules {
         let closed = u8::from(emergencies.is_closed(&schedule.name));
         let labels = [("schedule", schedule.name.clone())];
         text.push_str(&format!(

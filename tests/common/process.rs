@@ -30,11 +30,22 @@ impl Server {
     }
 
     pub fn start_with_env(state: &Path, now: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_in(&shipped_flows_dir(), state, now, extra, env)
+    }
+
+    /// Serving the flows in `flows`.
+    pub fn start_in(
+        flows: &Path,
+        state: &Path,
+        now: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let logs = tempfile::NamedTempFile::new().unwrap();
         let address = free_address();
         let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .args(["serve", "--listen", &address.to_string(), "--now", now])
-            .args(["--flows", shipped_flows_dir().to_str().unwrap()])
+            .args(["--flows", flows.to_str().unwrap()])
             .args(["--state-dir", state.to_str().unwrap()])
             .args(extra)
             .env("TWILIO_AUTH_TOKEN", TOKEN)
@@ -96,11 +107,19 @@ impl Server {
         response.text().await.unwrap()
     }
 
+    /// Sends a signal by name: "TERM", "HUP".
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// Sends SIGTERM and waits (at most `within`) for the process to exit.
     pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success());
+        self.signal("TERM");
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -114,6 +133,44 @@ impl Server {
     /// Everything logged so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.logs.path()).unwrap()
+    }
+
+    /// A new call to `to` that presses `key` at the first menu: the answer to the key press.
+    pub async fn press_at_first_menu(&self, to: &str, key: &str) -> String {
+        let first = self.call(to).await;
+        let action = first
+            .split("action=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the first answer is a menu")
+            .replace("&amp;", "&");
+        let params = [
+            ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+            ("From", CALLER),
+            ("Digits", key),
+        ];
+        let (status, body) = self.post(&action, &params).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Presses `key` at the first menu of new calls until an answer contains `text`, for up
+    /// to `within`; the last answer.
+    pub async fn call_until_after_press(
+        &self,
+        to: &str,
+        key: &str,
+        text: &str,
+        within: Duration,
+    ) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let twiml = self.press_at_first_menu(to, key).await;
+            if twiml.contains(text) || Instant::now() > deadline {
+                return twiml;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Calls until an answer contains `text`, for up to `within`.

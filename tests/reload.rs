@@ -1,0 +1,227 @@
+//! Live reload: a good edit is in force at once, a broken one is refused while the last good
+//! flows keep serving, and calls in progress carry on across a reload.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::process::Server;
+use common::*;
+use switchboard::server::metrics::Counter;
+use switchboard::server::reload::{Reloaded, Reloader};
+use switchboard::server::{self, App};
+
+const NOW: &str = "2026-11-23T10:00:00Z";
+const NEW_COUNSELLING: &str = "+442079460199";
+
+/// A copy of the shipped flows that the test may edit.
+fn flow_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["wellbeing.toml", "doctor-support.toml"] {
+        std::fs::copy(shipped_flows_dir().join(name), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+/// Edits a file as editors save it: a new file written beside it, renamed over it.
+fn edit(dir: &Path, name: &str, change: impl Fn(&str) -> String) {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = change(&text);
+    assert_ne!(changed, text, "the edit changed nothing");
+    let temporary = dir.join(format!(".{name}.swp"));
+    std::fs::write(&temporary, changed).unwrap();
+    std::fs::rename(&temporary, &path).unwrap();
+}
+
+fn new_counselling_number(text: &str) -> String {
+    text.replace(COUNSELLING, NEW_COUNSELLING)
+}
+
+fn misspell_a_step(text: &str) -> String {
+    text.replacen("next = \"counselling\" }", "next = \"counseling\" }", 1)
+}
+
+fn serving(dir: &Path) -> (Arc<App>, axum::Router, Reloader) {
+    let flows = switchboard::flow::load_dir(dir).unwrap();
+    let app = Arc::new(app_state(flows, NOW));
+    let router = server::router(app.clone());
+    let reloader = Reloader::new(app.clone(), dir.to_owned());
+    (app, router, reloader)
+}
+
+async fn counselling_number(router: &axum::Router) -> Option<String> {
+    let mut call = Call::start(router, WELLBEING).await;
+    call.press("1").await;
+    call.dialling()
+}
+
+#[tokio::test]
+async fn a_changed_destination_is_in_force_after_a_reload() {
+    let dir = flow_dir();
+    let (app, router, mut reloader) = serving(dir.path());
+    let before = app.flows.load().version.clone();
+    assert_eq!(
+        counselling_number(&router).await.as_deref(),
+        Some(COUNSELLING)
+    );
+    assert_eq!(reloader.reload(), Reloaded::Unchanged);
+
+    edit(dir.path(), "wellbeing.toml", new_counselling_number);
+    let Reloaded::Swapped { version } = reloader.reload() else {
+        panic!("the edit is good and should be taken");
+    };
+    assert_ne!(version, before);
+    assert_eq!(app.flows.load().version, version);
+    assert_eq!(
+        counselling_number(&router).await.as_deref(),
+        Some(NEW_COUNSELLING)
+    );
+    assert_eq!(
+        app.metrics.get(Counter::FlowReloads, &[("result", "ok")]),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_broken_edit_is_refused_and_the_last_good_flows_keep_serving() {
+    let dir = flow_dir();
+    let (app, router, mut reloader) = serving(dir.path());
+    let good = app.flows.load().version.clone();
+    edit(dir.path(), "wellbeing.toml", |t| {
+        misspell_a_step(&new_counselling_number(t))
+    });
+    assert!(matches!(reloader.reload(), Reloaded::Refused { .. }));
+    assert_eq!(app.flows.load().version, good);
+    assert_eq!(
+        counselling_number(&router).await.as_deref(),
+        Some(COUNSELLING)
+    );
+    // The same broken files again are not refused (or logged) twice.
+    assert_eq!(reloader.reload(), Reloaded::Unchanged);
+    assert_eq!(
+        app.metrics
+            .get(Counter::FlowReloads, &[("result", "refused")]),
+        1
+    );
+    // Mended, they are taken.
+    edit(dir.path(), "wellbeing.toml", |t| {
+        t.replace("\"counseling\" }", "\"counselling\" }")
+    });
+    assert!(matches!(reloader.reload(), Reloaded::Swapped { .. }));
+    assert_eq!(
+        counselling_number(&router).await.as_deref(),
+        Some(NEW_COUNSELLING)
+    );
+}
+
+#[tokio::test]
+async fn a_call_in_progress_carries_on_across_a_reload() {
+    let dir = flow_dir();
+    let (_app, router, mut reloader) = serving(dir.path());
+    let mut call = Call::start(&router, WELLBEING).await;
+    assert_eq!(call.waiting_at(), "wellbeing/main-menu?attempt=1");
+
+    edit(dir.path(), "wellbeing.toml", new_counselling_number);
+    assert!(matches!(reloader.reload(), Reloaded::Swapped { .. }));
+    call.press("1").await;
+    assert_eq!(call.dialling().as_deref(), Some(NEW_COUNSELLING));
+    call.dial_ends("completed").await;
+    assert!(call.hung_up());
+
+    // A reload that removes the very step a caller waits at: they get a counsellor.
+    let mut call = Call::start(&router, WELLBEING).await;
+    edit(dir.path(), "wellbeing.toml", |t| {
+        t.replace("main-menu", "choices")
+    });
+    assert!(matches!(reloader.reload(), Reloaded::Swapped { .. }));
+    call.press("2").await;
+    assert_eq!(call.dialling().as_deref(), Some(NEW_COUNSELLING));
+    assert!(call.heard().contains("Sorry, something went wrong"));
+}
+
+#[tokio::test]
+async fn a_running_server_takes_a_saved_edit_within_seconds_and_refuses_a_broken_one() {
+    let dir = flow_dir();
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), state.path(), NOW, &[], &[("RUST_LOG", "info")]);
+    let version = |readyz: String| {
+        let ready: serde_json::Value = serde_json::from_str(&readyz).unwrap();
+        ready["flows"].as_str().unwrap().to_owned()
+    };
+    let first = version(server.get("/readyz").await);
+
+    edit(dir.path(), "wellbeing.toml", new_counselling_number);
+    let started = std::time::Instant::now();
+    let twiml = server
+        .call_until_after_press(WELLBEING, "1", NEW_COUNSELLING, Duration::from_secs(5))
+        .await;
+    assert!(twiml.contains(NEW_COUNSELLING), "{twiml}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let second = version(server.get("/readyz").await);
+    assert_ne!(first, second);
+
+    edit(dir.path(), "wellbeing.toml", misspell_a_step);
+    std::thread::sleep(Duration::from_secs(2));
+    let twiml = server
+        .call_until_after_press(WELLBEING, "1", NEW_COUNSELLING, Duration::from_secs(1))
+        .await;
+    assert!(
+        twiml.contains(NEW_COUNSELLING),
+        "still the last good flows: {twiml}"
+    );
+    assert_eq!(version(server.get("/readyz").await), second);
+    let logs = server.logs();
+    assert!(logs.contains("call flows REFUSED"), "{logs}");
+    let text = std::fs::read_to_string(dir.path().join("wellbeing.toml")).unwrap();
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("next = \"counseling\"").map(|c| (i + 1, c + 8)))
+        .unwrap();
+    let finding = format!(
+        "wellbeing.toml:{line}:{column}: error: step \"counseling\" is not defined; did you mean \"counselling\"?"
+    );
+    assert!(
+        logs.contains(&finding),
+        "the log names the file, line and reason:\n{logs}"
+    );
+    let metrics = server.get("/metrics").await;
+    assert!(
+        metrics.contains("switchboard_flow_reloads_total{result=\"ok\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("switchboard_flow_reloads_total{result=\"refused\"} 1\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn sighup_reloads_when_watching_is_off() {
+    let dir = flow_dir();
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        dir.path(),
+        state.path(),
+        NOW,
+        &["--watch-flows", "false"],
+        &[("RUST_LOG", "warn")],
+    );
+    edit(dir.path(), "wellbeing.toml", new_counselling_number);
+    std::thread::sleep(Duration::from_millis(1500));
+    let twiml = server
+        .call_until_after_press(WELLBEING, "1", COUNSELLING, Duration::from_secs(1))
+        .await;
+    assert!(
+        twiml.contains(COUNSELLING),
+        "not watching: the old flows still serve"
+    );
+    server.signal("HUP");
+    let twiml = server
+        .call_until_after_press(WELLBEING, "1", NEW_COUNSELLING, Duration::from_secs(5))
+        .await;
+    assert!(twiml.contains(NEW_COUNSELLING), "{twiml}");
+}
