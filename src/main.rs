@@ -94,6 +94,16 @@ enum Command {
         #[command(flatten)]
         state: StateDir,
     },
+    /// Draw a line's call flow, for Graphviz (`| dot -Tsvg > line.svg`) or Mermaid.
+    Graph {
+        /// The line's id: its flow file's name, e.g. wellbeing.
+        #[arg(long)]
+        line: String,
+        #[arg(long, default_value = "dot")]
+        format: flow::graph::Format,
+        #[arg(long, default_value = "call-flows", env = "SWITCHBOARD_FLOWS")]
+        flows: PathBuf,
+    },
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency {
         #[command(subcommand)]
@@ -254,6 +264,11 @@ fn main() -> ExitCode {
             from.unwrap_or_else(Utc::now),
             days,
         ),
+        Command::Graph {
+            line,
+            format,
+            flows,
+        } => graph(&flows, &line, format),
         Command::Emergency {
             action,
             flows,
@@ -415,6 +430,19 @@ fn hours(
             )
         );
     }
+    Ok(())
+}
+
+fn graph(dir: &Path, line: &str, format: flow::graph::Format) -> anyhow::Result<()> {
+    let flows = load(dir)?;
+    let Some(diagram) = flow::graph::render(&flows, line, format) else {
+        let known: Vec<&str> = flows.lines.iter().map(|l| l.id.as_str()).collect();
+        bail!(
+            "there is no line {line:?}; the lines are {}",
+            known.join(", ")
+        );
+    };
+    print!("{diagram}");
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 mod diagnostic;
 mod file;
+pub mod graph;
 mod lint;
 mod load;
 
