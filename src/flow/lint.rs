@@ -3,7 +3,8 @@
 //! person on a line open around the clock, long speeches before the first choice, menus that
 //! do not explain themselves, schedules never open, a calendar running out, unknown voices.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
@@ -268,8 +269,7 @@ fn hang_ups_before_a_person(flows: &Flows, files: &Files<'_, '_>, found: &mut Ve
         // Breadth first over (step, offered yet), keeping the way each state was reached.
         let start = (line.start, offers_a_person(line.start));
         type State = (StepRef, bool);
-        let mut came_from: std::collections::HashMap<State, Option<State>> =
-            std::collections::HashMap::from([(start, None)]);
+        let mut came_from: HashMap<State, Option<State>> = HashMap::from([(start, None)]);
         let mut queue = VecDeque::from([start]);
         let mut reported = HashSet::new();
         while let Some(state @ (at, offered)) = queue.pop_front() {
@@ -293,7 +293,7 @@ fn hang_ups_before_a_person(flows: &Flows, files: &Files<'_, '_>, found: &mut Ve
             }
             for exit in flows.step(at).kind.exits() {
                 let next = (exit.to, offered || offers_a_person(exit.to));
-                if let std::collections::hash_map::Entry::Vacant(entry) = came_from.entry(next) {
+                if let Entry::Vacant(entry) = came_from.entry(next) {
                     entry.insert(Some(state));
                     queue.push_back(next);
                 }
