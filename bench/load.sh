@@ -1,46 +1,97 @@
 #!/usr/bin/env bash
-# Sustained load on loopback: signed first webhooks to the wellbeing line, from wrk.
-# Switchboard runs pinned to core 0 and wrk to core 1, so they do not compete.
-# Fails (exit 1) on any socket error or non-2xx answer.
+# Load on loopback: Switchboard against a reference server, measured side by side.
 #
-#   bench/load.sh                    # 30 s, 64 connections
-#   DURATION=60s CONNECTIONS=256 bench/load.sh
+# Both servers run pinned to core 0 (SERVER_CORE); wrk runs pinned to core 1 (WRK_CORE). Each
+# round drives Switchboard, then the reference (examples/reference_server.rs: axum answering
+# the same TwiML bytes with no signature check, flows or logs), with the same connections and
+# duration. Switchboard gets signed first webhooks to the wellbeing line and logs as in
+# production (info, to a file). It prints each run, then min/median/max and the ratio of
+# medians, and fails (exit 1) on any socket error or non-2xx answer.
+#
+#   bench/load.sh                               # 5 rounds of 10 s, 64 connections
+#   ROUNDS=3 DURATION=30s CONNECTIONS=256 bench/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration=${DURATION:-30s}
+rounds=${ROUNDS:-5}
+duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
-port=${PORT:-18080}
+server_core=${SERVER_CORE:-0}
+wrk_core=${WRK_CORE:-1}
+sb_port=18080
+ref_port=18090
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --quiet
+cargo build --release --quiet --bin switchboard --example reference_server
 bin=target/release/switchboard
+work=$(mktemp -d)
 
 export TWILIO_AUTH_TOKEN=load-test-token
-url="http://127.0.0.1:$port"
-RUST_LOG=warn taskset -c 0 "$bin" serve --listen "127.0.0.1:$port" --public-url "$url" \
-  --now 2026-11-23T10:00:00Z --state-dir "$(mktemp -d)" &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
+sb_url="http://127.0.0.1:$sb_port"
+RUST_LOG=info taskset -c "$server_core" "$bin" serve --listen "127.0.0.1:$sb_port" \
+  --public-url "$sb_url" --now 2026-11-23T10:00:00Z --state-dir "$work/state" 2>"$work/switchboard.log" &
+sb=$!
+taskset -c "$server_core" target/release/examples/reference_server "127.0.0.1:$ref_port" 2>/dev/null &
+ref=$!
+trap 'kill $sb $ref 2>/dev/null || true' EXIT
+for port in $sb_port $ref_port; do
+  for _ in $(seq 100); do
+    (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+    sleep 0.1
+  done
+done
 
 export BODY="CallSid=CA0123456789abcdef0123456789abcdef&From=%2B447700900123&To=%2B443301231245"
-export SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
+export SIGNATURE=$("$bin" sign --url "$sb_url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
   From=+447700900123 To=+443301231245)
-# One request by hand first: a bad signature would make every wrk request a 403.
-status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/voice" \
-  -H "X-Twilio-Signature: $SIGNATURE" -H 'Content-Type: application/x-www-form-urlencoded' --data "$BODY")
-[ "$status" = 200 ] || { echo "the signed request got HTTP $status"; exit 1; }
 
-out=$(taskset -c 1 wrk -t1 -c"$connections" -d"$duration" --latency -s bench/voice.lua "$url/voice")
-echo "$out"
-rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
-echo "server RSS after the run: $((rss_kb / 1024)) MiB"
+# One wrk run; prints "req/s p50_ms p99_ms errors" and keeps wrk's own output.
+run() {
+  local name=$1 url=$2 round=$3
+  taskset -c "$wrk_core" wrk -t1 -c"$connections" -d"$duration" --latency -s bench/voice.lua \
+    "$url/voice" > "$work/$name-$round.txt"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    / 50%/ { p50 = ms($2) }
+    / 99%/ { p99 = ms($2) }
+    /Socket errors/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i }
+    /Non-2xx/ { errors += $NF }
+    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }
+  ' "$work/$name-$round.txt"
+}
 
-errors=$(echo "$out" | awk '/Socket errors/ { n = 0; for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i; print n }')
-non2xx=$(echo "$out" | awk '/Non-2xx/ { print $NF }')
-requests=$(echo "$out" | awk '/requests in/ { print $1 }')
-echo "requests: $requests, socket errors: ${errors:-0}, non-2xx: ${non2xx:-0}"
-[ "${errors:-0}" = 0 ] && [ "${non2xx:-0}" = 0 ]
+echo "rounds=$rounds duration=$duration connections=$connections server core $server_core, wrk core $wrk_core"
+printf '%-5s %-12s %10s %9s %9s %7s\n' round server req/s p50_ms p99_ms errors
+: > "$work/results"
+for round in $(seq "$rounds"); do
+  for name in switchboard reference; do
+    port=$sb_port; [ "$name" = reference ] && port=$ref_port
+    read -r rps p50 p99 errors < <(run "$name" "http://127.0.0.1:$port" "$round")
+    printf '%-5s %-12s %10s %9s %9s %7s\n' "$round" "$name" "$rps" "$p50" "$p99" "$errors"
+    echo "$name $rps $p50 $p99 $errors" >> "$work/results"
+  done
+done
+
+summary() {
+  local name=$1 column=$2
+  awk -v n="$name" -v c="$column" '$1 == n { print $c }' "$work/results" | sort -g |
+    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s", v[1], m, v[NR] }'
+}
+echo
+printf '%-12s %-28s %-28s %-28s\n' server 'req/s min/median/max' 'p50 ms min/median/max' 'p99 ms min/median/max'
+for name in switchboard reference; do
+  printf '%-12s %-28s %-28s %-28s\n' "$name" "$(summary "$name" 2)" "$(summary "$name" 3)" "$(summary "$name" 4)"
+done
+sb_median=$(summary switchboard 2 | awk '{ print $2 }')
+ref_median=$(summary reference 2 | awk '{ print $2 }')
+ratios=$(paste -d' ' <(awk '$1 == "switchboard" { print $2 }' "$work/results") \
+  <(awk '$1 == "reference" { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }')
+echo "throughput ratio switchboard/reference: $(awk -v a="$sb_median" -v b="$ref_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $ratios"
+echo "switchboard RSS after the runs: $(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$sb/status")"
+echo "switchboard log lines written: $(wc -l < "$work/switchboard.log")"
+errors=$(awk '{ e += $5 } END { print e + 0 }' "$work/results")
+echo "errors in all runs: $errors"
+[ "$errors" = 0 ]

@@ -525,7 +525,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         logs.init();
     }
     let auth = match std::env::var("TWILIO_AUTH_TOKEN") {
-        Ok(token) if !token.is_empty() => Auth::Token(token),
+        Ok(token) if !token.is_empty() => Auth::token(&token),
         _ if args.insecure_skip_signature => {
             tracing::warn!(
                 "SIGNATURES ARE NOT CHECKED (--insecure-skip-signature): anyone can drive calls; never do this in production"

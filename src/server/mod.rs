@@ -55,9 +55,15 @@ impl Clock {
 #[derive(Clone, Debug)]
 pub enum Auth {
     /// The account's auth token, which keys `X-Twilio-Signature`.
-    Token(String),
+    Token(signature::Key),
     /// No check at all: for local experiments only.
     Insecure,
+}
+
+impl Auth {
+    pub fn token(token: &str) -> Self {
+        Auth::Token(signature::Key::new(token))
+    }
 }
 
 /// The URL Twilio is configured with, e.g. `https://ivr.example.org` or, behind a proxy that
@@ -325,13 +331,13 @@ fn signed_params(
     } else {
         Vec::new()
     };
-    if let Auth::Token(token) = &app.auth {
+    if let Auth::Token(key) = &app.auth {
         let url = signed_url(app.public_url.as_ref(), headers, uri);
         let claimed = headers
             .get(signature::HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !signature::is_valid(token, &url, &params, claimed) {
+        if !key.is_valid(&url, &params, claimed) {
             app.metrics
                 .add(Counter::SignatureFailures, &[("endpoint", endpoint)]);
             tracing::warn!(

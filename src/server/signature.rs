@@ -11,57 +11,83 @@ type HmacSha1 = Hmac<Sha1>;
 /// The header Twilio signs every webhook with.
 pub const HEADER: &str = "X-Twilio-Signature";
 
-/// The signature Twilio would send for `url` and the POST `params` (empty for GET).
-pub fn sign(token: &str, url: &str, params: &[(String, String)]) -> String {
-    BASE64.encode(mac(token, url, params).finalize().into_bytes())
+/// An account's auth token, made ready once to sign and check many requests.
+#[derive(Clone)]
+pub struct Key(HmacSha1);
+
+impl Key {
+    pub fn new(token: &str) -> Self {
+        Key(HmacSha1::new_from_slice(token.as_bytes()).expect("HMAC takes keys of any length"))
+    }
+
+    /// The signature Twilio would send for `url` and the POST `params` (empty for GET).
+    pub fn sign(&self, url: &str, params: &[(String, String)]) -> String {
+        BASE64.encode(self.mac(url, &sorted(params)).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is Twilio's for this request. Twilio may have signed the URL with
+    /// or without an explicit default port: the URL as received is tried first, the other
+    /// form only if it fails. Each comparison is in constant time.
+    pub fn is_valid(&self, url: &str, params: &[(String, String)], signature: &str) -> bool {
+        let Ok(claimed) = BASE64.decode(signature.trim()) else {
+            return false;
+        };
+        let params = sorted(params);
+        let matches = |url: &str| self.mac(url, &params).verify_slice(&claimed).is_ok();
+        matches(url) || other_url_form(url).is_some_and(|other| matches(&other))
+    }
+
+    fn mac(&self, url: &str, sorted: &[(&str, &str)]) -> HmacSha1 {
+        let mut mac = self.0.clone();
+        mac.update(url.as_bytes());
+        for (name, value) in sorted {
+            mac.update(name.as_bytes());
+            mac.update(value.as_bytes());
+        }
+        mac
+    }
 }
 
-/// Whether `signature` is Twilio's for this request. Twilio may have signed the URL with or
-/// without an explicit default port, so both are tried; the comparison is in constant time.
-pub fn is_valid(token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
-    let Ok(claimed) = BASE64.decode(signature.trim()) else {
-        return false;
-    };
-    // Both forms are always computed, so timing does not tell which one matched.
-    let results =
-        url_forms(url).map(|form| mac(token, &form, params).verify_slice(&claimed).is_ok());
-    results.into_iter().fold(false, |any, ok| any | ok)
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
 }
 
-fn mac(token: &str, url: &str, params: &[(String, String)]) -> HmacSha1 {
-    let mut mac =
-        HmacSha1::new_from_slice(token.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(url.as_bytes());
-    // As Twilio's own validators do: names in order, each name's distinct values in order.
+/// As Twilio's own validators do: names in order, each name's distinct values in order.
+fn sorted(params: &[(String, String)]) -> Vec<(&str, &str)> {
     let mut sorted: Vec<(&str, &str)> = params
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     sorted.sort_unstable();
     sorted.dedup();
-    for (name, value) in sorted {
-        mac.update(name.as_bytes());
-        mac.update(value.as_bytes());
-    }
-    mac
+    sorted
 }
 
-/// The URL without and with the scheme's default port (443 or 80).
-fn url_forms(url: &str) -> [String; 2] {
-    let Ok(uri) = url.parse::<Uri>() else {
-        return [url.to_owned(), url.to_owned()];
-    };
-    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return [url.to_owned(), url.to_owned()];
-    };
+/// The signature Twilio would send for `url` and the POST `params` (empty for GET).
+pub fn sign(token: &str, url: &str, params: &[(String, String)]) -> String {
+    Key::new(token).sign(url, params)
+}
+
+/// Whether `signature` is Twilio's for this request, keyed by `token`.
+pub fn is_valid(token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
+    Key::new(token).is_valid(url, params, signature)
+}
+
+/// The URL with its scheme's default port (443 or 80) added, or removed if it has it.
+fn other_url_form(url: &str) -> Option<String> {
+    let uri = url.parse::<Uri>().ok()?;
+    let (scheme, authority) = (uri.scheme_str()?, uri.authority()?);
     let rest = uri.path_and_query().map_or("", |p| p.as_str());
     let rest = if url.ends_with(rest) { rest } else { "" };
     let host = authority.host();
     let default_port = if scheme == "https" { 443 } else { 80 };
-    let port = authority.port_u16().unwrap_or(default_port);
-    let without = format!("{scheme}://{host}{rest}");
-    let with = format!("{scheme}://{host}:{port}{rest}");
-    [without, with]
+    match authority.port_u16() {
+        None => Some(format!("{scheme}://{host}:{default_port}{rest}")),
+        Some(port) if port == default_port => Some(format!("{scheme}://{host}{rest}")),
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub fn app_state(flows: Flows, now: &str) -> App {
     App::new(
         flows,
         Clock::Fixed(instant(now)),
-        Auth::Token(TOKEN.to_owned()),
+        Auth::token(TOKEN),
         Some(PUBLIC_URL.parse().unwrap()),
     )
 }

@@ -1,0 +1,203 @@
+//! Micro-benchmarks of what a webhook costs, piece by piece: the engine's answer for each
+//! step type, a whole call, the signature check, the calendar lookups, loading the flows, and
+//! one webhook through the whole router (signature, engine, TwiML, metrics; no log output).
+//!
+//!     cargo bench --bench switchboard
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use chrono::{DateTime, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use switchboard::calendar::{BankHolidays, Division, Emergencies};
+use switchboard::callback::Callback;
+use switchboard::engine::{self, CallInput, Context, Position};
+use switchboard::flow::{self, Flows};
+use switchboard::server::{self, App, Auth, Clock, signature};
+use switchboard::simulate::{self, CallerAction};
+use tower::ServiceExt;
+
+const TOKEN: &str = "bench-token";
+const WELLBEING: &str = "+443301231245";
+const DOCTOR_SUPPORT: &str = "+442073836707";
+
+fn flows() -> Flows {
+    flow::load_dir(Path::new("call-flows")).expect("the shipped flows load")
+}
+
+fn at(instant: &str) -> DateTime<Utc> {
+    instant.parse().unwrap()
+}
+
+fn engine_answers(c: &mut Criterion) {
+    let flows = flows();
+    let holidays = BankHolidays::builtin();
+    let emergencies = Emergencies::default();
+    let ctx = Context {
+        flows: &flows,
+        holidays: &holidays,
+        emergencies: &emergencies,
+        now: at("2026-11-23T18:30:00Z"),
+    };
+    let input = |to: Option<&str>, digits: Option<&str>, dial: Option<&str>| CallInput {
+        to: to.map(str::to_owned),
+        digits: digits.map(str::to_owned),
+        speech: None,
+        dial_status: dial.map(str::to_owned),
+    };
+    let after = |line: &str, step: &str| Position::After(Callback::new(line, step, 1));
+    let cases = [
+        (
+            "say+menu: wellbeing first answer",
+            Position::Start,
+            input(Some(WELLBEING), None, None),
+        ),
+        (
+            "hours+say+menu: doctor support closed",
+            Position::Start,
+            input(Some(DOCTOR_SUPPORT), None, None),
+        ),
+        (
+            "menu choice to dial",
+            after("wellbeing", "main-menu"),
+            input(None, Some("1"), None),
+        ),
+        (
+            "menu by speech",
+            after("wellbeing", "main-menu"),
+            CallInput {
+                speech: Some("counselling please".into()),
+                ..CallInput::default()
+            },
+        ),
+        (
+            "dial busy: retry",
+            after("wellbeing", "counselling"),
+            input(None, None, Some("busy")),
+        ),
+        (
+            "dial completed: hang up",
+            after("wellbeing", "counselling"),
+            input(None, None, Some("completed")),
+        ),
+        (
+            "unknown step: fallback",
+            after("wellbeing", "gone"),
+            input(None, None, None),
+        ),
+    ];
+    let mut group = c.benchmark_group("engine");
+    for (name, position, input) in &cases {
+        group.bench_function(*name, |b| {
+            b.iter(|| engine::answer(black_box(&ctx), black_box(position), black_box(input)))
+        });
+    }
+    let answer = engine::answer(&ctx, &Position::Start, &input(Some(WELLBEING), None, None));
+    group.bench_function("TwiML writing: wellbeing first answer", |b| {
+        b.iter(|| black_box(&answer.response).to_xml(""))
+    });
+    group.bench_function("a whole call: choose, busy, retry, connect", |b| {
+        let actions = [
+            CallerAction::Press("1".into()),
+            CallerAction::Dial("busy".into()),
+            CallerAction::Dial("completed".into()),
+        ];
+        b.iter(|| simulate::call(black_box(&ctx), WELLBEING, &actions))
+    });
+    group.finish();
+}
+
+fn signature_check(c: &mut Criterion) {
+    let url = "https://switchboard.example.org/voice";
+    let params: Vec<(String, String)> = [
+        ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+        ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+        ("From", "+447700900123"),
+        ("To", WELLBEING),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let key = signature::Key::new(TOKEN);
+    let good = key.sign(url, &params);
+    c.bench_function("signature: check a Twilio webhook", |b| {
+        b.iter(|| key.is_valid(black_box(url), black_box(&params), black_box(&good)))
+    });
+}
+
+fn calendar(c: &mut Criterion) {
+    let flows = flows();
+    let holidays = BankHolidays::builtin();
+    let schedule = &flows.schedules[0];
+    let day = "2026-12-28".parse().unwrap();
+    let mut group = c.benchmark_group("calendar");
+    group.bench_function("bank holiday lookup", |b| {
+        b.iter(|| holidays.on(black_box(Division::EnglandAndWales), black_box(day)))
+    });
+    // Christmas Eve evening: the search skips Christmas, a weekend and Boxing Day's substitute.
+    let evening = at("2026-12-24T17:30:00Z");
+    group.bench_function("next opening across Christmas", |b| {
+        b.iter(|| schedule.next_opening(&holidays, black_box(evening)))
+    });
+    group.finish();
+}
+
+fn loading(c: &mut Criterion) {
+    c.bench_function("load and check the shipped flows", |b| b.iter(flows));
+}
+
+fn whole_webhook(c: &mut Criterion) {
+    let app = Arc::new(App::new(
+        flows(),
+        Clock::Fixed(at("2026-11-23T10:00:00Z")),
+        Auth::token(TOKEN),
+        Some("https://switchboard.example.org".parse().unwrap()),
+    ));
+    let router = server::router(app);
+    let params: Vec<(String, String)> = [
+        ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+        ("From", "+447700900123"),
+        ("To", WELLBEING),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let signed = signature::sign(TOKEN, "https://switchboard.example.org/voice", &params);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    c.bench_function("router: signed first webhook, wellbeing", |b| {
+        b.iter(|| {
+            let request = Request::post("/voice")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header(signature::HEADER, &signed)
+                .body(Body::from(body.clone()))
+                .unwrap();
+            runtime.block_on(async {
+                let response = router.clone().oneshot(request).await.unwrap();
+                axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .unwrap()
+            })
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    engine_answers,
+    signature_check,
+    calendar,
+    loading,
+    whole_webhook
+);
+criterion_main!(benches);
