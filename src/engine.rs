@@ -210,10 +210,8 @@ fn fallback(ctx: &Context<'_>, line: usize, error: EngineError) -> Answer {
     };
     walk.path.push(target);
     // The dial's own message is said if it can be; the dial happens whatever.
-    if let Some(message) = &dial.message
-        && let Ok(text) = walk.render(target, message)
-    {
-        walk.say_text(target, &text);
+    if let Some(message) = &dial.message {
+        let _ = walk.say(target, message);
     }
     let response = walk.finish_dial(target, dial, 1);
     Answer {
@@ -271,8 +269,7 @@ impl Walk<'_, '_> {
                         &menu.invalid
                     };
                     if let Some(sorry) = sorry {
-                        let text = self.render(at, sorry)?;
-                        self.say_text(at, &text);
+                        self.say(at, sorry)?;
                     }
                     Ok((self.enter(at, attempt + 1)?, outcome))
                 }
@@ -309,8 +306,7 @@ impl Walk<'_, '_> {
             let step = flows.step(at);
             match &step.kind {
                 StepKind::Say { message, next } => {
-                    let text = self.render(at, message)?;
-                    self.say_text(at, &text);
+                    self.say(at, message)?;
                     at = *next;
                 }
                 StepKind::Hours {
@@ -339,15 +335,13 @@ impl Walk<'_, '_> {
                         &dial.retry
                     };
                     if let Some(message) = message {
-                        let text = self.render(at, message)?;
-                        self.say_text(at, &text);
+                        self.say(at, message)?;
                     }
                     return Ok(self.finish_dial(at, dial, attempt));
                 }
                 StepKind::Hangup { message } => {
                     if let Some(message) = message {
-                        let text = self.render(at, message)?;
-                        self.say_text(at, &text);
+                        self.say(at, message)?;
                     }
                     let mut verbs: Vec<Verb> = self.says.drain(..).map(Verb::Say).collect();
                     verbs.push(Verb::Hangup);
@@ -365,8 +359,7 @@ impl Walk<'_, '_> {
         menu: &Menu,
         attempt: u32,
     ) -> Result<Response, EngineError> {
-        let text = self.render(at, &menu.prompt)?;
-        self.say_text(at, &text);
+        self.say(at, &menu.prompt)?;
         let line = self.ctx.flows.line(at.line);
         let callback = self.callback(at, attempt);
         let gather = Gather {
@@ -448,17 +441,33 @@ impl Walk<'_, '_> {
         Ok(text)
     }
 
+    /// Queue a message, its placeholders filled in, in the voice of the step's line.
+    fn say(&mut self, at: StepRef, message: &Message) -> Result<(), EngineError> {
+        match &message.fixed {
+            Some(text) => self.say_checked(at, text.clone()),
+            None => {
+                let text = self.render(at, message)?;
+                self.say_text(at, &text);
+            }
+        }
+        Ok(())
+    }
+
     /// Queue text to be said in the voice of the line that owns the step.
     fn say_text(&mut self, at: StepRef, text: &str) {
-        let line = self.ctx.flows.line(at.line);
         // Flow texts are checked at load and placeholders expand to plain words, so this holds.
         if let Ok(text) = twiml::Text::new(text) {
-            self.says.push(Say {
-                text,
-                voice: line.voice.clone(),
-                language: line.language.clone(),
-            });
+            self.say_checked(at, text);
         }
+    }
+
+    fn say_checked(&mut self, at: StepRef, text: twiml::Text) {
+        let line = self.ctx.flows.line(at.line);
+        self.says.push(Say {
+            text,
+            voice: line.voice.clone(),
+            language: line.language.clone(),
+        });
     }
 }
 

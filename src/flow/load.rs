@@ -747,7 +747,7 @@ impl<'a> Loader<'a> {
             rest = &rest[open + close + 1..];
         }
         push_text(&mut pieces, rest);
-        Some(Message { pieces })
+        Some(Message::new(pieces))
     }
 
     fn date(&mut self, source: &Source<'_>, text: &Text) -> Option<NaiveDate> {

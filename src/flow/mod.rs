@@ -128,6 +128,18 @@ pub struct Dial {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub pieces: Vec<Piece>,
+    /// The whole text, checked once, when it has no placeholders: most messages.
+    pub fixed: Option<twiml::Text>,
+}
+
+impl Message {
+    pub fn new(pieces: Vec<Piece>) -> Self {
+        let fixed = match pieces.as_slice() {
+            [Piece::Text(text)] => twiml::Text::new(text).ok(),
+            _ => None,
+        };
+        Message { pieces, fixed }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
