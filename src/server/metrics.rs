@@ -74,7 +74,8 @@ impl Counter {
     }
 }
 
-type Labels = Vec<(&'static str, String)>;
+/// Label pairs as a caller of [`Metrics::add`] gives them.
+type Labels<'a> = [(&'static str, &'a str)];
 
 /// Upper bounds of the latency buckets, in seconds: answers take microseconds, and Twilio
 /// gives up at 15 s.
@@ -84,31 +85,54 @@ const BUCKETS: [f64; 12] = [
 
 #[derive(Debug, Default)]
 pub struct Metrics {
-    counters: Mutex<BTreeMap<(Counter, Labels), u64>>,
+    /// Each counter's series, keyed by their label set as written out: `{line="wellbeing"}`.
+    counters: Mutex<BTreeMap<Counter, BTreeMap<String, u64>>>,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_nanos: AtomicU64,
 }
 
+thread_local! {
+    /// Where a label set is written to look its series up, so that counting allocates only
+    /// the first time a series is seen.
+    static LABELS: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 impl Metrics {
-    pub fn add(&self, counter: Counter, labels: &[(&'static str, &str)]) {
-        let labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        *counters.entry((counter, labels)).or_default() += 1;
+    pub fn add(&self, counter: Counter, labels: &Labels<'_>) {
+        self.update(counter, labels, 1);
     }
 
     /// Makes a series appear at 0 before it is first counted, so dashboards see it.
-    pub fn declare(&self, counter: Counter, labels: &[(&'static str, &str)]) {
-        let labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        counters.entry((counter, labels)).or_default();
+    pub fn declare(&self, counter: Counter, labels: &Labels<'_>) {
+        self.update(counter, labels, 0);
     }
 
-    /// The value of one series, for tests and the hours report.
-    pub fn get(&self, counter: Counter, labels: &[(&'static str, &str)]) -> u64 {
-        let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    fn update(&self, counter: Counter, labels: &Labels<'_>, by: u64) {
+        LABELS.with_borrow_mut(|key| {
+            key.clear();
+            write_label_set(key, labels);
+            let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+            let series = counters.entry(counter).or_default();
+            match series.get_mut(key.as_str()) {
+                Some(value) => *value += by,
+                None => {
+                    series.insert(key.clone(), by);
+                }
+            }
+        });
+    }
+
+    /// The value of one series, for tests.
+    pub fn get(&self, counter: Counter, labels: &Labels<'_>) -> u64 {
+        let mut key = String::new();
+        write_label_set(&mut key, labels);
         let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        counters.get(&(counter, labels)).copied().unwrap_or(0)
+        counters
+            .get(&counter)
+            .and_then(|series| series.get(&key))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn observe_answer(&self, took: Duration) {
@@ -130,11 +154,8 @@ impl Metrics {
         for counter in Counter::ALL {
             let _ = writeln!(out, "# HELP {} {}", counter.name(), counter.help());
             let _ = writeln!(out, "# TYPE {} counter", counter.name());
-            let series = counters
-                .range((counter, Vec::new())..)
-                .take_while(|((c, _), _)| *c == counter);
-            for ((_, labels), value) in series {
-                let _ = writeln!(out, "{}{} {value}", counter.name(), label_set(labels));
+            for (labels, value) in counters.get(&counter).into_iter().flatten() {
+                let _ = writeln!(out, "{}{labels} {value}", counter.name());
             }
         }
         drop(counters);
@@ -158,21 +179,34 @@ impl Metrics {
 }
 
 /// `{line="wellbeing",step="main-menu"}`, values escaped as Prometheus requires.
-pub fn label_set(labels: &[(&'static str, String)]) -> String {
+pub fn label_set(labels: &Labels<'_>) -> String {
+    let mut out = String::new();
+    write_label_set(&mut out, labels);
+    out
+}
+
+fn write_label_set(out: &mut String, labels: &Labels<'_>) {
     if labels.is_empty() {
-        return String::new();
+        return;
     }
-    let pairs: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| {
-            let v = v
-                .replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('\n', "\\n");
-            format!("{k}=\"{v}\"")
-        })
-        .collect();
-    format!("{{{}}}", pairs.join(","))
+    out.push('{');
+    for (i, (name, value)) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push_str("=\"");
+        for c in value.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out.push('}');
 }
 
 #[cfg(test)]

@@ -579,7 +579,7 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
     text.push_str("# HELP switchboard_flows_info The call flows in force.\n");
     text.push_str("# TYPE switchboard_flows_info gauge\n");
     let flows = app.flows.load();
-    let labels = [("version", flows.version.clone())];
+    let labels = [("version", flows.version.as_str())];
     text.push_str(&format!(
         "switchboard_flows_info{} 1\n",
         metrics::label_set(&labels)
@@ -591,7 +591,7 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
     let emergencies = app.emergencies.load();
     for schedule in &flows.schedules {
         let closed = u8::from(emergencies.is_closed(&schedule.name));
-        let labels = [("schedule", schedule.name.clone())];
+        let labels = [("schedule", schedule.name.as_str())];
         text.push_str(&format!(
             "switchboard_emergency_closed{} {closed}\n",
             metrics::label_set(&labels)
