@@ -170,6 +170,24 @@ pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answ
     }
 }
 
+/// Whether a new call's first answer on `line` is the same whatever the moment: no hours step
+/// and no placeholder on the way to the first step that waits for the caller. Such an answer
+/// can be written once for a set of flows.
+pub fn first_answer_is_timeless(flows: &Flows, line: usize) -> bool {
+    let fixed = |message: &Option<Message>| message.as_ref().is_none_or(|m| m.fixed.is_some());
+    let mut at = flows.line(line).start;
+    for _ in 0..MAX_HOPS {
+        match &flows.step(at).kind {
+            StepKind::Say { message, next } if message.fixed.is_some() => at = *next,
+            StepKind::Menu(menu) => return menu.prompt.fixed.is_some(),
+            StepKind::Dial(dial) => return fixed(&dial.message),
+            StepKind::Hangup { message } => return fixed(message),
+            StepKind::Say { .. } | StepKind::Hours { .. } => return false,
+        }
+    }
+    false
+}
+
 const APOLOGY: &str = "Sorry, something went wrong on our side.";
 
 /// The answer when nothing else can be trusted (a panic, Twilio's fallback URL): an apology,

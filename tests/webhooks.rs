@@ -149,11 +149,13 @@ async fn a_mangled_attempt_count_moves_the_caller_on_rather_than_trapping_them()
 #[tokio::test]
 async fn the_public_url_prefix_is_signed_and_written_into_action_urls() {
     use std::sync::Arc;
-    use switchboard::server::App;
-    let app = switchboard::server::router(Arc::new(App {
-        public_url: Some("https://example.org/ivr".parse().unwrap()),
-        ..app_state(shipped_flows(), NOW)
-    }));
+    use switchboard::server::{App, Auth, Clock};
+    let app = switchboard::server::router(Arc::new(App::new(
+        shipped_flows(),
+        Clock::Fixed(instant(NOW)),
+        Auth::token(TOKEN),
+        Some("https://example.org/ivr".parse().unwrap()),
+    )));
     let owned = owned(&call_params());
     let sig = signature::sign(TOKEN, "https://example.org/ivr/voice", &owned);
     let reply = post(&app, "/voice", &call_params(), Some(&sig)).await;

@@ -79,7 +79,7 @@ pub fn render(flows: &Flows, line_id: &str, format: Format) -> Option<String> {
 }
 
 fn id(flows: &Flows, at: StepRef) -> String {
-    format!("{}/{}", flows.line(at.line).id, flows.step(at).id)
+    flows.step(at).qualified_id.clone()
 }
 
 fn diagram(flows: &Flows, line: usize) -> Diagram {

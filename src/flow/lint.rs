@@ -169,10 +169,6 @@ pub fn lint(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate) -> Vec<Diagn
     found
 }
 
-fn qualified(flows: &Flows, at: StepRef) -> String {
-    format!("{}/{}", flows.line(at.line).id, flows.step(at).id)
-}
-
 /// Every step a caller can reach: from each line's start, and from its `on_error` (where any
 /// failure sends a caller).
 fn reachable(flows: &Flows) -> HashSet<StepRef> {
@@ -281,7 +277,11 @@ fn hang_ups_before_a_person(flows: &Flows, files: &Files<'_, '_>, found: &mut Ve
                         way.push(previous.0);
                         back = came_from[&previous];
                     }
-                    let way: Vec<String> = way.iter().rev().map(|s| qualified(flows, *s)).collect();
+                    let way: Vec<String> = way
+                        .iter()
+                        .rev()
+                        .map(|s| flows.step(*s).qualified_id.clone())
+                        .collect();
                     let message = format!(
                         "line {:?} is open 24/7, but a caller can reach this hang-up without being offered a person: {}",
                         line.id,

@@ -494,6 +494,7 @@ impl<'a> Loader<'a> {
         };
         fits.then(|| Step {
             id: name.get_ref().clone(),
+            qualified_id: format!("{}/{}", self.line_ids[line], name.get_ref()),
             schedule,
             kind,
         })

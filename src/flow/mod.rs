@@ -59,6 +59,8 @@ pub struct StepRef {
 #[derive(Debug)]
 pub struct Step {
     pub id: String,
+    /// `line/step`, as logs, metrics and diagrams name it: steps may serve other lines.
+    pub qualified_id: String,
     /// Index into [`Flows::schedules`] for the step's placeholders and hours branch.
     pub schedule: Option<usize>,
     pub kind: StepKind,

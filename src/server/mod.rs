@@ -3,6 +3,7 @@
 
 pub mod metrics;
 pub mod reload;
+pub mod served;
 pub mod signature;
 
 use std::any::Any;
@@ -29,11 +30,12 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::calendar::{BankHolidays, Emergencies};
 use crate::callback::{Callback, ENTRY_PATH};
-use crate::engine::{self, Answer, CallInput, Context, Outcome, Position};
+use crate::engine::{self, CallInput, Context, Outcome, Position};
 use crate::flow::{Flows, StepRef};
 use crate::phone::Masked;
 use crate::twiml;
 use metrics::{Counter, Metrics};
+use served::Served;
 
 /// Where "now" comes from: the system clock, or an instant pinned for tests and demos.
 #[derive(Clone, Copy, Debug)]
@@ -126,15 +128,16 @@ impl Default for Limits {
 
 pub struct App {
     /// Swapped whole by a reload; each request reads one set from start to end.
-    pub flows: ArcSwap<Flows>,
+    pub flows: ArcSwap<Served>,
     /// Kept current by the bank-holiday feed, when one is configured.
     pub holidays: Arc<ArcSwap<BankHolidays>>,
     /// Kept current from the emergency switch file.
     pub emergencies: Arc<ArcSwap<Emergencies>>,
     pub clock: Clock,
     pub auth: Auth,
-    /// Without one, the URL is taken from the request's Host header (plain http).
-    pub public_url: Option<PublicUrl>,
+    /// Without one, the URL is taken from the request's Host header (plain http). Set only
+    /// by [`App::new`]: the answers written once for the flows carry its prefix.
+    public_url: Option<PublicUrl>,
     pub limits: Limits,
     pub metrics: Metrics,
 }
@@ -147,8 +150,9 @@ impl App {
         for result in ["ok", "refused"] {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
+        let prefix = public_url.as_ref().map_or("", |u| u.prefix.as_str());
         App {
-            flows: ArcSwap::from_pointee(flows),
+            flows: ArcSwap::from_pointee(Served::new(flows, prefix)),
             holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
             emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
             clock,
@@ -157,6 +161,14 @@ impl App {
             limits: Limits::default(),
             metrics,
         }
+    }
+}
+
+impl App {
+    /// Puts a new set of flows in force for every request from now on.
+    pub fn swap_flows(&self, flows: Flows) {
+        let prefix = self.public_url.as_ref().map_or("", |u| u.prefix.as_str());
+        self.flows.store(Arc::new(Served::new(flows, prefix)));
     }
 }
 
@@ -364,13 +376,35 @@ fn webhook(
         Err(refusal) => return refusal.into_response(),
     };
     let started = Instant::now();
+    let flows = app.flows.load();
+    let to = params.get("To");
+    // Most webhooks are a new call's first: often written once for these flows.
+    if position == Position::Start {
+        let line = flows.line_for_number(to);
+        if let Some(first) = flows.first_answer(line) {
+            let decision = Decision {
+                line,
+                about: Some(flows.line(line).start),
+                waiting_at: Some(first.waiting_at),
+                outcome: Outcome::Started,
+                error: None,
+            };
+            record(app, &flows, &params, &decision);
+            let response = (
+                [(header::CONTENT_TYPE, twiml::CONTENT_TYPE)],
+                first.twiml.clone(),
+            )
+                .into_response();
+            app.metrics.observe_answer(started.elapsed());
+            return response;
+        }
+    }
     let input = CallInput {
-        to: params.get("To").map(str::to_owned),
+        to: to.map(str::to_owned),
         digits: params.get("Digits").map(str::to_owned),
         speech: params.get("SpeechResult").map(str::to_owned),
         dial_status: params.get("DialCallStatus").map(str::to_owned),
     };
-    let flows = app.flows.load();
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
     let ctx = Context {
@@ -380,48 +414,62 @@ fn webhook(
         now: app.clock.now(),
     };
     let answer = engine::answer(&ctx, &position, &input);
-    count_answer(app, &flows, &answer);
-
-    let line = &flows.line(answer.line).id;
-    let step = answer
-        .path
-        .last()
-        .map_or_else(String::new, |s| qualified(&flows, *s));
-    let (call_sid, from) = (params.call_sid(), params.from());
-    match &answer.error {
-        None => {
-            tracing::info!(call_sid, line, step, outcome = ?answer.outcome, %from, "answered")
-        }
-        Some(error) => {
-            tracing::error!(call_sid, line, step, %error, %from, "answered with the fallback")
-        }
-    }
+    let decision = Decision {
+        line: answer.line,
+        about: answer.path.first().copied(),
+        waiting_at: answer.path.last().copied(),
+        outcome: answer.outcome,
+        error: answer.error.as_ref(),
+    };
+    record(app, &flows, &params, &decision);
     let response = twiml_response(app, &answer.response);
     app.metrics.observe_answer(started.elapsed());
     response
 }
 
-/// `line/step`: a step may belong to another line than the call's.
-fn qualified(flows: &Flows, at: StepRef) -> String {
-    format!("{}/{}", flows.line(at.line).id, flows.step(at).id)
+/// What the logs and metrics say of one answer.
+struct Decision<'a> {
+    /// The line the call is on.
+    line: usize,
+    /// The step the webhook was about: for a new call, the line's first step.
+    about: Option<StepRef>,
+    /// Where the call now waits.
+    waiting_at: Option<StepRef>,
+    outcome: Outcome,
+    error: Option<&'a engine::EngineError>,
+}
+
+/// One log line and the counters for an answer.
+fn record(app: &App, flows: &Flows, params: &Params, decision: &Decision<'_>) {
+    count_answer(app, flows, decision);
+    let line = &flows.line(decision.line).id;
+    let step = decision
+        .waiting_at
+        .map_or("", |s| flows.step(s).qualified_id.as_str());
+    let (call_sid, from) = (params.call_sid(), params.from());
+    let outcome = decision.outcome;
+    match decision.error {
+        None => tracing::info!(call_sid, line, step, ?outcome, %from, "answered"),
+        Some(error) => {
+            tracing::error!(call_sid, line, step, %error, %from, "answered with the fallback")
+        }
+    }
 }
 
 /// Counts what one answer did. Labels are ids from the flows and fixed names only.
-fn count_answer(app: &App, flows: &Flows, answer: &Answer) {
-    let line = flows.line(answer.line).id.as_str();
-    // The step the webhook was about: for a new call, the line's first step.
-    let step = answer
-        .path
-        .first()
-        .map_or_else(|| "-".to_owned(), |s| qualified(flows, *s));
+fn count_answer(app: &App, flows: &Flows, decision: &Decision<'_>) {
+    let line = flows.line(decision.line).id.as_str();
+    let step = decision
+        .about
+        .map_or("-", |s| flows.step(s).qualified_id.as_str());
     let metrics = &app.metrics;
-    let outcome = answer.outcome.as_str();
+    let outcome = decision.outcome.as_str();
     metrics.add(
         Counter::Webhooks,
         &[("line", line), ("step", &step), ("outcome", outcome)],
     );
     let key;
-    let choice = match answer.outcome {
+    let choice = match decision.outcome {
         Outcome::Started => {
             metrics.add(Counter::Calls, &[("line", line)]);
             None

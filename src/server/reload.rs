@@ -75,7 +75,7 @@ impl Reloader {
             tracing::warn!(%finding, "call flows: warning");
         }
         let version = flows.version.clone();
-        self.app.flows.store(Arc::new(flows));
+        self.app.swap_flows(flows);
         metrics.add(Counter::FlowReloads, &[("result", "ok")]);
         tracing::info!(dir = %self.dir.display(), %version, "call flows reloaded");
         Reloaded::Swapped { version }

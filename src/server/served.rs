@@ -1,0 +1,117 @@
+//! A set of flows as the server serves it: the flows, and the answers that can be written once
+//! for them. Swapped whole on a reload, so a request never mixes two sets.
+
+use std::ops::Deref;
+
+use axum::body::Bytes;
+use chrono::DateTime;
+
+use crate::calendar::{BankHolidays, Emergencies};
+use crate::engine::{self, CallInput, Context, Position};
+use crate::flow::{Flows, StepRef};
+
+pub struct Served {
+    flows: Flows,
+    /// Per line, a new call's first answer when it is the same at every moment.
+    first_answers: Vec<Option<FirstAnswer>>,
+}
+
+/// A first answer written once: its TwiML and where the call then waits.
+pub struct FirstAnswer {
+    pub twiml: Bytes,
+    pub waiting_at: StepRef,
+}
+
+impl Served {
+    /// `prefix` is the public URL's path prefix, written into the action URLs.
+    pub fn new(flows: Flows, prefix: &str) -> Self {
+        let first_answers = (0..flows.lines.len())
+            .map(|line| write_first_answer(&flows, line, prefix))
+            .collect();
+        Served {
+            flows,
+            first_answers,
+        }
+    }
+
+    pub fn first_answer(&self, line: usize) -> Option<&FirstAnswer> {
+        self.first_answers[line].as_ref()
+    }
+}
+
+fn write_first_answer(flows: &Flows, line: usize, prefix: &str) -> Option<FirstAnswer> {
+    if !engine::first_answer_is_timeless(flows, line) {
+        return None;
+    }
+    // Timeless: the calendar and the moment are never read, so any will do.
+    let ctx = Context {
+        flows,
+        holidays: &BankHolidays::default(),
+        emergencies: &Emergencies::default(),
+        now: DateTime::UNIX_EPOCH,
+    };
+    let input = CallInput {
+        to: flows.lines[line].numbers.first().map(|n| n.to_string()),
+        ..CallInput::default()
+    };
+    let answer = engine::answer(&ctx, &Position::Start, &input);
+    if answer.error.is_some() || answer.line != line {
+        return None;
+    }
+    Some(FirstAnswer {
+        twiml: Bytes::from(answer.response.to_xml(prefix)),
+        waiting_at: *answer.path.last()?,
+    })
+}
+
+impl Deref for Served {
+    type Target = Flows;
+    fn deref(&self) -> &Flows {
+        &self.flows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::sample_instants;
+
+    fn shipped() -> Flows {
+        crate::flow::load_dir(std::path::Path::new("call-flows")).unwrap()
+    }
+
+    #[test]
+    fn a_first_answer_written_once_is_the_engines_at_every_moment() {
+        let served = Served::new(shipped(), "/prefix");
+        let wellbeing = served.line_index("wellbeing").unwrap();
+        let first = served
+            .first_answer(wellbeing)
+            .expect("the welcome needs no clock");
+        let mut closed = Emergencies::default();
+        closed.close("doctor-support", Default::default());
+        for emergencies in [Emergencies::default(), closed] {
+            for now in sample_instants() {
+                let ctx = Context {
+                    flows: &served,
+                    holidays: &BankHolidays::builtin(),
+                    emergencies: &emergencies,
+                    now,
+                };
+                let input = CallInput {
+                    to: Some("+443301231245".into()),
+                    ..CallInput::default()
+                };
+                let answer = engine::answer(&ctx, &Position::Start, &input);
+                assert_eq!(first.twiml, answer.response.to_xml("/prefix").as_bytes());
+                assert_eq!(Some(&first.waiting_at), answer.path.last());
+            }
+        }
+    }
+
+    #[test]
+    fn a_first_answer_that_depends_on_the_hours_is_not_written_once() {
+        let served = Served::new(shipped(), "");
+        let doctor_support = served.line_index("doctor-support").unwrap();
+        assert!(served.first_answer(doctor_support).is_none());
+    }
+}
