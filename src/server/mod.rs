@@ -7,6 +7,7 @@ pub mod served;
 pub mod signature;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -284,14 +285,14 @@ async fn step(
 }
 
 /// A request's parameters once its signature is checked: the POST form, then the query.
-struct Params(Vec<(String, String)>);
+struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-impl Params {
+impl Params<'_> {
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The CallSid if it looks like one; anything else is not logged as sent.
@@ -326,14 +327,14 @@ impl IntoResponse for Refusal {
 }
 
 /// Checks the method and `X-Twilio-Signature`.
-fn signed_params(
+fn signed_params<'a>(
     app: &App,
     endpoint: &'static str,
     method: &Method,
-    uri: &Uri,
+    uri: &'a Uri,
     headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Params, Refusal> {
+    body: &'a Bytes,
+) -> Result<Params<'a>, Refusal> {
     if !matches!(*method, Method::GET | Method::POST) {
         return Err(Refusal::Method);
     }
@@ -466,7 +467,7 @@ fn count_answer(app: &App, flows: &Flows, decision: &Decision<'_>) {
     let outcome = decision.outcome.as_str();
     metrics.add(
         Counter::Webhooks,
-        &[("line", line), ("step", &step), ("outcome", outcome)],
+        &[("line", line), ("step", step), ("outcome", outcome)],
     );
     let key;
     let choice = match decision.outcome {
@@ -480,7 +481,7 @@ fn count_answer(app: &App, flows: &Flows, decision: &Decision<'_>) {
         }
         Outcome::AnyKey | Outcome::NoInput | Outcome::Invalid => Some(outcome),
         Outcome::Dialled(status) => {
-            let labels = [("line", line), ("step", &step), ("result", status.as_str())];
+            let labels = [("line", line), ("step", step), ("result", status.as_str())];
             metrics.add(Counter::DialResults, &labels);
             None
         }
@@ -491,7 +492,7 @@ fn count_answer(app: &App, flows: &Flows, decision: &Decision<'_>) {
         }
     };
     if let Some(choice) = choice {
-        let labels = [("line", line), ("step", &step), ("choice", choice)];
+        let labels = [("line", line), ("step", step), ("choice", choice)];
         metrics.add(Counter::MenuChoices, &labels);
     }
 }
@@ -670,11 +671,10 @@ fn signed_url(public: Option<&PublicUrl>, headers: &HeaderMap, uri: &Uri) -> Str
     }
 }
 
-/// Form fields, decoded; bytes that are not UTF-8 become U+FFFD rather than an error.
-fn parse_form(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// Form fields, decoded; bytes that are not UTF-8 become U+FFFD rather than an error. Fields
+/// that need no decoding are borrowed from the request, not copied.
+fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    form_urlencoded::parse(body).collect()
 }
 
 /// Twilio SIDs are two letters and 32 hex digits; anything else is not logged as given.

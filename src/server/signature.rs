@@ -21,14 +21,19 @@ impl Key {
     }
 
     /// The signature Twilio would send for `url` and the POST `params` (empty for GET).
-    pub fn sign(&self, url: &str, params: &[(String, String)]) -> String {
+    pub fn sign<K: AsRef<str>, V: AsRef<str>>(&self, url: &str, params: &[(K, V)]) -> String {
         BASE64.encode(self.mac(url, &sorted(params)).finalize().into_bytes())
     }
 
     /// Whether `signature` is Twilio's for this request. Twilio may have signed the URL with
     /// or without an explicit default port: the URL as received is tried first, the other
     /// form only if it fails. Each comparison is in constant time.
-    pub fn is_valid(&self, url: &str, params: &[(String, String)], signature: &str) -> bool {
+    pub fn is_valid<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        url: &str,
+        params: &[(K, V)],
+        signature: &str,
+    ) -> bool {
         let Ok(claimed) = BASE64.decode(signature.trim()) else {
             return false;
         };
@@ -55,10 +60,10 @@ impl std::fmt::Debug for Key {
 }
 
 /// As Twilio's own validators do: names in order, each name's distinct values in order.
-fn sorted(params: &[(String, String)]) -> Vec<(&str, &str)> {
+fn sorted<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<(&str, &str)> {
     let mut sorted: Vec<(&str, &str)> = params
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
         .collect();
     sorted.sort_unstable();
     sorted.dedup();
