@@ -10,6 +10,7 @@
 #
 #   bench/load.sh                               # 5 rounds of 10 s, 64 connections
 #   ROUNDS=3 DURATION=30s CONNECTIONS=256 bench/load.sh
+#   BASELINE=/tmp/switchboard-old bench/load.sh # also drive an older build, to measure a change
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,8 @@ server_core=${SERVER_CORE:-0}
 wrk_core=${WRK_CORE:-1}
 sb_port=18080
 ref_port=18090
+base_port=18070
+servers="switchboard reference"
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
@@ -35,8 +38,16 @@ RUST_LOG=info taskset -c "$server_core" "$bin" serve --listen "127.0.0.1:$sb_por
 sb=$!
 taskset -c "$server_core" target/release/examples/reference_server "127.0.0.1:$ref_port" 2>/dev/null &
 ref=$!
-trap 'kill $sb $ref 2>/dev/null || true' EXIT
-for port in $sb_port $ref_port; do
+base=
+if [ -n "${BASELINE:-}" ]; then
+  RUST_LOG=info taskset -c "$server_core" "$BASELINE" serve --listen "127.0.0.1:$base_port" \
+    --public-url "http://127.0.0.1:$base_port" --now 2026-11-23T10:00:00Z \
+    --state-dir "$work/base-state" 2>"$work/baseline.log" &
+  base=$!
+  servers="switchboard baseline reference"
+fi
+trap 'kill $sb $ref $base 2>/dev/null || true' EXIT
+for port in $sb_port $ref_port ${base:+$base_port}; do
   for _ in $(seq 100); do
     (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
@@ -67,9 +78,20 @@ echo "rounds=$rounds duration=$duration connections=$connections server core $se
 printf '%-5s %-12s %10s %9s %9s %7s\n' round server req/s p50_ms p99_ms errors
 : > "$work/results"
 for round in $(seq "$rounds"); do
-  for name in switchboard reference; do
-    port=$sb_port; [ "$name" = reference ] && port=$ref_port
-    read -r rps p50 p99 errors < <(run "$name" "http://127.0.0.1:$port" "$round")
+  for name in $servers; do
+    case $name in
+      switchboard) port=$sb_port url="http://127.0.0.1:$sb_port" ;;
+      baseline) port=$base_port url="http://127.0.0.1:$base_port" ;;
+      reference) port=$ref_port url="http://127.0.0.1:$ref_port" ;;
+    esac
+    # Each server checks the signature against its own URL.
+    if [ "$name" = baseline ]; then
+      SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
+        From=+447700900123 To=+443301231245) run "$name" "$url" "$round" > "$work/line"
+    else
+      run "$name" "$url" "$round" > "$work/line"
+    fi
+    read -r rps p50 p99 errors < "$work/line"
     printf '%-5s %-12s %10s %9s %9s %7s\n' "$round" "$name" "$rps" "$p50" "$p99" "$errors"
     echo "$name $rps $p50 $p99 $errors" >> "$work/results"
   done
@@ -82,7 +104,7 @@ summary() {
 }
 echo
 printf '%-12s %-28s %-28s %-28s\n' server 'req/s min/median/max' 'p50 ms min/median/max' 'p99 ms min/median/max'
-for name in switchboard reference; do
+for name in $servers; do
   printf '%-12s %-28s %-28s %-28s\n' "$name" "$(summary "$name" 2)" "$(summary "$name" 3)" "$(summary "$name" 4)"
 done
 sb_median=$(summary switchboard 2 | awk '{ print $2 }')
@@ -90,6 +112,10 @@ ref_median=$(summary reference 2 | awk '{ print $2 }')
 ratios=$(paste -d' ' <(awk '$1 == "switchboard" { print $2 }' "$work/results") \
   <(awk '$1 == "reference" { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }')
 echo "throughput ratio switchboard/reference: $(awk -v a="$sb_median" -v b="$ref_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $ratios"
+if [ -n "$base" ]; then
+  base_median=$(summary baseline 2 | awk '{ print $2 }')
+  echo "throughput ratio switchboard/baseline: $(awk -v a="$sb_median" -v b="$base_median" 'BEGIN { printf "%.3f", a / b }') (medians)"
+fi
 echo "switchboard RSS after the runs: $(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$sb/status")"
 echo "switchboard log lines written: $(wc -l < "$work/switchboard.log")"
 errors=$(awk '{ e += $5 } END { print e + 0 }' "$work/results")

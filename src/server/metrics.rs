@@ -136,11 +136,11 @@ impl Metrics {
     }
 
     pub fn observe_answer(&self, took: Duration) {
+        // Each answer is counted in its own bucket only; `render` adds them up as Prometheus
+        // wants (every bucket counts all answers at or below its bound).
         let seconds = took.as_secs_f64();
-        for (bound, count) in BUCKETS.iter().zip(&self.latency_buckets) {
-            if seconds <= *bound {
-                count.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.latency_buckets[bucket].fetch_add(1, Ordering::Relaxed);
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
@@ -165,9 +165,10 @@ impl Metrics {
             "# HELP {name} Time to answer a webhook, from its body read to its TwiML written."
         );
         let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut at_or_below = 0;
         for (bound, count) in BUCKETS.iter().zip(&self.latency_buckets) {
-            let count = count.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {count}");
+            at_or_below += count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {at_or_below}");
         }
         let total = self.latency_count.load(Ordering::Relaxed);
         let sum = self.latency_sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
