@@ -107,14 +107,12 @@ impl Server {
         response.text().await.unwrap()
     }
 
-    /// Sends a signal by name: "TERM", "HUP".
+    /// Sends a signal by name: "TERM", "HUP". Through the shell's own `kill`, which every
+    /// machine with a shell has.
     pub fn signal(&self, name: &str) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args([&format!("-{name}"), &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        let command = format!("kill -s {name} {}", self.child.id());
+        let sent = Command::new("sh").args(["-c", &command]).status().unwrap();
+        assert!(sent.success(), "{command}");
     }
 
     /// Sends SIGTERM and waits (at most `within`) for the process to exit.
