@@ -505,3 +505,28 @@ fn check_insists_an_hours_step_says_where_an_emergency_closure_goes() {
         "{errors}"
     );
 }
+
+#[test]
+fn check_prints_warnings_but_passes_when_there_is_no_error() {
+    let dir = edited_flows("doctor-support.toml", |t| {
+        t.replace(
+            "invalid_say = \"Sorry, that isn't one of the choices.\"\n",
+            "",
+        )
+    });
+    let out = switchboard(&["check", "--flows", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr).replace(dir.path().to_str().unwrap(), "DIR");
+    assert!(
+        stderr.starts_with("DIR/doctor-support.toml:")
+            && stderr.contains(
+                ": warning: menu \"offer-counselling\" asks again in silence after a wrong key"
+            ),
+        "{stderr}"
+    );
+    assert!(
+        text(&out.stdout).contains("2 lines, 24 steps, 1 warning (version "),
+        "{}",
+        text(&out.stdout)
+    );
+}
