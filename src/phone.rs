@@ -1,6 +1,6 @@
 //! Phone numbers: E.164 values that are valid once they exist, and masking for logs.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A phone number in E.164 form: `+`, a country code, at most 15 digits in all.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,14 +41,20 @@ pub struct Masked<'a>(pub &'a str);
 
 impl fmt::Display for Masked<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let chars: Vec<char> = self.0.chars().collect();
-        let (head, tail) = if chars.len() >= 10 { (3, 3) } else { (0, 0) };
-        for (i, c) in chars.iter().enumerate() {
-            let shown = i < head || i >= chars.len() - tail;
-            let c = if shown { *c } else { '*' };
-            write!(f, "{c}")?;
+        let count = self.0.chars().count();
+        let (head, tail) = if count >= 10 { (3, 3) } else { (0, 0) };
+        // Byte offsets of the shown head and tail, so each is written in one piece.
+        let head_end = self.0.char_indices().nth(head).map_or(0, |(i, _)| i);
+        let tail_start = self
+            .0
+            .char_indices()
+            .nth(count - tail)
+            .map_or(self.0.len(), |(i, _)| i);
+        f.write_str(&self.0[..head_end])?;
+        for _ in head..count - tail {
+            f.write_char('*')?;
         }
-        Ok(())
+        f.write_str(&self.0[tail_start..])
     }
 }
 

@@ -450,9 +450,24 @@ fn record(app: &App, flows: &Flows, params: &Params, decision: &Decision<'_>) {
     let (call_sid, from) = (params.call_sid(), params.from());
     let outcome = decision.outcome;
     match decision.error {
-        None => tracing::info!(call_sid, line, step, ?outcome, %from, "answered"),
+        // Ids and fixed names only, written with Display: no escaping to do.
+        None => tracing::info!(
+            call_sid = %call_sid,
+            line = %line,
+            step = %step,
+            outcome = %outcome.as_str(),
+            %from,
+            "answered"
+        ),
         Some(error) => {
-            tracing::error!(call_sid, line, step, %error, %from, "answered with the fallback")
+            tracing::error!(
+                call_sid = %call_sid,
+                line = %line,
+                step = %step,
+                %error,
+                %from,
+                "answered with the fallback"
+            )
         }
     }
 }
