@@ -1038,14 +1038,9 @@ fn check_no_silent_loops(
 ) {
     let passes_on = |at: StepRef| -> Vec<StepRef> {
         match &flows.step(at).kind {
-            StepKind::Say { next, .. } => vec![*next],
-            StepKind::Hours {
-                open,
-                closed,
-                holiday,
-                closure,
-                emergency,
-            } => vec![*open, *closed, *holiday, *closure, *emergency],
+            kind @ (StepKind::Say { .. } | StepKind::Hours { .. }) => {
+                kind.exits().into_iter().map(|exit| exit.to).collect()
+            }
             _ => Vec::new(),
         }
     };
