@@ -26,19 +26,8 @@ fn text(bytes: &[u8]) -> String {
 /// A copy of the shipped flows with one file's text edited by `edit`.
 fn edited_flows(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["wellbeing.toml", "doctor-support.toml"] {
-        let original = std::fs::read_to_string(shipped_flows_dir().join(name)).unwrap();
-        let content = if name == file {
-            edit(&original)
-        } else {
-            original
-        };
-        assert!(
-            name != file
-                || content != std::fs::read_to_string(shipped_flows_dir().join(name)).unwrap(),
-            "the edit changed nothing"
-        );
-        std::fs::write(dir.path().join(name), content).unwrap();
+    for (path, text) in shipped_sources(file, edit) {
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
     }
     dir
 }

@@ -260,20 +260,7 @@ async fn open_greeting_then_the_team_and_if_nobody_answers_when_to_call_back_and
 
 /// The shipped flows with the Doctor support file edited as ops would.
 fn with_doctor_support_edit(edit: impl Fn(&str) -> String) -> switchboard::flow::Flows {
-    let dir = shipped_flows_dir();
-    let sources: Vec<_> = ["wellbeing.toml", "doctor-support.toml"]
-        .into_iter()
-        .map(|name| {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).unwrap();
-            let text = if name == "doctor-support.toml" {
-                edit(&text)
-            } else {
-                text
-            };
-            (path, text)
-        })
-        .collect();
+    let sources = shipped_sources("doctor-support.toml", edit);
     switchboard::flow::load_sources(&sources).expect("the edited flows load")
 }
 

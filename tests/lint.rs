@@ -13,18 +13,6 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
 }
 
-/// The shipped flows with `file` edited, as (path, text) pairs named `call-flows/...`.
-fn shipped_with(file: &str, edit: impl Fn(&str) -> String) -> Vec<(PathBuf, String)> {
-    ["doctor-support.toml", "wellbeing.toml"]
-        .into_iter()
-        .map(|name| {
-            let text = std::fs::read_to_string(shipped_flows_dir().join(name)).unwrap();
-            let text = if name == file { edit(&text) } else { text };
-            (PathBuf::from("call-flows").join(name), text)
-        })
-        .collect()
-}
-
 /// A one-line set: `steps` is the TOML of its steps; `start` is "hello".
 fn line_with(extra_line_keys: &str, steps: &str) -> Vec<(PathBuf, String)> {
     let text = format!(
@@ -78,13 +66,13 @@ fn line_of(sources: &[(PathBuf, String)], file: &str, needle: &str) -> usize {
 
 #[test]
 fn the_shipped_flows_have_no_findings_at_all() {
-    let (found, refused) = findings(&shipped_with("", str::to_owned), today());
+    let (found, refused) = findings(&shipped_sources("", str::to_owned), today());
     assert_eq!((found, refused), (vec![], false));
 }
 
 #[test]
 fn a_step_nothing_leads_to_is_a_warning() {
-    let sources = shipped_with("wellbeing.toml", |t| {
+    let sources = shipped_sources("wellbeing.toml", |t| {
         format!(
             "{t}\n[steps.old-greeting]\ntype = \"say\"\nsay = \"Hello.\"\nnext = \"main-menu\"\n"
         )
@@ -189,7 +177,7 @@ fn on_a_24_7_line_a_hang_up_before_a_person_was_offered_is_an_error() {
 
 #[test]
 fn menus_that_ask_again_without_a_word_are_warned_about() {
-    let sources = shipped_with("doctor-support.toml", |t| {
+    let sources = shipped_sources("doctor-support.toml", |t| {
         t.replace("no_input_say = \"Sorry, we didn't hear a choice.\"\n", "")
             .replace(
                 "invalid_say = \"Sorry, that isn't one of the choices.\"\n",
@@ -223,7 +211,7 @@ fn menus_that_ask_again_without_a_word_are_warned_about() {
 
 #[test]
 fn more_than_30_seconds_of_speech_before_the_first_choices_is_a_warning() {
-    let sources = shipped_with("wellbeing.toml", |t| {
+    let sources = shipped_sources("wellbeing.toml", |t| {
         t.replace(
             "in an emergency, dial 999.",
             "in an emergency, dial 999. Your call matters to us, and we will answer it as soon as we can; \\\nplease listen carefully, as our choices have changed.",
@@ -243,7 +231,7 @@ fn more_than_30_seconds_of_speech_before_the_first_choices_is_a_warning() {
 
 #[test]
 fn a_schedule_never_open_is_an_error() {
-    let sources = shipped_with("doctor-support.toml", |t| {
+    let sources = shipped_sources("doctor-support.toml", |t| {
         t.replace("\"09:00-17:00\"", "\"closed\"")
     });
     let name = line_of(
@@ -263,7 +251,7 @@ fn a_schedule_never_open_is_an_error() {
 
 #[test]
 fn a_bank_holiday_calendar_that_ends_within_a_year_is_an_error() {
-    let sources = shipped_with("", str::to_owned);
+    let sources = shipped_sources("", str::to_owned);
     let line = line_of(
         &sources,
         "doctor-support.toml",
@@ -287,7 +275,7 @@ fn a_bank_holiday_calendar_that_ends_within_a_year_is_an_error() {
 
 #[test]
 fn a_voice_twilio_does_not_know_is_a_warning_with_a_suggestion() {
-    let sources = shipped_with("wellbeing.toml", |t| {
+    let sources = shipped_sources("wellbeing.toml", |t| {
         t.replace("Polly.Amy-Neural", "Polly.Amyy-Neural")
     });
     let line = line_of(&sources, "wellbeing.toml", "voice = ");

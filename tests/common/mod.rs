@@ -31,6 +31,35 @@ pub fn shipped_flows_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("call-flows")
 }
 
+/// The shipped flow files as (path, text), named `call-flows/NAME.toml`, with `file`'s text
+/// passed through `edit`, which must change it. With `file` empty, nothing is edited.
+pub fn shipped_sources(file: &str, edit: impl Fn(&str) -> String) -> Vec<(PathBuf, String)> {
+    let mut names: Vec<String> = std::fs::read_dir(shipped_flows_dir())
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(
+        file.is_empty() || names.iter().any(|n| n == file),
+        "no {file}"
+    );
+    names
+        .into_iter()
+        .map(|name| {
+            let original = std::fs::read_to_string(shipped_flows_dir().join(&name)).unwrap();
+            let text = if name == file {
+                let edited = edit(&original);
+                assert_ne!(edited, original, "the edit of {file} changed nothing");
+                edited
+            } else {
+                original
+            };
+            (PathBuf::from("call-flows").join(name), text)
+        })
+        .collect()
+}
+
 pub fn shipped_flows() -> Flows {
     flow::load_dir(&shipped_flows_dir())
         .unwrap_or_else(|d| panic!("the shipped flows must load:\n{d}"))
