@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -252,23 +253,12 @@ pub async fn run(
     Ok(())
 }
 
-async fn entry(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    webhook(&app, Position::Start, &method, &uri, &headers, &body)
+async fn entry(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
+    webhook(&app, Position::Start, &incoming)
 }
 
-async fn step(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn step(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
+    let uri = &incoming.parts.uri;
     // The segments as sent, not percent-decoded: step ids never need escaping, so anything
     // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
     let rest = uri.path().strip_prefix(ENTRY_PATH).unwrap_or_default();
@@ -281,15 +271,50 @@ async fn step(
         // A mangled attempt count still gets the caller somewhere safe: the step's last try.
         Err(_) => Position::After(Callback::new(line, step, crate::callback::MAX_ATTEMPT)),
     };
-    webhook(&app, position, &method, &uri, &headers, &body)
+    webhook(&app, position, &incoming)
 }
 
-/// A request's parameters once its signature is checked: the POST form, then the query.
-struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+/// A request as the handlers need it: its head, and its body read whole (within the limit).
+struct Incoming {
+    parts: Parts,
+    body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Incoming {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let body = Bytes::from_request(Request::new(body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Incoming { parts, body })
+    }
+}
+
+impl Incoming {
+    /// The POST form (a GET's parameters are in its URL), then the query's parameters.
+    fn params(&self) -> Params<'_> {
+        let mut all = if self.parts.method == Method::POST {
+            parse_form(&self.body)
+        } else {
+            Vec::new()
+        };
+        let signed = all.len();
+        all.extend(parse_form(self.parts.uri.query().unwrap_or("").as_bytes()));
+        Params { all, signed }
+    }
+}
+
+/// A request's parameters: first the ones Twilio signs, then the query's.
+struct Params<'a> {
+    all: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    signed: usize,
+}
 
 impl Params<'_> {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.all
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_ref())
@@ -326,31 +351,39 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// Checks the method and `X-Twilio-Signature`.
+/// The request's parameters, once its method and `X-Twilio-Signature` are checked.
 fn signed_params<'a>(
     app: &App,
     endpoint: &'static str,
-    method: &Method,
-    uri: &'a Uri,
-    headers: &HeaderMap,
-    body: &'a Bytes,
+    incoming: &'a Incoming,
 ) -> Result<Params<'a>, Refusal> {
+    let params = incoming.params();
+    check(app, endpoint, incoming, &params)?;
+    Ok(params)
+}
+
+/// Checks the method and `X-Twilio-Signature`; a bad signature is counted and logged.
+fn check(
+    app: &App,
+    endpoint: &'static str,
+    incoming: &Incoming,
+    params: &Params<'_>,
+) -> Result<(), Refusal> {
+    let (method, uri, headers) = (
+        &incoming.parts.method,
+        &incoming.parts.uri,
+        &incoming.parts.headers,
+    );
     if !matches!(*method, Method::GET | Method::POST) {
         return Err(Refusal::Method);
     }
-    // Twilio signs POST parameters; a GET's parameters are already in the signed URL.
-    let mut params = if *method == Method::POST {
-        parse_form(body)
-    } else {
-        Vec::new()
-    };
     if let Auth::Token(key) = &app.auth {
         let url = signed_url(app.public_url.as_ref(), headers, uri);
         let claimed = headers
             .get(signature::HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !key.is_valid(&url, &params, claimed) {
+        if !key.is_valid(&url, &params.all[..params.signed], claimed) {
             app.metrics
                 .add(Counter::SignatureFailures, &[("endpoint", endpoint)]);
             tracing::warn!(
@@ -360,19 +393,11 @@ fn signed_params<'a>(
             return Err(Refusal::Signature);
         }
     }
-    params.extend(parse_form(uri.query().unwrap_or("").as_bytes()));
-    Ok(Params(params))
+    Ok(())
 }
 
-fn webhook(
-    app: &App,
-    position: Position,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Response {
-    let params = match signed_params(app, "voice", method, uri, headers, body) {
+fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
+    let params = match signed_params(app, "voice", incoming) {
         Ok(params) => params,
         Err(refusal) => return refusal.into_response(),
     };
@@ -552,14 +577,8 @@ async fn count_refusals(State(app): State<Arc<App>>, response: Response) -> Resp
 }
 
 /// Twilio's call status callback: counts how calls ended, per line.
-async fn status_callback(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params = match signed_params(&app, "status", &method, &uri, &headers, &body) {
+async fn status_callback(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
+    let params = match signed_params(&app, "status", &incoming) {
         Ok(params) => params,
         Err(refusal) => return refusal.into_response(),
     };
@@ -583,19 +602,10 @@ async fn status_callback(
 /// Twilio's Fallback URL, called when a webhook failed: the caller is apologised to and put
 /// through to a counsellor. It answers even an unsigned request, since TwiML only acts on a
 /// real call and a caller must never meet a second failure; bad signatures are still counted.
-async fn fallback(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params =
-        signed_params(&app, "fallback", &method, &uri, &headers, &body).unwrap_or_else(|_| {
-            let mut all = parse_form(&body);
-            all.extend(parse_form(uri.query().unwrap_or("").as_bytes()));
-            Params(all)
-        });
+async fn fallback(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
+    let params = incoming.params();
+    // Checked only to be counted and logged: this answer goes out whatever.
+    let _ = check(&app, "fallback", &incoming, &params);
     let flows = app.flows.load();
     let line = flows.line_for_number(params.get("To"));
     let error_code = params
