@@ -12,7 +12,7 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
+use switchboard::calendar::feed::{Feed, FeedError, FeedSource, Refresher};
 use switchboard::calendar::{
     BankHolidays, Division, Emergencies, EmergencyClosure, emergency, report,
 };
@@ -335,18 +335,26 @@ fn caller_actions(matches: &ArgMatches) -> Vec<CallerAction> {
 
 /// The holidays known without the network: the rules, plus the last good feed cached in the
 /// state directory. A broken cache is reported and left out.
-fn known_holidays(state_dir: &Path) -> (BankHolidays, Option<Feed>) {
+fn known_holidays(
+    state_dir: &Path,
+    warn: impl Fn(&FeedError),
+) -> (Arc<BankHolidays>, Option<Feed>) {
     let builtin = BankHolidays::builtin();
-    let cache = state::feed_cache_file(state_dir);
-    match Feed::read_cache(&cache) {
-        Ok(Some(feed)) => (builtin.merge(&feed).holidays, Some(feed)),
-        Ok(None) => ((*builtin).clone(), None),
+    match Feed::read_cache(&state::feed_cache_file(state_dir)) {
+        Ok(Some(feed)) => (Arc::new(builtin.merge(&feed).holidays), Some(feed)),
+        Ok(None) => (builtin, None),
         Err(error) => {
-            tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
-            eprintln!("switchboard: warning: bank-holiday cache ignored: {error}");
-            ((*builtin).clone(), None)
+            warn(&error);
+            (builtin, None)
         }
     }
+}
+
+/// For the commands other than `serve`, which have no log.
+fn warn_on_stderr(error: &FeedError) {
+    eprintln!(
+        "switchboard: warning: bank-holiday cache ignored, using the holidays known by rule: {error}"
+    );
 }
 
 fn read_emergencies(state_dir: &Path) -> anyhow::Result<Emergencies> {
@@ -361,7 +369,7 @@ fn simulate(
     actions: &[CallerAction],
 ) -> anyhow::Result<()> {
     let flows = load(dir)?;
-    let (holidays, _) = known_holidays(state_dir);
+    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
     let emergencies = read_emergencies(state_dir)?;
     let ctx = Context {
         flows: &flows,
@@ -383,7 +391,7 @@ fn holidays(division: Division, from: i32, to: i32, state_dir: &Path) -> anyhow:
     if from > to {
         bail!("--from {from} is after --to {to}");
     }
-    let (holidays, _) = known_holidays(state_dir);
+    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
     print!("{}", report::holidays_csv(&holidays, division, from, to));
     Ok(())
 }
@@ -403,7 +411,7 @@ fn hours(
             known.join(", ")
         );
     };
-    let (holidays, _) = known_holidays(state_dir);
+    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
     let emergencies = read_emergencies(state_dir)?;
     let mut schedules: Vec<usize> = line
         .steps
@@ -552,7 +560,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             checked.diagnostics
         );
     };
-    let (holidays, cached_feed) = known_holidays(state_dir);
+    let (holidays, cached_feed) = known_holidays(state_dir, |error| {
+        tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
+    });
     let emergency_file = state::emergency_file(state_dir);
     // Read before serving, so a line closed in an emergency is never open for a moment. A
     // broken switch must not keep the service down: it is logged and followed once mended.
@@ -562,7 +572,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     let clock = args.now.map_or(Clock::System, Clock::Fixed);
     let mut app = App::new(flows, clock, auth, args.public_url);
-    app.holidays = Arc::new(ArcSwap::from_pointee(holidays));
+    app.holidays = Arc::new(ArcSwap::new(holidays));
     app.emergencies = Arc::new(ArcSwap::from_pointee(emergencies));
     app.limits = Limits {
         body_bytes: args.max_body_bytes,

@@ -519,3 +519,27 @@ fn check_prints_warnings_but_passes_when_there_is_no_error() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn a_broken_bank_holiday_cache_is_reported_and_the_rules_still_answer() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(state.path().join("bank-holidays.json"), "not json").unwrap();
+    let out = switchboard(&[
+        "holidays",
+        "--division",
+        "scotland",
+        "--from",
+        "2026",
+        "--to",
+        "2026",
+        "--state-dir",
+        state.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("bank-holiday cache ignored"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("2026-11-30,St Andrew’s Day"));
+}
