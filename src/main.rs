@@ -150,29 +150,29 @@ struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_BANK_HOLIDAYS_URL")]
     bank_holidays_url: Option<String>,
     /// How often to fetch the feed again: 90s, 30m, 24h.
-    #[arg(long, default_value = "24h", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_EVERY")]
-    bank_holidays_every: Duration,
+    #[arg(long, default_value = "24h", env = "SWITCHBOARD_BANK_HOLIDAYS_EVERY")]
+    bank_holidays_every: Span,
     /// Give up on one fetch of the feed after this long.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
-    bank_holidays_timeout: Duration,
+    #[arg(long, default_value = "10s", env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
+    bank_holidays_timeout: Span,
     /// Logs as text lines, or one JSON object a line.
     #[arg(long, default_value = "text", value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
     log_format: String,
     /// Refuse request bodies larger than this many bytes with 413.
-    #[arg(long, default_value_t = 65536, env = "SWITCHBOARD_MAX_BODY_BYTES")]
+    #[arg(long, default_value_t = Limits::default().body_bytes, env = "SWITCHBOARD_MAX_BODY_BYTES")]
     max_body_bytes: usize,
     /// Disconnect a client that has not sent its request headers within this.
-    #[arg(long, default_value = "5s", value_parser = parse_duration, env = "SWITCHBOARD_HEADER_TIMEOUT")]
-    header_timeout: Duration,
+    #[arg(long, default_value_t = Span(Limits::default().header_timeout), env = "SWITCHBOARD_HEADER_TIMEOUT")]
+    header_timeout: Span,
     /// Answer 408 to a request not read and answered within this.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_REQUEST_TIMEOUT")]
-    request_timeout: Duration,
+    #[arg(long, default_value_t = Span(Limits::default().request_timeout), env = "SWITCHBOARD_REQUEST_TIMEOUT")]
+    request_timeout: Span,
     /// Reload the flows when a file in --flows changes (SIGHUP always reloads them).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "SWITCHBOARD_WATCH_FLOWS")]
     watch_flows: bool,
     /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "SWITCHBOARD_DRAIN_TIMEOUT")]
-    drain_timeout: Duration,
+    #[arg(long, default_value_t = Span(Limits::default().drain_timeout), env = "SWITCHBOARD_DRAIN_TIMEOUT")]
+    drain_timeout: Span,
 }
 
 /// Where the service keeps what outlives a run: the feed cache and the emergency switch.
@@ -198,22 +198,38 @@ enum EmergencyAction {
     Status,
 }
 
-/// "90s", "30m", "24h".
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a duration like 90s, 30m or 24h");
-    let split = text.len().checked_sub(1).ok_or_else(bad)?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| bad())?;
-    let seconds = match unit {
-        "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        _ => return Err(bad()),
-    };
-    if seconds == 0 {
-        return Err(bad());
+/// A duration as written on the command line: "90s", "30m", "24h".
+#[derive(Clone, Copy, Debug)]
+struct Span(Duration);
+
+impl std::str::FromStr for Span {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("{text:?} is not a duration like 90s, 30m or 24h");
+        let split = text.len().checked_sub(1).ok_or_else(bad)?;
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().map_err(|_| bad())?;
+        let seconds = match unit {
+            "s" => number,
+            "m" => number * 60,
+            "h" => number * 3600,
+            _ => return Err(bad()),
+        };
+        if seconds == 0 {
+            return Err(bad());
+        }
+        Ok(Span(Duration::from_secs(seconds)))
     }
-    Ok(Duration::from_secs(seconds))
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_secs() {
+            s if s % 3600 == 0 => write!(f, "{}h", s / 3600),
+            s if s % 60 == 0 => write!(f, "{}m", s / 60),
+            s => write!(f, "{s}s"),
+        }
+    }
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -576,9 +592,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     app.emergencies = Arc::new(ArcSwap::from_pointee(emergencies));
     app.limits = Limits {
         body_bytes: args.max_body_bytes,
-        header_timeout: args.header_timeout,
-        request_timeout: args.request_timeout,
-        drain_timeout: args.drain_timeout,
+        header_timeout: args.header_timeout.0,
+        request_timeout: args.request_timeout.0,
+        drain_timeout: args.drain_timeout.0,
     };
     let app = Arc::new(app);
     let refresher = args
@@ -587,8 +603,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let source = FeedSource {
                 url,
                 cache: state::feed_cache_file(state_dir),
-                every: args.bank_holidays_every,
-                timeout: args.bank_holidays_timeout,
+                every: args.bank_holidays_every.0,
+                timeout: args.bank_holidays_timeout.0,
             };
             Refresher::new(source, app.holidays.clone(), cached_feed)
         })

@@ -73,7 +73,7 @@ async fn answers_are_text_xml() {
             .body
             .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>")
     );
-    assert!(reply.body.len() < 64 * 1024);
+    assert!(reply.body.len() < switchboard::twiml::MAX_DOCUMENT_BYTES);
 }
 
 #[tokio::test]
