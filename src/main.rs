@@ -324,9 +324,15 @@ fn check(dir: &Path) -> ExitCode {
     }
 }
 
-fn load(dir: &std::path::Path) -> anyhow::Result<Flows> {
-    flow::load_dir(dir)
-        .map_err(|d| anyhow::anyhow!("the call flows in {} have problems:\n{d}", dir.display()))
+fn load(dir: &Path) -> anyhow::Result<Flows> {
+    flow::load_dir(dir).map_err(|d| refused(dir, &d))
+}
+
+fn refused(dir: &Path, findings: &flow::Diagnostics) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the call flows in {} have problems:\n{findings}",
+        dir.display()
+    )
 }
 
 /// --press, --say and --dial in the order given on the command line.
@@ -566,16 +572,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let state_dir = &args.state.dir;
     let checked = flow::check_dir(&args.flows, Utc::now().date_naive());
+    let Some(flows) = checked.flows else {
+        return Err(refused(&args.flows, &checked.diagnostics));
+    };
     for finding in &checked.diagnostics.0 {
         tracing::warn!(%finding, "call flows: warning");
     }
-    let Some(flows) = checked.flows else {
-        bail!(
-            "the call flows in {} have problems:\n{}",
-            args.flows.display(),
-            checked.diagnostics
-        );
-    };
     let (holidays, cached_feed) = known_holidays(state_dir, |error| {
         tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
     });

@@ -543,3 +543,30 @@ fn a_broken_bank_holiday_cache_is_reported_and_the_rules_still_answer() {
     );
     assert!(text(&out.stdout).contains("2026-11-30,St Andrew’s Day"));
 }
+
+#[test]
+fn serve_refuses_to_start_on_flows_with_errors_and_says_why() {
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replacen("next = \"counselling\" }", "next = \"counseling\" }", 1)
+    });
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--flows", dir.path().to_str().unwrap()])
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr).replace(dir.path().to_str().unwrap(), "DIR");
+    assert!(
+        stderr.contains("the call flows in DIR have problems:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: step \"counseling\" is not defined; did you mean \"counselling\"?"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("warning"),
+        "errors are not logged as warnings: {stderr}"
+    );
+}
