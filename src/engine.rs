@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
-use crate::callback::Callback;
+use crate::callback::{Callback, ENTRY_PATH, MAX_ATTEMPT};
 use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
 
@@ -29,6 +29,25 @@ pub enum Position {
     After(Callback),
 }
 
+impl Position {
+    /// Where a webhook's URL path puts the call: `/voice` is a new call, `/voice/{line}/{step}`
+    /// a step's action URL. `None` for a path that is not a voice webhook's.
+    pub fn from_url(path: &str, query: Option<&str>) -> Option<Position> {
+        let rest = path.strip_prefix(ENTRY_PATH)?;
+        if rest.is_empty() {
+            return Some(Position::Start);
+        }
+        // The segments as sent, not percent-decoded: step ids never need escaping, so anything
+        // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
+        let (line, step) = rest.strip_prefix('/')?.split_once('/').unwrap_or_default();
+        Some(Position::After(
+            Callback::from_request(line, step, query)
+                // A mangled attempt count still gets the caller somewhere safe: the last try.
+                .unwrap_or_else(|_| Callback::new(line, step, MAX_ATTEMPT)),
+        ))
+    }
+}
+
 /// What the caller (or Twilio) sent with the webhook.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallInput {
@@ -37,6 +56,18 @@ pub struct CallInput {
     pub digits: Option<String>,
     pub speech: Option<String>,
     pub dial_status: Option<String>,
+}
+
+impl CallInput {
+    /// The input from a webhook's parameters, looked up by Twilio's names.
+    pub fn from_params<'a>(param: impl Fn(&str) -> Option<&'a str>) -> CallInput {
+        CallInput {
+            to: param("To").map(str::to_owned),
+            digits: param("Digits").map(str::to_owned),
+            speech: param("SpeechResult").map(str::to_owned),
+            dial_status: param("DialCallStatus").map(str::to_owned),
+        }
+    }
 }
 
 /// Twilio's `DialCallStatus`.
@@ -526,6 +557,28 @@ fn choose(menu: &Menu, input: &CallInput) -> Choice {
         // Nothing recognised, or words for more than one choice: ask again.
         _ => Choice::Again(Outcome::Invalid),
     }
+}
+
+/// Words that make `menu` decide as the caller's words did (`outcome`), so a recording keeps
+/// the choice and not what the caller said. `None` when no stand-in decides the same.
+pub fn stand_in_speech(menu: &Menu, outcome: Outcome) -> Option<String> {
+    let mut candidates: Vec<String> = Vec::new();
+    if let Outcome::Chose(key) = outcome {
+        let option = menu.options.iter().find(|o| o.key == key)?;
+        candidates.extend(option.speech.first().cloned());
+        candidates.push(key.to_string());
+    }
+    candidates.push("something else".to_owned());
+    candidates.into_iter().find(|words| {
+        let input = CallInput {
+            speech: Some(words.clone()),
+            ..CallInput::default()
+        };
+        let decided = match choose(menu, &input) {
+            Choice::Go(_, decided) | Choice::Again(decided) => decided,
+        };
+        decided == outcome
+    })
 }
 
 /// "two", "2", "press two", "option 2" → '2'. Only a whole answer counts, so "no one" is not 1.

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod callback;
 pub mod engine;
 pub mod explore;
+pub mod fixture;
 pub mod flow;
 pub mod phone;
 pub mod server;

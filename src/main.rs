@@ -17,6 +17,8 @@ use switchboard::calendar::{
     BankHolidays, Division, Emergencies, EmergencyClosure, emergency, report,
 };
 use switchboard::engine::Context;
+use switchboard::fixture::record::Recorder;
+use switchboard::fixture::{self, coverage::Coverage, replay::Target, replay::Verdict};
 use switchboard::flow::{self, Flows, StepKind};
 use switchboard::server::reload::Reloader;
 use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl};
@@ -64,6 +66,24 @@ enum Command {
         dial: Vec<String>,
         #[command(flatten)]
         state: StateDir,
+    },
+    /// Replay recorded calls (fixtures) and show every answer that changed; exit 1 if any did.
+    Replay {
+        /// Fixture files, or directories of them.
+        #[arg(default_value = fixture::DEFAULT_DIR)]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = "call-flows", env = "SWITCHBOARD_FLOWS")]
+        flows: PathBuf,
+        /// Replay against the server at this URL (its public URL), each webhook signed with
+        /// TWILIO_AUTH_TOKEN, instead of in process.
+        #[arg(long)]
+        against: Option<String>,
+        /// Write the answers the replay got into the fixtures that differ, to review with git.
+        #[arg(long)]
+        update: bool,
+        /// Report the steps and branches of each line the fixtures reach, and those they miss.
+        #[arg(long)]
+        coverage: bool,
     },
     /// Print a division's bank holidays as CSV (`date,name`), from the rules and the cached feed.
     Holidays {
@@ -170,6 +190,14 @@ struct ServeArgs {
     /// Reload the flows when a file in --flows changes (SIGHUP always reloads them).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "SWITCHBOARD_WATCH_FLOWS")]
     watch_flows: bool,
+    /// Write each call answered into this directory as a fixture for `switchboard replay`,
+    /// the caller's number and words scrubbed.
+    #[arg(long, env = "SWITCHBOARD_RECORD")]
+    record: Option<PathBuf>,
+    /// Let signed webhooks pin the instant they are answered at, as `replay --against` does.
+    /// For test servers only: never in production.
+    #[arg(long)]
+    accept_pinned_instants: bool,
     /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
     #[arg(long, default_value_t = Span(Limits::default().drain_timeout), env = "SWITCHBOARD_DRAIN_TIMEOUT")]
     drain_timeout: Span,
@@ -291,6 +319,22 @@ fn main() -> ExitCode {
             state,
         } => emergency(&flows, &state.dir, action),
         Command::Serve(args) => serve(*args),
+        Command::Replay {
+            paths,
+            flows,
+            against,
+            update,
+            coverage,
+        } => {
+            return match replay(&paths, &flows, against.as_deref(), update, coverage) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("switchboard: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -401,6 +445,122 @@ fn simulate(
     };
     print!("{}", simulate::call(&ctx, to, actions).text());
     Ok(())
+}
+
+/// Replays the fixtures; `Ok(false)` when any differs or cannot be replayed.
+fn replay(
+    paths: &[PathBuf],
+    dir: &Path,
+    against: Option<&str>,
+    update: bool,
+    with_coverage: bool,
+) -> anyhow::Result<bool> {
+    let files = fixture::files(paths)?;
+    if files.is_empty() {
+        bail!(
+            "no fixtures (*.toml) in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let flows = load(dir)?;
+    let holidays = BankHolidays::builtin();
+    let target = match against {
+        None => Target::InProcess {
+            flows: &flows,
+            holidays: &holidays,
+        },
+        Some(_) if with_coverage => bail!("--coverage needs an in-process replay, not --against"),
+        Some(url) => {
+            let token = std::env::var("TWILIO_AUTH_TOKEN")
+                .context("set TWILIO_AUTH_TOKEN to the token the server checks signatures with")?;
+            Target::http(url, &token)?
+        }
+    };
+    let progress = indicatif::ProgressBar::new(files.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .expect("a valid template"),
+    );
+    let mut coverage = Coverage::default();
+    let (mut passed, mut differ, mut broken, mut skipped, mut updated) = (0, 0, 0, 0, 0);
+    let say = |text: String| progress.suspend(|| print!("{text}"));
+    fixture::replay::replay_files(
+        &files,
+        &target,
+        with_coverage.then_some(&mut coverage),
+        |report| {
+            progress.inc(1);
+            progress.set_message(report.path.display().to_string());
+            let path = report.path.display();
+            match report.verdict {
+                Verdict::Passed { exchanges } => {
+                    passed += 1;
+                    say(format!(
+                        "ok       {path} ({})\n",
+                        flow::plural(exchanges as u32, "exchange", "exchanges")
+                    ));
+                }
+                Verdict::Skipped(why) => {
+                    skipped += 1;
+                    say(format!("skipped  {path}: {why}\n"));
+                }
+                Verdict::Broken(why) => {
+                    broken += 1;
+                    say(format!("BROKEN   {why}\n"));
+                }
+                Verdict::Differs(differences) => {
+                    let mut text = format!("DIFFERS  {path}\n");
+                    for d in &differences {
+                        let which = d
+                            .exchange
+                            .map_or("the call".to_owned(), |n| format!("exchange {n}"));
+                        text.push_str(&format!("  {which}: {}\n", d.about));
+                        for line in d.detail.lines() {
+                            text.push_str(&format!("    {line}\n"));
+                        }
+                    }
+                    if update {
+                        match fixture::replay::update(&report.path, &differences) {
+                            Ok(()) => {
+                                updated += 1;
+                                text.push_str(&format!("  updated {path}\n"));
+                            }
+                            Err(error) => {
+                                broken += 1;
+                                text.push_str(&format!("  could not update it: {error}\n"));
+                            }
+                        }
+                    } else {
+                        differ += 1;
+                    }
+                    say(text);
+                }
+            }
+        },
+    );
+    progress.finish_and_clear();
+    if with_coverage {
+        println!();
+        for line in coverage.lines(&flows) {
+            print!("{line}");
+        }
+    }
+    println!();
+    let mut summary = format!(
+        "{} fixtures: {passed} passed, {differ} differ, {broken} broken",
+        files.len()
+    );
+    if skipped > 0 {
+        summary.push_str(&format!(", {skipped} skipped"));
+    }
+    if update {
+        summary.push_str(&format!(", {updated} updated"));
+    }
+    println!("{summary}");
+    Ok(differ == 0 && broken == 0)
 }
 
 fn holidays(division: Division, from: i32, to: i32, state_dir: &Path) -> anyhow::Result<()> {
@@ -598,6 +758,21 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         request_timeout: args.request_timeout.0,
         drain_timeout: args.drain_timeout.0,
     };
+    if let Some(dir) = &args.record {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "creating the directory for recorded calls, {}",
+                dir.display()
+            )
+        })?;
+        app.recorder = Some(Arc::new(Recorder::new(dir.clone())));
+    }
+    if args.accept_pinned_instants {
+        tracing::warn!(
+            "webhooks may pin their own instant (--accept-pinned-instants): for test servers only"
+        );
+        app.accept_pinned_instants = true;
+    }
     let app = Arc::new(app);
     let refresher = args
         .bank_holidays_url
@@ -635,10 +810,28 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         if let Some(refresher) = refresher {
             tokio::spawn(refresher.run());
         }
+        if let Some(recorder) = app.recorder.clone() {
+            tokio::spawn(finish_quiet_calls(recorder));
+        }
+        let recorder = app.recorder.clone();
         server::run(listener, app, shutdown_signal())
             .await
-            .context("serving")
+            .context("serving")?;
+        if let Some(recorder) = recorder {
+            recorder.finish_quiet(Duration::ZERO);
+        }
+        Ok(())
     })
+}
+
+/// Writes out recorded calls Twilio never reported the end of. A call talking to a counsellor
+/// is quiet for as long as they talk, so only hours of silence count.
+async fn finish_quiet_calls(recorder: Arc<Recorder>) {
+    const QUIET: Duration = Duration::from_secs(4 * 3600);
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        recorder.finish_quiet(QUIET);
+    }
 }
 
 /// Ctrl-C or SIGTERM.

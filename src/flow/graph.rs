@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Flows, Message, Piece, StepKind, StepRef, plural};
+use super::{Flows, Message, Piece, StepKind, StepRef};
 
 /// Longest text shown from a message before it is cut short with "…".
 const SHOWN_CHARS: usize = 90;
@@ -68,6 +68,8 @@ struct Diagram {
 
 const ARRIVAL: &str = "call arrives";
 const CONNECTED: &str = "talking to a person";
+/// A dial's way out when a person picks up.
+pub const ANSWERED: &str = "answered";
 
 /// The line's diagram, or `None` if the flows have no such line.
 pub fn render(flows: &Flows, line_id: &str, format: Format) -> Option<String> {
@@ -150,37 +152,22 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
                 }),
             }
         }
-        match kind {
-            StepKind::Menu(menu) if menu.attempts > 1 => edges.push(Edge {
+        if let StepKind::Dial(_) = kind {
+            connects = true;
+            edges.push(Edge {
+                from: id(flows, at),
+                to: CONNECTED.into(),
+                label: ANSWERED.into(),
+                dashed: false,
+            });
+        }
+        if let Some(label) = kind.retry() {
+            edges.push(Edge {
                 from: id(flows, at),
                 to: id(flows, at),
-                label: format!(
-                    "silence or a wrong key: asks again ({} in all)",
-                    plural(menu.attempts, "try", "tries")
-                ),
+                label,
                 dashed: true,
-            }),
-            StepKind::Dial(dial) => {
-                connects = true;
-                edges.push(Edge {
-                    from: id(flows, at),
-                    to: CONNECTED.into(),
-                    label: "answered".into(),
-                    dashed: false,
-                });
-                if dial.attempts > 1 {
-                    edges.push(Edge {
-                        from: id(flows, at),
-                        to: id(flows, at),
-                        label: format!(
-                            "busy or no answer: tries again ({} in all)",
-                            plural(dial.attempts, "try", "tries")
-                        ),
-                        dashed: true,
-                    });
-                }
-            }
-            _ => {}
+            });
         }
     }
     for at in elsewhere {

@@ -21,7 +21,7 @@ pub use lint::MAX_SECONDS_BEFORE_CHOICE;
 pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
 
 /// A validated set of lines, swapped in whole or not at all.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Flows {
     pub lines: Vec<Line>,
     pub schedules: Vec<Schedule>,
@@ -32,7 +32,7 @@ pub struct Flows {
     line_by_id: HashMap<String, usize>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Line {
     /// The file's name without `.toml`; appears in action URLs.
     pub id: String,
@@ -56,7 +56,7 @@ pub struct StepRef {
     pub step: usize,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Step {
     pub id: String,
     /// `line/step`, as logs, metrics and diagrams name it: steps may serve other lines.
@@ -66,7 +66,7 @@ pub struct Step {
     pub kind: StepKind,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum StepKind {
     /// Say something, then go on.
     Say {
@@ -90,7 +90,7 @@ pub enum StepKind {
     },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Menu {
     pub prompt: Message,
     pub options: Vec<MenuOption>,
@@ -106,7 +106,7 @@ pub struct Menu {
     pub hints: Option<twiml::Text>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct MenuOption {
     /// A keypad key: 0-9, `*` or `#`.
     pub key: char,
@@ -115,7 +115,7 @@ pub struct MenuOption {
     pub next: StepRef,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Dial {
     pub message: Option<Message>,
     pub number: E164,
@@ -208,6 +208,22 @@ impl StepKind {
                 exit("emergency".into(), *emergency),
             ],
             StepKind::Hangup { .. } => Vec::new(),
+        }
+    }
+
+    /// What happens when a menu hears no valid choice, or a dial is not answered, and the
+    /// step is played again: `None` for a step with one try, or no tries at all.
+    pub fn retry(&self) -> Option<String> {
+        match self {
+            StepKind::Menu(menu) if menu.attempts > 1 => Some(format!(
+                "silence or a wrong key: asks again ({} in all)",
+                plural(menu.attempts, "try", "tries")
+            )),
+            StepKind::Dial(dial) if dial.attempts > 1 => Some(format!(
+                "busy or no answer: tries again ({} in all)",
+                plural(dial.attempts, "try", "tries")
+            )),
+            _ => None,
         }
     }
 }

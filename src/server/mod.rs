@@ -31,8 +31,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::calendar::{BankHolidays, Emergencies};
-use crate::callback::{Callback, ENTRY_PATH};
+use crate::callback::ENTRY_PATH;
 use crate::engine::{self, CallInput, Context, Outcome, Position};
+use crate::fixture::record::{Heard, Recorder};
+use crate::fixture::replay::PINNED_INSTANT_PARAM;
 use crate::flow::{Flows, StepRef};
 use crate::phone::Masked;
 use crate::twiml;
@@ -142,6 +144,11 @@ pub struct App {
     public_url: Option<PublicUrl>,
     pub limits: Limits,
     pub metrics: Metrics,
+    /// Writes each call as a fixture when it ends (`serve --record`).
+    pub recorder: Option<Arc<Recorder>>,
+    /// Lets a signed webhook pin its own instant ([`PINNED_INSTANT_PARAM`]), so a tester can
+    /// replay fixtures against this server. Never in production.
+    pub accept_pinned_instants: bool,
 }
 
 impl App {
@@ -162,6 +169,8 @@ impl App {
             public_url,
             limits: Limits::default(),
             metrics,
+            recorder: None,
+            accept_pinned_instants: false,
         }
     }
 }
@@ -259,18 +268,9 @@ async fn entry(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
 
 async fn step(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
     let uri = &incoming.parts.uri;
-    // The segments as sent, not percent-decoded: step ids never need escaping, so anything
-    // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
-    let rest = uri.path().strip_prefix(ENTRY_PATH).unwrap_or_default();
-    let (line, step) = rest
-        .trim_start_matches('/')
-        .split_once('/')
-        .unwrap_or_default();
-    let position = match Callback::from_request(line, step, uri.query()) {
-        Ok(callback) => Position::After(callback),
-        // A mangled attempt count still gets the caller somewhere safe: the step's last try.
-        Err(_) => Position::After(Callback::new(line, step, crate::callback::MAX_ATTEMPT)),
-    };
+    // The route is under ENTRY_PATH, so this always names a step, known or not.
+    let position =
+        Position::from_url(uri.path(), uri.query()).expect("routed under the entry path");
     webhook(&app, position, &incoming)
 }
 
@@ -404,8 +404,9 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
     let started = Instant::now();
     let flows = app.flows.load();
     let to = params.get("To");
-    // Most webhooks are a new call's first: often written once for these flows.
-    if position == Position::Start {
+    // Most webhooks are a new call's first: often written once for these flows. (Not when
+    // recording: the recorder needs the answer itself.)
+    if position == Position::Start && app.recorder.is_none() {
         let line = flows.line_for_number(to);
         if let Some(first) = flows.first_answer(line) {
             let decision = Decision {
@@ -425,21 +426,32 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
             return response;
         }
     }
-    let input = CallInput {
-        to: to.map(str::to_owned),
-        digits: params.get("Digits").map(str::to_owned),
-        speech: params.get("SpeechResult").map(str::to_owned),
-        dial_status: params.get("DialCallStatus").map(str::to_owned),
-    };
+    let input = CallInput::from_params(|name| params.get(name));
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
+    let pinned = params
+        .get(PINNED_INSTANT_PARAM)
+        .filter(|_| app.accept_pinned_instants)
+        .and_then(|at| DateTime::parse_from_rfc3339(at).ok());
     let ctx = Context {
         flows: &flows,
         holidays: &holidays,
         emergencies: &emergencies,
-        now: app.clock.now(),
+        now: pinned.map_or_else(|| app.clock.now(), |at| at.with_timezone(&Utc)),
     };
     let answer = engine::answer(&ctx, &position, &input);
+    if let Some(recorder) = &app.recorder {
+        let uri = &incoming.parts.uri;
+        let heard = Heard {
+            call_sid: params.get("CallSid").unwrap_or(""),
+            path: uri.path_and_query().map_or(uri.path(), |p| p.as_str()),
+            params: &params.all[..params.signed],
+            at: ctx.now,
+            position: &position,
+            answer: &answer,
+        };
+        recorder.hear(&flows, &emergencies, &heard);
+    }
     let decision = Decision {
         line: answer.line,
         about: answer.path.first().copied(),
@@ -591,6 +603,11 @@ async fn status_callback(State(app): State<Arc<App>>, incoming: Incoming) -> Res
     };
     app.metrics
         .add(Counter::CallStatus, &[("line", line), ("status", status)]);
+    if let Some(recorder) = &app.recorder
+        && status != "in-progress"
+    {
+        recorder.call_ended(params.get("CallSid").unwrap_or(""));
+    }
     let duration = params
         .get("CallDuration")
         .and_then(|d| d.parse::<u32>().ok());

@@ -58,6 +58,44 @@ impl Element {
         })
     }
 
+    /// The element written one element a line, attributes sorted, text trimmed: two documents
+    /// that differ only in attribute order or white space write the same, so this is what
+    /// fixtures store and what a diff compares.
+    pub fn pretty(&self) -> String {
+        let mut out = String::new();
+        self.write_pretty(&mut out, 0);
+        out
+    }
+
+    fn write_pretty(&self, out: &mut String, depth: usize) {
+        let indent = "  ".repeat(depth);
+        out.push_str(&indent);
+        out.push('<');
+        out.push_str(&self.name);
+        for (name, value) in &self.attributes {
+            out.push_str(&format!(" {name}=\"{}\"", escape(value, true)));
+        }
+        let texts_only = self.children.iter().all(|c| matches!(c, Node::Text(_)));
+        if self.children.is_empty() {
+            out.push_str("/>\n");
+        } else if texts_only {
+            out.push('>');
+            out.push_str(&escape(self.text().trim(), false));
+            out.push_str(&format!("</{}>\n", self.name));
+        } else {
+            out.push_str(">\n");
+            for child in &self.children {
+                match child {
+                    Node::Element(e) => e.write_pretty(out, depth + 1),
+                    Node::Text(t) => {
+                        out.push_str(&format!("{indent}  {}\n", escape(t.trim(), false)));
+                    }
+                }
+            }
+            out.push_str(&format!("{indent}</{}>\n", self.name));
+        }
+    }
+
     /// Every element below this one, depth first, with this one first.
     pub fn descendants(&self) -> Vec<&Element> {
         let mut all = vec![self];
@@ -153,6 +191,21 @@ fn push_text(stack: &mut [Element], text: &str) {
     }
 }
 
+/// Text or an attribute value, escaped for XML.
+fn escape(text: &str, in_attribute: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn fold(text: &str) -> String {
     let mut folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // Keep one space at either end so text split by an entity joins up right.
@@ -180,6 +233,17 @@ mod tests {
         );
         assert_eq!(say.text().trim(), "A & E, <999>");
         assert_eq!(doc.descendants().len(), 3);
+    }
+
+    #[test]
+    fn pretty_is_the_same_whatever_the_attribute_order_and_white_space() {
+        let a = parse("<Response><Gather b=\"2\" a=\"x&amp;y\"><Say>  Hello\n  there &lt;you&gt; </Say></Gather><Hangup/></Response>").unwrap();
+        let b = parse("<?xml version=\"1.0\"?>\n<Response>\n  <Gather a=\"x&amp;y\" b=\"2\">\n    <Say>Hello there &lt;you&gt;</Say>\n  </Gather>\n  <Hangup></Hangup>\n</Response>\n").unwrap();
+        let expected = "<Response>\n  <Gather a=\"x&amp;y\" b=\"2\">\n    <Say>Hello there &lt;you&gt;</Say>\n  </Gather>\n  <Hangup/>\n</Response>\n";
+        assert_eq!(a.pretty(), expected);
+        assert_eq!(b.pretty(), expected);
+        // And it reads back as itself.
+        assert_eq!(parse(expected).unwrap().pretty(), expected);
     }
 
     #[test]
