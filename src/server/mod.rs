@@ -444,8 +444,9 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
         let uri = &incoming.parts.uri;
         let heard = Heard {
             call_sid: params.get("CallSid").unwrap_or(""),
-            path: uri.path_and_query().map_or(uri.path(), |p| p.as_str()),
-            params: &params.all[..params.signed],
+            path: uri.path(),
+            query: uri.query(),
+            params: &params.all,
             at: ctx.now,
             position: &position,
             answer: &answer,
