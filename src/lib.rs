@@ -8,6 +8,7 @@ pub mod engine;
 pub mod explore;
 pub mod fixture;
 pub mod flow;
+pub mod logs;
 pub mod phone;
 pub mod server;
 pub mod simulate;

@@ -715,8 +715,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     if args.log_format == "json" {
         logs.json().init();
-    } else {
+    } else if std::io::stderr().is_terminal() {
         logs.init();
+    } else {
+        // Not read by a person as it comes: plain lines, written cheaply.
+        logs.event_format(switchboard::logs::PlainLines).init();
     }
     let auth = match std::env::var("TWILIO_AUTH_TOKEN") {
         Ok(token) if !token.is_empty() => Auth::token(&token),
