@@ -18,7 +18,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use chrono::{DateTime, Utc};
@@ -185,7 +184,11 @@ impl App {
 
 /// The router with every route and every safety layer; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
-    let routes = Router::new()
+    harden(routes(app.clone()), app)
+}
+
+fn routes(app: Arc<App>) -> Router {
+    Router::new()
         .route(ENTRY_PATH, any(entry))
         .route(&format!("{ENTRY_PATH}/{{*step}}"), any(step))
         .route("/status", any(status_callback))
@@ -193,26 +196,50 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
-        .with_state(app.clone());
-    harden(routes, app)
+        .with_state(app)
+}
+
+/// `routes` behind every safety layer, as one router.
+pub fn harden(routes: Router, app: Arc<App>) -> Router {
+    Router::new().fallback_service(hardened(routes, app))
 }
 
 /// The layers every route sits behind, outermost first: refusals are counted; a body over the
 /// limit is refused with 413 before it is read whole; a request that takes too long gets 408;
-/// a panic answers the safe TwiML instead of breaking the call.
-pub fn harden(routes: Router, app: Arc<App>) -> Router {
+/// a panic answers the safe TwiML instead of breaking the call. They wrap the router once,
+/// rather than each route (which would box and clone every layer on every request).
+fn hardened(
+    routes: Router,
+    app: Arc<App>,
+) -> impl tower::Service<
+    Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let on_panic = {
         let app = app.clone();
         move |panic: Box<dyn Any + Send + 'static>| answer_panic(&app, panic.as_ref())
     };
-    routes
-        .layer(CatchPanicLayer::custom(on_panic))
+    let counted = app.clone();
+    // Each `into_response` turns the body type a layer answers with back into axum's.
+    tower::ServiceBuilder::new()
+        .map_response(move |response: Response| count_refusals(&counted, response))
+        .map_response(IntoResponse::into_response)
+        .layer(RequestBodyLimitLayer::new(app.limits.body_bytes))
+        .map_request(|request: axum::http::Request<_>| request.map(axum::body::Body::new))
+        .map_response(IntoResponse::into_response)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             app.limits.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(app.limits.body_bytes))
-        .layer(middleware::map_response_with_state(app, count_refusals))
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(on_panic))
+        .map_response(IntoResponse::into_response)
+        .service(routes)
 }
 
 /// Serves until `shutdown` completes, then lets the requests in flight finish (for at most
@@ -224,7 +251,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = app.limits.clone();
-    let service = TowerToHyperService::new(router(app));
+    let service = tower::ServiceExt::map_request(
+        hardened(routes(app.clone()), app),
+        |request: axum::http::Request<hyper::body::Incoming>| request.map(axum::body::Body::new),
+    );
+    let service = TowerToHyperService::new(service);
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -576,7 +607,7 @@ fn answer_panic(app: &App, panic: &(dyn Any + Send)) -> Response {
 }
 
 /// Counts the refusals the layers make before a handler runs.
-async fn count_refusals(State(app): State<Arc<App>>, response: Response) -> Response {
+fn count_refusals(app: &App, response: Response) -> Response {
     let reason = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => Some("body-too-large"),
         StatusCode::REQUEST_TIMEOUT => Some("timeout"),
