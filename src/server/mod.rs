@@ -745,10 +745,50 @@ fn signed_url(public: Option<&PublicUrl>, headers: &HeaderMap, uri: &Uri) -> Str
     }
 }
 
-/// Form fields, decoded; bytes that are not UTF-8 become U+FFFD rather than an error. Fields
-/// that need no decoding are borrowed from the request, not copied.
-fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-    form_urlencoded::parse(body).collect()
+/// Form fields, decoded as `application/x-www-form-urlencoded`; bytes that are not UTF-8
+/// become U+FFFD rather than an error. Fields that need no decoding (most of Twilio's) are
+/// borrowed from the request, not copied. Decodes exactly as the `form_urlencoded` crate does,
+/// in one pass over each field instead of three.
+pub fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    body.split(|&b| b == b'&')
+        .filter(|field| !field.is_empty())
+        .map(|field| {
+            let (name, value) = match field.iter().position(|&b| b == b'=') {
+                Some(at) => (&field[..at], &field[at + 1..]),
+                None => (field, &field[field.len()..]),
+            };
+            (decode_form_text(name), decode_form_text(value))
+        })
+        .collect()
+}
+
+/// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is.
+fn decode_form_text(text: &[u8]) -> Cow<'_, str> {
+    if !text.iter().any(|&b| b == b'%' || b == b'+') {
+        return String::from_utf8_lossy(text);
+    }
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let byte = match text[i] {
+            b'+' => b' ',
+            b'%' => match (
+                text.get(i + 1).and_then(|&b| hex(b)),
+                text.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(high), Some(low)) => {
+                    i += 2;
+                    high * 16 + low
+                }
+                _ => b'%',
+            },
+            other => other,
+        };
+        bytes.push(byte);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Twilio SIDs are two letters and 32 hex digits; anything else is not logged as given.
