@@ -19,19 +19,6 @@ fn switchboard(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A copy of the shipped flows with one file's text edited by `edit`.
-fn edited_flows(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in shipped_sources(file, edit) {
-        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
-    }
-    dir
-}
-
 /// Runs `check` and returns its stderr with the temporary directory written as `DIR`.
 fn check_errors(dir: &Path) -> String {
     let out = switchboard(&["check", "--flows", dir.to_str().unwrap()]);

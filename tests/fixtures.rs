@@ -54,18 +54,6 @@ fn switchboard(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn edited_flows_dir(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in shipped_sources(file, edit) {
-        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn every_fixture_replays_green_and_together_they_reach_every_step_and_branch() {
     let flows = shipped_flows();
@@ -163,7 +151,7 @@ fn a_changed_destination_fails_naming_the_fixture_and_the_exchange() {
 
 #[test]
 fn a_changed_message_fails_through_the_command_with_a_readable_diff() {
-    let flows = edited_flows_dir("doctor-support.toml", |t| {
+    let flows = edited_flows("doctor-support.toml", |t| {
         t.replace("so we are closed.", "so the office is shut.")
     });
     let out = switchboard(&["replay", "--flows", flows.path().to_str().unwrap()], &[]);
@@ -200,7 +188,7 @@ fn update_rewrites_the_answers_and_keeps_the_testers_comments() {
     let name = "doctor-support-closed-at-1700.toml";
     let copy = dir.path().join(name);
     std::fs::copy(fixtures_dir().join(name), &copy).unwrap();
-    let flows = edited_flows_dir("doctor-support.toml", |t| {
+    let flows = edited_flows("doctor-support.toml", |t| {
         t.replace("\"+442079460103\"", "\"+442079460177\"")
             .replace("We are closed now,", "We are closed at the moment,")
     });

@@ -60,6 +60,20 @@ pub fn shipped_sources(file: &str, edit: impl Fn(&str) -> String) -> Vec<(PathBu
         .collect()
 }
 
+/// A copy of the shipped flows with one file's text edited by `edit`.
+pub fn edited_flows(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in shipped_sources(file, edit) {
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 pub fn shipped_flows() -> Flows {
     flow::load_dir(&shipped_flows_dir())
         .unwrap_or_else(|d| panic!("the shipped flows must load:\n{d}"))
