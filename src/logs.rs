@@ -65,10 +65,6 @@ impl Visit for Fields<'_, '_> {
             write!(self.writer, " {}={value:?}", field.name())
         };
     }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.record_debug(field, &value);
-    }
 }
 
 thread_local! {

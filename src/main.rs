@@ -14,7 +14,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use switchboard::calendar::feed::{Feed, FeedError, FeedSource, Refresher};
 use switchboard::calendar::{
-    BankHolidays, Division, Emergencies, EmergencyClosure, emergency, report,
+    BankHolidays, Division, Emergencies, EmergencyClosure, emergency, parse_instant, report,
 };
 use switchboard::engine::Context;
 use switchboard::fixture::record::Recorder;
@@ -258,12 +258,6 @@ impl std::fmt::Display for Span {
             s => write!(f, "{s}s"),
         }
     }
-}
-
-fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{text:?} is not an RFC 3339 instant like 2026-12-25T10:00:00Z: {e}"))
 }
 
 fn main() -> ExitCode {

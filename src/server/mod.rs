@@ -460,15 +460,17 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
     let input = CallInput::from_params(|name| params.get(name));
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
-    let pinned = params
-        .get(PINNED_INSTANT_PARAM)
-        .filter(|_| app.accept_pinned_instants)
-        .and_then(|at| DateTime::parse_from_rfc3339(at).ok());
+    // Looked for only when allowed: the parameters are not searched on every webhook.
+    let pinned = app
+        .accept_pinned_instants
+        .then(|| params.get(PINNED_INSTANT_PARAM))
+        .flatten()
+        .and_then(|at| crate::calendar::parse_instant(at).ok());
     let ctx = Context {
         flows: &flows,
         holidays: &holidays,
         emergencies: &emergencies,
-        now: pinned.map_or_else(|| app.clock.now(), |at| at.with_timezone(&Utc)),
+        now: pinned.unwrap_or_else(|| app.clock.now()),
     };
     let answer = engine::answer(&ctx, &position, &input);
     if let Some(recorder) = &app.recorder {
