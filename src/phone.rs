@@ -1,6 +1,6 @@
 //! Phone numbers: E.164 values that are valid once they exist, and masking for logs.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 /// A phone number in E.164 form: `+`, a country code, at most 15 digits in all.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,27 +35,53 @@ impl fmt::Display for E164 {
 }
 
 /// A caller's number as it may appear in a log: all but the country code's first digits and
-/// the last three digits hidden (`+44******123`). Works on any text, valid number or not,
-/// so nothing a caller sends can reach a log in clear by being malformed.
+/// the last three digits hidden (`+44*******123`). Works on any text, valid number or not,
+/// so nothing a caller sends can reach a log in clear by being malformed: the ends are shown
+/// only if they are digits (or `+`), so a SIP or client name, or a control character, is
+/// hidden whole.
 pub struct Masked<'a>(pub &'a str);
 
 impl fmt::Display for Masked<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.0.chars().count();
-        let (head, tail) = if count >= 10 { (3, 3) } else { (0, 0) };
-        // Byte offsets of the shown head and tail, so each is written in one piece.
-        let head_end = self.0.char_indices().nth(head).map_or(0, |(i, _)| i);
-        let tail_start = self
-            .0
-            .char_indices()
-            .nth(count - tail)
-            .map_or(self.0.len(), |(i, _)| i);
-        f.write_str(&self.0[..head_end])?;
-        for _ in head..count - tail {
-            f.write_char('*')?;
-        }
-        f.write_str(&self.0[tail_start..])
+        let text = self.0;
+        // A number is ASCII: its characters are its bytes.
+        let ascii = text.is_ascii();
+        let count = if ascii {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+        let shown = if count >= 10 { 3 } else { 0 };
+        let byte_at = |char_index: usize| match ascii {
+            true => char_index,
+            false => text
+                .char_indices()
+                .nth(char_index)
+                .map_or(text.len(), |(i, _)| i),
+        };
+        let (head_end, tail_start) = (byte_at(shown), byte_at(count - shown));
+        write_shown(f, &text[..head_end])?;
+        write_stars(f, count - 2 * shown)?;
+        write_shown(f, &text[tail_start..])
     }
+}
+
+fn write_shown(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'+') {
+        f.write_str(text)
+    } else {
+        write_stars(f, text.chars().count())
+    }
+}
+
+fn write_stars(f: &mut fmt::Formatter<'_>, mut count: usize) -> fmt::Result {
+    const STARS: &str = "****************";
+    while count > 0 {
+        let run = count.min(STARS.len());
+        f.write_str(&STARS[..run])?;
+        count -= run;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -82,5 +108,13 @@ mod tests {
         assert_eq!(Masked("+447700900123").to_string(), "+44*******123");
         assert_eq!(Masked("12345").to_string(), "*****");
         assert_eq!(Masked("").to_string(), "");
+        // Only digits are ever shown: no part of a name, no control characters.
+        assert_eq!(Masked("client:alice").to_string(), "************");
+        assert_eq!(Masked("+4477009001\n3").to_string(), "+44**********");
+        assert_eq!(
+            Masked(&"9".repeat(40)).to_string(),
+            format!("999{}999", "*".repeat(34))
+        );
+        assert_eq!(Masked("+4477009ü0123").to_string(), "+44*******123");
     }
 }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Every counter, with its help text: the one place a metric is named.
@@ -75,7 +75,21 @@ impl Counter {
 }
 
 /// Label pairs as a caller of [`Metrics::add`] gives them.
-type Labels<'a> = [(&'static str, &'a str)];
+pub type Labels<'a> = [(&'static str, &'a str)];
+
+/// One series' value: found once with [`Metrics::series`], then counted without a lookup.
+#[derive(Clone, Debug, Default)]
+pub struct Series(Arc<AtomicU64>);
+
+impl Series {
+    pub fn add(&self, by: u64) {
+        self.0.fetch_add(by, Ordering::Relaxed);
+    }
+
+    fn value(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
 
 /// Upper bounds of the latency buckets, in seconds: answers take microseconds, and Twilio
 /// gives up at 15 s.
@@ -86,7 +100,7 @@ const BUCKETS: [f64; 12] = [
 #[derive(Debug, Default)]
 pub struct Metrics {
     /// Each counter's series, keyed by their label set as written out: `{line="wellbeing"}`.
-    counters: Mutex<BTreeMap<Counter, BTreeMap<String, u64>>>,
+    counters: Mutex<BTreeMap<Counter, BTreeMap<String, Series>>>,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_nanos: AtomicU64,
@@ -109,18 +123,30 @@ impl Metrics {
     }
 
     fn update(&self, counter: Counter, labels: &Labels<'_>, by: u64) {
+        self.with_series(counter, labels, |series| series.add(by));
+    }
+
+    /// The series for these labels, made at 0 if it is new, to count many times over.
+    pub fn series(&self, counter: Counter, labels: &Labels<'_>) -> Series {
+        self.with_series(counter, labels, Series::clone)
+    }
+
+    fn with_series<T>(
+        &self,
+        counter: Counter,
+        labels: &Labels<'_>,
+        then: impl FnOnce(&Series) -> T,
+    ) -> T {
         LABELS.with_borrow_mut(|key| {
             key.clear();
             write_label_set(key, labels);
             let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
             let series = counters.entry(counter).or_default();
-            match series.get_mut(key.as_str()) {
-                Some(value) => *value += by,
-                None => {
-                    series.insert(key.clone(), by);
-                }
+            match series.get(key.as_str()) {
+                Some(found) => then(found),
+                None => then(series.entry(key.clone()).or_default()),
             }
-        });
+        })
     }
 
     /// The value of one series, for tests.
@@ -131,8 +157,7 @@ impl Metrics {
         counters
             .get(&counter)
             .and_then(|series| series.get(&key))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, Series::value)
     }
 
     pub fn observe_answer(&self, took: Duration) {
@@ -154,8 +179,8 @@ impl Metrics {
         for counter in Counter::ALL {
             let _ = writeln!(out, "# HELP {} {}", counter.name(), counter.help());
             let _ = writeln!(out, "# TYPE {} counter", counter.name());
-            for (labels, value) in counters.get(&counter).into_iter().flatten() {
-                let _ = writeln!(out, "{}{labels} {value}", counter.name());
+            for (labels, series) in counters.get(&counter).into_iter().flatten() {
+                let _ = writeln!(out, "{}{labels} {}", counter.name(), series.value());
             }
         }
         drop(counters);
@@ -240,7 +265,24 @@ mod tests {
         assert!(text.contains("switchboard_answer_seconds_bucket{le=\"+Inf\"} 2\n"));
         assert!(text.contains("switchboard_answer_seconds_count 2\n"));
         assert_eq!(metrics.get(Counter::Calls, &[("line", "wellbeing")]), 2);
+        let calls = metrics.series(Counter::Calls, &[("line", "wellbeing")]);
+        calls.add(3);
+        assert_eq!(metrics.get(Counter::Calls, &[("line", "wellbeing")]), 5);
+        let new = metrics.series(Counter::Calls, &[("line", "new")]);
+        assert!(
+            metrics
+                .render()
+                .contains("switchboard_calls_total{line=\"new\"} 0\n")
+        );
+        new.add(1);
+        assert_eq!(metrics.get(Counter::Calls, &[("line", "new")]), 1);
+        let text = metrics.render();
         // Each series appears once, under its own name only.
-        assert_eq!(text.matches("switchboard_calls_total{").count(), 1);
+        assert_eq!(text.matches("switchboard_calls_total{").count(), 2);
+        assert_eq!(
+            text.matches("switchboard_calls_total{line=\"wellbeing\"}")
+                .count(),
+            1
+        );
     }
 }

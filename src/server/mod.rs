@@ -25,9 +25,6 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::calendar::{BankHolidays, Emergencies};
 use crate::callback::ENTRY_PATH;
@@ -37,7 +34,7 @@ use crate::fixture::replay::PINNED_INSTANT_PARAM;
 use crate::flow::{Flows, StepRef};
 use crate::phone::Masked;
 use crate::twiml;
-use metrics::{Counter, Metrics};
+use metrics::{Counter, Labels, Metrics};
 use served::Served;
 
 /// Where "now" comes from: the system clock, or an instant pinned for tests and demos.
@@ -160,7 +157,7 @@ impl App {
         }
         let prefix = public_url.as_ref().map_or("", |u| u.prefix.as_str());
         App {
-            flows: ArcSwap::from_pointee(Served::new(flows, prefix)),
+            flows: ArcSwap::from_pointee(Served::new(flows, prefix, &metrics)),
             holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
             emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
             clock,
@@ -178,7 +175,8 @@ impl App {
     /// Puts a new set of flows in force for every request from now on.
     pub fn swap_flows(&self, flows: Flows) {
         let prefix = self.public_url.as_ref().map_or("", |u| u.prefix.as_str());
-        self.flows.store(Arc::new(Served::new(flows, prefix)));
+        self.flows
+            .store(Arc::new(Served::new(flows, prefix, &self.metrics)));
     }
 }
 
@@ -204,42 +202,63 @@ pub fn harden(routes: Router, app: Arc<App>) -> Router {
     Router::new().fallback_service(hardened(routes, app))
 }
 
-/// The layers every route sits behind, outermost first: refusals are counted; a body over the
-/// limit is refused with 413 before it is read whole; a request that takes too long gets 408;
-/// a panic answers the safe TwiML instead of breaking the call. They wrap the router once,
-/// rather than each route (which would box and clone every layer on every request).
-fn hardened(
+/// The protections every route sits behind, in one place: a body over the limit is refused
+/// with 413 before it is read whole; a request that takes too long gets 408; a panic answers
+/// the safe TwiML instead of breaking the call; and these refusals are counted. They are one
+/// service around the router, not four layers: each layer would wrap and box the bodies again,
+/// and a timeout layer would arm a timer for every request, where this one arms it only when
+/// an answer is not ready at once (when the body is still on its way).
+fn hardened<B>(
     routes: Router,
     app: Arc<App>,
 ) -> impl tower::Service<
-    Request,
+    axum::http::Request<B>,
     Response = Response,
     Error = std::convert::Infallible,
     Future = impl Send + 'static,
 > + Clone
 + Send
 + Sync
-+ 'static {
-    let on_panic = {
-        let app = app.clone();
-        move |panic: Box<dyn Any + Send + 'static>| answer_panic(&app, panic.as_ref())
++ 'static
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    tower::service_fn(move |request| guarded(routes.clone(), app.clone(), request))
+}
+
+async fn guarded<B>(
+    mut routes: Router,
+    app: Arc<App>,
+    request: axum::http::Request<B>,
+) -> Result<Response, std::convert::Infallible>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    use futures_util::FutureExt as _;
+    use tower::Service as _;
+    let limit = app.limits.body_bytes;
+    let declared_too_large = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|length| length > limit as u64);
+    let response = if declared_too_large {
+        StatusCode::PAYLOAD_TOO_LARGE.into_response()
+    } else {
+        // A body without a declared length is cut off at the limit: its reader gets 413.
+        let request =
+            request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+        let answer = std::panic::AssertUnwindSafe(routes.call(request)).catch_unwind();
+        match tokio::time::timeout(app.limits.request_timeout, answer).await {
+            Ok(Ok(Ok(response))) => response,
+            Ok(Ok(Err(never))) => match never {},
+            Ok(Err(panic)) => answer_panic(&app, panic.as_ref()),
+            Err(_elapsed) => StatusCode::REQUEST_TIMEOUT.into_response(),
+        }
     };
-    let counted = app.clone();
-    // Each `into_response` turns the body type a layer answers with back into axum's.
-    tower::ServiceBuilder::new()
-        .map_response(move |response: Response| count_refusals(&counted, response))
-        .map_response(IntoResponse::into_response)
-        .layer(RequestBodyLimitLayer::new(app.limits.body_bytes))
-        .map_request(|request: axum::http::Request<_>| request.map(axum::body::Body::new))
-        .map_response(IntoResponse::into_response)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            app.limits.request_timeout,
-        ))
-        .map_response(IntoResponse::into_response)
-        .layer(CatchPanicLayer::custom(on_panic))
-        .map_response(IntoResponse::into_response)
-        .service(routes)
+    Ok(count_refusals(&app, response))
 }
 
 /// Serves until `shutdown` completes, then lets the requests in flight finish (for at most
@@ -251,11 +270,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = app.limits.clone();
-    let service = tower::ServiceExt::map_request(
-        hardened(routes(app.clone()), app),
-        |request: axum::http::Request<hyper::body::Incoming>| request.map(axum::body::Body::new),
-    );
-    let service = TowerToHyperService::new(service);
+    let service = TowerToHyperService::new(hardened(routes(app.clone()), app));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -409,12 +424,12 @@ fn check(
         return Err(Refusal::Method);
     }
     if let Auth::Token(key) = &app.auth {
-        let url = signed_url(app.public_url.as_ref(), headers, uri);
+        let url = signed_url_parts(app.public_url.as_ref(), headers, uri);
         let claimed = headers
             .get(signature::HEADER)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !key.is_valid(&url, &params.all[..params.signed], claimed) {
+        if !key.is_valid_for_parts(&url, &params.all[..params.signed], claimed) {
             app.metrics
                 .add(Counter::SignatureFailures, &[("endpoint", endpoint)]);
             tracing::warn!(
@@ -440,14 +455,8 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
     if position == Position::Start && app.recorder.is_none() {
         let line = flows.line_for_number(to);
         if let Some(first) = flows.first_answer(line) {
-            let decision = Decision {
-                line,
-                about: Some(flows.line(line).start),
-                waiting_at: Some(first.waiting_at),
-                outcome: Outcome::Started,
-                error: None,
-            };
-            record(app, &flows, &params, &decision);
+            first.count();
+            log_answer(&flows, &params, &first.decision);
             let response = (
                 [(header::CONTENT_TYPE, twiml::CONTENT_TYPE)],
                 first.twiml.clone(),
@@ -513,7 +522,13 @@ struct Decision<'a> {
 
 /// One log line and the counters for an answer.
 fn record(app: &App, flows: &Flows, params: &Params, decision: &Decision<'_>) {
-    count_answer(app, flows, decision);
+    answer_counts(flows, decision, &mut |counter, labels| {
+        app.metrics.add(counter, labels)
+    });
+    log_answer(flows, params, decision);
+}
+
+fn log_answer(flows: &Flows, params: &Params, decision: &Decision<'_>) {
     let line = &flows.line(decision.line).id;
     let step = decision
         .waiting_at
@@ -521,20 +536,19 @@ fn record(app: &App, flows: &Flows, params: &Params, decision: &Decision<'_>) {
     let (call_sid, from) = (params.call_sid(), params.from());
     let outcome = decision.outcome;
     match decision.error {
-        // Ids and fixed names only, written with Display: no escaping to do.
         None => tracing::info!(
-            call_sid = %call_sid,
-            line = %line,
-            step = %step,
-            outcome = %outcome.as_str(),
+            call_sid,
+            line = line.as_str(),
+            step,
+            outcome = outcome.as_str(),
             %from,
             "answered"
         ),
         Some(error) => {
             tracing::error!(
-                call_sid = %call_sid,
-                line = %line,
-                step = %step,
+                call_sid,
+                line = line.as_str(),
+                step,
                 %error,
                 %from,
                 "answered with the fallback"
@@ -543,22 +557,22 @@ fn record(app: &App, flows: &Flows, params: &Params, decision: &Decision<'_>) {
     }
 }
 
-/// Counts what one answer did. Labels are ids from the flows and fixed names only.
-fn count_answer(app: &App, flows: &Flows, decision: &Decision<'_>) {
+/// The counters one answer adds to: the one place that decides. Labels are ids from the
+/// flows and fixed names only.
+fn answer_counts(flows: &Flows, decision: &Decision<'_>, count: &mut dyn FnMut(Counter, &Labels)) {
     let line = flows.line(decision.line).id.as_str();
     let step = decision
         .about
         .map_or("-", |s| flows.step(s).qualified_id.as_str());
-    let metrics = &app.metrics;
     let outcome = decision.outcome.as_str();
-    metrics.add(
+    count(
         Counter::Webhooks,
         &[("line", line), ("step", step), ("outcome", outcome)],
     );
     let key;
     let choice = match decision.outcome {
         Outcome::Started => {
-            metrics.add(Counter::Calls, &[("line", line)]);
+            count(Counter::Calls, &[("line", line)]);
             None
         }
         Outcome::Chose(k) => {
@@ -568,18 +582,18 @@ fn count_answer(app: &App, flows: &Flows, decision: &Decision<'_>) {
         Outcome::AnyKey | Outcome::NoInput | Outcome::Invalid => Some(outcome),
         Outcome::Dialled(status) => {
             let labels = [("line", line), ("step", step), ("result", status.as_str())];
-            metrics.add(Counter::DialResults, &labels);
+            count(Counter::DialResults, &labels);
             None
         }
         Outcome::Resumed => None,
         Outcome::Failed => {
-            metrics.add(Counter::Fallbacks, &[("reason", "engine-error")]);
+            count(Counter::Fallbacks, &[("reason", "engine-error")]);
             None
         }
     };
     if let Some(choice) = choice {
         let labels = [("line", line), ("step", step), ("choice", choice)];
-        metrics.add(Counter::MenuChoices, &labels);
+        count(Counter::MenuChoices, &labels);
     }
 }
 
@@ -732,17 +746,22 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-/// The URL Twilio signed: the public URL's origin and prefix, then the path and query received.
-fn signed_url(public: Option<&PublicUrl>, headers: &HeaderMap, uri: &Uri) -> String {
+/// The URL Twilio signed, in pieces: the public URL's origin and prefix, then the path and
+/// query received.
+fn signed_url_parts<'a>(
+    public: Option<&'a PublicUrl>,
+    headers: &'a HeaderMap,
+    uri: &'a Uri,
+) -> [&'a str; 3] {
     let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
     match public {
-        Some(public) => format!("{}{}{path_and_query}", public.origin, public.prefix),
+        Some(public) => [&public.origin, &public.prefix, path_and_query],
         None => {
             let host = headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("localhost");
-            format!("http://{host}{path_and_query}")
+            ["http://", host, path_and_query]
         }
     }
 }
@@ -767,7 +786,7 @@ pub fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is.
 fn decode_form_text(text: &[u8]) -> Cow<'_, str> {
     if !text.iter().any(|&b| b == b'%' || b == b'+') {
-        return String::from_utf8_lossy(text);
+        return utf8_lossy(text);
     }
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut bytes = Vec::with_capacity(text.len());
@@ -790,7 +809,18 @@ fn decode_form_text(text: &[u8]) -> Cow<'_, str> {
         bytes.push(byte);
         i += 1;
     }
-    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+    match String::from_utf8(bytes) {
+        Ok(text) => Cow::Owned(text),
+        Err(error) => Cow::Owned(String::from_utf8_lossy(error.as_bytes()).into_owned()),
+    }
+}
+
+/// UTF-8 as it nearly always is, checked in one fast pass; otherwise with U+FFFD.
+fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Twilio SIDs are two letters and 32 hex digits; anything else is not logged as given.

@@ -6,9 +6,11 @@ use std::ops::Deref;
 use axum::body::Bytes;
 use chrono::DateTime;
 
+use super::metrics::{Metrics, Series};
+use super::{Decision, answer_counts};
 use crate::calendar::{BankHolidays, Emergencies};
 use crate::engine::{self, CallInput, Context, Position};
-use crate::flow::{Flows, StepRef};
+use crate::flow::Flows;
 
 pub struct Served {
     flows: Flows,
@@ -16,17 +18,25 @@ pub struct Served {
     first_answers: Vec<Option<FirstAnswer>>,
 }
 
-/// A first answer written once: its TwiML and where the call then waits.
+/// A first answer written once: its TwiML, what the logs say of it, and the series it counts
+/// in, found once.
 pub struct FirstAnswer {
     pub twiml: Bytes,
-    pub waiting_at: StepRef,
+    pub(super) decision: Decision<'static>,
+    counts: Vec<Series>,
+}
+
+impl FirstAnswer {
+    pub fn count(&self) {
+        self.counts.iter().for_each(|series| series.add(1));
+    }
 }
 
 impl Served {
     /// `prefix` is the public URL's path prefix, written into the action URLs.
-    pub fn new(flows: Flows, prefix: &str) -> Self {
+    pub fn new(flows: Flows, prefix: &str, metrics: &Metrics) -> Self {
         let first_answers = (0..flows.lines.len())
-            .map(|line| write_first_answer(&flows, line, prefix))
+            .map(|line| write_first_answer(&flows, line, prefix, metrics))
             .collect();
         Served {
             flows,
@@ -39,7 +49,12 @@ impl Served {
     }
 }
 
-fn write_first_answer(flows: &Flows, line: usize, prefix: &str) -> Option<FirstAnswer> {
+fn write_first_answer(
+    flows: &Flows,
+    line: usize,
+    prefix: &str,
+    metrics: &Metrics,
+) -> Option<FirstAnswer> {
     if !engine::first_answer_is_timeless(flows, line) {
         return None;
     }
@@ -58,9 +73,21 @@ fn write_first_answer(flows: &Flows, line: usize, prefix: &str) -> Option<FirstA
     if answer.error.is_some() || answer.line != line {
         return None;
     }
+    let decision = Decision {
+        line,
+        about: answer.path.first().copied(),
+        waiting_at: answer.path.last().copied(),
+        outcome: answer.outcome,
+        error: None,
+    };
+    let mut counts = Vec::new();
+    answer_counts(flows, &decision, &mut |counter, labels| {
+        counts.push(metrics.series(counter, labels))
+    });
     Some(FirstAnswer {
         twiml: Bytes::from(answer.response.to_xml(prefix)),
-        waiting_at: *answer.path.last()?,
+        decision,
+        counts,
     })
 }
 
@@ -82,7 +109,7 @@ mod tests {
 
     #[test]
     fn a_first_answer_written_once_is_the_engines_at_every_moment() {
-        let served = Served::new(shipped(), "/prefix");
+        let served = Served::new(shipped(), "/prefix", &Metrics::default());
         let wellbeing = served.line_index("wellbeing").unwrap();
         let first = served
             .first_answer(wellbeing)
@@ -103,14 +130,16 @@ mod tests {
                 };
                 let answer = engine::answer(&ctx, &Position::Start, &input);
                 assert_eq!(first.twiml, answer.response.to_xml("/prefix").as_bytes());
-                assert_eq!(Some(&first.waiting_at), answer.path.last());
+                assert_eq!(first.decision.waiting_at.as_ref(), answer.path.last());
+                assert_eq!(first.decision.about.as_ref(), answer.path.first());
+                assert_eq!(first.decision.outcome, answer.outcome);
             }
         }
     }
 
     #[test]
     fn a_first_answer_that_depends_on_the_hours_is_not_written_once() {
-        let served = Served::new(shipped(), "");
+        let served = Served::new(shipped(), "", &Metrics::default());
         let doctor_support = served.line_index("doctor-support").unwrap();
         assert!(served.first_answer(doctor_support).is_none());
     }

@@ -22,7 +22,7 @@ impl Key {
 
     /// The signature Twilio would send for `url` and the POST `params` (empty for GET).
     pub fn sign<K: AsRef<str>, V: AsRef<str>>(&self, url: &str, params: &[(K, V)]) -> String {
-        BASE64.encode(self.mac(url, &sorted(params)).finalize().into_bytes())
+        BASE64.encode(self.mac(&[url], &sorted(params)).finalize().into_bytes())
     }
 
     /// Whether `signature` is Twilio's for this request. Twilio may have signed the URL with
@@ -34,17 +34,36 @@ impl Key {
         params: &[(K, V)],
         signature: &str,
     ) -> bool {
-        let Ok(claimed) = BASE64.decode(signature.trim()) else {
+        self.is_valid_for_parts(&[url], params, signature)
+    }
+
+    /// As [`Key::is_valid`], for a URL given in pieces (origin, path prefix, path and query),
+    /// which a server need not copy into one string for every request.
+    pub fn is_valid_for_parts<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        url: &[&str],
+        params: &[(K, V)],
+        signature: &str,
+    ) -> bool {
+        // An HMAC-SHA1 is 20 bytes: a longer claim cannot match and is refused here.
+        let mut claimed = [0; 32];
+        let Ok(length) = BASE64.decode_slice(signature.trim(), &mut claimed) else {
             return false;
         };
         let params = sorted(params);
-        let matches = |url: &str| self.mac(url, &params).verify_slice(&claimed).is_ok();
-        matches(url) || other_url_form(url).is_some_and(|other| matches(&other))
+        let matches = |url: &[&str]| {
+            self.mac(url, &params)
+                .verify_slice(&claimed[..length])
+                .is_ok()
+        };
+        matches(url) || other_url_form(&url.concat()).is_some_and(|other| matches(&[&other]))
     }
 
-    fn mac(&self, url: &str, sorted: &[(&str, &str)]) -> HmacSha1 {
+    fn mac(&self, url: &[&str], sorted: &[(&str, &str)]) -> HmacSha1 {
         let mut mac = self.0.clone();
-        mac.update(url.as_bytes());
+        for part in url {
+            mac.update(part.as_bytes());
+        }
         for (name, value) in sorted {
             mac.update(name.as_bytes());
             mac.update(value.as_bytes());
@@ -171,6 +190,22 @@ mod tests {
             &params,
         );
         assert!(!is_valid("12345", URL, &params, &other));
+    }
+
+    #[test]
+    fn a_url_in_pieces_is_checked_as_the_whole_url() {
+        let key = Key::new("12345");
+        let params = published_params();
+        let good = key.sign(URL, &params);
+        let pieces = ["https://mycompany.com", "", "/myapp.php?foo=1&bar=2"];
+        assert!(key.is_valid_for_parts(&pieces, &params, &good));
+        let with_port = ["https://mycompany.com:443", "", "/myapp.php?foo=1&bar=2"];
+        assert!(key.is_valid_for_parts(&with_port, &params, &good));
+        let elsewhere = ["https://mycompany.com", "/other", "/myapp.php?foo=1&bar=2"];
+        assert!(!key.is_valid_for_parts(&elsewhere, &params, &good));
+        // A claim longer than any HMAC-SHA1 (here, the signature twice over) is refused.
+        assert!(!key.is_valid_for_parts(&pieces, &params, &format!("{good}{good}")));
+        assert!(!key.is_valid_for_parts(&pieces, &params, &BASE64.encode([7; 200])));
     }
 
     #[test]
