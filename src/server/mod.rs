@@ -329,13 +329,49 @@ struct Incoming {
 impl<S: Send + Sync> FromRequest<S> for Incoming {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
-        let body = Bytes::from_request(Request::new(body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = read_whole(body).await?;
         Ok(Incoming { parts, body })
     }
+}
+
+/// A body read whole: kept as it came when it came in one piece, as Twilio's do; joined
+/// otherwise. Over the limit (see [`guarded`]) it is 413; cut off, 400.
+async fn read_whole(mut body: axum::body::Body) -> Result<Bytes, Response> {
+    use http_body_util::BodyExt as _;
+    let mut first = Bytes::new();
+    let mut joined = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| refuse_body(&error))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers: nothing Twilio sends
+        };
+        if first.is_empty() {
+            first = data;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&first);
+            }
+            joined.extend_from_slice(&data);
+        }
+    }
+    Ok(if joined.is_empty() {
+        first
+    } else {
+        Bytes::from(joined)
+    })
+}
+
+fn refuse_body(error: &axum::Error) -> Response {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
+        }
+        cause = error.source();
+    }
+    (StatusCode::BAD_REQUEST, "request body could not be read\n").into_response()
 }
 
 impl Incoming {
@@ -426,7 +462,7 @@ fn check(
     if let Auth::Token(key) = &app.auth {
         let url = signed_url_parts(app.public_url.as_ref(), headers, uri);
         let claimed = headers
-            .get(signature::HEADER)
+            .get(signature::HEADER_NAME)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !key.is_valid_for_parts(&url, &params.all[..params.signed], claimed) {
@@ -457,11 +493,7 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
         if let Some(first) = flows.first_answer(line) {
             first.count();
             log_answer(&flows, &params, &first.decision);
-            let response = (
-                [(header::CONTENT_TYPE, twiml::CONTENT_TYPE)],
-                first.twiml.clone(),
-            )
-                .into_response();
+            let response = twiml_document(first.twiml.clone());
             app.metrics.observe_answer(started.elapsed());
             return response;
         }
@@ -599,11 +631,17 @@ fn answer_counts(flows: &Flows, decision: &Decision<'_>, count: &mut dyn FnMut(C
 
 fn twiml_response(app: &App, response: &twiml::Response) -> Response {
     let prefix = app.public_url.as_ref().map_or("", |u| u.prefix.as_str());
-    (
-        [(header::CONTENT_TYPE, twiml::CONTENT_TYPE)],
-        response.to_xml(prefix),
-    )
-        .into_response()
+    twiml_document(Bytes::from(response.to_xml(prefix)))
+}
+
+/// A TwiML document as the answer.
+fn twiml_document(document: Bytes) -> Response {
+    let mut response = Response::new(axum::body::Body::from(document));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(twiml::CONTENT_TYPE),
+    );
+    response
 }
 
 /// After a panic nothing about the request can be trusted: the default line's safe answer.
@@ -769,25 +807,37 @@ fn signed_url_parts<'a>(
 /// Form fields, decoded as `application/x-www-form-urlencoded`; bytes that are not UTF-8
 /// become U+FFFD rather than an error. Fields that need no decoding (most of Twilio's) are
 /// borrowed from the request, not copied. Decodes exactly as the `form_urlencoded` crate does,
-/// in one pass over each field instead of three.
+/// in one pass over each field instead of three, with UTF-8 checked once for the whole body.
 pub fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-    body.split(|&b| b == b'&')
-        .filter(|field| !field.is_empty())
-        .map(|field| {
-            let (name, value) = match field.iter().position(|&b| b == b'=') {
-                Some(at) => (&field[..at], &field[at + 1..]),
-                None => (field, &field[field.len()..]),
-            };
-            (decode_form_text(name), decode_form_text(value))
-        })
-        .collect()
+    let whole = std::str::from_utf8(body).ok();
+    // Field boundaries are at `&` and `=`, which are ASCII: a slice of `whole` between
+    // them is UTF-8 too.
+    let text = |start: usize, end: usize| -> Cow<'_, str> {
+        let bytes = &body[start..end];
+        if memchr::memchr2(b'%', b'+', bytes).is_some() {
+            percent_decode(bytes)
+        } else if let Some(whole) = whole {
+            Cow::Borrowed(&whole[start..end])
+        } else {
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    let mut fields = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'&', body).chain([body.len()]) {
+        if end > start {
+            fields.push(match memchr::memchr(b'=', &body[start..end]) {
+                Some(at) => (text(start, start + at), text(start + at + 1, end)),
+                None => (text(start, end), Cow::Borrowed("")),
+            });
+        }
+        start = end + 1;
+    }
+    fields
 }
 
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is.
-fn decode_form_text(text: &[u8]) -> Cow<'_, str> {
-    if !text.iter().any(|&b| b == b'%' || b == b'+') {
-        return utf8_lossy(text);
-    }
+fn percent_decode(text: &[u8]) -> Cow<'_, str> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut bytes = Vec::with_capacity(text.len());
     let mut i = 0;
@@ -812,14 +862,6 @@ fn decode_form_text(text: &[u8]) -> Cow<'_, str> {
     match String::from_utf8(bytes) {
         Ok(text) => Cow::Owned(text),
         Err(error) => Cow::Owned(String::from_utf8_lossy(error.as_bytes()).into_owned()),
-    }
-}
-
-/// UTF-8 as it nearly always is, checked in one fast pass; otherwise with U+FFFD.
-fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

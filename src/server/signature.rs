@@ -11,6 +11,10 @@ type HmacSha1 = Hmac<Sha1>;
 /// The header Twilio signs every webhook with.
 pub const HEADER: &str = "X-Twilio-Signature";
 
+/// [`HEADER`] as a header name, to look it up without parsing the name for every request.
+pub const HEADER_NAME: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-twilio-signature");
+
 /// An account's auth token, made ready once to sign and check many requests.
 #[derive(Clone)]
 pub struct Key(HmacSha1);
@@ -206,6 +210,11 @@ mod tests {
         // A claim longer than any HMAC-SHA1 (here, the signature twice over) is refused.
         assert!(!key.is_valid_for_parts(&pieces, &params, &format!("{good}{good}")));
         assert!(!key.is_valid_for_parts(&pieces, &params, &BASE64.encode([7; 200])));
+    }
+
+    #[test]
+    fn the_header_name_is_the_header() {
+        assert_eq!(HEADER_NAME, HEADER);
     }
 
     #[test]
