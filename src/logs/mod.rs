@@ -7,6 +7,7 @@ pub mod batched;
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use tracing::field::{Field, Visit};
@@ -30,7 +31,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        write_timestamp(&mut writer, Utc::now())?;
+        write_timestamp(&mut writer, SystemTime::now())?;
         let meta = event.metadata();
         writer.write_str(match *meta.level() {
             Level::ERROR => " ERROR ",
@@ -70,10 +71,7 @@ impl Visit for Fields<'_, '_> {
     /// Ids, names and masked numbers (nearly every value here) are written bare; anything
     /// else is quoted and escaped, so no value can break a line or forge a field.
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message"
-            || value.is_empty()
-            || !value.bytes().all(|byte| BARE[usize::from(byte)])
-        {
+        if field.name() == "message" || !is_bare(value) {
             return self.record_debug(field, &value);
         }
         self.write_name(field);
@@ -96,13 +94,20 @@ impl Visit for Fields<'_, '_> {
     }
 }
 
-/// Bytes a value may have and still be written without quotes, as a table: every byte of
-/// every value is looked up.
+/// Whether a value may be written without quotes: ASCII letters, digits and `+-_.:/*@` only.
+fn is_bare(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|byte| BARE[usize::from(byte)])
+}
+
+/// [`is_bare`]'s bytes, as a table: every byte of every value is looked up.
 const BARE: [bool; 256] = {
     let mut bare = [false; 256];
     let mut byte = 0;
     while byte < 256 {
-        bare[byte] = matches!(byte as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'-' | b'_' | b'.' | b':' | b'/' | b'*' | b'@');
+        bare[byte] = matches!(
+            byte as u8,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'-' | b'_' | b'.' | b':' | b'/' | b'*' | b'@'
+        );
         byte += 1;
     }
     bare
@@ -110,21 +115,25 @@ const BARE: [bool; 256] = {
 
 thread_local! {
     /// The last second written, and its text: a busy server logs many lines a second.
-    static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
-/// `2026-11-23T10:00:00.123456Z`, in UTC, as tracing writes it.
-fn write_timestamp(writer: &mut impl fmt::Write, now: DateTime<Utc>) -> fmt::Result {
+/// `2026-11-23T10:00:00.123456Z`, in UTC, as tracing writes it. The date and time are worked
+/// out only when the second changes; within it, only the microseconds are written.
+fn write_timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
+    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_epoch.as_secs();
     SECOND.with_borrow_mut(|(second, text)| {
-        if *second != now.timestamp() {
-            *second = now.timestamp();
+        if *second != seconds {
+            *second = seconds;
             text.clear();
-            let _ = write!(text, "{}", now.format("%Y-%m-%dT%H:%M:%S"));
+            let at = DateTime::<Utc>::from(UNIX_EPOCH + Duration::from_secs(seconds));
+            let _ = write!(text, "{}", at.format("%Y-%m-%dT%H:%M:%S"));
         }
         writer.write_str(text)?;
         // `.123456Z`, written by hand: this runs for every line.
         let mut fraction = *b".000000Z";
-        let mut micros = now.timestamp_subsec_micros();
+        let mut micros = since_epoch.subsec_micros();
         for digit in fraction[1..7].iter_mut().rev() {
             *digit = b'0' + (micros % 10) as u8;
             micros /= 10;
@@ -139,7 +148,12 @@ mod tests {
 
     #[test]
     fn timestamps_are_rfc3339_with_microseconds_even_within_a_cached_second() {
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&Utc)
+                .into()
+        };
         let mut out = String::new();
         write_timestamp(&mut out, at("2026-11-23T10:00:00.000042Z")).unwrap();
         out.push('|');
@@ -150,6 +164,20 @@ mod tests {
             out,
             "2026-11-23T10:00:00.000042Z|2026-11-23T10:00:00.500000Z|2026-11-23T10:00:01.000000Z"
         );
+    }
+
+    #[test]
+    fn bare_values_are_letters_digits_and_a_few_marks_only() {
+        for byte in 0..=255u8 {
+            let expected = byte.is_ascii_alphanumeric() || b"+-_.:/*@".contains(&byte);
+            let text = [b'a', byte, b'z'];
+            let bare = std::str::from_utf8(&text).is_ok_and(is_bare);
+            assert_eq!(bare, expected, "byte {byte:#04x}");
+        }
+        assert!(!is_bare(""));
+        assert!(is_bare("wellbeing/main-menu"));
+        assert!(!is_bare("two words"));
+        assert!(!is_bare("caf\u{e9}"));
     }
 
     #[test]
