@@ -18,6 +18,9 @@ use tracing_subscriber::fmt::MakeWriter;
 /// reaches the log well within a second, long enough that a busy server writes in large batches.
 const GATHER: Duration = Duration::from_millis(10);
 
+/// How long stopping waits for the last lines to be written.
+const LAST_WRITE: Duration = Duration::from_secs(2);
+
 /// Bytes held for a stuck output before lines are dropped (about 20,000 lines).
 const MAX_PENDING: usize = 4 * 1024 * 1024;
 
@@ -27,7 +30,8 @@ pub struct BatchedLines {
     shared: Arc<Shared>,
 }
 
-/// Writes out every line still waiting, and stops the writing thread, when dropped.
+/// Writes out every line still waiting, and stops the writing thread, when dropped (waiting
+/// at most [`LAST_WRITE`] for an output that does not take them).
 pub struct FlushOnDrop {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -119,7 +123,16 @@ impl Drop for FlushOnDrop {
             pending.closing = true;
             self.shared.line_arrived.notify_one();
         }
-        if let Some(thread) = self.thread.take() {
+        // A stuck output must not keep the process from stopping: wait a while, then leave
+        // what it could not take.
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + LAST_WRITE;
+        while !thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if thread.is_finished() {
             let _ = thread.join();
         }
     }
@@ -227,6 +240,19 @@ mod tests {
                 .collect();
             assert_eq!(numbers, (0..1000).collect::<Vec<_>>(), "thread {thread}");
         }
+    }
+
+    #[test]
+    fn a_stuck_output_does_not_keep_the_process_from_stopping() {
+        let output = Output::default();
+        let _stuck = output.0.lock().unwrap();
+        let (lines, flush) = batched(output.clone());
+        log(&lines, "never written\n");
+        let started = Instant::now();
+        drop(flush);
+        let waited = started.elapsed();
+        assert!(waited >= LAST_WRITE, "{waited:?}");
+        assert!(waited < LAST_WRITE + Duration::from_secs(1), "{waited:?}");
     }
 
     #[test]
