@@ -6,19 +6,20 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::Request;
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use switchboard::calendar::{BankHolidays, Division, Emergencies};
 use switchboard::callback::Callback;
 use switchboard::engine::{self, CallInput, Context, Position};
 use switchboard::flow::{self, Flows};
-use switchboard::server::{self, App, Auth, Clock, signature};
+use switchboard::server::signature;
 use switchboard::simulate::{self, CallerAction};
-use tower::ServiceExt;
+
+#[path = "support/first_webhook.rs"]
+mod first_webhook;
+
+use first_webhook::FirstWebhook;
 
 const TOKEN: &str = "bench-token";
 const WELLBEING: &str = "+443301231245";
@@ -152,43 +153,13 @@ fn loading(c: &mut Criterion) {
 }
 
 fn whole_webhook(c: &mut Criterion) {
-    let app = Arc::new(App::new(
-        flows(),
-        Clock::Fixed(at("2026-11-23T10:00:00Z")),
-        Auth::token(TOKEN),
-        Some("https://switchboard.example.org".parse().unwrap()),
-    ));
-    let router = server::router(app);
-    let params: Vec<(String, String)> = [
-        ("CallSid", "CA0123456789abcdef0123456789abcdef"),
-        ("From", "+447700900123"),
-        ("To", WELLBEING),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let signed = signature::sign(TOKEN, "https://switchboard.example.org/voice", &params);
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
+    let webhook = FirstWebhook::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     c.bench_function("router: signed first webhook, wellbeing", |b| {
-        b.iter(|| {
-            let request = Request::post("/voice")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header(signature::HEADER, &signed)
-                .body(Body::from(body.clone()))
-                .unwrap();
-            runtime.block_on(async {
-                let response = router.clone().oneshot(request).await.unwrap();
-                axum::body::to_bytes(response.into_body(), usize::MAX)
-                    .await
-                    .unwrap()
-            })
-        })
+        b.iter(|| runtime.block_on(webhook.answer()))
     });
 }
 
