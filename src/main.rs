@@ -699,7 +699,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
     // Lines are written by a thread of their own, many to a write when calls are busy, so a
     // slow log never holds up an answer. The guard writes out what is left when serving ends.
-    let (writer, _flush_at_exit) = switchboard::logs::batched::batched(std::io::stderr());
+    let (writer, _flush_at_exit) =
+        switchboard::logs::batched::batched(std::io::stderr(), |count| {
+            tracing::warn!(
+                dropped_lines = count,
+                "log lines dropped: the log output was not taking them"
+            )
+        });
     let logs = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())

@@ -3,8 +3,8 @@
 //!
 //! A request's thread appends its line to a shared buffer under a short lock. The writing
 //! thread wakes as soon as a line arrives after a quiet spell, writes what is there, then
-//! gathers for [`GATHER`] before writing again. If the output is stuck and [`MAX_PENDING`]
-//! bytes are waiting, further lines are counted, not kept, and the count is written once the
+//! gathers for `GATHER` before writing again. If the output is stuck and `MAX_PENDING`
+//! bytes are waiting, further lines are counted, not kept, and the count is reported once the
 //! output moves again.
 
 use std::io::{self, Write};
@@ -31,7 +31,7 @@ pub struct BatchedLines {
 }
 
 /// Writes out every line still waiting, and stops the writing thread, when dropped (waiting
-/// at most [`LAST_WRITE`] for an output that does not take them).
+/// at most `LAST_WRITE` for an output that does not take them).
 pub struct FlushOnDrop {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -51,8 +51,13 @@ struct Pending {
     closing: bool,
 }
 
-/// Starts the writing thread for `out`.
-pub fn batched(out: impl Write + Send + 'static) -> (BatchedLines, FlushOnDrop) {
+/// Starts the writing thread for `out`. `report_dropped` is told how many lines were dropped
+/// once the output takes lines again; `serve` logs it, so the report is in the log's own
+/// format.
+pub fn batched(
+    out: impl Write + Send + 'static,
+    report_dropped: impl Fn(u64) + Send + 'static,
+) -> (BatchedLines, FlushOnDrop) {
     let shared = Arc::new(Shared {
         pending: Mutex::default(),
         line_arrived: Condvar::new(),
@@ -61,7 +66,7 @@ pub fn batched(out: impl Write + Send + 'static) -> (BatchedLines, FlushOnDrop) 
         .name("log-writer".into())
         .spawn({
             let shared = Arc::clone(&shared);
-            move || write_batches(&shared, out)
+            move || write_batches(&shared, out, report_dropped)
         })
         .expect("the log-writing thread starts");
     (
@@ -84,7 +89,7 @@ impl Shared {
     }
 }
 
-fn write_batches(shared: &Shared, mut out: impl Write) {
+fn write_batches(shared: &Shared, mut out: impl Write, report_dropped: impl Fn(u64)) {
     let mut batch = Vec::new();
     loop {
         let dropped_lines = {
@@ -102,16 +107,12 @@ fn write_batches(shared: &Shared, mut out: impl Write) {
             std::mem::swap(&mut pending.bytes, &mut batch);
             std::mem::take(&mut pending.dropped_lines)
         };
-        if dropped_lines > 0 {
-            let _ = writeln!(
-                batch,
-                "{}  WARN switchboard::logs: {dropped_lines} log lines dropped: the log output was not taking them",
-                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-            );
-        }
         // A failing output (a closed pipe) cannot be reported anywhere else; the lines are lost.
         let _ = out.write_all(&batch).and_then(|()| out.flush());
         batch.clear();
+        if dropped_lines > 0 {
+            report_dropped(dropped_lines);
+        }
         std::thread::sleep(GATHER);
     }
 }
@@ -202,9 +203,9 @@ mod tests {
     }
 
     #[test]
-    fn a_line_after_a_quiet_spell_is_written_at_once() {
+    fn a_lone_line_is_written_without_waiting_for_more_or_for_shutdown() {
         let output = Output::default();
-        let (lines, _flush) = batched(output.clone());
+        let (lines, _flush) = batched(output.clone(), |_| {});
         std::thread::sleep(GATHER * 3);
         log(&lines, "first\n");
         let deadline = Instant::now() + Duration::from_secs(2);
@@ -217,7 +218,7 @@ mod tests {
     #[test]
     fn every_line_is_written_in_order_by_the_time_the_guard_is_dropped() {
         let output = Output::default();
-        let (lines, flush) = batched(output.clone());
+        let (lines, flush) = batched(output.clone(), |_| {});
         let threads: Vec<_> = (0..4)
             .map(|thread| {
                 let lines = lines.clone();
@@ -246,7 +247,7 @@ mod tests {
     fn a_stuck_output_does_not_keep_the_process_from_stopping() {
         let output = Output::default();
         let _stuck = output.0.lock().unwrap();
-        let (lines, flush) = batched(output.clone());
+        let (lines, flush) = batched(output.clone(), |_| {});
         log(&lines, "never written\n");
         let started = Instant::now();
         drop(flush);
@@ -259,7 +260,18 @@ mod tests {
     fn a_stuck_output_drops_lines_beyond_the_limit_and_says_how_many() {
         let output = Output::default();
         let stuck = output.0.lock().unwrap();
-        let (lines, flush) = batched(output.clone());
+        // Each report: the lines dropped, and the lines of the output by then.
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let report_dropped = {
+            let (reports, output) = (reports.clone(), output.clone());
+            move |dropped| {
+                reports
+                    .lock()
+                    .unwrap()
+                    .push((dropped, output.text().lines().count()))
+            }
+        };
+        let (lines, flush) = batched(output.clone(), report_dropped);
         log(&lines, "taken\n");
         // Once the writing thread has taken that line, it is blocked on the stuck output.
         while !lines.shared.lock().bytes.is_empty() {
@@ -275,10 +287,7 @@ mod tests {
         let text = output.text();
         assert!(text.starts_with("taken\n"));
         assert_eq!(text.lines().filter(|l| l.starts_with('x')).count(), fits);
-        assert!(
-            text.contains("  WARN switchboard::logs: 50 log lines dropped"),
-            "{}",
-            &text[text.len() - 200..]
-        );
+        // Reported once, after the lines that were kept had reached the output.
+        assert_eq!(*reports.lock().unwrap(), [(50, 1 + fits)]);
     }
 }

@@ -1,5 +1,6 @@
 //! The text log line, written cheaply: every webhook logs one, so its cost is a real share of
-//! an answer's. Same content as tracing's default format, without colour:
+//! an answer's. Laid out as tracing's default format, without colour, and with plain ids
+//! unquoted:
 //!
 //! `2026-11-23T10:00:00.123456Z  INFO switchboard::server: answered call_sid=CA.. line=wellbeing`
 
@@ -17,7 +18,9 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 /// Formats events as plain text lines: timestamp, level, target, message, then `name=value`
-/// fields (values as tracing shows them: Display for `%`, Debug, so strings quoted, otherwise).
+/// fields. A string made only of ASCII letters, digits and `+-_.:/*@` is written as it is;
+/// any other string is quoted and escaped (Debug); other values are written as tracing shows
+/// them (Display for `%`, Debug otherwise).
 pub struct PlainLines;
 
 impl<S, N> FormatEvent<S, N> for PlainLines

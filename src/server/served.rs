@@ -138,6 +138,24 @@ mod tests {
     }
 
     #[test]
+    fn first_answers_count_where_the_engines_would_across_a_reload() {
+        use super::super::metrics::Counter;
+        let metrics = Metrics::default();
+        let before = Served::new(shipped(), "", &metrics);
+        let reloaded = Served::new(shipped(), "", &metrics);
+        let wellbeing = before.line_index("wellbeing").unwrap();
+        before.first_answer(wellbeing).unwrap().count();
+        reloaded.first_answer(wellbeing).unwrap().count();
+        assert_eq!(metrics.get(Counter::Calls, &[("line", "wellbeing")]), 2);
+        let started = [
+            ("line", "wellbeing"),
+            ("step", "wellbeing/welcome"),
+            ("outcome", "started"),
+        ];
+        assert_eq!(metrics.get(Counter::Webhooks, &started), 2);
+    }
+
+    #[test]
     fn a_first_answer_that_depends_on_the_hours_is_not_written_once() {
         let served = Served::new(shipped(), "", &Metrics::default());
         let doctor_support = served.line_index("doctor-support").unwrap();
