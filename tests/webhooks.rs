@@ -184,6 +184,36 @@ async fn health_check_answers() {
     );
 }
 
+#[tokio::test]
+async fn routes_answer_404_to_unknown_paths_and_405_with_allow_to_wrong_methods() {
+    use tower::ServiceExt;
+    let app = app(NOW);
+    let request = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for path in ["/", "/voicemail", "/status/extra", "/metrics/"] {
+        let reply = send(&app, request("POST", path)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let response = app.clone().oneshot(request("POST", path)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(response.headers()[header::ALLOW], "GET, HEAD", "{path}");
+        let reply = send(&app, request("HEAD", path)).await;
+        assert_eq!(reply.status, StatusCode::OK, "HEAD {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_voice_url_with_no_step_named_still_gets_the_safe_answer() {
+    let reply = post(&app(NOW), "/voice/", &call_params(), None).await;
+    assert!(reply.body.contains(COUNSELLING), "{}", reply.body);
+}
+
 /// Signatures agree with Twilio's own Python `RequestValidator` on random requests. Skipped
 /// (with a note) where Python's `twilio` package is not installed, unless
 /// SWITCHBOARD_REQUIRE_TWILIO_PY is set, as CI sets it.

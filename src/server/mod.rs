@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
 use chrono::{DateTime, Utc};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -27,7 +26,6 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::calendar::{BankHolidays, Emergencies};
-use crate::callback::ENTRY_PATH;
 use crate::engine::{self, CallInput, Context, Outcome, Position};
 use crate::fixture::record::{Heard, Recorder};
 use crate::fixture::replay::PINNED_INSTANT_PARAM;
@@ -180,25 +178,104 @@ impl App {
     }
 }
 
-/// The router with every route and every safety layer; tests drive it with `oneshot`.
+/// Every route behind every safety layer, as an axum router; tests drive it with `oneshot`.
 pub fn router(app: Arc<App>) -> Router {
     harden(routes(app.clone()), app)
 }
 
-fn routes(app: Arc<App>) -> Router {
-    Router::new()
-        .route(ENTRY_PATH, any(entry))
-        .route(&format!("{ENTRY_PATH}/{{*step}}"), any(step))
-        .route("/status", any(status_callback))
-        .route("/fallback", any(fallback))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(render_metrics))
-        .with_state(app)
+/// Every route, as a service: [`dispatch`] for each request.
+fn routes(
+    app: Arc<App>,
+) -> impl tower::Service<
+    Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
+    tower::service_fn(move |request| {
+        let app = app.clone();
+        async move { Ok(dispatch(&app, request).await) }
+    })
+}
+
+/// What a request is for, from its path alone: the routes, in one place. Matched here rather
+/// than by axum's router: the list is short and fixed, and the router's own work for each
+/// request (matching, extensions, boxed futures) was an eighth of a webhook's instructions.
+enum Route {
+    /// A new call, or any step's action URL: a step that does not exist still gets a safe
+    /// answer, never a 404.
+    Voice(Position),
+    Status,
+    Fallback,
+    Health,
+    Ready,
+    Metrics,
+    Unknown,
+}
+
+impl Route {
+    fn of(uri: &Uri) -> Route {
+        if let Some(position) = Position::from_url(uri.path(), uri.query()) {
+            return Route::Voice(position);
+        }
+        match uri.path() {
+            "/status" => Route::Status,
+            "/fallback" => Route::Fallback,
+            "/healthz" => Route::Health,
+            "/readyz" => Route::Ready,
+            "/metrics" => Route::Metrics,
+            _ => Route::Unknown,
+        }
+    }
+}
+
+async fn dispatch(app: &App, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let read_only = matches!(parts.method, Method::GET | Method::HEAD);
+    match Route::of(&parts.uri) {
+        Route::Voice(position) => {
+            with_body(parts, body, |incoming| webhook(app, position, incoming)).await
+        }
+        Route::Status => with_body(parts, body, |incoming| status_callback(app, incoming)).await,
+        Route::Fallback => with_body(parts, body, |incoming| fallback(app, incoming)).await,
+        Route::Health | Route::Ready | Route::Metrics if !read_only => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+            "use GET\n",
+        )
+            .into_response(),
+        Route::Health => "ok\n".into_response(),
+        Route::Ready => readyz(app),
+        Route::Metrics => render_metrics(app),
+        Route::Unknown => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `handler`'s answer once the body is read whole, or the refusal of a body that cannot be.
+async fn with_body(
+    parts: Parts,
+    body: axum::body::Body,
+    handler: impl FnOnce(&Incoming) -> Response,
+) -> Response {
+    match read_whole(body).await {
+        Ok(body) => handler(&Incoming { parts, body }),
+        Err(refused) => refused,
+    }
 }
 
 /// `routes` behind every safety layer, as one router.
-pub fn harden(routes: Router, app: Arc<App>) -> Router {
+pub fn harden<S>(routes: S, app: Arc<App>) -> Router
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
     Router::new().fallback_service(hardened(routes, app))
 }
 
@@ -208,8 +285,8 @@ pub fn harden(routes: Router, app: Arc<App>) -> Router {
 /// service around the router, not four layers: each layer would wrap and box the bodies again,
 /// and a timeout layer would arm a timer for every request, where this one arms it only when
 /// an answer is not ready at once (when the body is still on its way).
-fn hardened<B>(
-    routes: Router,
+fn hardened<S, B>(
+    routes: S,
     app: Arc<App>,
 ) -> impl tower::Service<
     axum::http::Request<B>,
@@ -221,23 +298,29 @@ fn hardened<B>(
 + Sync
 + 'static
 where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
     tower::service_fn(move |request| guarded(routes.clone(), app.clone(), request))
 }
 
-async fn guarded<B>(
-    mut routes: Router,
+async fn guarded<S, B>(
+    mut routes: S,
     app: Arc<App>,
     request: axum::http::Request<B>,
 ) -> Result<Response, std::convert::Infallible>
 where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
     use futures_util::FutureExt as _;
-    use tower::Service as _;
     let limit = app.limits.body_bytes;
     let declared_too_large = request
         .headers()
@@ -308,32 +391,10 @@ pub async fn run(
     Ok(())
 }
 
-async fn entry(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
-    webhook(&app, Position::Start, &incoming)
-}
-
-async fn step(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
-    let uri = &incoming.parts.uri;
-    // The route is under ENTRY_PATH, so this always names a step, known or not.
-    let position =
-        Position::from_url(uri.path(), uri.query()).expect("routed under the entry path");
-    webhook(&app, position, &incoming)
-}
-
 /// A request as the handlers need it: its head, and its body read whole (within the limit).
 struct Incoming {
     parts: Parts,
     body: Bytes,
-}
-
-impl<S: Send + Sync> FromRequest<S> for Incoming {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, _state: &S) -> Result<Self, Response> {
-        let (parts, body) = request.into_parts();
-        let body = read_whole(body).await?;
-        Ok(Incoming { parts, body })
-    }
 }
 
 /// A body read whole: kept as it came when it came in one piece, as Twilio's do; joined
@@ -675,8 +736,8 @@ fn count_refusals(app: &App, response: Response) -> Response {
 }
 
 /// Twilio's call status callback: counts how calls ended, per line.
-async fn status_callback(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
-    let params = match signed_params(&app, "status", &incoming) {
+fn status_callback(app: &App, incoming: &Incoming) -> Response {
+    let params = match signed_params(app, "status", incoming) {
         Ok(params) => params,
         Err(refusal) => return refusal.into_response(),
     };
@@ -699,16 +760,16 @@ async fn status_callback(State(app): State<Arc<App>>, incoming: Incoming) -> Res
         .and_then(|d| d.parse::<u32>().ok());
     let (call_sid, from) = (params.call_sid(), params.from());
     tracing::info!(call_sid, line, status, duration, %from, "call status");
-    twiml_response(&app, &twiml::Response::new(Vec::new()))
+    twiml_response(app, &twiml::Response::new(Vec::new()))
 }
 
 /// Twilio's Fallback URL, called when a webhook failed: the caller is apologised to and put
 /// through to a counsellor. It answers even an unsigned request, since TwiML only acts on a
 /// real call and a caller must never meet a second failure; bad signatures are still counted.
-async fn fallback(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
+fn fallback(app: &App, incoming: &Incoming) -> Response {
     let params = incoming.params();
     // Checked only to be counted and logged: this answer goes out whatever.
-    let _ = check(&app, "fallback", &incoming, &params);
+    let _ = check(app, "fallback", incoming, &params);
     let flows = app.flows.load();
     let line = flows.line_for_number(params.get("To"));
     let error_code = params
@@ -733,11 +794,11 @@ async fn fallback(State(app): State<Arc<App>>, incoming: Incoming) -> Response {
     );
     app.metrics
         .add(Counter::Fallbacks, &[("reason", "fallback-url")]);
-    twiml_response(&app, &engine::safe_response(&flows, line))
+    twiml_response(app, &engine::safe_response(&flows, line))
 }
 
 /// Ready once flows are loaded, which `serve` does before it listens.
-async fn readyz(State(app): State<Arc<App>>) -> Response {
+fn readyz(app: &App) -> Response {
     let flows = app.flows.load();
     let body = serde_json::json!({
         "status": "ready",
@@ -751,7 +812,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-async fn render_metrics(State(app): State<Arc<App>>) -> Response {
+fn render_metrics(app: &App) -> Response {
     let mut text = app.metrics.render();
     text.push_str("# HELP switchboard_flows_info The call flows in force.\n");
     text.push_str("# TYPE switchboard_flows_info gauge\n");
