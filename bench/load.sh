@@ -109,12 +109,15 @@ for name in $servers; do
 done
 sb_median=$(summary switchboard 2 | awk '{ print $2 }')
 ref_median=$(summary reference 2 | awk '{ print $2 }')
-ratios=$(paste -d' ' <(awk '$1 == "switchboard" { print $2 }' "$work/results") \
-  <(awk '$1 == "reference" { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }')
-echo "throughput ratio switchboard/reference: $(awk -v a="$sb_median" -v b="$ref_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $ratios"
+# Each round's ratio, switchboard's req/s over another server's.
+per_round() {
+  paste -d' ' <(awk '$1 == "switchboard" { print $2 }' "$work/results") \
+    <(awk -v n="$1" '$1 == n { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }'
+}
+echo "throughput ratio switchboard/reference: $(awk -v a="$sb_median" -v b="$ref_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $(per_round reference)"
 if [ -n "$base" ]; then
   base_median=$(summary baseline 2 | awk '{ print $2 }')
-  echo "throughput ratio switchboard/baseline: $(awk -v a="$sb_median" -v b="$base_median" 'BEGIN { printf "%.3f", a / b }') (medians)"
+  echo "throughput ratio switchboard/baseline: $(awk -v a="$sb_median" -v b="$base_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $(per_round baseline)"
 fi
 echo "switchboard RSS after the runs: $(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$sb/status")"
 echo "switchboard log lines written: $(wc -l < "$work/switchboard.log")"
