@@ -11,12 +11,19 @@
 #   bench/load.sh                               # 5 rounds of 10 s, 64 connections
 #   ROUNDS=3 DURATION=30s CONNECTIONS=256 bench/load.sh
 #   BASELINE=/tmp/switchboard-old bench/load.sh # also drive an older build, to measure a change
+#   TOGETHER=1 bench/load.sh                    # drive the servers at the same time (see below)
+#
+# Alternating runs meet the machine's noise at different moments: on a shared machine one
+# round's ratio can be 0.6 and the next 1.1. With TOGETHER=1 the servers share their core,
+# each driven by its own wrk at once, so every round meets the same noise: the ratio of their
+# req/s is then the ratio of what a request costs each (the req/s themselves are shares).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-5}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
+together=${TOGETHER:-0}
 server_core=${SERVER_CORE:-0}
 wrk_core=${WRK_CORE:-1}
 sb_port=18080
@@ -74,24 +81,40 @@ run() {
   ' "$work/$name-$round.txt"
 }
 
-echo "rounds=$rounds duration=$duration connections=$connections server core $server_core, wrk core $wrk_core"
+echo "rounds=$rounds duration=$duration connections=$connections server core $server_core, wrk core $wrk_core, together=$together"
 printf '%-5s %-12s %10s %9s %9s %7s\n' round server req/s p50_ms p99_ms errors
 : > "$work/results"
+# One server's run in a round, into $work/line-NAME.
+drive() {
+  local name=$1 round=$2 url
+  case $name in
+    switchboard) url="http://127.0.0.1:$sb_port" ;;
+    baseline) url="http://127.0.0.1:$base_port" ;;
+    reference) url="http://127.0.0.1:$ref_port" ;;
+  esac
+  # Each server checks the signature against its own URL.
+  if [ "$name" = baseline ]; then
+    SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
+      From=+447700900123 To=+443301231245) run "$name" "$url" "$round" > "$work/line-$name"
+  else
+    run "$name" "$url" "$round" > "$work/line-$name"
+  fi
+}
+
 for round in $(seq "$rounds"); do
+  if [ "$together" = 1 ]; then
+    drivers=
+    for name in $servers; do
+      drive "$name" "$round" &
+      drivers="$drivers $!"
+    done
+    # shellcheck disable=SC2086 # one pid each
+    wait $drivers
+  else
+    for name in $servers; do drive "$name" "$round"; done
+  fi
   for name in $servers; do
-    case $name in
-      switchboard) port=$sb_port url="http://127.0.0.1:$sb_port" ;;
-      baseline) port=$base_port url="http://127.0.0.1:$base_port" ;;
-      reference) port=$ref_port url="http://127.0.0.1:$ref_port" ;;
-    esac
-    # Each server checks the signature against its own URL.
-    if [ "$name" = baseline ]; then
-      SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
-        From=+447700900123 To=+443301231245) run "$name" "$url" "$round" > "$work/line"
-    else
-      run "$name" "$url" "$round" > "$work/line"
-    fi
-    read -r rps p50 p99 errors < "$work/line"
+    read -r rps p50 p99 errors < "$work/line-$name"
     printf '%-5s %-12s %10s %9s %9s %7s\n' "$round" "$name" "$rps" "$p50" "$p99" "$errors"
     echo "$name $rps $p50 $p99 $errors" >> "$work/results"
   done
@@ -109,15 +132,21 @@ for name in $servers; do
 done
 sb_median=$(summary switchboard 2 | awk '{ print $2 }')
 ref_median=$(summary reference 2 | awk '{ print $2 }')
-# Each round's ratio, switchboard's req/s over another server's.
+# Each round's ratio, switchboard's req/s over another server's, then their median.
 per_round() {
   paste -d' ' <(awk '$1 == "switchboard" { print $2 }' "$work/results") \
     <(awk -v n="$1" '$1 == n { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }'
 }
-echo "throughput ratio switchboard/reference: $(awk -v a="$sb_median" -v b="$ref_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $(per_round reference)"
+median_of() {
+  tr ' ' '\n' | grep . | sort -g |
+    awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratios=$(per_round reference)
+echo "throughput ratio switchboard/reference: $(awk -v a="$sb_median" -v b="$ref_median" 'BEGIN { printf "%.3f", a / b }') (medians), $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
 if [ -n "$base" ]; then
   base_median=$(summary baseline 2 | awk '{ print $2 }')
-  echo "throughput ratio switchboard/baseline: $(awk -v a="$sb_median" -v b="$base_median" 'BEGIN { printf "%.3f", a / b }') (medians); per round: $(per_round baseline)"
+  ratios=$(per_round baseline)
+  echo "throughput ratio switchboard/baseline: $(awk -v a="$sb_median" -v b="$base_median" 'BEGIN { printf "%.3f", a / b }') (medians), $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
 fi
 echo "switchboard RSS after the runs: $(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$sb/status")"
 echo "switchboard log lines written: $(wc -l < "$work/switchboard.log")"

@@ -274,7 +274,7 @@ fn dispatch(app: Arc<App>, request: Request) -> impl Future<Output = Response> +
     }
 }
 
-/// `routes` behind every safety layer, as one router.
+/// `routes` (ours, or any others a test needs) behind every safety layer, as one router.
 pub fn harden<S>(routes: S, app: Arc<App>) -> Router
 where
     S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
@@ -290,7 +290,7 @@ where
 /// The protections every route sits behind, in one place: a body over the limit is refused
 /// with 413 before it is read whole; a request that takes too long gets 408; a panic answers
 /// the safe TwiML instead of breaking the call; and these refusals are counted. They are one
-/// service around the router, not four layers: each layer would wrap and box the bodies again,
+/// service around the routes, not four layers: each layer would wrap and box the bodies again,
 /// and a timeout layer would arm a timer for every request, where this one arms it only when
 /// an answer is not ready at once (when the body is still on its way).
 fn hardened<S, B>(
