@@ -183,18 +183,35 @@ pub fn router(app: Arc<App>) -> Router {
     harden(routes(app.clone()), app)
 }
 
+/// What [`harden`] puts its layers around: ours, or a test's.
+pub trait Routes:
+    tower::Service<
+        Request,
+        Response = Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> Routes for S where
+    S: tower::Service<
+            Request,
+            Response = Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Every route, as a service: [`dispatch`] for each request.
-fn routes(
-    app: Arc<App>,
-) -> impl tower::Service<
-    Request,
-    Response = Response,
-    Error = std::convert::Infallible,
-    Future = impl Send + 'static,
-> + Clone
-+ Send
-+ Sync
-+ 'static {
+fn routes(app: Arc<App>) -> impl Routes {
     use futures_util::FutureExt as _;
     tower::service_fn(move |request| dispatch(app.clone(), request).map(Ok))
 }
@@ -275,15 +292,7 @@ fn dispatch(app: Arc<App>, request: Request) -> impl Future<Output = Response> +
 }
 
 /// `routes` (ours, or any others a test needs) behind every safety layer, as one router.
-pub fn harden<S>(routes: S, app: Arc<App>) -> Router
-where
-    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+pub fn harden(routes: impl Routes, app: Arc<App>) -> Router {
     Router::new().fallback_service(hardened(routes, app))
 }
 
@@ -306,12 +315,7 @@ fn hardened<S, B>(
 + Sync
 + 'static
 where
-    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
+    S: Routes,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
