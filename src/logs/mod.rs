@@ -31,29 +31,35 @@ where
     fn format_event(
         &self,
         _ctx: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
+        writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
         // The line is put together in a buffer of our own, then handed over in one piece:
-        // the writer is behind `dyn`, and a line is two dozen small pieces.
-        LINE.with_borrow_mut(|line| {
-            line.clear();
-            write_timestamp(line, SystemTime::now());
-            let meta = event.metadata();
-            line.push_str(match *meta.level() {
-                Level::ERROR => " ERROR ",
-                Level::WARN => "  WARN ",
-                Level::INFO => "  INFO ",
-                Level::DEBUG => " DEBUG ",
-                Level::TRACE => " TRACE ",
-            });
-            line.push_str(meta.target());
-            line.push(':');
-            event.record(&mut Fields { line });
-            line.push('\n');
-            writer.write_str(line)
+        // the writer is behind `dyn`, and a line is two dozen small pieces. (Should a line
+        // ever be written while another is, it gets a buffer of its own.)
+        LINE.with(|buffer| match buffer.try_borrow_mut() {
+            Ok(mut line) => write_line(&mut line, event, writer),
+            Err(_) => write_line(&mut String::new(), event, writer),
         })
     }
+}
+
+fn write_line(line: &mut String, event: &Event<'_>, mut writer: Writer<'_>) -> fmt::Result {
+    line.clear();
+    write_timestamp(line, SystemTime::now());
+    let meta = event.metadata();
+    line.push_str(match *meta.level() {
+        Level::ERROR => " ERROR ",
+        Level::WARN => "  WARN ",
+        Level::INFO => "  INFO ",
+        Level::DEBUG => " DEBUG ",
+        Level::TRACE => " TRACE ",
+    });
+    line.push_str(meta.target());
+    line.push(':');
+    event.record(&mut Fields { line });
+    line.push('\n');
+    writer.write_str(line)
 }
 
 thread_local! {
