@@ -328,7 +328,7 @@ async fn guarded<S, B>(
     request: axum::http::Request<B>,
 ) -> Result<Response, std::convert::Infallible>
 where
-    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>,
+    S: Routes,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
