@@ -10,6 +10,7 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -300,7 +301,7 @@ pub fn harden(routes: impl Routes, app: Arc<App>) -> Router {
 /// with 413 before it is read whole; a request that takes too long gets 408; a panic answers
 /// the safe TwiML instead of breaking the call; and these refusals are counted. They are one
 /// service around the routes, not four layers: each layer would wrap and box the bodies again,
-/// and a timeout layer would arm a timer for every request, where this one arms it only when
+/// and a timeout layer would set a timer for every request, where this one sets it only when
 /// an answer is not ready at once (when the body is still on its way).
 fn hardened<S, B>(
     routes: S,
@@ -346,7 +347,15 @@ where
         let request =
             request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
         let answer = std::panic::AssertUnwindSafe(routes.call(request)).catch_unwind();
-        match tokio::time::timeout(app.limits.request_timeout, answer).await {
+        let mut answer = std::pin::pin!(answer);
+        // Most answers are ready when first asked (Twilio's body comes with the head): the
+        // timer, and the clock read that sets its deadline, are for the others only.
+        let at_once = std::future::poll_fn(|cx| Poll::Ready(answer.as_mut().poll(cx))).await;
+        let answered = match at_once {
+            Poll::Ready(answered) => Ok(answered),
+            Poll::Pending => tokio::time::timeout(app.limits.request_timeout, answer).await,
+        };
+        match answered {
             Ok(Ok(Ok(response))) => response,
             Ok(Ok(Err(never))) => match never {},
             Ok(Err(panic)) => answer_panic(&app, panic.as_ref()),
