@@ -1,6 +1,6 @@
 //! Micro-benchmarks of what a webhook costs, piece by piece: the engine's answer for each
-//! step type, a whole call, the signature check, the calendar lookups, loading the flows, and
-//! one webhook through the whole router (signature, engine, TwiML, metrics; no log output).
+//! step type, a whole call, the signature check, reading a webhook's form, the calendar
+//! lookups, loading the flows, and one webhook through the whole router (signature, engine, TwiML, metrics; no log output).
 //!
 //!     cargo bench --bench switchboard
 
@@ -13,7 +13,7 @@ use switchboard::calendar::{BankHolidays, Division, Emergencies};
 use switchboard::callback::Callback;
 use switchboard::engine::{self, CallInput, Context, Position};
 use switchboard::flow::{self, Flows};
-use switchboard::server::signature;
+use switchboard::server::{self, signature};
 use switchboard::simulate::{self, CallerAction};
 
 #[path = "support/first_webhook.rs"]
@@ -131,6 +131,27 @@ fn signature_check(c: &mut Criterion) {
     });
 }
 
+/// A webhook's form, as Twilio sends a new call's: 25 fields, the numbers percent-encoded.
+const TWILIO_FORM: &str = "AccountSid=AC0123456789abcdef0123456789abcdef&ApiVersion=2010-04-01\
+    &CallSid=CA0123456789abcdef0123456789abcdef&CallStatus=ringing&Called=%2B443301231245\
+    &CalledCity=&CalledCountry=GB&CalledState=&CalledZip=&Caller=%2B447700900123&CallerCity=\
+    &CallerCountry=GB&CallerState=&CallerZip=&Direction=inbound&From=%2B447700900123\
+    &FromCity=&FromCountry=GB&FromState=&FromZip=&To=%2B443301231245&ToCity=&ToCountry=GB\
+    &ToState=&ToZip=";
+
+fn form_parsing(c: &mut Criterion) {
+    let mut group = c.benchmark_group("form");
+    group.bench_function("a new call's webhook (25 fields)", |b| {
+        b.iter(|| server::parse_form(black_box(TWILIO_FORM.as_bytes())))
+    });
+    let short =
+        "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B447700900123&To=%2B443301231245";
+    group.bench_function("bench/load.sh's webhook (3 fields)", |b| {
+        b.iter(|| server::parse_form(black_box(short.as_bytes())))
+    });
+    group.finish();
+}
+
 fn calendar(c: &mut Criterion) {
     let flows = flows();
     let holidays = BankHolidays::builtin();
@@ -167,6 +188,7 @@ criterion_group!(
     benches,
     engine_answers,
     signature_check,
+    form_parsing,
     calendar,
     loading,
     whole_webhook
