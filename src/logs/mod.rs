@@ -83,7 +83,12 @@ impl Visit for Fields<'_> {
     /// Ids, names and masked numbers (nearly every value here) are written bare; anything
     /// else is quoted and escaped, so no value can break a line or forge a field.
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" || !is_bare(value) {
+        if field.name() == "message" {
+            // As a message written with format arguments is (see `record_debug`).
+            self.line.push(' ');
+            return self.line.push_str(value);
+        }
+        if !is_bare(value) {
             return self.record_debug(field, &value);
         }
         self.write_name(field);
@@ -216,13 +221,24 @@ mod tests {
             let step = "main-menu";
             let (spaced, empty) = ("two words", "");
             tracing::warn!(line = %"wellbeing", step, attempt = 2, quoted = ?"a\"b", spaced, empty, "answered");
+            // A message given as a field is written as one given as format arguments is.
+            tracing::warn!(message = "answered", line = "wellbeing");
         });
         let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-        let (timestamp, rest) = text.split_once("  WARN ").unwrap();
-        assert!(DateTime::parse_from_rfc3339(timestamp).is_ok(), "{text}");
+        let lines: Vec<_> = text
+            .lines()
+            .map(|line| {
+                let (timestamp, rest) = line.split_once("  WARN ").unwrap();
+                assert!(DateTime::parse_from_rfc3339(timestamp).is_ok(), "{text}");
+                rest
+            })
+            .collect();
         assert_eq!(
-            rest,
-            "switchboard::logs::tests: answered line=wellbeing step=main-menu attempt=2 quoted=\"a\\\"b\" spaced=\"two words\" empty=\"\"\n"
+            lines,
+            [
+                "switchboard::logs::tests: answered line=wellbeing step=main-menu attempt=2 quoted=\"a\\\"b\" spaced=\"two words\" empty=\"\"",
+                "switchboard::logs::tests: answered line=wellbeing",
+            ]
         );
     }
 }

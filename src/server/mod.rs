@@ -649,23 +649,24 @@ fn log_answer(flows: &Flows, params: &Params, decision: &Decision<'_>) {
         .map_or("", |s| flows.step(s).qualified_id.as_str());
     let (call_sid, from) = (params.call_sid(), params.from());
     let outcome = decision.outcome;
+    // The message as a field of its own: a string, written as it is, without `fmt`.
     match decision.error {
         None => tracing::info!(
+            message = "answered",
             call_sid,
             line = line.as_str(),
             step,
             outcome = outcome.as_str(),
             %from,
-            "answered"
         ),
         Some(error) => {
             tracing::error!(
+                message = "answered with the fallback",
                 call_sid,
                 line = line.as_str(),
                 step,
                 %error,
                 %from,
-                "answered with the fallback"
             )
         }
     }
