@@ -1,6 +1,7 @@
 //! Micro-benchmarks of what a webhook costs, piece by piece: the engine's answer for each
 //! step type, a whole call, the signature check, reading a webhook's form, the calendar
-//! lookups, loading the flows, and one webhook through the whole router (signature, engine, TwiML, metrics; no log output).
+//! lookups, loading the flows, and one webhook through the whole router (signature, engine,
+//! TwiML, metrics; no log output).
 //!
 //!     cargo bench --bench switchboard
 
