@@ -378,7 +378,11 @@ pub async fn run(
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        // An answer is a head and a TwiML document of a kilobyte or so: copied together and
+        // sent in one `write`, rather than as two pieces in a `writev`, it costs the kernel
+        // less (3% more requests a second, measured side by side).
+        .writev(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
