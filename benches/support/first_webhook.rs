@@ -47,6 +47,12 @@ impl FirstWebhook {
         }
     }
 
+    /// The request's form (also what `bench/load.sh` sends).
+    #[allow(dead_code)] // read by the benches, not by examples/webhook_loop.rs
+    pub fn form(&self) -> &[u8] {
+        self.body.as_bytes()
+    }
+
     /// The TwiML answered, read whole.
     pub async fn answer(&self) -> Bytes {
         let request = Request::post("/voice")

@@ -84,7 +84,8 @@ impl Visit for Fields<'_> {
     /// else is quoted and escaped, so no value can break a line or forge a field.
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            // As a message written with format arguments is (see `record_debug`).
+            // As a message written with format arguments is (see `record_debug`): messages
+            // are the code's own words, never a caller's.
             self.line.push(' ');
             return self.line.push_str(value);
         }
