@@ -1,8 +1,10 @@
-//! Where a call goes next: the step and attempt count that travel in TwiML action URLs.
+//! Where a call goes next: the step, the attempt count and the line the call started on, as
+//! they travel in TwiML action URLs.
 //!
-//! Calls are stateless on the server: everything a later webhook needs is in its URL, so any
-//! copy of the server can answer any step of any call. This module is the one place that knows
-//! the URL format `/voice/{line}/{step}?attempt={n}`.
+//! Calls are stateless on the server: everything a later webhook needs is in its URL (which
+//! Twilio's signature covers), so any copy of the server can answer any step of any call. This
+//! module is the one place that knows the URL format
+//! `/voice/{line}/{step}?attempt={n}[&origin={line the call started on}]`.
 
 use std::fmt::Write;
 
@@ -12,12 +14,19 @@ pub const ENTRY_PATH: &str = "/voice";
 /// The attempt count is capped so a hostile URL cannot make numbers that overflow anywhere.
 pub const MAX_ATTEMPT: u32 = 99;
 
+/// The query parameters that are ours: everything else in a query is Twilio's (a webhook sent
+/// by GET carries its parameters there).
+pub const OWN_QUERY_PARAMS: [&str; 2] = ["attempt", "origin"];
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Callback {
     pub line: String,
     pub step: String,
     /// 1 for the first time the step was played, 2 for the first retry, and so on.
     pub attempt: u32,
+    /// The line the call started on, when it is not `line`: a call put through to another
+    /// line's steps keeps the rules of the line it started on (a 24/7 line's above all).
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,12 +41,24 @@ impl Callback {
             line: line.to_owned(),
             step: step.to_owned(),
             attempt,
+            origin: None,
         }
+    }
+
+    /// The same step, on a call that started on `origin` (not written when it is the step's line).
+    pub fn from_origin(mut self, origin: &str) -> Self {
+        self.origin = (origin != self.line).then(|| origin.to_owned());
+        self
+    }
+
+    /// The line the call started on.
+    pub fn origin(&self) -> &str {
+        self.origin.as_deref().unwrap_or(&self.line)
     }
 
     /// The URL path and query under the server's public prefix (which may be empty).
     pub fn url(&self, prefix: &str) -> String {
-        let mut url = String::with_capacity(prefix.len() + self.line.len() + self.step.len() + 24);
+        let mut url = String::with_capacity(prefix.len() + self.line.len() + self.step.len() + 40);
         url.push_str(prefix);
         url.push_str(ENTRY_PATH);
         for segment in [&self.line, &self.step] {
@@ -46,6 +67,9 @@ impl Callback {
             url.push_str(segment);
         }
         let _ = write!(url, "?attempt={}", self.attempt);
+        if let Some(origin) = &self.origin {
+            let _ = write!(url, "&origin={origin}");
+        }
         url
     }
 
@@ -55,9 +79,15 @@ impl Callback {
         step: &str,
         query: Option<&str>,
     ) -> Result<Self, CallbackError> {
-        let attempt = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-            .find(|(k, _)| k == "attempt")
-            .map(|(_, v)| v.into_owned());
+        let mut attempt = None;
+        let mut origin = None;
+        for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match name.as_ref() {
+                "attempt" => attempt = Some(value.into_owned()),
+                "origin" => origin = Some(value.into_owned()),
+                _ => {}
+            }
+        }
         let attempt = match attempt {
             None => 1,
             Some(text) => match text.parse::<u32>() {
@@ -65,8 +95,28 @@ impl Callback {
                 _ => return Err(CallbackError::BadAttempt(text)),
             },
         };
-        Ok(Callback::new(line, step, attempt))
+        let callback = Callback::new(line, step, attempt);
+        Ok(match origin {
+            Some(origin) => callback.from_origin(&origin),
+            None => callback,
+        })
     }
+}
+
+/// The path with only our own parameters kept from the query, as a recorded fixture stores it:
+/// Twilio's parameters in a GET webhook's query are scrubbed with the others instead.
+pub fn replayable_path(path: &str, query: Option<&str>) -> String {
+    let own: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .filter(|(name, _)| OWN_QUERY_PARAMS.contains(&name.as_ref()))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if own.is_empty() {
+        return path.to_owned();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(own)
+        .finish();
+    format!("{path}?{query}")
 }
 
 #[cfg(test)]
@@ -85,6 +135,23 @@ mod tests {
     }
 
     #[test]
+    fn the_line_a_call_started_on_travels_only_when_it_is_another() {
+        let crossed = Callback::new("doctor-support", "team", 1).from_origin("wellbeing");
+        assert_eq!(
+            crossed.url(""),
+            "/voice/doctor-support/team?attempt=1&origin=wellbeing"
+        );
+        assert_eq!(crossed.origin(), "wellbeing");
+        assert_eq!(
+            Callback::from_request("doctor-support", "team", Some("attempt=1&origin=wellbeing")),
+            Ok(crossed)
+        );
+        let home = Callback::new("wellbeing", "counselling", 1).from_origin("wellbeing");
+        assert_eq!(home.url(""), "/voice/wellbeing/counselling?attempt=1");
+        assert_eq!(home.origin(), "wellbeing");
+    }
+
+    #[test]
     fn attempt_defaults_to_one_and_refuses_garbage() {
         assert_eq!(Callback::from_request("l", "s", None).unwrap().attempt, 1);
         for bad in ["0", "-1", "100", "99999999999", "x", ""] {
@@ -94,5 +161,27 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn only_our_own_parameters_are_kept_from_the_query() {
+        let path = "/voice/wellbeing/main-menu";
+        assert_eq!(
+            replayable_path(path, Some("From=%2B447911123456&attempt=2&To=x")),
+            "/voice/wellbeing/main-menu?attempt=2"
+        );
+        assert_eq!(
+            replayable_path(path, Some("attempt=1&origin=wellbeing&Digits=3")),
+            "/voice/wellbeing/main-menu?attempt=1&origin=wellbeing"
+        );
+        assert_eq!(replayable_path(path, None), path);
+        assert_eq!(
+            replayable_path("/voice", Some("From=%2B447911123456")),
+            "/voice"
+        );
+        assert_eq!(
+            replayable_path(path, Some("attempt=a%26b")),
+            "/voice/wellbeing/main-menu?attempt=a%26b"
+        );
     }
 }

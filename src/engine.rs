@@ -96,6 +96,12 @@ impl DialStatus {
         }
     }
 
+    /// Whether the caller was put through to someone. Anything else, `canceled` included (the
+    /// outgoing leg was cancelled, the caller may still be there), is a failed connection.
+    pub fn connected(self) -> bool {
+        matches!(self, DialStatus::Completed | DialStatus::Answered)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DialStatus::Completed => "completed",
@@ -171,11 +177,8 @@ pub struct Answer {
 
 /// The answer to one webhook. Never fails: an error answers the line's `on_error` step.
 pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answer {
-    let mut walk = Walk {
-        ctx,
-        path: Vec::new(),
-        says: Vec::new(),
-    };
+    let origin = origin_of(ctx.flows, position, input);
+    let mut walk = Walk::new(ctx, origin);
     match walk.respond(position, input) {
         Ok((response, outcome)) => {
             let line = walk
@@ -196,7 +199,7 @@ pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answ
                 Position::Start => None,
             };
             let line = line.unwrap_or_else(|| ctx.flows.line_for_number(input.to.as_deref()));
-            fallback(ctx, line, error)
+            fallback(ctx, line, origin, error)
         }
     }
 }
@@ -213,6 +216,10 @@ pub fn first_answer_is_timeless(flows: &Flows, line: usize) -> bool {
             StepKind::Menu(menu) => return menu.prompt.fixed.is_some(),
             StepKind::Dial(dial) => return fixed(&dial.message),
             StepKind::Hangup { message } => return fixed(message),
+            StepKind::Origin {
+                from_24_7,
+                otherwise,
+            } => at = if flows.line(line).open_24_7 { *from_24_7 } else { *otherwise },
             StepKind::Say { .. } | StepKind::Hours { .. } => return false,
         }
     }
@@ -245,14 +252,21 @@ pub fn safe_response(flows: &Flows, line: usize) -> Response {
     Response::new(verbs)
 }
 
+/// The line a call started on: the number it called, or what its action URL says. A URL
+/// naming a line that no longer exists counts as a call to the default line.
+fn origin_of(flows: &Flows, position: &Position, input: &CallInput) -> usize {
+    match position {
+        Position::Start => flows.line_for_number(input.to.as_deref()),
+        Position::After(callback) => flows
+            .line_index(callback.origin())
+            .unwrap_or(flows.default_line()),
+    }
+}
+
 /// The safe answer after an error: an apology, then the line's `on_error` dial.
-fn fallback(ctx: &Context<'_>, line: usize, error: EngineError) -> Answer {
+fn fallback(ctx: &Context<'_>, line: usize, origin: usize, error: EngineError) -> Answer {
     let target = ctx.flows.line(line).on_error;
-    let mut walk = Walk {
-        ctx,
-        path: Vec::new(),
-        says: Vec::new(),
-    };
+    let mut walk = Walk::new(ctx, origin);
     walk.say_text(target, APOLOGY);
     let StepKind::Dial(dial) = &ctx.flows.step(target).kind else {
         unreachable!("on_error is checked to be a dial step at load")
@@ -275,16 +289,30 @@ fn fallback(ctx: &Context<'_>, line: usize, error: EngineError) -> Answer {
 /// One answer being put together: the steps passed and what the caller will hear first.
 struct Walk<'c, 'a> {
     ctx: &'c Context<'a>,
+    /// The line the call started on; it travels in every action URL.
+    origin: usize,
     path: Vec<StepRef>,
     says: Vec<Say>,
 }
 
-enum Choice {
+/// What a menu does with what the caller sent: go on, or ask again (or, after the last try,
+/// go to `after_attempts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Choice {
     Go(StepRef, Outcome),
     Again(Outcome),
 }
 
-impl Walk<'_, '_> {
+impl<'c, 'a> Walk<'c, 'a> {
+    fn new(ctx: &'c Context<'a>, origin: usize) -> Self {
+        Walk {
+            ctx,
+            origin,
+            path: Vec::new(),
+            says: Vec::new(),
+        }
+    }
+
     fn respond(
         &mut self,
         position: &Position,
@@ -306,7 +334,7 @@ impl Walk<'_, '_> {
             })?;
         let attempt = callback.attempt;
         match &flows.step(at).kind {
-            StepKind::Menu(menu) => match choose(menu, input) {
+            StepKind::Menu(menu) => match decide(menu, input) {
                 Choice::Go(next, outcome) => {
                     self.path.push(at);
                     Ok((self.enter(next, 1)?, outcome))
@@ -330,17 +358,19 @@ impl Walk<'_, '_> {
             StepKind::Dial(dial) => {
                 let status = DialStatus::parse(input.dial_status.as_deref());
                 let outcome = Outcome::Dialled(status);
-                match status {
-                    // The caller spoke to someone, or hung up while we were connecting them.
-                    DialStatus::Completed | DialStatus::Answered | DialStatus::Canceled => {
-                        self.path.push(at);
-                        Ok((Response::new(vec![Verb::Hangup]), outcome))
-                    }
-                    _ if attempt < dial.attempts => Ok((self.enter(at, attempt + 1)?, outcome)),
-                    _ => {
-                        self.path.push(at);
-                        Ok((self.enter(dial.after_attempts, 1)?, outcome))
-                    }
+                if status.connected() {
+                    // The caller spoke to someone: the call is done.
+                    self.path.push(at);
+                    return Ok((Response::new(vec![Verb::Hangup]), outcome));
+                }
+                if let Some(why) = dial.failure_words(status) {
+                    self.say(at, why)?;
+                }
+                if attempt < dial.attempts {
+                    Ok((self.enter(at, attempt + 1)?, outcome))
+                } else {
+                    self.path.push(at);
+                    Ok((self.enter(dial.after_attempts, 1)?, outcome))
                 }
             }
             _ => Ok((self.enter(at, 1)?, Outcome::Resumed)),
@@ -374,6 +404,16 @@ impl Walk<'_, '_> {
                         Status::Closed(ClosedBecause::Closure(_)) => *closure,
                         Status::Closed(ClosedBecause::Holiday(_)) => *holiday,
                         Status::Closed(ClosedBecause::OutsideHours) => *closed,
+                    };
+                }
+                StepKind::Origin {
+                    from_24_7,
+                    otherwise,
+                } => {
+                    at = if flows.line(self.origin).open_24_7 {
+                        *from_24_7
+                    } else {
+                        *otherwise
                     };
                 }
                 StepKind::Menu(menu) => return self.finish_menu(at, menu, attempt),
@@ -443,6 +483,7 @@ impl Walk<'_, '_> {
     fn callback(&self, at: StepRef, attempt: u32) -> Callback {
         let line = self.ctx.flows.line(at.line);
         Callback::new(&line.id, &line.steps[at.step].id, attempt)
+            .from_origin(&self.ctx.flows.line(self.origin).id)
     }
 
     fn schedule(&self, at: StepRef) -> Option<&Schedule> {
@@ -520,12 +561,14 @@ impl Walk<'_, '_> {
     }
 }
 
-/// What a caller's keys or words choose on a menu.
-fn choose(menu: &Menu, input: &CallInput) -> Choice {
+/// What a caller's keys or words choose on a menu. Words count only on a menu that listens
+/// for speech, as Twilio sends them only there.
+pub(crate) fn decide(menu: &Menu, input: &CallInput) -> Choice {
     let digits = input.digits.as_deref().map(str::trim).unwrap_or("");
     let speech = input
         .speech
         .as_deref()
+        .filter(|_| menu.hints.is_some())
         .map(normalise_speech)
         .unwrap_or_default();
     if !digits.is_empty() {
@@ -574,7 +617,7 @@ pub fn stand_in_speech(menu: &Menu, outcome: Outcome) -> Option<String> {
             speech: Some(words.clone()),
             ..CallInput::default()
         };
-        let decided = match choose(menu, &input) {
+        let decided = match decide(menu, &input) {
             Choice::Go(_, decided) | Choice::Again(decided) => decided,
         };
         decided == outcome

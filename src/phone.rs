@@ -7,20 +7,31 @@ use std::fmt;
 pub struct E164(String);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{0:?} is not an E.164 number (expected + and 8 to 15 digits, e.g. +442079460101)")]
-pub struct NotE164(pub String);
+pub enum BadNumber {
+    #[error("{0:?} is not an E.164 number (expected + and 8 to 15 digits, e.g. +442079460101)")]
+    NotE164(String),
+    #[error(
+        "{0:?} is not a number that can be called: no such number exists in its country's numbering plan (a digit missing or extra?)"
+    )]
+    NotInUse(String),
+}
 
 impl E164 {
-    pub fn parse(text: &str) -> Result<Self, NotE164> {
+    /// A number in E.164 form that its country's numbering plan allows, as Google's
+    /// libphonenumber data (the `phonenumber` crate) knows it: a digit short is refused.
+    pub fn parse(text: &str) -> Result<Self, BadNumber> {
         let digits = text.strip_prefix('+').unwrap_or("");
-        let valid = (8..=15).contains(&digits.len())
+        let e164 = (8..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
-        if valid {
-            Ok(E164(text.to_owned()))
-        } else {
-            Err(NotE164(text.to_owned()))
+        if !e164 {
+            return Err(BadNumber::NotE164(text.to_owned()));
         }
+        let valid = phonenumber::parse(None, text).is_ok_and(|n| phonenumber::is_valid(&n));
+        if !valid {
+            return Err(BadNumber::NotInUse(text.to_owned()));
+        }
+        Ok(E164(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -100,6 +111,21 @@ mod tests {
             "+4412345678901234",
         ] {
             assert!(E164::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_number_its_country_does_not_have_is_refused() {
+        for good in ["+442079460101", "+442073836707", "+443301231245"] {
+            assert!(E164::parse(good).is_ok(), "{good}");
+        }
+        // One digit short, one too many: the right shape, but no such UK number.
+        for bad in ["+44207946010", "+4420794601011"] {
+            assert_eq!(
+                E164::parse(bad),
+                Err(BadNumber::NotInUse(bad.to_owned())),
+                "{bad}"
+            );
         }
     }
 

@@ -91,12 +91,18 @@ pub struct StepSection {
     pub number: Option<Text>,
     pub ring_seconds: Option<Spanned<i64>>,
     pub retry_say: Option<Text>,
+    pub busy_say: Option<Text>,
+    pub no_answer_say: Option<Text>,
+    pub failed_say: Option<Text>,
     // hours
     pub open: Option<Text>,
     pub closed: Option<Text>,
     pub holiday: Option<Text>,
     pub closure: Option<Text>,
     pub emergency: Option<Text>,
+    // origin
+    pub from_24_7: Option<Text>,
+    pub otherwise: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

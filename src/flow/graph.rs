@@ -110,6 +110,10 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
                 let name = schedule.map_or("?", |s| s.name.as_str());
                 (Shape::Hours, format!("is schedule {name} open?"))
             }
+            StepKind::Origin { .. } => (
+                Shape::Hours,
+                "did the call start on a line open 24/7?".to_owned(),
+            ),
             StepKind::Dial(dial) => (
                 Shape::Dial,
                 format!("dials {}, rings {} s", dial.number, dial.ring_seconds),

@@ -3,23 +3,16 @@
 //! person on a line open around the clock, long speeches before the first choice, menus that
 //! do not explain themselves, schedules never open, a calendar running out, unknown voices.
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
 
 use super::diagnostic::{Diagnostic, Severity, Source, did_you_mean};
 use super::file::FlowFile;
-use super::{Flows, Message, Piece, StepKind, StepRef};
+use super::timing::{self, MAX_SECONDS_BEFORE_CHOICE};
+use super::{Flows, StepKind, StepRef, model};
 use crate::calendar::holidays::LAST_YEAR;
-
-/// Words a caller hears per second at a normal speaking rate (150 a minute).
-const WORDS_PER_SECOND: f64 = 2.5;
-/// The most speech a caller should sit through before the first menu's choices are all told.
-pub const MAX_SECONDS_BEFORE_CHOICE: f64 = 30.0;
-/// Words a placeholder is taken to say: "Tuesday 29 December at 9am".
-const PLACEHOLDER_WORDS: usize = 5;
 
 /// Amazon Polly's voices as Twilio offers them (`Polly.Amy`, `Polly.Amy-Neural`).
 const POLLY_VOICES: &[&str] = &[
@@ -161,7 +154,7 @@ pub fn lint(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate) -> Vec<Diagn
     let reached = reachable(flows);
     unreachable_steps(flows, files, &reached, &mut found);
     no_way_out(flows, files, &reached, &mut found);
-    hang_ups_before_a_person(flows, files, &mut found);
+    caller_safety(flows, files, &mut found);
     speech_before_the_first_choice(flows, files, &mut found);
     menus_that_do_not_explain(flows, files, &mut found);
     schedules(flows, files, today, &mut found);
@@ -250,125 +243,33 @@ fn no_way_out(
     }
 }
 
-/// On a line open around the clock, every path from its start to a hang-up must pass a dial
-/// step, or a menu offering one.
-fn hang_ups_before_a_person(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
-    let offers_a_person = |at: StepRef| match &flows.step(at).kind {
-        StepKind::Dial(_) => true,
-        StepKind::Menu(menu) => menu
-            .options
-            .iter()
-            .any(|o| matches!(flows.step(o.next).kind, StepKind::Dial(_))),
-        _ => false,
-    };
-    for line in flows.lines.iter().filter(|l| l.open_24_7) {
-        // Breadth first over (step, offered yet), keeping the way each state was reached.
-        let start = (line.start, offers_a_person(line.start));
-        type State = (StepRef, bool);
-        let mut came_from: HashMap<State, Option<State>> = HashMap::from([(start, None)]);
-        let mut queue = VecDeque::from([start]);
-        let mut reported = HashSet::new();
-        while let Some(state @ (at, offered)) = queue.pop_front() {
-            if matches!(flows.step(at).kind, StepKind::Hangup { .. }) && !offered {
-                if reported.insert(at) {
-                    let mut way = vec![at];
-                    let mut back = came_from[&state];
-                    while let Some(previous) = back {
-                        way.push(previous.0);
-                        back = came_from[&previous];
-                    }
-                    let way: Vec<String> = way
-                        .iter()
-                        .rev()
-                        .map(|s| flows.step(*s).qualified_id.clone())
-                        .collect();
-                    let message = format!(
-                        "line {:?} is open 24/7, but a caller can reach this hang-up without being offered a person: {}",
-                        line.id,
-                        way.join(" → ")
-                    );
-                    found.push(files.at(at, Severity::Error, message));
-                }
-                continue;
-            }
-            for exit in flows.step(at).kind.exits() {
-                let next = (exit.to, offered || offers_a_person(exit.to));
-                if let Entry::Vacant(entry) = came_from.entry(next) {
-                    entry.insert(Some(state));
-                    queue.push_back(next);
-                }
-            }
-        }
+/// The model check's findings ([`super::model`]): hang-ups before a person on calls that
+/// started on a 24/7 line, silent callers going round for ever, placeholders that can fail.
+fn caller_safety(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
+    for finding in model::check(flows) {
+        found.push(files.at(finding.at, Severity::Error, finding.message));
     }
 }
 
-fn words(message: &Message, closure_words: usize) -> usize {
-    message
-        .pieces
-        .iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => text.split_whitespace().count(),
-            Piece::NextOpening | Piece::Holiday => PLACEHOLDER_WORDS,
-            Piece::ClosureReason => closure_words,
-        })
-        .sum()
-}
-
-/// Words heard from a line's start until its first menu has told every choice, on the
+/// Speech heard from a line's start until its first menu has told every choice, on the
 /// longest way there (hours branches differ).
 fn speech_before_the_first_choice(
     flows: &Flows,
     files: &Files<'_, '_>,
     found: &mut Vec<Diagnostic>,
 ) {
-    for line in &flows.lines {
-        let mut longest: Option<(usize, StepRef)> = None;
-        let mut queue = VecDeque::from([(line.start, 0usize, 0usize)]);
-        while let Some((at, heard, hops)) = queue.pop_front() {
-            let step = flows.step(at);
-            let closure_words = step
-                .schedule
-                .map(|s| &flows.schedules[s])
-                .and_then(|s| {
-                    s.closures
-                        .values()
-                        .map(|r| r.split_whitespace().count())
-                        .max()
-                })
-                .unwrap_or(0);
-            let count = |m: &Message| words(m, closure_words);
-            let next = match &step.kind {
-                StepKind::Say { message, next } => Some((vec![*next], count(message))),
-                StepKind::Hours { .. } => {
-                    let exits = step.kind.exits().into_iter().map(|e| e.to).collect();
-                    Some((exits, 0))
-                }
-                StepKind::Menu(menu) => {
-                    let total = heard + count(&menu.prompt);
-                    if longest.is_none_or(|(most, _)| total > most) {
-                        longest = Some((total, at));
-                    }
-                    None
-                }
-                StepKind::Dial(_) | StepKind::Hangup { .. } => None,
-            };
-            // Say and hours chains are loop-free once loaded; the bound is a backstop.
-            if let Some((exits, said)) = next
-                && hops < 64
-            {
-                queue.extend(exits.into_iter().map(|to| (to, heard + said, hops + 1)));
-            }
-        }
-        if let Some((words, menu)) = longest {
-            let seconds = words as f64 / WORDS_PER_SECOND;
-            if seconds > MAX_SECONDS_BEFORE_CHOICE {
-                let message = format!(
-                    "callers on line {:?} hear about {seconds:.0} s of speech ({words} words) before menu {:?} has told them every choice; keep it under {MAX_SECONDS_BEFORE_CHOICE:.0} s",
-                    line.id,
-                    flows.step(menu).id
-                );
-                found.push(files.at(menu, Severity::Warning, message));
-            }
+    for (index, line) in flows.lines.iter().enumerate() {
+        let Some(waits) = timing::waits(flows, index) else {
+            continue;
+        };
+        if waits.choices_told > MAX_SECONDS_BEFORE_CHOICE {
+            let message = format!(
+                "callers on line {:?} hear about {:.0} s of speech before menu {:?} has told them every choice; keep it under {MAX_SECONDS_BEFORE_CHOICE:.0} s",
+                line.id,
+                waits.choices_told,
+                flows.step(waits.menu).id
+            );
+            found.push(files.at(waits.menu, Severity::Warning, message));
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
-const STEP_TYPES: [&str; 5] = ["say", "menu", "dial", "hours", "hangup"];
+const STEP_TYPES: [&str; 6] = ["say", "menu", "dial", "hours", "origin", "hangup"];
 const MAX_ATTEMPTS: i64 = 10;
 
 /// Everything `check` finds in a set of files, and the flows if none of it is an error.
@@ -430,8 +430,13 @@ impl<'a> Loader<'a> {
                 let number = need("number", section.number.as_ref(), self);
                 let after = need("after_attempts", section.after_attempts.as_ref(), self);
                 let message = self.optional_message(source, section.say.as_ref(), schedule_data)?;
-                let retry =
-                    self.optional_message(source, section.retry_say.as_ref(), schedule_data)?;
+                let mut words = |text: &Option<Text>| {
+                    self.optional_message(source, text.as_ref(), schedule_data)
+                };
+                let retry = words(&section.retry_say)?;
+                let busy = words(&section.busy_say)?;
+                let no_answer = words(&section.no_answer_say)?;
+                let failed = words(&section.failed_say)?;
                 let number = number?;
                 let parsed = E164::parse(number.get_ref())
                     .map_err(|e| self.error(source, number.span(), e.to_string()));
@@ -453,6 +458,9 @@ impl<'a> Loader<'a> {
                         1,
                     )? as u32,
                     retry,
+                    busy,
+                    no_answer,
+                    failed,
                     after_attempts: self.resolve(source, line, &after?)?,
                 })
             }
@@ -485,6 +493,15 @@ impl<'a> Loader<'a> {
                     holiday: holiday?,
                     closure: closure?,
                     emergency: emergency?,
+                }
+            }
+            "origin" => {
+                let from_24_7 = need("from_24_7", section.from_24_7.as_ref(), self);
+                let otherwise = need("otherwise", section.otherwise.as_ref(), self);
+                let from_24_7 = self.resolve(source, line, &from_24_7?);
+                StepKind::Origin {
+                    from_24_7: from_24_7?,
+                    otherwise: self.resolve(source, line, &otherwise?)?,
                 }
             }
             "hangup" => StepKind::Hangup {
@@ -892,6 +909,9 @@ fn why_needed(key: &str) -> &'static str {
         "emergency" => {
             ": the step callers go to while `switchboard emergency close` has closed the schedule"
         }
+        "from_24_7" => {
+            ": the step for a call that started on a line open 24/7, which must never be hung up on"
+        }
         _ => "",
     }
 }
@@ -981,6 +1001,9 @@ fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
             "ring_seconds",
             "attempts",
             "retry_say",
+            "busy_say",
+            "no_answer_say",
+            "failed_say",
             "after_attempts",
         ],
         "hours" => &[
@@ -992,6 +1015,7 @@ fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
             "closure",
             "emergency",
         ],
+        "origin" => &["type", "from_24_7", "otherwise"],
         "hangup" => &["type", "say", "schedule"],
         _ => return None,
     })
@@ -1016,11 +1040,16 @@ fn present_keys(s: &StepSection) -> Vec<(&'static str, Range<usize>)> {
         text("number", &s.number),
         number("ring_seconds", &s.ring_seconds),
         text("retry_say", &s.retry_say),
+        text("busy_say", &s.busy_say),
+        text("no_answer_say", &s.no_answer_say),
+        text("failed_say", &s.failed_say),
         text("open", &s.open),
         text("closed", &s.closed),
         text("holiday", &s.holiday),
         text("closure", &s.closure),
         text("emergency", &s.emergency),
+        text("from_24_7", &s.from_24_7),
+        text("otherwise", &s.otherwise),
     ]
     .into_iter()
     .flatten()
@@ -1038,7 +1067,7 @@ fn check_no_silent_loops(
 ) {
     let passes_on = |at: StepRef| -> Vec<StepRef> {
         match &flows.step(at).kind {
-            kind @ (StepKind::Say { .. } | StepKind::Hours { .. }) => {
+            kind @ (StepKind::Say { .. } | StepKind::Hours { .. } | StepKind::Origin { .. }) => {
                 kind.exits().into_iter().map(|exit| exit.to).collect()
             }
             _ => Vec::new(),

@@ -8,16 +8,19 @@ mod file;
 pub mod graph;
 mod lint;
 mod load;
+pub mod model;
+pub mod timing;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::calendar::Schedule;
+use crate::engine::DialStatus;
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use lint::MAX_SECONDS_BEFORE_CHOICE;
+pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
 
 /// A validated set of lines, swapped in whole or not at all.
@@ -84,6 +87,12 @@ pub enum StepKind {
         closure: StepRef,
         emergency: StepRef,
     },
+    /// Branch on the line the call started on: a call that started on a line open 24/7 keeps
+    /// that line's promise (never a hang-up before a person) wherever it is put through.
+    Origin {
+        from_24_7: StepRef,
+        otherwise: StepRef,
+    },
     /// Say something, then end the call.
     Hangup {
         message: Option<Message>,
@@ -123,7 +132,23 @@ pub struct Dial {
     /// Tries in all, the first included.
     pub attempts: u32,
     pub retry: Option<Message>,
+    /// Said when a try fails, worded by what happened.
+    pub busy: Option<Message>,
+    pub no_answer: Option<Message>,
+    /// Could not connect: failed, cancelled, or a status Twilio did not document.
+    pub failed: Option<Message>,
     pub after_attempts: StepRef,
+}
+
+impl Dial {
+    /// What the caller hears when a try ends with `status` (never a connected one).
+    pub fn failure_words(&self, status: DialStatus) -> Option<&Message> {
+        match status {
+            DialStatus::Busy => self.busy.as_ref(),
+            DialStatus::NoAnswer => self.no_answer.as_ref(),
+            _ => self.failed.as_ref(),
+        }
+    }
 }
 
 /// Text to speak, with placeholders filled in when the call reaches it.
@@ -207,6 +232,13 @@ impl StepKind {
                 exit("closure day".into(), *closure),
                 exit("emergency".into(), *emergency),
             ],
+            StepKind::Origin {
+                from_24_7,
+                otherwise,
+            } => vec![
+                exit("call started on a 24/7 line".into(), *from_24_7),
+                exit("otherwise".into(), *otherwise),
+            ],
             StepKind::Hangup { .. } => Vec::new(),
         }
     }
@@ -220,7 +252,7 @@ impl StepKind {
                 plural(menu.attempts, "try", "tries")
             )),
             StepKind::Dial(dial) if dial.attempts > 1 => Some(format!(
-                "busy or no answer: tries again ({} in all)",
+                "no connection: tries again ({} in all)",
                 plural(dial.attempts, "try", "tries")
             )),
             _ => None,

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub mod spoken;
 pub mod tree;
 
 use quick_xml::Writer;
@@ -251,13 +252,28 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb, prefix: &str) -> XmlResult {
     }
 }
 
+/// `<Say>` with its text, numbers and dates marked up to be said as a person says them.
 fn write_say(w: &mut Writer<Vec<u8>>, say: &Say) -> XmlResult {
     w.create_element("Say")
         .with_attributes([
             ("voice", say.voice.as_str()),
             ("language", say.language.as_str()),
         ])
-        .write_text_content(BytesText::new(say.text.as_str()))?;
+        .write_inner_content(|w| {
+            for part in spoken::parts(say.text.as_str()) {
+                match part {
+                    spoken::Part::Plain(text) => {
+                        w.write_event(Event::Text(BytesText::new(text)))?;
+                    }
+                    spoken::Part::SayAs(how, text) => {
+                        w.create_element("say-as")
+                            .with_attribute(("interpret-as", how))
+                            .write_text_content(BytesText::new(text))?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
     Ok(())
 }
 

@@ -36,10 +36,19 @@ impl Element {
     }
 
     /// The element's own text and its descendants', joined.
+    /// Pieces of text are joined with a space, except before punctuation, so a `<Say>` with
+    /// marked-up numbers reads as written: "dial 999." not "dial 999 .".
     pub fn text(&self) -> String {
         let mut parts = Vec::new();
         self.collect_text(&mut parts);
-        parts.join(" ")
+        let mut text = String::new();
+        for part in parts {
+            if !text.is_empty() && !part.starts_with([',', '.', ';', ':', '!', '?', ')']) {
+                text.push(' ');
+            }
+            text.push_str(&part);
+        }
+        text
     }
 
     fn collect_text(&self, parts: &mut Vec<String>) {
