@@ -120,6 +120,9 @@ next = "hello"
                 "flows/test.toml:{hello}:8: error: a caller at step \"hello\" can never reach a person or the end of the call: every way on loops back; give one choice or `after_attempts` a dial or hang-up step"
             ),
             format!(
+                "flows/test.toml:{hello}:8: error: a caller who stays silent goes round for ever here without being put through to anyone: test/hello, then round test/hello (silence, 2 tries) → test/hello; give `after_attempts` a way to a person"
+            ),
+            format!(
                 "flows/test.toml:{info}:8: error: a caller at step \"hours-info\" can never reach a person or the end of the call: every way on loops back; give one choice or `after_attempts` a dial or hang-up step"
             ),
         ]
@@ -147,15 +150,21 @@ say = "Goodbye."
 "#;
 
 #[test]
-fn on_a_24_7_line_a_hang_up_before_a_person_was_offered_is_an_error() {
+fn on_a_24_7_line_any_way_to_a_hang_up_before_a_person_answered_is_an_error() {
     let sources = line_with("open_24_7 = true", MENU_WITHOUT_A_PERSON);
     let goodbye = line_of(&sources, "test.toml", "[steps.goodbye]");
+    let busy = line_of(&sources, "test.toml", "[steps.counsellor-busy]");
     assert_eq!(
         findings(&sources, today()),
         (
-            vec![format!(
-                "flows/test.toml:{goodbye}:8: error: line \"test\" is open 24/7, but a caller can reach this hang-up without being offered a person: test/hello → test/goodbye"
-            )],
+            vec![
+                format!(
+                    "flows/test.toml:{busy}:8: error: a call that started on line \"test\", open 24/7, is hung up on here before a person answered: test/hello (something goes wrong) → test/counsellor (no-answer, 1 try) → test/counsellor-busy"
+                ),
+                format!(
+                    "flows/test.toml:{goodbye}:8: error: a call that started on line \"test\", open 24/7, is hung up on here before a person answered: test/hello (silence, 2 tries) → test/goodbye"
+                ),
+            ],
             true
         )
     );
@@ -164,15 +173,29 @@ fn on_a_24_7_line_a_hang_up_before_a_person_was_offered_is_an_error() {
         findings(&line_with("", MENU_WITHOUT_A_PERSON), today()),
         (vec![], false)
     );
-    // Offering a counsellor at the menu is enough, whatever the caller then chooses.
+    // Offering a counsellor is not enough: every way on must end with a person, whatever the
+    // caller chooses and however the connections go.
     let offered = MENU_WITHOUT_A_PERSON.replace(
         r#"options = [{ key = "1", next = "hours-info" }]"#,
         r#"options = [{ key = "1", next = "hours-info" }, { key = "2", next = "counsellor" }]"#,
     );
-    assert_eq!(
-        findings(&line_with("open_24_7 = true", &offered), today()),
-        (vec![], false)
-    );
+    assert!(findings(&line_with("open_24_7 = true", &offered), today()).1);
+    // Where every way ends with a dial that, failing, is tried again, the line is safe.
+    let safe = offered
+        .replace(r#"after_attempts = "goodbye""#, r#"after_attempts = "counsellor""#)
+        .replace(r#"next = "goodbye""#, r#"next = "hello""#)
+        .replace("[steps.goodbye]\ntype = \"hangup\"\nsay = \"Goodbye.\"\n", "");
+    let safe: Vec<_> = line_with("open_24_7 = true", &safe)
+        .into_iter()
+        .map(|(path, text)| {
+        let text = text.replace(
+            "after_attempts = \"counsellor-busy\"\n\n[steps.counsellor-busy]\ntype = \"hangup\"\nsay = \"Please call again.\"",
+            "after_attempts = \"counsellor\"",
+        );
+        (path, text)
+    })
+        .collect();
+    assert_eq!(findings(&safe, today()), (vec![], false));
 }
 
 #[test]
@@ -184,8 +207,8 @@ fn menus_that_ask_again_without_a_word_are_warned_about() {
                 "",
             )
             .replace(
-                "attempts = 2\nafter_attempts = \"goodbye\"",
-                "after_attempts = \"goodbye\"",
+                "attempts = 2\nafter_attempts = \"no-choice\"",
+                "after_attempts = \"no-choice\"",
             )
     });
     let menu = line_of(&sources, "doctor-support.toml", "[steps.offer-counselling]");
@@ -222,7 +245,7 @@ fn more_than_30_seconds_of_speech_before_the_first_choices_is_a_warning() {
         findings(&sources, today()),
         (
             vec![format!(
-                "call-flows/wellbeing.toml:{menu}:8: warning: callers on line \"wellbeing\" hear about 37 s of speech (93 words) before menu \"main-menu\" has told them every choice; keep it under 30 s"
+                "call-flows/wellbeing.toml:{menu}:8: warning: callers on line \"wellbeing\" hear about 38 s of speech before menu \"main-menu\" has told them every choice; keep it under 30 s"
             )],
             false
         )
@@ -287,5 +310,187 @@ fn a_voice_twilio_does_not_know_is_a_warning_with_a_suggestion() {
             )],
             false
         )
+    );
+}
+
+// --- The edits that once passed `check`: each is refused, with the way a caller would go ---
+
+/// A hang-up step added to the end of `text`, for the edits below to send callers to.
+fn with_a_goodbye(text: &str) -> String {
+    format!("{text}\n[steps.bye]\ntype = \"hangup\"\nsay = \"Goodbye.\"\n")
+}
+
+/// The errors `check` finds in the shipped flows with `file` edited; the set must be refused.
+fn errors_after(file: &str, edit: impl Fn(&str) -> String) -> Vec<String> {
+    let sources = shipped_sources(file, edit);
+    let (found, refused) = findings(&sources, today());
+    assert!(refused, "the edit was taken: {found:?}");
+    found
+        .into_iter()
+        .filter(|f| f.contains(": error: "))
+        .collect()
+}
+
+fn step_line(file: &str, edit: impl Fn(&str) -> String, step: &str) -> usize {
+    line_of(&shipped_sources(file, edit), file, &format!("[steps.{step}]"))
+}
+
+const HANGUP_BEFORE_A_PERSON: &str =
+    "error: a call that started on line \"wellbeing\", open 24/7, is hung up on here before a person answered:";
+
+#[test]
+fn the_main_menu_s_last_try_going_to_a_hang_up_is_refused() {
+    let edit = |t: &str| {
+        with_a_goodbye(&t.replace(
+            "attempts = 3\nafter_attempts = \"no-choice\"",
+            "attempts = 3\nafter_attempts = \"bye\"",
+        ))
+    };
+    let bye = step_line("wellbeing.toml", edit, "bye");
+    assert_eq!(
+        errors_after("wellbeing.toml", edit),
+        [format!(
+            "call-flows/wellbeing.toml:{bye}:8: {HANGUP_BEFORE_A_PERSON} wellbeing/welcome → wellbeing/main-menu (silence, 3 tries) → wellbeing/bye"
+        )]
+    );
+}
+
+#[test]
+fn putting_a_caller_through_to_a_counsellor_by_way_of_a_hang_up_is_refused() {
+    let edit = |t: &str| {
+        with_a_goodbye(&t.replace(
+            "say = \"We'll put you through to a counsellor now.\"\nnext = \"counselling\"",
+            "say = \"We'll put you through to a counsellor now.\"\nnext = \"bye\"",
+        ))
+    };
+    let bye = step_line("wellbeing.toml", edit, "bye");
+    assert_eq!(
+        errors_after("wellbeing.toml", edit),
+        [format!(
+            "call-flows/wellbeing.toml:{bye}:8: {HANGUP_BEFORE_A_PERSON} wellbeing/welcome → wellbeing/main-menu (silence, 3 tries) → wellbeing/no-choice → wellbeing/bye"
+        )]
+    );
+}
+
+#[test]
+fn the_counsellors_busy_menu_s_last_try_going_to_a_hang_up_is_refused() {
+    let edit = |t: &str| {
+        with_a_goodbye(&t.replace(
+            "attempts = 2\nafter_attempts = \"peer-support-connect\"",
+            "attempts = 2\nafter_attempts = \"bye\"",
+        ))
+    };
+    let bye = step_line("wellbeing.toml", edit, "bye");
+    assert_eq!(
+        errors_after("wellbeing.toml", edit),
+        [format!(
+            "call-flows/wellbeing.toml:{bye}:8: {HANGUP_BEFORE_A_PERSON} wellbeing/welcome → wellbeing/main-menu (presses 1) → wellbeing/counselling (no-answer, 3 tries) → wellbeing/counselling-unavailable (silence, 2 tries) → wellbeing/bye"
+        )]
+    );
+}
+
+#[test]
+fn a_main_menu_that_a_silent_caller_can_never_leave_is_refused() {
+    let edit = |t: &str| {
+        t.replace(
+            "attempts = 3\nafter_attempts = \"no-choice\"",
+            "attempts = 3\nafter_attempts = \"main-menu\"",
+        )
+    };
+    let menu = step_line("wellbeing.toml", edit, "main-menu");
+    assert_eq!(
+        errors_after("wellbeing.toml", edit),
+        [format!(
+            "call-flows/wellbeing.toml:{menu}:8: error: a caller who stays silent goes round for ever here without being put through to anyone: wellbeing/welcome → wellbeing/main-menu, then round wellbeing/main-menu (silence, 3 tries) → wellbeing/main-menu; give `after_attempts` a way to a person"
+        )]
+    );
+}
+
+#[test]
+fn a_destination_one_digit_short_is_refused_as_no_such_number() {
+    let edit = |t: &str| t.replace("number = \"+442079460101\"", "number = \"+44207946010\"");
+    let line = line_of(
+        &shipped_sources("wellbeing.toml", edit),
+        "wellbeing.toml",
+        "+44207946010\"",
+    );
+    assert_eq!(
+        errors_after("wellbeing.toml", edit),
+        [format!(
+            "call-flows/wellbeing.toml:{line}:10: error: \"+44207946010\" is not a number that can be called: no such number exists in its country's numbering plan (a digit missing or extra?)"
+        )]
+    );
+}
+
+#[test]
+fn the_next_opening_in_the_emergency_message_is_refused() {
+    let edit = |t: &str| {
+        t.replace(
+            "[steps.closed-emergency]\ntype = \"say\"\nsay = \"\"\"\nThank you for calling Doctor support. \\\n",
+            "[steps.closed-emergency]\ntype = \"say\"\nschedule = \"doctor-support\"\nsay = \"\"\"\nThank you for calling Doctor support. We open again on {next_opening}. \\\n",
+        )
+    };
+    let step = step_line("doctor-support.toml", edit, "closed-emergency");
+    assert_eq!(
+        errors_after("doctor-support.toml", edit),
+        [format!(
+            "call-flows/doctor-support.toml:{step}:8: error: {{next_opening}} can fail here: it is said while the emergency switch has closed schedule \"doctor-support\", and nobody knows when that ends; a caller comes this way: doctor-support/office-hours (emergency switch) → doctor-support/closed-emergency"
+        )]
+    );
+}
+
+#[test]
+fn a_next_opening_said_after_the_caller_waited_without_looking_at_the_hours_again_is_refused() {
+    // After the team's tries, the switch may have been thrown while the caller waited: the
+    // message must come after an hours step, not straight after the dial.
+    let edit = |t: &str| {
+        t.replace(
+            "after_attempts = \"team-unavailable\"",
+            "after_attempts = \"no-answer\"",
+        )
+    };
+    let step = step_line("doctor-support.toml", edit, "no-answer");
+    let errors = errors_after("doctor-support.toml", edit);
+    assert_eq!(
+        errors,
+        [format!(
+            "call-flows/doctor-support.toml:{step}:8: error: {{next_opening}} can fail here: the emergency switch may have closed schedule \"doctor-support\", and no `hours` step on it decides otherwise first in the same answer; a caller comes this way: doctor-support/office-hours (open) → doctor-support/open-greeting → doctor-support/team (no-answer, 2 tries) → doctor-support/no-answer"
+        )]
+    );
+}
+
+#[test]
+fn a_holiday_named_outside_the_bank_holiday_branch_is_refused() {
+    let edit = |t: &str| {
+        t.replace(
+            "We are closed now, and open again on {next_opening}.",
+            "We are closed now for {holiday}, and open again on {next_opening}.",
+        )
+    };
+    let step = step_line("doctor-support.toml", edit, "closed");
+    assert_eq!(
+        errors_after("doctor-support.toml", edit),
+        [format!(
+            "call-flows/doctor-support.toml:{step}:8: error: {{holiday}} can fail here: only the bank holiday branch of an `hours` step on schedule \"doctor-support\", in the same answer, makes sure today is a bank holiday; a caller comes this way: doctor-support/office-hours (closed) → doctor-support/closed"
+        )]
+    );
+}
+
+#[test]
+fn a_doctor_support_hang_up_that_a_wellbeing_caller_could_reach_is_refused() {
+    // Without the origin step, the goodbye ends calls put through from the 24/7 line.
+    let edit = |t: &str| {
+        t.replace(
+            "attempts = 2\nafter_attempts = \"no-choice\"",
+            "attempts = 2\nafter_attempts = \"goodbye\"",
+        )
+    };
+    let goodbye = step_line("doctor-support.toml", edit, "goodbye");
+    let errors = errors_after("doctor-support.toml", edit);
+    assert_eq!(
+        errors,
+        [format!(
+            "call-flows/doctor-support.toml:{goodbye}:8: {HANGUP_BEFORE_A_PERSON} wellbeing/welcome → wellbeing/main-menu (presses 3) → wellbeing/doctor-support-info → wellbeing/doctor-support-now (open) → wellbeing/doctor-support-offer (presses 1) → doctor-support/team (no-answer, 2 tries) → doctor-support/team-unavailable (open) → doctor-support/no-answer → doctor-support/offer-counselling (silence, 2 tries) → doctor-support/goodbye"
+        )]
     );
 }

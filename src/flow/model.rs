@@ -255,49 +255,62 @@ impl Reached {
     }
 }
 
-/// Breadth first, so each way found is a shortest one.
+/// Breadth first from the lines' starts, so each way found is a shortest one a caller can
+/// take; then from each line's `on_error`, where anything going wrong would send a caller,
+/// for the states only that way reaches.
 pub fn explore(flows: &Flows) -> Reached {
     let mut reached = Reached {
         came_from: HashMap::new(),
         order: Vec::new(),
     };
     let mut queue = VecDeque::new();
-    let roots = flows.lines.iter().flat_map(|line| {
-        [line.start, line.on_error].map(|at| State {
-            at,
+    let visit = |reached: &mut Reached,
+                 queue: &mut VecDeque<State>,
+                 state: State,
+                 from: Option<(State, String)>| {
+        if let Entry::Vacant(entry) = reached.came_from.entry(state) {
+            entry.insert(from);
+            reached.order.push(state);
+            queue.push_back(state);
+        }
+    };
+    for line in &flows.lines {
+        let start = State {
+            at: line.start,
             from_24_7: line.open_24_7,
             known: None,
-        })
-    });
-    for root in roots {
-        if let Entry::Vacant(entry) = reached.came_from.entry(root) {
-            entry.insert(None);
-            reached.order.push(root);
-            queue.push_back(root);
-        }
-    }
-    while let Some(state) = queue.pop_front() {
-        let on_error = State {
-            at: flows.line(state.at.line).on_error,
-            from_24_7: state.from_24_7,
-            known: None,
         };
-        let nexts = moves(flows, state)
-            .into_iter()
-            .filter_map(|m| match m.next {
-                Next::To(next) => Some((next, m.event)),
-                _ => None,
-            })
-            .chain([(on_error, "something goes wrong".to_owned())]);
-        for (next, event) in nexts {
-            if let Entry::Vacant(entry) = reached.came_from.entry(next) {
-                entry.insert(Some((state, event)));
-                reached.order.push(next);
-                queue.push_back(next);
+        visit(&mut reached, &mut queue, start, None);
+    }
+    let mut errors_from = 0;
+    loop {
+        while let Some(state) = queue.pop_front() {
+            for m in moves(flows, state) {
+                if let Next::To(next) = m.next {
+                    visit(&mut reached, &mut queue, next, Some((state, m.event)));
+                }
             }
         }
+        let before = reached.order.len();
+        let states: Vec<State> = reached.order[errors_from..].to_vec();
+        errors_from = before;
+        for state in states {
+            let on_error = State {
+                at: flows.line(state.at.line).on_error,
+                from_24_7: state.from_24_7,
+                known: None,
+            };
+            visit(
+                &mut reached,
+                &mut queue,
+                on_error,
+                Some((state, "something goes wrong".into())),
+            );
+        }
+        if reached.order.len() == before {
+            return reached;
+        }
     }
-    reached
 }
 
 /// A finding of the model check, about one step.
