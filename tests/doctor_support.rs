@@ -201,9 +201,16 @@ async fn closed_callers_pressing_one_reach_the_counselling_line() {
     call.press("1").await;
     assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
     // The counselling dial belongs to the wellbeing line, with its retries.
-    assert_eq!(call.waiting_at(), "wellbeing/counselling?attempt=1");
+    // The call started on the Doctor support line, and its URLs say so.
+    assert_eq!(
+        call.waiting_at(),
+        "wellbeing/counselling?attempt=1&origin=doctor-support"
+    );
     call.dial_ends("busy").await;
-    assert_eq!(call.waiting_at(), "wellbeing/counselling?attempt=2");
+    assert_eq!(
+        call.waiting_at(),
+        "wellbeing/counselling?attempt=2&origin=doctor-support"
+    );
 }
 
 #[tokio::test]
@@ -215,7 +222,7 @@ async fn closed_callers_who_do_not_choose_hear_the_24_hour_number_before_goodbye
     call.silence().await;
     assert!(call.hung_up());
     assert!(
-        call.heard().contains("0 3 3 0, 1 2 3, 1 2 4 5"),
+        call.heard().contains("on 0330 123 1245."),
         "{}",
         call.heard()
     );
@@ -231,6 +238,7 @@ async fn open_greeting_then_the_team_and_if_nobody_answers_when_to_call_back_and
         "independent of the GMC",
         "enquiry or an investigation",
         "licence to practise is at risk",
+        "We're not an emergency service: for urgent help, contact your GP or A and E; in an emergency, dial 999.",
     ] {
         assert!(
             heard.contains(needed),
@@ -247,7 +255,7 @@ async fn open_greeting_then_the_team_and_if_nobody_answers_when_to_call_back_and
     call.dial_ends("no-answer").await;
     let heard = call.heard();
     assert!(
-        heard.contains("call us again") && heard.contains("Monday to Friday, 9am to 5pm"),
+        heard.contains("Please call us again later, or from Wednesday 25 November at 9am."),
         "{heard}"
     );
     assert!(

@@ -33,7 +33,7 @@ fn dot_shows_steps_choices_schedule_branches_dial_outcomes_and_retries() {
         // Dial outcomes and retries.
         "\"wellbeing/counselling\" -> \"talking to a person\" [label=\"answered\"];",
         "\"wellbeing/counselling\" -> \"wellbeing/counselling-unavailable\" [label=\"no answer after 3 tries\", style=dashed];",
-        "\"wellbeing/counselling\" -> \"wellbeing/counselling\" [label=\"busy or no answer: tries again (3 tries in all)\", style=dashed];",
+        "\"wellbeing/counselling\" -> \"wellbeing/counselling\" [label=\"no connection: tries again (3 tries in all)\", style=dashed];",
         // A step of another line is drawn, not followed.
         "\"doctor-support/team\" [shape=box, style=dashed, label=\"doctor-support/team\\non Doctor support line\"];",
     ] {
@@ -69,9 +69,12 @@ fn mermaid_draws_the_same_flow() {
     let holiday = node("\"closed-holiday<br/>");
     let offer = node("\"offer-counselling<br/>");
     let goodbye = node("{{\"goodbye<br/>");
+    let origin = node("\"no-choice<br/>");
     for expected in [
         format!("  {hours} -->|\"bank holiday\"| {holiday}"),
-        format!("  {offer} -.->|\"no choice after 2 tries\"| {goodbye}"),
+        format!("  {offer} -.->|\"no choice after 2 tries\"| {origin}"),
+        // Callers put through from the 24/7 line are never hung up on.
+        format!("  {origin} -->|\"otherwise\"| {goodbye}"),
         format!("  {offer} -.->|\"silence or a wrong key: asks again (2 tries in all)\"| {offer}"),
     ] {
         assert!(mermaid.contains(&expected), "missing {expected}\n{mermaid}");

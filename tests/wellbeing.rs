@@ -14,12 +14,11 @@ async fn greeting_is_short_says_it_is_not_an_emergency_service_and_is_inside_the
     let gather = call.gather().expect("the first answer is a menu");
     let greeting = gather.text();
     for needed in [
-        "free and confidential",
-        "doctors and medical students",
-        "not an emergency service",
-        "GP",
-        "A and E",
-        "999",
+        "free, confidential, 24 hours, for all UK doctors and medical students",
+        "We're not an emergency service: for urgent help, contact your GP or A and E; in an emergency, dial 999.",
+        "press 2 or say peer support",
+        "press 3 or say doctor support",
+        "press star or say repeat",
     ] {
         assert!(
             greeting.contains(needed),
@@ -108,6 +107,7 @@ async fn any_key_during_the_peer_support_notice_reads_the_privacy_notice_in_full
     call.press("7").await;
     let heard = call.heard();
     for needed in [
+        "To skip it, press any key or say skip.",
         "name, telephone number",
         "up to 20 years",
         "unless the law requires",
@@ -118,7 +118,20 @@ async fn any_key_during_the_peer_support_notice_reads_the_privacy_notice_in_full
             "privacy notice lacks {needed:?}: {heard}"
         );
     }
+    // Heard to its end, the notice leads on to peer support; so does skipping it.
+    call.silence().await;
     assert_eq!(call.dialling().as_deref(), Some(PEER_SUPPORT));
+    for by_speech in [false, true] {
+        let mut call = Call::start(&app, WELLBEING).await;
+        call.press("2").await;
+        call.press("1").await;
+        if by_speech {
+            call.say("skip").await;
+        } else {
+            call.press("9").await;
+        }
+        assert_eq!(call.dialling().as_deref(), Some(PEER_SUPPORT), "{by_speech}");
+    }
 }
 
 #[tokio::test]
@@ -129,12 +142,13 @@ async fn three_describes_doctor_support_and_offers_it_when_open() {
     call.press("3").await;
     let heard = call.heard();
     for needed in [
-        "GMC",
-        "licence to practise",
+        "a provisional enquiry or an investigation",
+        "licence to practise is at risk",
         "independent of the GMC",
-        "Monday to Friday, 9am to 5pm",
+        "Its line, 020 7383 6707, is open Monday to Friday, 9am to 5pm, except bank holidays.",
+        "email the service",
         "open now",
-        "press 1",
+        "press 1 or say yes",
     ] {
         assert!(
             heard.contains(needed),
@@ -143,6 +157,8 @@ async fn three_describes_doctor_support_and_offers_it_when_open() {
     }
     call.press("1").await;
     assert_eq!(call.dialling().as_deref(), Some(DOCTOR_SUPPORT_TEAM));
+    // The call keeps the wellbeing line's promise on the other line's steps.
+    assert_eq!(call.waiting_at(), "doctor-support/team?attempt=1&origin=wellbeing");
 }
 
 #[tokio::test]
@@ -225,11 +241,15 @@ async fn a_failed_counselling_connection_apologises_and_tries_again() {
     let app = app(NIGHT);
     let mut call = Call::start(&app, WELLBEING).await;
     call.press("1").await;
-    for (status, next_try) in [("busy", 2), ("no-answer", 3)] {
+    // Each failure is worded by what happened.
+    for (status, said, next_try) in [
+        ("busy", "Sorry, every counsellor's line was busy just then.", 2),
+        ("no-answer", "Sorry, no counsellor answered just then.", 3),
+    ] {
         call.dial_ends(status).await;
         assert!(
             call.heard()
-                .contains("Sorry, we couldn't reach a counsellor"),
+                .contains(&format!("{said} We're trying again; please stay on the line.")),
             "{}",
             call.heard()
         );
@@ -252,18 +272,26 @@ async fn after_the_retries_fail_the_caller_is_offered_a_human_not_hung_up_on() {
     assert!(!call.hung_up());
     let heard = call.heard();
     assert!(
-        heard.contains("all our counsellors are busy") && heard.contains("999"),
+        heard.contains("Sorry, no counsellor answered just then. We're sorry: we still couldn't reach a counsellor.")
+            && heard.contains("live chat or email")
+            && heard.contains("We're not an emergency service: for urgent help, contact your GP or A and E; in an emergency, dial 999."),
         "{heard}"
     );
     call.press("2").await;
     assert_eq!(call.dialling().as_deref(), Some(PEER_SUPPORT));
 
-    // A caller who says nothing is tried with a counsellor again.
+    // A caller who says nothing, and whose connections keep failing, is put through to the
+    // other 24-hour team before the first is tried again, and back.
     let mut call = Call::start(&app, WELLBEING).await;
     call.press("1").await;
-    for status in ["busy", "busy", "busy"] {
+    for status in ["busy", "failed", "canceled"] {
         call.dial_ends(status).await;
     }
+    call.silence().await;
+    call.silence().await;
+    assert_eq!(call.dialling().as_deref(), Some(PEER_SUPPORT));
+    call.dial_ends("no-answer").await;
+    call.dial_ends("no-answer").await;
     call.silence().await;
     call.silence().await;
     assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
@@ -278,7 +306,7 @@ async fn peer_support_that_cannot_answer_offers_a_counsellor() {
     call.dial_ends("no-answer").await;
     call.dial_ends("busy").await;
     assert!(
-        call.heard().contains("nobody in peer support"),
+        call.heard().contains("we still couldn't reach anyone in peer support"),
         "{}",
         call.heard()
     );
@@ -287,14 +315,22 @@ async fn peer_support_that_cannot_answer_offers_a_counsellor() {
 }
 
 #[tokio::test]
-async fn a_completed_or_abandoned_connection_ends_the_call_cleanly() {
+async fn a_completed_connection_ends_the_call_cleanly_and_a_cancelled_one_is_tried_again() {
     let app = app(NIGHT);
-    for status in ["completed", "answered", "canceled"] {
+    for status in ["completed", "answered"] {
         let mut call = Call::start(&app, WELLBEING).await;
         call.press("1").await;
         call.dial_ends(status).await;
         assert!(call.hung_up(), "{status}");
     }
+    // Twilio says `canceled` when the outgoing leg was cancelled: the caller may still be
+    // there, so it is a failed connection, never a hang-up.
+    let mut call = Call::start(&app, WELLBEING).await;
+    call.press("1").await;
+    call.dial_ends("canceled").await;
+    assert!(!call.hung_up());
+    assert!(call.heard().contains("Sorry, we couldn't connect the call just then."));
+    assert_eq!(call.waiting_at(), "wellbeing/counselling?attempt=2");
 }
 
 #[tokio::test]

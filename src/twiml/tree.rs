@@ -36,19 +36,24 @@ impl Element {
     }
 
     /// The element's own text and its descendants', joined.
-    /// Pieces of text are joined with a space, except before punctuation, so a `<Say>` with
-    /// marked-up numbers reads as written: "dial 999." not "dial 999 .".
+    /// Pieces of text are joined as written, with a space between pieces that have none (two
+    /// `<Say>`s), except before punctuation: a `<Say>` with marked-up numbers reads as written,
+    /// "dial 999." and not "dial 999 .".
     pub fn text(&self) -> String {
         let mut parts = Vec::new();
         self.collect_text(&mut parts);
         let mut text = String::new();
         for part in parts {
-            if !text.is_empty() && !part.starts_with([',', '.', ';', ':', '!', '?', ')']) {
+            let joined = text.is_empty()
+                || text.ends_with(char::is_whitespace)
+                || part.starts_with(char::is_whitespace)
+                || part.starts_with([',', '.', ';', ':', '!', '?', ')']);
+            if !joined {
                 text.push(' ');
             }
             text.push_str(&part);
         }
-        text
+        fold(&text).trim().to_owned()
     }
 
     fn collect_text(&self, parts: &mut Vec<String>) {
