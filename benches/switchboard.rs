@@ -173,6 +173,45 @@ fn loading(c: &mut Criterion) {
     c.bench_function("load and check the shipped flows", |b| b.iter(flows));
 }
 
+/// The shipped flows with the Doctor support line copied `copies` times: each copy its own
+/// number, schedule and file, all handing callers to the wellbeing line's counsellors.
+pub fn many_lines(copies: usize) -> Vec<(std::path::PathBuf, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("call-flows");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let doctor_support = read("doctor-support.toml");
+    let mut sources = vec![
+        (dir.join("wellbeing.toml"), read("wellbeing.toml")),
+        (dir.join("doctor-support.toml"), doctor_support.clone()),
+    ];
+    for i in 0..copies {
+        let text = doctor_support
+            .replace("+442073836707", &format!("+44207946{:04}", 300 + i))
+            .replace("\"doctor-support\"", &format!("\"doctor-support-{i}\""))
+            .replace(
+                "[schedules.doctor-support]",
+                &format!("[schedules.doctor-support-{i}]"),
+            );
+        sources.push((dir.join(format!("doctor-support-{i}.toml")), text));
+    }
+    sources
+}
+
+fn model_check(c: &mut Criterion) {
+    let mut group = c.benchmark_group("model check");
+    let shipped = flows();
+    group.bench_function("shipped flows", |b| {
+        b.iter(|| flow::model::check(black_box(&shipped)))
+    });
+    let copies = flow::load_sources(&many_lines(300)).expect("the 302 lines load");
+    let steps: usize = copies.lines.iter().map(|l| l.steps.len()).sum();
+    assert_eq!(copies.lines.len(), 302);
+    group.sample_size(10);
+    group.bench_function(format!("302 lines, {steps} steps"), |b| {
+        b.iter(|| flow::model::check(black_box(&copies)))
+    });
+    group.finish();
+}
+
 fn whole_webhook(c: &mut Criterion) {
     let webhook = FirstWebhook::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -191,6 +230,7 @@ criterion_group!(
     form_parsing,
     calendar,
     loading,
+    model_check,
     whole_webhook
 );
 criterion_main!(benches);

@@ -124,8 +124,6 @@ pub enum Outcome {
     NoInput,
     Invalid,
     Dialled(DialStatus),
-    /// A callback to a step that takes no input: it is played again.
-    Resumed,
     /// Something went wrong: the caller was sent to the line's `on_error` step.
     Failed,
 }
@@ -140,7 +138,6 @@ impl Outcome {
             Outcome::NoInput => "no-input",
             Outcome::Invalid => "invalid",
             Outcome::Dialled(_) => "dialled",
-            Outcome::Resumed => "resumed",
             Outcome::Failed => "failed",
         }
     }
@@ -150,6 +147,10 @@ impl Outcome {
 pub enum EngineError {
     #[error("no step {step:?} on line {line:?} (the flows may have changed during the call)")]
     UnknownStep { line: String, step: String },
+    #[error(
+        "step {step:?} on line {line:?} does not wait for the caller (the flows may have changed during the call)"
+    )]
+    NotWaiting { line: String, step: String },
     #[error("steps passed the caller on {MAX_HOPS} times without asking anything")]
     TooManyHops,
     #[error("step {0:?} says {{holiday}} but today is not a bank holiday")]
@@ -219,7 +220,13 @@ pub fn first_answer_is_timeless(flows: &Flows, line: usize) -> bool {
             StepKind::Origin {
                 from_24_7,
                 otherwise,
-            } => at = if flows.line(line).open_24_7 { *from_24_7 } else { *otherwise },
+            } => {
+                at = if flows.line(line).open_24_7 {
+                    *from_24_7
+                } else {
+                    *otherwise
+                }
+            }
             StepKind::Say { .. } | StepKind::Hours { .. } => return false,
         }
     }
@@ -373,7 +380,12 @@ impl<'c, 'a> Walk<'c, 'a> {
                     Ok((self.enter(dial.after_attempts, 1)?, outcome))
                 }
             }
-            _ => Ok((self.enter(at, 1)?, Outcome::Resumed)),
+            // Only menus and dials wait for a webhook: a URL naming another step is stale (the
+            // flows changed) and gets the safe answer, never a hang-up.
+            _ => Err(EngineError::NotWaiting {
+                line: callback.line.clone(),
+                step: callback.step.clone(),
+            }),
         }
     }
 

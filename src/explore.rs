@@ -1,6 +1,6 @@
 //! Every answer a set of flows can give: each step, with every kind of input, at every try,
-//! at instants that cover open, closed, weekend and bank holiday, with the emergency switch
-//! off and on. Checks that must hold of
+//! on a call started on each line, at instants that cover open, closed, weekend and bank
+//! holiday, with the emergency switch off and on. Checks that must hold of
 //! all answers (valid TwiML, never a dead end) run over this.
 
 use chrono::{DateTime, Utc};
@@ -30,6 +30,8 @@ pub fn sample_instants() -> Vec<DateTime<Utc>> {
 pub struct Case {
     /// E.g. `wellbeing/main-menu?attempt=2 Digits=9 at 2026-11-23T10:00:00Z`.
     pub label: String,
+    /// The call started on a line open 24/7.
+    pub from_24_7: bool,
     pub answer: Answer,
 }
 
@@ -55,22 +57,28 @@ pub fn every_answer(
                 emergencies,
                 now,
             };
-            cases.extend(answers_at(&ctx).into_iter().map(|(what, answer)| Case {
-                label: format!("{what} at {}{switch}", now.to_rfc3339()),
-                answer,
-            }));
+            cases.extend(
+                answers_at(&ctx)
+                    .into_iter()
+                    .map(|(what, from_24_7, answer)| Case {
+                        label: format!("{what} at {}{switch}", now.to_rfc3339()),
+                        from_24_7,
+                        answer,
+                    }),
+            );
         }
     }
     cases
 }
 
-/// Every answer at one instant, each with what was sent.
-fn answers_at(ctx: &Context<'_>) -> Vec<(String, Answer)> {
+/// Every answer at one instant, on a call started on each line, each with what was sent and
+/// whether the call started on a line open 24/7.
+fn answers_at(ctx: &Context<'_>) -> Vec<(String, bool, Answer)> {
     let flows = ctx.flows;
     let mut answers = Vec::new();
     {
-        let mut run = |position: Position, input: CallInput, what: String| {
-            answers.push((what, engine::answer(ctx, &position, &input)));
+        let mut run = |position: Position, input: CallInput, what: String, from_24_7: bool| {
+            answers.push((what, from_24_7, engine::answer(ctx, &position, &input)));
         };
         let mut numbers: Vec<String> = flows
             .lines
@@ -79,6 +87,7 @@ fn answers_at(ctx: &Context<'_>) -> Vec<(String, Answer)> {
             .collect();
         numbers.push("+15005550006".to_owned());
         for to in numbers {
+            let line = flows.line(flows.line_for_number(Some(&to)));
             run(
                 Position::Start,
                 CallInput {
@@ -86,20 +95,32 @@ fn answers_at(ctx: &Context<'_>) -> Vec<(String, Answer)> {
                     ..CallInput::default()
                 },
                 format!("start To={to}"),
+                line.open_24_7,
             );
         }
-        for line in &flows.lines {
-            run(
-                Position::After(Callback::new(&line.id, "no-such-step", 1)),
-                CallInput::default(),
-                format!("{}/no-such-step", line.id),
-            );
-            for step in &line.steps {
-                for (input, what) in inputs_for(&step.kind) {
-                    for attempt in attempts_for(&step.kind) {
-                        let callback = Callback::new(&line.id, &step.id, attempt);
-                        let label = format!("{} {what}", callback.url(""));
-                        run(Position::After(callback), input.clone(), label);
+        for origin in &flows.lines {
+            for line in &flows.lines {
+                let callback = Callback::new(&line.id, "no-such-step", 1).from_origin(&origin.id);
+                let label = callback.url("");
+                run(
+                    Position::After(callback),
+                    CallInput::default(),
+                    label,
+                    origin.open_24_7,
+                );
+                for step in &line.steps {
+                    for (input, what) in inputs_for(&step.kind) {
+                        for attempt in attempts_for(&step.kind) {
+                            let callback =
+                                Callback::new(&line.id, &step.id, attempt).from_origin(&origin.id);
+                            let label = format!("{} {what}", callback.url(""));
+                            run(
+                                Position::After(callback),
+                                input.clone(),
+                                label,
+                                origin.open_24_7,
+                            );
+                        }
                     }
                 }
             }

@@ -184,9 +184,11 @@ fn simulate_plays_a_call_with_keys_words_and_dial_results_in_order() {
         "> says \"peer support\" (step main-menu, try 1)",
         "> presses 9 (step peer-support, try 1)",
         "hears: Our privacy notice.",
+        "> stays silent (step privacy-notice, try 1)",
         "dials: +442079460102 (step peer-support-connect, try 1) -> busy",
         "dials: +442079460102 (step peer-support-connect, try 2) -> no-answer",
-        "hears: We're sorry: nobody in peer support",
+        "hears: Sorry, nobody in peer support answered just then.",
+        "hears: We're sorry: we still couldn't reach anyone in peer support",
         "> stays silent (step peer-support-unavailable, try 1)",
         "dials: +442079460101 (step counselling, try 1) -> completed",
         "call ends",
@@ -501,7 +503,7 @@ fn check_prints_warnings_but_passes_when_there_is_no_error() {
         "{stderr}"
     );
     assert!(
-        text(&out.stdout).contains("2 lines, 24 steps, 1 warning (version "),
+        text(&out.stdout).contains("2 lines, 28 steps, 1 warning (version "),
         "{}",
         text(&out.stdout)
     );

@@ -182,9 +182,15 @@ fn on_a_24_7_line_any_way_to_a_hang_up_before_a_person_answered_is_an_error() {
     assert!(findings(&line_with("open_24_7 = true", &offered), today()).1);
     // Where every way ends with a dial that, failing, is tried again, the line is safe.
     let safe = offered
-        .replace(r#"after_attempts = "goodbye""#, r#"after_attempts = "counsellor""#)
+        .replace(
+            r#"after_attempts = "goodbye""#,
+            r#"after_attempts = "counsellor""#,
+        )
         .replace(r#"next = "goodbye""#, r#"next = "hello""#)
-        .replace("[steps.goodbye]\ntype = \"hangup\"\nsay = \"Goodbye.\"\n", "");
+        .replace(
+            "[steps.goodbye]\ntype = \"hangup\"\nsay = \"Goodbye.\"\n",
+            "",
+        );
     let safe: Vec<_> = line_with("open_24_7 = true", &safe)
         .into_iter()
         .map(|(path, text)| {
@@ -332,11 +338,14 @@ fn errors_after(file: &str, edit: impl Fn(&str) -> String) -> Vec<String> {
 }
 
 fn step_line(file: &str, edit: impl Fn(&str) -> String, step: &str) -> usize {
-    line_of(&shipped_sources(file, edit), file, &format!("[steps.{step}]"))
+    line_of(
+        &shipped_sources(file, edit),
+        file,
+        &format!("[steps.{step}]"),
+    )
 }
 
-const HANGUP_BEFORE_A_PERSON: &str =
-    "error: a call that started on line \"wellbeing\", open 24/7, is hung up on here before a person answered:";
+const HANGUP_BEFORE_A_PERSON: &str = "error: a call that started on line \"wellbeing\", open 24/7, is hung up on here before a person answered:";
 
 #[test]
 fn the_main_menu_s_last_try_going_to_a_hang_up_is_refused() {
@@ -493,4 +502,33 @@ fn a_doctor_support_hang_up_that_a_wellbeing_caller_could_reach_is_refused() {
             "call-flows/doctor-support.toml:{goodbye}:8: {HANGUP_BEFORE_A_PERSON} wellbeing/welcome → wellbeing/main-menu (presses 3) → wellbeing/doctor-support-info → wellbeing/doctor-support-now (open) → wellbeing/doctor-support-offer (presses 1) → doctor-support/team (no-answer, 2 tries) → doctor-support/team-unavailable (open) → doctor-support/no-answer → doctor-support/offer-counselling (silence, 2 tries) → doctor-support/goodbye"
         )]
     );
+}
+
+/// What a caller waits for on the shipped flows, in seconds (at 150 words a minute, numbers
+/// said digit by digit): printed for the README, and held to the limits callers need.
+#[test]
+fn what_a_caller_waits_for_on_the_shipped_flows() {
+    use switchboard::flow::timing;
+    let flows = shipped_flows();
+    for (id, first_key, told, ringing) in [
+        ("wellbeing", 20.0, 30.0, 120.0),
+        ("doctor-support", 30.0, 30.0, 60.0),
+    ] {
+        let line = flows.line_index(id).unwrap();
+        let waits = timing::waits(&flows, line).expect("a menu");
+        let silent = waits
+            .silent_until_ringing
+            .expect("a silent caller is put through");
+        println!(
+            "{id}: \"press 1\" heard after {:.1} s; every choice told after {:.1} s; first menu ends after {:.1} s; a silent caller hears a phone ring after {silent:.1} s",
+            waits.first_key, waits.choices_told, waits.menu_ends
+        );
+        assert!(waits.first_key < first_key, "{id}: {waits:?}");
+        assert!(waits.choices_told < told, "{id}: {waits:?}");
+        assert!(waits.first_key <= waits.choices_told && waits.choices_told <= waits.menu_ends);
+        assert!(silent < ringing, "{id}: {waits:?}");
+    }
+    // The wellbeing welcome and its whole menu, not only its choices, are under 30 s.
+    let wellbeing = timing::waits(&flows, flows.line_index("wellbeing").unwrap()).unwrap();
+    assert!(wellbeing.menu_ends < 30.0, "{wellbeing:?}");
 }

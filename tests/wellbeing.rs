@@ -130,7 +130,11 @@ async fn any_key_during_the_peer_support_notice_reads_the_privacy_notice_in_full
         } else {
             call.press("9").await;
         }
-        assert_eq!(call.dialling().as_deref(), Some(PEER_SUPPORT), "{by_speech}");
+        assert_eq!(
+            call.dialling().as_deref(),
+            Some(PEER_SUPPORT),
+            "{by_speech}"
+        );
     }
 }
 
@@ -158,7 +162,10 @@ async fn three_describes_doctor_support_and_offers_it_when_open() {
     call.press("1").await;
     assert_eq!(call.dialling().as_deref(), Some(DOCTOR_SUPPORT_TEAM));
     // The call keeps the wellbeing line's promise on the other line's steps.
-    assert_eq!(call.waiting_at(), "doctor-support/team?attempt=1&origin=wellbeing");
+    assert_eq!(
+        call.waiting_at(),
+        "doctor-support/team?attempt=1&origin=wellbeing"
+    );
 }
 
 #[tokio::test]
@@ -243,13 +250,18 @@ async fn a_failed_counselling_connection_apologises_and_tries_again() {
     call.press("1").await;
     // Each failure is worded by what happened.
     for (status, said, next_try) in [
-        ("busy", "Sorry, every counsellor's line was busy just then.", 2),
+        (
+            "busy",
+            "Sorry, every counsellor's line was busy just then.",
+            2,
+        ),
         ("no-answer", "Sorry, no counsellor answered just then.", 3),
     ] {
         call.dial_ends(status).await;
         assert!(
-            call.heard()
-                .contains(&format!("{said} We're trying again; please stay on the line.")),
+            call.heard().contains(&format!(
+                "{said} We're trying again; please stay on the line."
+            )),
             "{}",
             call.heard()
         );
@@ -306,7 +318,8 @@ async fn peer_support_that_cannot_answer_offers_a_counsellor() {
     call.dial_ends("no-answer").await;
     call.dial_ends("busy").await;
     assert!(
-        call.heard().contains("we still couldn't reach anyone in peer support"),
+        call.heard()
+            .contains("we still couldn't reach anyone in peer support"),
         "{}",
         call.heard()
     );
@@ -329,7 +342,10 @@ async fn a_completed_connection_ends_the_call_cleanly_and_a_cancelled_one_is_tri
     call.press("1").await;
     call.dial_ends("canceled").await;
     assert!(!call.hung_up());
-    assert!(call.heard().contains("Sorry, we couldn't connect the call just then."));
+    assert!(
+        call.heard()
+            .contains("Sorry, we couldn't connect the call just then.")
+    );
     assert_eq!(call.waiting_at(), "wellbeing/counselling?attempt=2");
 }
 

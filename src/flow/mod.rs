@@ -20,8 +20,8 @@ use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
+pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 
 /// A validated set of lines, swapped in whole or not at all.
 #[derive(Clone, Debug)]

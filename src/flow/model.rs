@@ -115,10 +115,9 @@ pub fn moves(flows: &Flows, state: State) -> Vec<Move> {
             emergency,
         } => {
             let schedule = step.schedule.expect("hours steps have a schedule");
-            for (branch, target) in
-                Branch::ALL
-                    .into_iter()
-                    .zip([open, closed, holiday, closure, emergency])
+            for (branch, target) in Branch::ALL
+                .into_iter()
+                .zip([open, closed, holiday, closure, emergency])
             {
                 push(
                     branch.as_str().into(),
@@ -406,29 +405,43 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
         .map(|m| (m, state.known))
         .chain(later.into_iter().map(|m| (m, None)));
     for (message, known) in said {
-        let decided = known
-            .filter(|(s, _)| Some(*s) == schedule)
-            .map(|(_, b)| b);
+        let decided = known.filter(|(s, _)| Some(*s) == schedule).map(|(_, b)| b);
         for piece in &message.pieces {
             let problem = match piece {
                 Piece::Text(_) => continue,
                 Piece::NextOpening => match decided {
-                    Some(Branch::Emergency) => ("{next_opening}", format!(
-                        "it is said while the emergency switch has closed schedule {:?}, and nobody knows when that ends", schedule_name()
-                    )),
+                    Some(Branch::Emergency) => (
+                        "{next_opening}",
+                        format!(
+                            "it is said while the emergency switch has closed schedule {:?}, and nobody knows when that ends",
+                            schedule_name()
+                        ),
+                    ),
                     Some(_) => continue,
-                    None => ("{next_opening}", format!(
-                        "the emergency switch may have closed schedule {:?}, and no `hours` step on it decides otherwise first in the same answer", schedule_name()
-                    )),
+                    None => (
+                        "{next_opening}",
+                        format!(
+                            "the emergency switch may have closed schedule {:?}, and no `hours` step on it decides otherwise first in the same answer",
+                            schedule_name()
+                        ),
+                    ),
                 },
                 Piece::Holiday if decided == Some(Branch::Holiday) => continue,
-                Piece::Holiday => ("{holiday}", format!(
-                    "only the bank holiday branch of an `hours` step on schedule {:?}, in the same answer, makes sure today is a bank holiday", schedule_name()
-                )),
+                Piece::Holiday => (
+                    "{holiday}",
+                    format!(
+                        "only the bank holiday branch of an `hours` step on schedule {:?}, in the same answer, makes sure today is a bank holiday",
+                        schedule_name()
+                    ),
+                ),
                 Piece::ClosureReason if decided == Some(Branch::Closure) => continue,
-                Piece::ClosureReason => ("{closure_reason}", format!(
-                    "only the closure branch of an `hours` step on schedule {:?}, in the same answer, makes sure today is a closure day", schedule_name()
-                )),
+                Piece::ClosureReason => (
+                    "{closure_reason}",
+                    format!(
+                        "only the closure branch of an `hours` step on schedule {:?}, in the same answer, makes sure today is a closure day",
+                        schedule_name()
+                    ),
+                ),
             };
             problems.push(problem);
         }

@@ -120,7 +120,10 @@ pub fn waits(flows: &Flows, line: usize) -> Option<Waits> {
         };
         let prompt = words(flows, at, &menu.prompt);
         let is_press = |w: &String| w.eq_ignore_ascii_case("press");
-        let first_key = prompt.iter().position(is_press).map_or(prompt.len(), |i| i + 2);
+        let first_key = prompt
+            .iter()
+            .position(is_press)
+            .map_or(prompt.len(), |i| i + 2);
         let last_press = prompt.iter().rposition(is_press).unwrap_or(0);
         let told = prompt[last_press..]
             .iter()

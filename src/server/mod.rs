@@ -704,7 +704,6 @@ fn answer_counts(flows: &Flows, decision: &Decision<'_>, count: &mut dyn FnMut(C
             count(Counter::DialResults, &labels);
             None
         }
-        Outcome::Resumed => None,
         Outcome::Failed => {
             count(Counter::Fallbacks, &[("reason", "engine-error")]);
             None
