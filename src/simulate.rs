@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::engine::{self, CallInput, Context, Position};
-use crate::twiml::{Prompt, Verb};
+use crate::twiml::{Input, Prompt, Verb};
 
 /// The most webhooks one simulated call may take, so a flow that never ends is reported.
 const MAX_EXCHANGES: usize = 50;
@@ -93,6 +93,12 @@ pub fn call(ctx: &Context<'_>, to: &str, actions: &[CallerAction]) -> Transcript
                             transcript.lines.push(format!("> presses {keys} ({what})"));
                             input.digits = Some(keys.clone());
                             next = Some(gather.action.clone());
+                        }
+                        // Twilio sends words only from a Gather that listens for speech.
+                        Some(CallerAction::Say(words)) if gather.input == Input::Keys => {
+                            transcript.lines.push(format!(
+                                "> says {words:?}, unheard: this menu takes keys only ({what})"
+                            ));
                         }
                         Some(CallerAction::Say(words)) => {
                             transcript.lines.push(format!("> says {words:?} ({what})"));

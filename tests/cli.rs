@@ -559,3 +559,37 @@ fn serve_refuses_to_start_on_flows_with_errors_and_says_why() {
         "errors are not logged as warnings: {stderr}"
     );
 }
+
+#[test]
+fn simulate_hears_words_only_at_a_menu_that_listens_for_speech() {
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replace(
+            r#"{ key = "1", speech = ["counselling", "counseling", "counsellor", "counselor"], next = "counselling" },
+  { key = "2", speech = ["peer support", "peer"], next = "peer-support" },
+  { key = "3", speech = ["doctor support", "gmc", "investigation"], next = "doctor-support-info" },
+  { key = "*", speech = ["repeat", "again"], next = "main-menu" },"#,
+            r#"{ key = "1", next = "counselling" },
+  { key = "2", next = "peer-support" },
+  { key = "3", next = "doctor-support-info" },
+  { key = "*", next = "main-menu" },"#,
+        )
+    });
+    let out = switchboard(&[
+        "simulate",
+        "--flows",
+        dir.path().to_str().unwrap(),
+        "--to",
+        "+443301231245",
+        "--at",
+        "2026-12-02T11:00:00Z",
+        "--say",
+        "one",
+    ]);
+    let transcript = text(&out.stdout);
+    assert!(
+        transcript
+            .contains("> says \"one\", unheard: this menu takes keys only (step main-menu, try 1)")
+            && transcript.contains("(step main-menu, try 2)"),
+        "{transcript}"
+    );
+}
