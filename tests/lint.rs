@@ -532,3 +532,26 @@ fn what_a_caller_waits_for_on_the_shipped_flows() {
     let wellbeing = timing::waits(&flows, flows.line_index("wellbeing").unwrap()).unwrap();
     assert!(wellbeing.menu_ends < 30.0, "{wellbeing:?}");
 }
+
+/// Where to go for urgent help is said in the same words everywhere a caller hears it.
+#[test]
+fn urgent_help_is_worded_the_same_everywhere() {
+    const SAME: &str = "We're not an emergency service: for urgent help, contact your GP or A and E; in an emergency, dial 999.";
+    let mut places = 0;
+    for (path, text) in shipped_sources("", str::to_owned) {
+        // The texts as callers hear them: no comments, line continuations joined, white
+        // space folded.
+        let spoken: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect();
+        let spoken = spoken.join("\n").replace("\\\n", " ");
+        let spoken = spoken.split_whitespace().collect::<Vec<_>>().join(" ");
+        let said = spoken.matches("999").count();
+        let same = spoken.matches(SAME).count();
+        assert_eq!(said, same, "{}: 999 said in other words", path.display());
+        places += same;
+    }
+    // The welcome, both "still couldn't reach" menus, the open greeting and the counselling offer.
+    assert_eq!(places, 5);
+}
