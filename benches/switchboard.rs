@@ -8,6 +8,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
+use axum::http::Method;
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use switchboard::calendar::{BankHolidays, Division, Emergencies};
@@ -143,11 +144,11 @@ const TWILIO_FORM: &str = "AccountSid=AC0123456789abcdef0123456789abcdef&ApiVers
 fn form_parsing(c: &mut Criterion) {
     let mut group = c.benchmark_group("form");
     group.bench_function("a new call's webhook (25 fields)", |b| {
-        b.iter(|| server::parse_form(black_box(TWILIO_FORM.as_bytes())))
+        b.iter(|| server::Params::of(&Method::POST, None, black_box(TWILIO_FORM.as_bytes())))
     });
     let first = FirstWebhook::new();
     group.bench_function("bench/load.sh's webhook (3 fields)", |b| {
-        b.iter(|| server::parse_form(black_box(first.form())))
+        b.iter(|| server::Params::of(&Method::POST, None, black_box(first.form())))
     });
     group.finish();
 }

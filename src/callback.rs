@@ -14,6 +14,32 @@ pub const ENTRY_PATH: &str = "/voice";
 /// The attempt count is capped so a hostile URL cannot make numbers that overflow anywhere.
 pub const MAX_ATTEMPT: u32 = 99;
 
+/// Where a webhook puts the call: just arrived, or coming back from a step's action URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    Start,
+    After(Callback),
+}
+
+impl Position {
+    /// Where a webhook's URL path puts the call: `/voice` is a new call, `/voice/{line}/{step}`
+    /// a step's action URL. `None` for a path that is not a voice webhook's.
+    pub fn from_url(path: &str, query: Option<&str>) -> Option<Position> {
+        let rest = path.strip_prefix(ENTRY_PATH)?;
+        if rest.is_empty() {
+            return Some(Position::Start);
+        }
+        // The segments as sent, not percent-decoded: step ids never need escaping, so anything
+        // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
+        let (line, step) = rest.strip_prefix('/')?.split_once('/').unwrap_or_default();
+        Some(Position::After(
+            Callback::from_request(line, step, query)
+                // A mangled attempt count still gets the caller somewhere safe: the last try.
+                .unwrap_or_else(|_| Callback::new(line, step, MAX_ATTEMPT)),
+        ))
+    }
+}
+
 /// The query parameters that are ours: everything else in a query is Twilio's (a webhook sent
 /// by GET carries its parameters there).
 pub const OWN_QUERY_PARAMS: [&str; 2] = ["attempt", "origin"];

@@ -7,7 +7,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
-use crate::callback::{Callback, ENTRY_PATH, MAX_ATTEMPT};
+use crate::callback::Callback;
+pub use crate::callback::Position;
 use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
 
@@ -20,32 +21,6 @@ pub struct Context<'a> {
     pub holidays: &'a BankHolidays,
     pub emergencies: &'a Emergencies,
     pub now: DateTime<Utc>,
-}
-
-/// Where the call is: just arrived, or coming back from a step's action URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Position {
-    Start,
-    After(Callback),
-}
-
-impl Position {
-    /// Where a webhook's URL path puts the call: `/voice` is a new call, `/voice/{line}/{step}`
-    /// a step's action URL. `None` for a path that is not a voice webhook's.
-    pub fn from_url(path: &str, query: Option<&str>) -> Option<Position> {
-        let rest = path.strip_prefix(ENTRY_PATH)?;
-        if rest.is_empty() {
-            return Some(Position::Start);
-        }
-        // The segments as sent, not percent-decoded: step ids never need escaping, so anything
-        // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
-        let (line, step) = rest.strip_prefix('/')?.split_once('/').unwrap_or_default();
-        Some(Position::After(
-            Callback::from_request(line, step, query)
-                // A mangled attempt count still gets the caller somewhere safe: the last try.
-                .unwrap_or_else(|_| Callback::new(line, step, MAX_ATTEMPT)),
-        ))
-    }
 }
 
 /// What the caller (or Twilio) sent with the webhook.
@@ -203,34 +178,6 @@ pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answ
             fallback(ctx, line, origin, error)
         }
     }
-}
-
-/// Whether a new call's first answer on `line` is the same whatever the moment: no hours step
-/// and no placeholder on the way to the first step that waits for the caller. Such an answer
-/// can be written once for a set of flows.
-pub fn first_answer_is_timeless(flows: &Flows, line: usize) -> bool {
-    let fixed = |message: &Option<Message>| message.as_ref().is_none_or(|m| m.fixed.is_some());
-    let mut at = flows.line(line).start;
-    for _ in 0..MAX_HOPS {
-        match &flows.step(at).kind {
-            StepKind::Say { message, next } if message.fixed.is_some() => at = *next,
-            StepKind::Menu(menu) => return menu.prompt.fixed.is_some(),
-            StepKind::Dial(dial) => return fixed(&dial.message),
-            StepKind::Hangup { message } => return fixed(message),
-            StepKind::Origin {
-                from_24_7,
-                otherwise,
-            } => {
-                at = if flows.line(line).open_24_7 {
-                    *from_24_7
-                } else {
-                    *otherwise
-                }
-            }
-            StepKind::Say { .. } | StepKind::Hours { .. } => return false,
-        }
-    }
-    false
 }
 
 const APOLOGY: &str = "Sorry, something went wrong on our side.";

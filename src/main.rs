@@ -198,6 +198,9 @@ struct ServeArgs {
     /// For test servers only: never in production.
     #[arg(long)]
     accept_pinned_instants: bool,
+    /// Serve at most this many connections at once; more wait to be accepted.
+    #[arg(long, default_value_t = Limits::default().max_connections, env = "SWITCHBOARD_MAX_CONNECTIONS")]
+    max_connections: usize,
     /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
     #[arg(long, default_value_t = Span(Limits::default().drain_timeout), env = "SWITCHBOARD_DRAIN_TIMEOUT")]
     drain_timeout: Span,
@@ -759,6 +762,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         header_timeout: args.header_timeout.0,
         request_timeout: args.request_timeout.0,
         drain_timeout: args.drain_timeout.0,
+        max_connections: args.max_connections,
     };
     if let Some(dir) = &args.record {
         std::fs::create_dir_all(dir).with_context(|| {

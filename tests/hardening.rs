@@ -494,17 +494,6 @@ async fn shutdown_finishes_the_request_in_flight_then_stops() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// Form decoding agrees with the `form_urlencoded` crate on any bytes at all.
-    #[test]
-    fn forms_decode_as_form_urlencoded_does(body in proptest::collection::vec(
-        prop_oneof![Just(b'%'), Just(b'+'), Just(b'&'), Just(b'='), Just(b'a'), Just(b'F'), Just(b'2'), Just(0xC3), Just(0xA9), any::<u8>()],
-        0..40,
-    )) {
-        let ours = server::parse_form(&body);
-        let theirs: Vec<_> = form_urlencoded::parse(&body).collect();
-        prop_assert_eq!(ours, theirs);
-    }
-
     /// Any body, any step path, signed or not: valid TwiML or a 4xx, never a 5xx or a panic.
     #[test]
     fn any_form_body_gives_valid_twiml_or_a_4xx(

@@ -3,38 +3,40 @@
 
 pub mod metrics;
 pub mod reload;
-pub mod served;
 pub mod signature;
+mod twilio;
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::Request;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
 use chrono::{DateTime, Utc};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::calendar::{BankHolidays, Emergencies};
-use crate::engine::{self, CallInput, Context, Outcome, Position};
+use crate::callback::Position;
+use crate::engine::{self, CallInput, Context, Outcome};
 use crate::fixture::record::{Heard, Recorder};
 use crate::fixture::replay::PINNED_INSTANT_PARAM;
 use crate::flow::{Flows, StepRef};
-use crate::phone::Masked;
 use crate::twiml;
 use metrics::{Counter, Labels, Metrics};
-use served::Served;
+pub use twilio::{Params, Signed, TwilioRequest};
 
 /// Where "now" comes from: the system clock, or an instant pinned for tests and demos.
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +114,8 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// How long shutdown waits for requests in flight.
     pub drain_timeout: Duration,
+    /// Connections open at once; past it, new ones wait in the kernel's queue.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -121,22 +125,22 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(10),
+            max_connections: 1024,
         }
     }
 }
 
 pub struct App {
     /// Swapped whole by a reload; each request reads one set from start to end.
-    pub flows: ArcSwap<Served>,
+    pub flows: ArcSwap<Flows>,
     /// Kept current by the bank-holiday feed, when one is configured.
     pub holidays: Arc<ArcSwap<BankHolidays>>,
     /// Kept current from the emergency switch file.
     pub emergencies: Arc<ArcSwap<Emergencies>>,
     pub clock: Clock,
     pub auth: Auth,
-    /// Without one, the URL is taken from the request's Host header (plain http). Set only
-    /// by [`App::new`]: the answers written once for the flows carry its prefix.
-    public_url: Option<PublicUrl>,
+    /// Without one, the URL is taken from the request's Host header (plain http).
+    pub public_url: Option<PublicUrl>,
     pub limits: Limits,
     pub metrics: Metrics,
     /// Writes each call as a fixture when it ends (`serve --record`).
@@ -154,9 +158,8 @@ impl App {
         for result in ["ok", "refused"] {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
-        let prefix = public_url.as_ref().map_or("", |u| u.prefix.as_str());
         App {
-            flows: ArcSwap::from_pointee(Served::new(flows, prefix, &metrics)),
+            flows: ArcSwap::from_pointee(flows),
             holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
             emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
             clock,
@@ -168,230 +171,96 @@ impl App {
             accept_pinned_instants: false,
         }
     }
-}
 
-impl App {
     /// Puts a new set of flows in force for every request from now on.
     pub fn swap_flows(&self, flows: Flows) {
-        let prefix = self.public_url.as_ref().map_or("", |u| u.prefix.as_str());
-        self.flows
-            .store(Arc::new(Served::new(flows, prefix, &self.metrics)));
+        self.flows.store(Arc::new(flows));
+    }
+
+    /// The public URL's path prefix, which every action URL starts with (often empty).
+    fn prefix(&self) -> &str {
+        self.public_url.as_ref().map_or("", |u| u.prefix.as_str())
     }
 }
 
-/// Every route behind every safety layer, as an axum router; tests drive it with `oneshot`.
+/// Every route behind every safety layer: the one router, for production and tests alike.
 pub fn router(app: Arc<App>) -> Router {
     harden(routes(app.clone()), app)
 }
 
-/// What [`harden`] puts its layers around: ours, or a test's.
-pub trait Routes:
-    tower::Service<
-        Request,
-        Response = Response,
-        Error = std::convert::Infallible,
-        Future: Send + 'static,
-    > + Clone
-    + Send
-    + Sync
-    + 'static
-{
+/// The routes. Twilio's webhooks take GET or POST; a voice URL naming any step, or none,
+/// still gets an answer (a safe one), never a 404.
+fn routes(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/voice", any(voice))
+        .route("/voice/", any(voice))
+        .route("/voice/{*step}", any(voice))
+        .route("/status", any(status_callback))
+        .route("/fallback", any(fallback))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(render_metrics))
+        .with_state(app)
 }
 
-impl<S> Routes for S where
-    S: tower::Service<
-            Request,
-            Response = Response,
-            Error = std::convert::Infallible,
-            Future: Send + 'static,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
-
-/// Every route, as a service: [`dispatch`] for each request.
-fn routes(app: Arc<App>) -> impl Routes {
-    use futures_util::FutureExt as _;
-    tower::service_fn(move |request| dispatch(app.clone(), request).map(Ok))
-}
-
-/// What a request is for, from its path alone: the routes, in one place. Matched here rather
-/// than by axum's router: the list is short and fixed, and the router's own work for each
-/// request (matching, extensions, boxed futures) was an eighth of a webhook's instructions.
-enum Route {
-    /// Twilio's: answered once the body is read.
-    Webhook(Webhook),
-    /// Ops' and probes': GET (or HEAD) only.
-    Page(Page),
-    Unknown,
-}
-
-enum Webhook {
-    /// A new call, or any step's action URL: a step that does not exist still gets a safe
-    /// answer, never a 404.
-    Voice(Position),
-    Status,
-    Fallback,
-}
-
-enum Page {
-    Health,
-    Ready,
-    Metrics,
-}
-
-impl Route {
-    fn of(uri: &Uri) -> Route {
-        if let Some(position) = Position::from_url(uri.path(), uri.query()) {
-            return Route::Webhook(Webhook::Voice(position));
-        }
-        match uri.path() {
-            "/status" => Route::Webhook(Webhook::Status),
-            "/fallback" => Route::Webhook(Webhook::Fallback),
-            "/healthz" => Route::Page(Page::Health),
-            "/readyz" => Route::Page(Page::Ready),
-            "/metrics" => Route::Page(Page::Metrics),
-            _ => Route::Unknown,
-        }
-    }
-}
-
-/// One request's answer; only Twilio's webhooks wait for a body. Written as a function
-/// returning a future, which holds the request once (480 bytes; an `async fn` holds its
-/// arguments twice: 704).
-fn dispatch(app: Arc<App>, request: Request) -> impl Future<Output = Response> + Send + 'static {
-    let (parts, body) = request.into_parts();
-    async move {
-        let app = &*app;
-        match Route::of(&parts.uri) {
-            Route::Webhook(webhook) => {
-                let body = match read_whole(body).await {
-                    Ok(body) => body,
-                    Err(refused) => return refused,
-                };
-                let incoming = Incoming { parts, body };
-                match webhook {
-                    Webhook::Voice(position) => self::webhook(app, position, &incoming),
-                    Webhook::Status => status_callback(app, &incoming),
-                    Webhook::Fallback => fallback(app, &incoming),
-                }
-            }
-            Route::Page(_) if !matches!(parts.method, Method::GET | Method::HEAD) => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                [(header::ALLOW, "GET, HEAD")],
-                "use GET\n",
-            )
-                .into_response(),
-            Route::Page(Page::Health) => "ok\n".into_response(),
-            Route::Page(Page::Ready) => readyz(app),
-            Route::Page(Page::Metrics) => render_metrics(app),
-            Route::Unknown => StatusCode::NOT_FOUND.into_response(),
-        }
-    }
-}
-
-/// `routes` (ours, or any others a test needs) behind every safety layer, as one router.
-pub fn harden(routes: impl Routes, app: Arc<App>) -> Router {
-    Router::new().fallback_service(hardened(routes, app))
-}
-
-/// The protections every route sits behind, in one place: a body over the limit is refused
-/// with 413 before it is read whole; a request that takes too long gets 408; a panic answers
-/// the safe TwiML instead of breaking the call; and these refusals are counted. They are one
-/// service around the routes, not four layers: each layer would wrap and box the bodies again,
-/// and a timeout layer would set a timer for every request, where this one sets it only when
-/// an answer is not ready at once (when the body is still on its way).
-fn hardened<S, B>(
-    routes: S,
-    app: Arc<App>,
-) -> impl tower::Service<
-    axum::http::Request<B>,
-    Response = Response,
-    Error = std::convert::Infallible,
-    Future = impl Send + 'static,
-> + Clone
-+ Send
-+ Sync
-+ 'static
-where
-    S: Routes,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    tower::service_fn(move |request| guarded(routes.clone(), app.clone(), request))
-}
-
-async fn guarded<S, B>(
-    mut routes: S,
-    app: Arc<App>,
-    request: axum::http::Request<B>,
-) -> Result<Response, std::convert::Infallible>
-where
-    S: Routes,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    use futures_util::FutureExt as _;
-    let limit = app.limits.body_bytes;
-    let declared_too_large = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|length| length > limit as u64);
-    let response = if declared_too_large {
-        StatusCode::PAYLOAD_TOO_LARGE.into_response()
-    } else {
-        // A body without a declared length is cut off at the limit: its reader gets 413.
-        let request =
-            request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
-        let answer = std::panic::AssertUnwindSafe(routes.call(request)).catch_unwind();
-        let mut answer = std::pin::pin!(answer);
-        // Most answers are ready when first asked (Twilio's body comes with the head): the
-        // timer, and the clock read that sets its deadline, are for the others only.
-        let at_once = std::future::poll_fn(|cx| Poll::Ready(answer.as_mut().poll(cx))).await;
-        let answered = match at_once {
-            Poll::Ready(answered) => Ok(answered),
-            Poll::Pending => tokio::time::timeout(app.limits.request_timeout, answer).await,
-        };
-        match answered {
-            Ok(Ok(Ok(response))) => response,
-            Ok(Ok(Err(never))) => match never {},
-            Ok(Err(panic)) => answer_panic(&app, panic.as_ref()),
-            Err(_elapsed) => StatusCode::REQUEST_TIMEOUT.into_response(),
-        }
-    };
-    Ok(count_refusals(&app, response))
+/// The protections around `routes` (ours, or a test's), outermost first: refusals are
+/// counted; a panic answers the safe TwiML instead of breaking the call; a body over the
+/// limit is refused with 413 before it is read whole; an answer that takes too long is 408.
+pub fn harden(routes: Router, app: Arc<App>) -> Router {
+    let limits = app.limits.clone();
+    let on_panic = app.clone();
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(axum::middleware::map_response_with_state(
+                app,
+                count_refusals,
+            ))
+            .layer(CatchPanicLayer::custom(move |panic| {
+                answer_panic(&on_panic, panic)
+            }))
+            .layer(RequestBodyLimitLayer::new(limits.body_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                limits.request_timeout,
+            )),
+    )
 }
 
 /// Serves until `shutdown` completes, then lets the requests in flight finish (for at most
 /// `drain_timeout`). Each connection must send its headers within `header_timeout`, so slow
-/// or half-open connections cost a little memory each and never hold up anyone else.
+/// or half-open connections cost a little memory each and never hold up anyone else; past
+/// `max_connections`, new ones wait to be accepted. (Our own loop, in mini-redis's shape:
+/// axum's `serve` cannot set a header timeout.)
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = app.limits.clone();
-    let service = TowerToHyperService::new(hardened(routes(app.clone()), app));
+    let service = TowerToHyperService::new(router(app));
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        // An answer is a head and a TwiML document of a kilobyte or so: copied together and
-        // sent in one `write`, rather than as two pieces in a `writev`, it costs the kernel
-        // less (3% more requests a second, measured side by side).
-        .writev(false);
+        .header_read_timeout(limits.header_timeout);
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut backoff = AcceptBackoff::default();
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, _)) => {
+                    backoff.reset();
+                    stream
+                }
                 Err(error) => {
-                    // Out of file descriptors, say: wait a moment rather than spin.
-                    tracing::warn!(%error, "could not accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    // Out of file descriptors, say: wait, longer each time, rather than spin.
+                    let wait = backoff.next();
+                    tracing::warn!(%error, ?wait, "could not accept a connection");
+                    tokio::time::sleep(wait).await;
                     continue;
                 }
             },
@@ -403,6 +272,7 @@ pub async fn run(
         tokio::spawn(async move {
             // A client that hangs up or times out is not an error worth logging.
             let _ = connection.await;
+            drop(slot);
         });
     }
     drop(listener);
@@ -416,174 +286,35 @@ pub async fn run(
     Ok(())
 }
 
-/// A request as the handlers need it: its head, and its body read whole (within the limit).
-struct Incoming {
-    parts: Parts,
-    body: Bytes,
+/// How long to wait after each failed accept in a row: 5 ms, doubling to at most 1 s.
+#[derive(Default)]
+struct AcceptBackoff {
+    failures: u32,
 }
 
-/// A body read whole: kept as it came when it came in one piece, as Twilio's do; joined
-/// otherwise. Over the limit (see [`guarded`]) it is 413; cut off, 400.
-async fn read_whole(mut body: axum::body::Body) -> Result<Bytes, Response> {
-    use http_body_util::BodyExt as _;
-    let mut first = Bytes::new();
-    let mut joined = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| refuse_body(&error))?;
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers: nothing Twilio sends
-        };
-        if first.is_empty() {
-            first = data;
-        } else {
-            if joined.is_empty() {
-                joined.extend_from_slice(&first);
-            }
-            joined.extend_from_slice(&data);
-        }
+impl AcceptBackoff {
+    fn next(&mut self) -> Duration {
+        let wait = Duration::from_millis(5 << self.failures.min(8)).min(Duration::from_secs(1));
+        self.failures += 1;
+        wait
     }
-    Ok(if joined.is_empty() {
-        first
-    } else {
-        Bytes::from(joined)
-    })
-}
 
-fn refuse_body(error: &axum::Error) -> Response {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(error) = cause {
-        if error.is::<http_body_util::LengthLimitError>() {
-            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
-        }
-        cause = error.source();
-    }
-    (StatusCode::BAD_REQUEST, "request body could not be read\n").into_response()
-}
-
-impl Incoming {
-    /// The POST form (a GET's parameters are in its URL), then the query's parameters.
-    fn params(&self) -> Params<'_> {
-        let mut all = if self.parts.method == Method::POST {
-            parse_form(&self.body)
-        } else {
-            Vec::new()
-        };
-        let signed = all.len();
-        all.extend(parse_form(self.parts.uri.query().unwrap_or("").as_bytes()));
-        Params { all, signed }
+    fn reset(&mut self) {
+        self.failures = 0;
     }
 }
 
-/// A request's parameters: first the ones Twilio signs, then the query's.
-struct Params<'a> {
-    all: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    signed: usize,
+/// A voice webhook: a new call (`/voice`) or a step's action URL.
+async fn voice(State(app): State<Arc<App>>, Signed(request): Signed) -> Response {
+    let position = Position::from_url(request.uri.path(), request.uri.query())
+        .expect("routed here only for /voice paths");
+    webhook(&app, position, &request)
 }
 
-impl Params<'_> {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.all
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
-    }
-
-    /// The CallSid if it looks like one; anything else is not logged as sent.
-    fn call_sid(&self) -> &str {
-        self.get("CallSid").filter(|s| is_sid(s)).unwrap_or("-")
-    }
-
-    /// The caller's number, masked for the logs.
-    fn from(&self) -> Masked<'_> {
-        Masked(self.get("From").unwrap_or(""))
-    }
-}
-
-/// Why a request was not answered.
-#[derive(Debug)]
-enum Refusal {
-    Method,
-    Signature,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        match self {
-            Refusal::Method => (StatusCode::METHOD_NOT_ALLOWED, "use POST or GET\n"),
-            Refusal::Signature => (
-                StatusCode::FORBIDDEN,
-                "invalid or missing X-Twilio-Signature\n",
-            ),
-        }
-        .into_response()
-    }
-}
-
-/// The request's parameters, once its method and `X-Twilio-Signature` are checked.
-fn signed_params<'a>(
-    app: &App,
-    endpoint: &'static str,
-    incoming: &'a Incoming,
-) -> Result<Params<'a>, Refusal> {
-    let params = incoming.params();
-    check(app, endpoint, incoming, &params)?;
-    Ok(params)
-}
-
-/// Checks the method and `X-Twilio-Signature`; a bad signature is counted and logged.
-fn check(
-    app: &App,
-    endpoint: &'static str,
-    incoming: &Incoming,
-    params: &Params<'_>,
-) -> Result<(), Refusal> {
-    let (method, uri, headers) = (
-        &incoming.parts.method,
-        &incoming.parts.uri,
-        &incoming.parts.headers,
-    );
-    if !matches!(*method, Method::GET | Method::POST) {
-        return Err(Refusal::Method);
-    }
-    if let Auth::Token(key) = &app.auth {
-        let url = signed_url_parts(app.public_url.as_ref(), headers, uri);
-        let claimed = headers
-            .get(signature::HEADER_NAME)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !key.is_valid_for_parts(&url, &params.all[..params.signed], claimed) {
-            app.metrics
-                .add(Counter::SignatureFailures, &[("endpoint", endpoint)]);
-            tracing::warn!(
-                endpoint,
-                "refused a request whose X-Twilio-Signature does not match"
-            );
-            return Err(Refusal::Signature);
-        }
-    }
-    Ok(())
-}
-
-fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
-    let params = match signed_params(app, "voice", incoming) {
-        Ok(params) => params,
-        Err(refusal) => return refusal.into_response(),
-    };
+fn webhook(app: &App, position: Position, request: &TwilioRequest) -> Response {
+    let params = &request.params;
     let started = Instant::now();
     let flows = app.flows.load();
-    let to = params.get("To");
-    // Most webhooks are a new call's first: often written once for these flows. (Not when
-    // recording: the recorder needs the answer itself.)
-    if position == Position::Start && app.recorder.is_none() {
-        let line = flows.line_for_number(to);
-        if let Some(first) = flows.first_answer(line) {
-            first.count();
-            log_answer(&flows, &params, &first.decision);
-            let response = twiml_document(first.twiml.clone());
-            app.metrics.observe_answer(started.elapsed());
-            return response;
-        }
-    }
     let input = CallInput::from_params(|name| params.get(name));
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
@@ -601,12 +332,12 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
     };
     let answer = engine::answer(&ctx, &position, &input);
     if let Some(recorder) = &app.recorder {
-        let uri = &incoming.parts.uri;
+        let uri = &request.uri;
         let heard = Heard {
             call_sid: params.get("CallSid").unwrap_or(""),
             path: uri.path(),
             query: uri.query(),
-            params: &params.all,
+            params: params.all(),
             at: ctx.now,
             position: &position,
             answer: &answer,
@@ -620,7 +351,7 @@ fn webhook(app: &App, position: Position, incoming: &Incoming) -> Response {
         outcome: answer.outcome,
         error: answer.error.as_ref(),
     };
-    record(app, &flows, &params, &decision);
+    record(app, &flows, params, &decision);
     let response = twiml_response(app, &answer.response);
     app.metrics.observe_answer(started.elapsed());
     response
@@ -715,23 +446,17 @@ fn answer_counts(flows: &Flows, decision: &Decision<'_>, count: &mut dyn FnMut(C
     }
 }
 
-fn twiml_response(app: &App, response: &twiml::Response) -> Response {
-    let prefix = app.public_url.as_ref().map_or("", |u| u.prefix.as_str());
-    twiml_document(Bytes::from(response.to_xml(prefix)))
-}
-
 /// A TwiML document as the answer.
-fn twiml_document(document: Bytes) -> Response {
-    let mut response = Response::new(axum::body::Body::from(document));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static(twiml::CONTENT_TYPE),
-    );
-    response
+fn twiml_response(app: &App, response: &twiml::Response) -> Response {
+    (
+        [(header::CONTENT_TYPE, twiml::CONTENT_TYPE)],
+        Bytes::from(response.to_xml(app.prefix())),
+    )
+        .into_response()
 }
 
 /// After a panic nothing about the request can be trusted: the default line's safe answer.
-fn answer_panic(app: &App, panic: &(dyn Any + Send)) -> Response {
+fn answer_panic(app: &App, panic: Box<dyn Any + Send>) -> Response {
     let message = panic
         .downcast_ref::<&str>()
         .copied()
@@ -746,8 +471,11 @@ fn answer_panic(app: &App, panic: &(dyn Any + Send)) -> Response {
     twiml_response(app, &engine::safe_response(&flows, flows.default_line()))
 }
 
-/// Counts the refusals the layers make before a handler runs.
-fn count_refusals(app: &App, response: Response) -> Response {
+/// Counts the refusals made before a handler runs: by the layers, and by the router (405).
+async fn count_refusals<B>(
+    State(app): State<Arc<App>>,
+    response: axum::http::Response<B>,
+) -> axum::http::Response<B> {
     let reason = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => Some("body-too-large"),
         StatusCode::REQUEST_TIMEOUT => Some("timeout"),
@@ -761,11 +489,8 @@ fn count_refusals(app: &App, response: Response) -> Response {
 }
 
 /// Twilio's call status callback: counts how calls ended, per line.
-fn status_callback(app: &App, incoming: &Incoming) -> Response {
-    let params = match signed_params(app, "status", incoming) {
-        Ok(params) => params,
-        Err(refusal) => return refusal.into_response(),
-    };
+async fn status_callback(State(app): State<Arc<App>>, Signed(request): Signed) -> Response {
+    let params = &request.params;
     let flows = app.flows.load();
     let line = &flows.line(flows.line_for_number(params.get("To"))).id;
     let status = match params.get("CallStatus") {
@@ -785,16 +510,15 @@ fn status_callback(app: &App, incoming: &Incoming) -> Response {
         .and_then(|d| d.parse::<u32>().ok());
     let (call_sid, from) = (params.call_sid(), params.from());
     tracing::info!(call_sid, line, status, duration, %from, "call status");
-    twiml_response(app, &twiml::Response::new(Vec::new()))
+    twiml_response(&app, &twiml::Response::new(Vec::new()))
 }
 
 /// Twilio's Fallback URL, called when a webhook failed: the caller is apologised to and put
 /// through to a counsellor. It answers even an unsigned request, since TwiML only acts on a
 /// real call and a caller must never meet a second failure; bad signatures are still counted.
-fn fallback(app: &App, incoming: &Incoming) -> Response {
-    let params = incoming.params();
-    // Checked only to be counted and logged: this answer goes out whatever.
-    let _ = check(app, "fallback", incoming, &params);
+async fn fallback(State(app): State<Arc<App>>, request: TwilioRequest) -> Response {
+    // The signature was checked only to be counted and logged: this answer goes out whatever.
+    let params = &request.params;
     let flows = app.flows.load();
     let line = flows.line_for_number(params.get("To"));
     let error_code = params
@@ -819,11 +543,11 @@ fn fallback(app: &App, incoming: &Incoming) -> Response {
     );
     app.metrics
         .add(Counter::Fallbacks, &[("reason", "fallback-url")]);
-    twiml_response(app, &engine::safe_response(&flows, line))
+    twiml_response(&app, &engine::safe_response(&flows, line))
 }
 
 /// Ready once flows are loaded, which `serve` does before it listens.
-fn readyz(app: &App) -> Response {
+async fn readyz(State(app): State<Arc<App>>) -> Response {
     let flows = app.flows.load();
     let body = serde_json::json!({
         "status": "ready",
@@ -837,7 +561,7 @@ fn readyz(app: &App) -> Response {
         .into_response()
 }
 
-fn render_metrics(app: &App) -> Response {
+async fn render_metrics(State(app): State<Arc<App>>) -> Response {
     let mut text = app.metrics.render();
     text.push_str("# HELP switchboard_flows_info The call flows in force.\n");
     text.push_str("# TYPE switchboard_flows_info gauge\n");
@@ -868,92 +592,6 @@ fn render_metrics(app: &App) -> Response {
         text,
     )
         .into_response()
-}
-
-/// The URL Twilio signed, in pieces: the public URL's origin and prefix, then the path and
-/// query received.
-fn signed_url_parts<'a>(
-    public: Option<&'a PublicUrl>,
-    headers: &'a HeaderMap,
-    uri: &'a Uri,
-) -> [&'a str; 3] {
-    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
-    match public {
-        Some(public) => [&public.origin, &public.prefix, path_and_query],
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            ["http://", host, path_and_query]
-        }
-    }
-}
-
-/// Form fields, decoded as `application/x-www-form-urlencoded`; bytes that are not UTF-8
-/// become U+FFFD rather than an error. Fields that need no decoding (most of Twilio's) are
-/// borrowed from the request, not copied. Decodes exactly as the `form_urlencoded` crate does,
-/// in one pass over each field instead of three, with UTF-8 checked once for the whole body.
-pub fn parse_form(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-    let whole = std::str::from_utf8(body).ok();
-    // Field boundaries are at `&` and `=`, which are ASCII: a slice of `whole` between
-    // them is UTF-8 too.
-    let text = |start: usize, end: usize| -> Cow<'_, str> {
-        let bytes = &body[start..end];
-        if memchr::memchr2(b'%', b'+', bytes).is_some() {
-            percent_decode(bytes)
-        } else if let Some(whole) = whole {
-            Cow::Borrowed(&whole[start..end])
-        } else {
-            String::from_utf8_lossy(bytes)
-        }
-    };
-    let mut fields = Vec::new();
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'&', body).chain([body.len()]) {
-        if end > start {
-            fields.push(match memchr::memchr(b'=', &body[start..end]) {
-                Some(at) => (text(start, start + at), text(start + at + 1, end)),
-                None => (text(start, end), Cow::Borrowed("")),
-            });
-        }
-        start = end + 1;
-    }
-    fields
-}
-
-/// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is.
-fn percent_decode(text: &[u8]) -> Cow<'_, str> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let byte = match text[i] {
-            b'+' => b' ',
-            b'%' => match (
-                text.get(i + 1).and_then(|&b| hex(b)),
-                text.get(i + 2).and_then(|&b| hex(b)),
-            ) {
-                (Some(high), Some(low)) => {
-                    i += 2;
-                    high * 16 + low
-                }
-                _ => b'%',
-            },
-            other => other,
-        };
-        bytes.push(byte);
-        i += 1;
-    }
-    match String::from_utf8(bytes) {
-        Ok(text) => Cow::Owned(text),
-        Err(error) => Cow::Owned(String::from_utf8_lossy(error.as_bytes()).into_owned()),
-    }
-}
-
-/// Twilio SIDs are two letters and 32 hex digits; anything else is not logged as given.
-fn is_sid(text: &str) -> bool {
-    (2..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
