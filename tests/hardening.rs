@@ -322,7 +322,14 @@ async fn metrics_count_calls_choices_dials_and_refusals_with_bounded_labels() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.content_type.starts_with("text/plain; version=0.0.4"));
+    // OpenMetrics, which Prometheus reads (prometheus-client writes it).
+    assert!(
+        reply
+            .content_type
+            .starts_with("application/openmetrics-text; version=1.0.0"),
+        "{}",
+        reply.content_type
+    );
     let text = reply.body;
     for expected in [
         "switchboard_calls_total{line=\"wellbeing\"} 1",

@@ -562,34 +562,16 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn render_metrics(State(app): State<Arc<App>>) -> Response {
-    let mut text = app.metrics.render();
-    text.push_str("# HELP switchboard_flows_info The call flows in force.\n");
-    text.push_str("# TYPE switchboard_flows_info gauge\n");
     let flows = app.flows.load();
-    let labels = [("version", flows.version.as_str())];
-    text.push_str(&format!(
-        "switchboard_flows_info{} 1\n",
-        metrics::label_set(&labels)
-    ));
-    text.push_str(
-        "# HELP switchboard_emergency_closed 1 while the emergency switch closes the schedule.\n",
-    );
-    text.push_str("# TYPE switchboard_emergency_closed gauge\n");
     let emergencies = app.emergencies.load();
-    for schedule in &flows.schedules {
-        let closed = u8::from(emergencies.is_closed(&schedule.name));
-        let labels = [("schedule", schedule.name.as_str())];
-        text.push_str(&format!(
-            "switchboard_emergency_closed{} {closed}\n",
-            metrics::label_set(&labels)
-        ));
-    }
+    let closed = flows
+        .schedules
+        .iter()
+        .map(|s| (s.name.clone(), emergencies.is_closed(&s.name)));
+    app.metrics.show_state(&flows.version, closed);
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        app.metrics.render(),
     )
         .into_response()
 }
