@@ -176,8 +176,13 @@ struct ServeArgs {
     #[arg(long, default_value = "10s", env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
     bank_holidays_timeout: Span,
     /// Logs as text lines, or one JSON object a line.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
-    log_format: String,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "SWITCHBOARD_LOG_FORMAT"
+    )]
+    log_format: switchboard::logs::LogFormat,
     /// Refuse request bodies larger than this many bytes with 413.
     #[arg(long, default_value_t = Limits::default().body_bytes, env = "SWITCHBOARD_MAX_BODY_BYTES")]
     max_body_bytes: usize,
@@ -699,30 +704,7 @@ fn sign(url: &str, params: &[String]) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    use std::io::IsTerminal as _;
-    // Lines are written by a thread of their own, many to a write when calls are busy, so a
-    // slow log never holds up an answer. The guard writes out what is left when serving ends.
-    let (writer, _flush_at_exit) =
-        switchboard::logs::batched::batched(std::io::stderr(), |count| {
-            tracing::warn!(
-                dropped_lines = count,
-                "log lines dropped: the log output was not taking them"
-            )
-        });
-    let logs = tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        );
-    if args.log_format == "json" {
-        logs.json().init();
-    } else if std::io::stderr().is_terminal() {
-        logs.init();
-    } else {
-        // Not read by a person as it comes: plain lines, written cheaply.
-        logs.event_format(switchboard::logs::PlainLines).init();
-    }
+    let logs = switchboard::logs::init(args.log_format);
     let auth = match std::env::var("TWILIO_AUTH_TOKEN") {
         Ok(token) if !token.is_empty() => Auth::token(&token),
         _ if args.insecure_skip_signature => {
@@ -819,6 +801,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         if let Some(recorder) = app.recorder.clone() {
             tokio::spawn(finish_quiet_calls(recorder));
         }
+        let counted = app.clone();
+        tokio::spawn(logs.watch_drops(move |count| {
+            counted
+                .metrics
+                .add_by(server::metrics::Counter::LogLinesDropped, &[], count)
+        }));
         let recorder = app.recorder.clone();
         server::run(listener, app, shutdown_signal())
             .await

@@ -32,10 +32,12 @@ pub enum Counter {
     CallStatus,
     /// Attempts to load a changed set of flows, by result.
     FlowReloads,
+    /// Log lines dropped because the log output was not taking them.
+    LogLinesDropped,
 }
 
 impl Counter {
-    const ALL: [Counter; 9] = [
+    const ALL: [Counter; 10] = [
         Counter::Webhooks,
         Counter::Calls,
         Counter::MenuChoices,
@@ -45,6 +47,7 @@ impl Counter {
         Counter::Refused,
         Counter::CallStatus,
         Counter::FlowReloads,
+        Counter::LogLinesDropped,
     ];
 
     fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Counter {
             Counter::Refused => "switchboard_refused_requests_total",
             Counter::CallStatus => "switchboard_call_status_total",
             Counter::FlowReloads => "switchboard_flow_reloads_total",
+            Counter::LogLinesDropped => "switchboard_log_lines_dropped_total",
         }
     }
 
@@ -72,6 +76,7 @@ impl Counter {
             Counter::Refused => "Requests refused before answering, by reason.",
             Counter::CallStatus => "Call status callbacks, by line and status.",
             Counter::FlowReloads => "Attempts to load changed call flows, by result.",
+            Counter::LogLinesDropped => "Log lines dropped: the log output was not taking them.",
         }
     }
 }
@@ -152,7 +157,13 @@ impl Metrics {
     }
 
     pub fn add(&self, counter: Counter, labels: &Labels<'_>) {
-        self.family(counter).get_or_create(&owned(labels)).inc();
+        self.add_by(counter, labels, 1);
+    }
+
+    pub fn add_by(&self, counter: Counter, labels: &Labels<'_>, by: u64) {
+        self.family(counter)
+            .get_or_create(&owned(labels))
+            .inc_by(by);
     }
 
     /// Makes a series appear at 0 before it is first counted, so dashboards see it.

@@ -158,6 +158,7 @@ impl App {
         for result in ["ok", "refused"] {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
+        metrics.declare(Counter::LogLinesDropped, &[]);
         App {
             flows: ArcSwap::from_pointee(flows),
             holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
