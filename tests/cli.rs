@@ -593,3 +593,60 @@ fn simulate_hears_words_only_at_a_menu_that_listens_for_speech() {
         "{transcript}"
     );
 }
+
+#[test]
+fn every_command_reads_the_flows_from_switchboard_flows() {
+    // A broken set named only by the variable: `check` and `simulate` must look there too.
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replace("next = \"main-menu\"", "next = \"main-menu-typo\"")
+    });
+    for args in [
+        vec!["check"],
+        vec![
+            "simulate",
+            "--to",
+            "+443301231245",
+            "--at",
+            "2026-12-02T11:00:00Z",
+        ],
+        vec!["graph", "--line", "wellbeing"],
+    ] {
+        let state = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(&args)
+            .env("SWITCHBOARD_FLOWS", dir.path())
+            .env("SWITCHBOARD_STATE_DIR", state.path())
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("main-menu-typo"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn serve_help_names_the_token_and_every_flag_has_help() {
+    let out = switchboard(&["serve", "--help"]);
+    let help = text(&out.stdout);
+    assert!(help.contains("TWILIO_AUTH_TOKEN"), "{help}");
+    // Every option is followed, on its line or the next, by words saying what it is for.
+    let lines: Vec<&str> = help.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let option = line.trim_start();
+        if !option.starts_with("--") || option.starts_with("--help") {
+            continue;
+        }
+        let inline = option.split_once("  ").map(|(_, rest)| rest.trim());
+        let said = inline
+            .filter(|words| !words.is_empty())
+            .or_else(|| lines.get(i + 1).map(|next| next.trim()))
+            .unwrap_or("");
+        assert!(
+            !said.is_empty() && !said.starts_with('-') && !said.starts_with('['),
+            "no help for {line:?}"
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! `switchboard holidays`: a division's bank holidays, offline.
+
+use std::path::Path;
+
+use anyhow::bail;
+use switchboard::calendar::{Division, report};
+
+use super::{Done, StateDir, known_holidays, warn_on_stderr};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// england-and-wales, scotland or northern-ireland.
+    #[arg(long)]
+    division: Division,
+    /// The first year, e.g. 2026.
+    #[arg(long)]
+    from: i32,
+    /// The last year, included.
+    #[arg(long)]
+    to: i32,
+    #[command(flatten)]
+    state: StateDir,
+}
+
+impl Args {
+    pub fn execute(self) -> anyhow::Result<Done> {
+        holidays(self.division, self.from, self.to, &self.state.dir)?;
+        Ok(Done::Ok)
+    }
+}
+
+fn holidays(division: Division, from: i32, to: i32, state_dir: &Path) -> anyhow::Result<()> {
+    use switchboard::calendar::holidays::{FIRST_YEAR, LAST_YEAR};
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&from) || !(FIRST_YEAR..=LAST_YEAR).contains(&to) {
+        bail!(
+            "the calendar covers {FIRST_YEAR} to {LAST_YEAR}; --from {from} --to {to} is outside it"
+        );
+    }
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
+    print!("{}", report::holidays_csv(&holidays, division, from, to));
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `switchboard hours`: when a line opens and closes over the coming days, and why.
+
+use std::path::Path;
+
+use anyhow::bail;
+use chrono::{DateTime, Utc};
+use switchboard::calendar::{parse_instant, report};
+use switchboard::flow::StepKind;
+
+use super::{Done, FlowsDir, StateDir, known_holidays, load, read_emergencies, warn_on_stderr};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The line's id: its flow file's name, e.g. doctor-support.
+    #[arg(long)]
+    line: String,
+    /// Start here (RFC 3339) instead of now.
+    #[arg(long, value_parser = parse_instant)]
+    from: Option<DateTime<Utc>>,
+    /// How many days to show.
+    #[arg(long, default_value_t = 7)]
+    days: u32,
+    #[command(flatten)]
+    flows: FlowsDir,
+    #[command(flatten)]
+    state: StateDir,
+}
+
+impl Args {
+    pub fn execute(self) -> anyhow::Result<Done> {
+        let from = self.from.unwrap_or_else(Utc::now);
+        hours(
+            &self.flows.dir,
+            &self.state.dir,
+            &self.line,
+            from,
+            self.days,
+        )?;
+        Ok(Done::Ok)
+    }
+}
+
+fn hours(
+    dir: &Path,
+    state_dir: &Path,
+    line_id: &str,
+    from: DateTime<Utc>,
+    days: u32,
+) -> anyhow::Result<()> {
+    let flows = load(dir)?;
+    let Some(line) = flows.lines.iter().find(|l| l.id == line_id) else {
+        let known: Vec<&str> = flows.lines.iter().map(|l| l.id.as_str()).collect();
+        bail!(
+            "there is no line {line_id:?}; the lines are {}",
+            known.join(", ")
+        );
+    };
+    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
+    let emergencies = read_emergencies(state_dir)?;
+    let mut schedules: Vec<usize> = line
+        .steps
+        .iter()
+        .filter(|step| matches!(step.kind, StepKind::Hours { .. }))
+        .filter_map(|step| step.schedule)
+        .collect();
+    schedules.sort_unstable();
+    schedules.dedup();
+    println!("{} ({})", line.name, line.id);
+    if schedules.is_empty() {
+        println!("no hours step: the line answers at all times");
+    }
+    for schedule in schedules {
+        println!();
+        print!(
+            "{}",
+            report::hours(
+                &flows.schedules[schedule],
+                &holidays,
+                &emergencies,
+                from,
+                days
+            )
+        );
+    }
+    Ok(())
+}

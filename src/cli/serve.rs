@@ -1,0 +1,239 @@
+//! `switchboard serve`: the webhook server, with everything that keeps it current (live
+//! reload, the emergency switch, the bank-holiday feed) and the recorder.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use switchboard::calendar::feed::{FeedSource, Refresher};
+use switchboard::calendar::{Emergencies, emergency, parse_instant};
+use switchboard::fixture::record::Recorder;
+use switchboard::flow;
+use switchboard::server::reload::Reloader;
+use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl};
+use switchboard::state;
+
+use super::{Done, FlowsDir, StateDir, duration, known_holidays, refused};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The address and port to listen on for Twilio's webhooks.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SWITCHBOARD_LISTEN")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    flows: FlowsDir,
+    /// The URL Twilio calls, e.g. https://ivr.example.org; signatures are checked against it.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+    public_url: Option<PublicUrl>,
+    /// Pin the clock to this instant (RFC 3339), for testing and demos.
+    #[arg(long, value_parser = parse_instant)]
+    now: Option<DateTime<Utc>>,
+    /// Accept webhooks without checking X-Twilio-Signature. Never in production.
+    #[arg(long)]
+    insecure_skip_signature: bool,
+    #[command(flatten)]
+    state: StateDir,
+    /// Fetch bank holidays from this GOV.UK-format feed (https://www.gov.uk/bank-holidays.json)
+    /// at start, in the background, and then every --bank-holidays-every.
+    #[arg(long, env = "SWITCHBOARD_BANK_HOLIDAYS_URL")]
+    bank_holidays_url: Option<String>,
+    /// How often to fetch the feed again: 90s, 30m, 24h.
+    #[arg(long, default_value = "24h", value_parser = duration, env = "SWITCHBOARD_BANK_HOLIDAYS_EVERY")]
+    bank_holidays_every: Duration,
+    /// Give up on one fetch of the feed after this long.
+    #[arg(long, default_value = "10s", value_parser = duration, env = "SWITCHBOARD_BANK_HOLIDAYS_TIMEOUT")]
+    bank_holidays_timeout: Duration,
+    /// Logs as text lines, or one JSON object a line.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "SWITCHBOARD_LOG_FORMAT"
+    )]
+    log_format: switchboard::logs::LogFormat,
+    /// Refuse request bodies larger than this many bytes with 413.
+    #[arg(long, default_value_t = Limits::default().body_bytes, env = "SWITCHBOARD_MAX_BODY_BYTES")]
+    max_body_bytes: usize,
+    /// Disconnect a client that has not sent its request headers within this.
+    #[arg(long, default_value = "5s", value_parser = duration, env = "SWITCHBOARD_HEADER_TIMEOUT")]
+    header_timeout: Duration,
+    /// Answer 408 to a request not read and answered within this.
+    #[arg(long, default_value = "10s", value_parser = duration, env = "SWITCHBOARD_REQUEST_TIMEOUT")]
+    request_timeout: Duration,
+    /// Reload the flows when a file in --flows changes (SIGHUP always reloads them).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "SWITCHBOARD_WATCH_FLOWS")]
+    watch_flows: bool,
+    /// Write each call answered into this directory as a fixture for `switchboard replay`,
+    /// the caller's number and words scrubbed.
+    #[arg(long, env = "SWITCHBOARD_RECORD")]
+    record: Option<PathBuf>,
+    /// Let signed webhooks pin the instant they are answered at, as `replay --against` does.
+    /// For test servers only: never in production.
+    #[arg(long)]
+    accept_pinned_instants: bool,
+    /// Serve at most this many connections at once; more wait to be accepted.
+    #[arg(long, default_value_t = Limits::default().max_connections, env = "SWITCHBOARD_MAX_CONNECTIONS")]
+    max_connections: usize,
+    /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
+    #[arg(long, default_value = "10s", value_parser = duration, env = "SWITCHBOARD_DRAIN_TIMEOUT")]
+    drain_timeout: Duration,
+}
+
+impl Args {
+    pub fn execute(self) -> anyhow::Result<Done> {
+        serve(self)?;
+        Ok(Done::Ok)
+    }
+}
+
+fn serve(args: Args) -> anyhow::Result<()> {
+    let logs = switchboard::logs::init(args.log_format);
+    let auth = match std::env::var("TWILIO_AUTH_TOKEN") {
+        Ok(token) if !token.is_empty() => Auth::token(&token),
+        _ if args.insecure_skip_signature => {
+            tracing::warn!(
+                "SIGNATURES ARE NOT CHECKED (--insecure-skip-signature): anyone can drive calls; never do this in production"
+            );
+            Auth::Insecure
+        }
+        _ => bail!(
+            "set TWILIO_AUTH_TOKEN to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
+        ),
+    };
+    let state_dir = &args.state.dir;
+    let checked = flow::check_dir(&args.flows.dir, Utc::now().date_naive());
+    let Some(flows) = checked.flows else {
+        return Err(refused(&args.flows.dir, &checked.diagnostics));
+    };
+    for finding in &checked.diagnostics.0 {
+        tracing::warn!(%finding, "call flows: warning");
+    }
+    let (holidays, cached_feed) = known_holidays(state_dir, |error| {
+        tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
+    });
+    let emergency_file = state::emergency_file(state_dir);
+    // Read before serving, so a line closed in an emergency is never open for a moment. A
+    // broken switch must not keep the service down: it is logged and followed once mended.
+    let emergencies = Emergencies::read(&emergency_file).unwrap_or_else(|error| {
+        tracing::error!(%error, "emergency switch unreadable at start; no closures in force until it is mended");
+        Emergencies::default()
+    });
+    let clock = args.now.map_or(Clock::System, Clock::Fixed);
+    let mut app = App::new(flows, clock, auth, args.public_url);
+    app.holidays = Arc::new(ArcSwap::new(holidays));
+    app.emergencies = Arc::new(ArcSwap::from_pointee(emergencies));
+    app.limits = Limits {
+        body_bytes: args.max_body_bytes,
+        header_timeout: args.header_timeout,
+        request_timeout: args.request_timeout,
+        drain_timeout: args.drain_timeout,
+        max_connections: args.max_connections,
+    };
+    if let Some(dir) = &args.record {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "creating the directory for recorded calls, {}",
+                dir.display()
+            )
+        })?;
+        app.recorder = Some(Arc::new(Recorder::new(dir.clone())));
+    }
+    if args.accept_pinned_instants {
+        tracing::warn!(
+            "webhooks may pin their own instant (--accept-pinned-instants): for test servers only"
+        );
+        app.accept_pinned_instants = true;
+    }
+    let app = Arc::new(app);
+    let refresher = args
+        .bank_holidays_url
+        .map(|url| {
+            let source = FeedSource {
+                url,
+                cache: state::feed_cache_file(state_dir),
+                every: args.bank_holidays_every,
+                timeout: args.bank_holidays_timeout,
+            };
+            Refresher::new(source, app.holidays.clone(), cached_feed)
+        })
+        .transpose()
+        .context("setting up the bank-holiday feed")?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        tracing::info!(
+            address = %listener.local_addr()?,
+            flows = %args.flows.dir.display(),
+            version = %app.flows.load().version,
+            state = %state_dir.display(),
+            "serving"
+        );
+        tokio::spawn(emergency::follow(
+            emergency_file,
+            app.emergencies.clone(),
+            Duration::from_secs(1),
+        ));
+        let reloader = Reloader::new(app.clone(), args.flows.dir.clone());
+        tokio::spawn(reloader.follow(args.watch_flows));
+        // In the background: the server answers at once, whatever the feed does.
+        if let Some(refresher) = refresher {
+            tokio::spawn(refresher.run());
+        }
+        if let Some(recorder) = app.recorder.clone() {
+            tokio::spawn(finish_quiet_calls(recorder));
+        }
+        let counted = app.clone();
+        tokio::spawn(logs.watch_drops(move |count| {
+            counted
+                .metrics
+                .add_by(server::metrics::Counter::LogLinesDropped, &[], count)
+        }));
+        let recorder = app.recorder.clone();
+        server::run(listener, app, shutdown_signal())
+            .await
+            .context("serving")?;
+        if let Some(recorder) = recorder {
+            recorder.finish_quiet(Duration::ZERO);
+        }
+        Ok(())
+    })
+}
+
+/// Writes out recorded calls Twilio never reported the end of. A call talking to a counsellor
+/// is quiet for as long as they talk, so only hours of silence count.
+async fn finish_quiet_calls(recorder: Arc<Recorder>) {
+    const QUIET: Duration = Duration::from_secs(4 * 3600);
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        recorder.finish_quiet(QUIET);
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the calls in flight");
+}
