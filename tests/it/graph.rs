@@ -1,11 +1,10 @@
 //! `switchboard graph`: each line as a diagram for Graphviz and Mermaid.
 
-mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::support::*;
 use switchboard::flow::graph::{Format, render};
 
 fn diagram(line: &str, format: Format) -> String {
@@ -111,18 +110,15 @@ fn the_cli_draws_a_line_and_names_the_lines_when_it_does_not_know_one() {
     );
 }
 
-/// Graphviz renders every line; when SWITCHBOARD_REQUIRE_GRAPHVIZ is set (as in CI), `dot`
-/// must be installed.
+/// Graphviz renders every line. It needs `dot`, so it runs with the tests that need tools
+/// (`cargo test -- --ignored`, as .ci/run does after installing them), and fails without it.
 #[test]
+#[ignore = "needs Graphviz's dot: run with --ignored where it is installed (.ci/run does)"]
 fn graphviz_renders_every_line_to_svg() {
-    if Command::new("dot").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("SWITCHBOARD_REQUIRE_GRAPHVIZ").is_none(),
-            "dot (Graphviz) is required but not installed"
-        );
-        eprintln!("dot (Graphviz) is not installed: rendering not checked");
-        return;
-    }
+    assert!(
+        Command::new("dot").arg("-V").output().is_ok(),
+        "dot (Graphviz) is not installed"
+    );
     for line in ["wellbeing", "doctor-support"] {
         let mut dot = Command::new("dot")
             .arg("-Tsvg")

@@ -1,14 +1,13 @@
 //! Live reload: a good edit is in force at once, a broken one is refused while the last good
 //! flows keep serving, and calls in progress carry on across a reload.
 
-mod common;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::process::Server;
-use common::*;
+use crate::support::process::Server;
+use crate::support::*;
 use switchboard::server::metrics::Counter;
 use switchboard::server::reload::{Reloaded, Reloader};
 use switchboard::server::{self, App};

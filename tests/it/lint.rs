@@ -1,12 +1,11 @@
 //! `check`'s deeper rules, one bad flow each, with the exact finding. (File syntax, unknown
 //! keys, unknown steps, bad numbers and overlapping hours are in `tests/cli.rs`.)
 
-mod common;
 
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use common::*;
+use crate::support::*;
 use switchboard::flow::check_sources;
 
 fn today() -> NaiveDate {

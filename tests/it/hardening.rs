@@ -1,13 +1,12 @@
 //! Hostile input, overload and faults: the server keeps answering, and says what it does.
 
-mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
+use crate::support::*;
 use proptest::prelude::*;
 use switchboard::server::metrics::Counter;
 use switchboard::server::{self, App, Limits, signature};

@@ -2,14 +2,13 @@
 //! step and branch, fail by name when a flow changes, and a call recorded by `serve --record`
 //! replays green with nothing identifying the caller in it.
 
-mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::process::Server;
-use common::*;
+use crate::support::process::Server;
+use crate::support::*;
 use switchboard::calendar::BankHolidays;
 use switchboard::fixture::coverage::Coverage;
 use switchboard::fixture::record::FAKE_CALLER;

@@ -1,9 +1,8 @@
 //! The Doctor support line (020 7383 6707): office hours, bank holidays and closures, pinned
 //! at the instants where a wrong answer would be easiest to make.
 
-mod common;
 
-use common::*;
+use crate::support::*;
 
 async fn first_answer(now: &str) -> Call {
     Call::start(&app(now), DOCTOR_SUPPORT).await

@@ -3,7 +3,6 @@
 //! never delays the server; the last good feed survives a restart. Also the emergency switch
 //! as ops flip it on a running server.
 
-mod common;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -14,8 +13,8 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
-use common::process::Server;
-use common::*;
+use crate::support::process::Server;
+use crate::support::*;
 use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
 use switchboard::calendar::{BankHolidays, Division};
 

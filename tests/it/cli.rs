@@ -1,12 +1,11 @@
 //! The command line as ops and testers use it: `check`, `simulate`, `sign`, `holidays`,
 //! `hours` and `emergency`.
 
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::*;
+use crate::support::*;
 
 /// Runs the binary with an empty state directory (no feed cache, no emergency), unless the
 /// arguments name one.

@@ -1,8 +1,7 @@
 //! The wellbeing support line (0330 123 1245), driven through the HTTP router as Twilio would.
 
-mod common;
 
-use common::*;
+use crate::support::*;
 
 // A Sunday night: the wellbeing line is the same at any hour.
 const NIGHT: &str = "2026-11-22T03:00:00Z";

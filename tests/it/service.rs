@@ -1,12 +1,11 @@
 //! The service as a process: it stops cleanly on SIGTERM, and its logs, at every level and in
 //! both formats, never hold a caller's number in clear.
 
-mod common;
 
 use std::time::Duration;
 
-use common::process::Server;
-use common::*;
+use crate::support::process::Server;
+use crate::support::*;
 
 const NOW: &str = "2026-11-23T10:00:00Z";
 const CALL_SID: &str = "CA0123456789abcdef0123456789abcdef";

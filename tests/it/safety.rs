@@ -2,9 +2,8 @@
 //! waits for the caller, connects them or ends deliberately; on the wellbeing line, no call
 //! ends without a person having been reached.
 
-mod common;
 
-use common::*;
+use crate::support::*;
 use proptest::prelude::*;
 use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::engine::Context;

@@ -1,6 +1,5 @@
 //! A stand-in for Twilio: drives the real router in-process, signing every request, following
 //! the action URLs of each answer the way Twilio does, and reading back what the caller heard.
-#![allow(dead_code)] // each test binary uses its own part of this
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,0 +1,19 @@
+//! Switchboard's integration tests, as one binary (one link, one build of the helpers): the
+//! HTTP router driven in process as Twilio would, the CLI as ops run it, and the service as a
+//! process. Helpers are in `support/`.
+
+mod support;
+
+mod calendar;
+mod cli;
+mod doctor_support;
+mod feed;
+mod fixtures;
+mod graph;
+mod hardening;
+mod lint;
+mod reload;
+mod safety;
+mod service;
+mod webhooks;
+mod wellbeing;
