@@ -1,7 +1,6 @@
 //! The command line as ops and testers use it: `check`, `simulate`, `sign`, `holidays`,
 //! `hours` and `emergency`.
 
-
 use std::path::Path;
 use std::process::{Command, Output};
 

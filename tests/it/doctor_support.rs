@@ -1,7 +1,6 @@
 //! The Doctor support line (020 7383 6707): office hours, bank holidays and closures, pinned
 //! at the instants where a wrong answer would be easiest to make.
 
-
 use crate::support::*;
 
 async fn first_answer(now: &str) -> Call {

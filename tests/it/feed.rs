@@ -3,18 +3,17 @@
 //! never delays the server; the last good feed survives a restart. Also the emergency switch
 //! as ops flip it on a running server.
 
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::process::Server;
+use crate::support::*;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
-use crate::support::process::Server;
-use crate::support::*;
 use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
 use switchboard::calendar::{BankHolidays, Division};
 

@@ -2,7 +2,6 @@
 //! step and branch, fail by name when a flow changes, and a call recorded by `serve --record`
 //! replays green with nothing identifying the caller in it.
 
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;

@@ -1,6 +1,5 @@
 //! `switchboard graph`: each line as a diagram for Graphviz and Mermaid.
 
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -1,12 +1,11 @@
 //! Hostile input, overload and faults: the server keeps answering, and says what it does.
 
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use crate::support::*;
 use proptest::prelude::*;
 use switchboard::server::metrics::Counter;
 use switchboard::server::{self, App, Limits, signature};

@@ -1,11 +1,10 @@
 //! `check`'s deeper rules, one bad flow each, with the exact finding. (File syntax, unknown
 //! keys, unknown steps, bad numbers and overlapping hours are in `tests/cli.rs`.)
 
-
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use crate::support::*;
+use chrono::NaiveDate;
 use switchboard::flow::check_sources;
 
 fn today() -> NaiveDate {

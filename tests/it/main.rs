@@ -4,6 +4,7 @@
 
 mod support;
 
+mod answers;
 mod calendar;
 mod cli;
 mod doctor_support;

@@ -1,7 +1,6 @@
 //! Live reload: a good edit is in force at once, a broken one is refused while the last good
 //! flows keep serving, and calls in progress carry on across a reload.
 
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,6 @@
 //! waits for the caller, connects them or ends deliberately; on the wellbeing line, no call
 //! ends without a person having been reached.
 
-
 use crate::support::*;
 use proptest::prelude::*;
 use switchboard::calendar::{BankHolidays, Emergencies};

@@ -1,7 +1,6 @@
 //! The service as a process: it stops cleanly on SIGTERM, and its logs, at every level and in
 //! both formats, never hold a caller's number in clear.
 
-
 use std::time::Duration;
 
 use crate::support::process::Server;

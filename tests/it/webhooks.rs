@@ -1,9 +1,8 @@
 //! The webhook interface: signatures, methods, content type, and the safe answer to anything odd.
 
-
+use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use crate::support::*;
 use switchboard::server::signature;
 
 const NOW: &str = "2026-11-23T10:00:00Z";
@@ -229,7 +228,10 @@ fn signatures_agree_with_twilios_python_validator() {
         .args(["-c", "import twilio"])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(has_twilio, "python3 with the twilio package is not installed");
+    assert!(
+        has_twilio,
+        "python3 with the twilio package is not installed"
+    );
     let value = "[ -~]{0,12}|[a-zé€😀+ ]{0,6}";
     let strategy = (
         "[a-z]{1,8}",

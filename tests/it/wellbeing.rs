@@ -1,6 +1,5 @@
 //! The wellbeing support line (0330 123 1245), driven through the HTTP router as Twilio would.
 
-
 use crate::support::*;
 
 // A Sunday night: the wellbeing line is the same at any hour.
