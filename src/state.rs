@@ -1,5 +1,6 @@
 //! The state directory: what the service keeps between runs, written so a reader never sees
-//! half a file. It holds the bank-holiday feed cache and the emergency switch.
+//! half a file. It holds the bank-holiday feed cache and the emergency switch; this module
+//! owns their names and how they are written, and the calendar reads and writes them here.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,29 +8,69 @@ use std::path::{Path, PathBuf};
 /// The default state directory, relative to where the service runs.
 pub const DEFAULT_DIR: &str = "state";
 
+/// The emergency switch's file name.
+pub const EMERGENCY_FILE: &str = "emergency.toml";
+
+/// The last good bank-holiday feed's file name.
+pub const FEED_CACHE_FILE: &str = "bank-holidays.json";
+
 /// The emergency switch inside a state directory.
 pub fn emergency_file(dir: &Path) -> PathBuf {
-    dir.join(crate::calendar::emergency::FILE_NAME)
+    dir.join(EMERGENCY_FILE)
 }
 
 /// The last good bank-holiday feed inside a state directory.
 pub fn feed_cache_file(dir: &Path) -> PathBuf {
-    dir.join(crate::calendar::feed::CACHE_FILE_NAME)
+    dir.join(FEED_CACHE_FILE)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+/// Writes `bytes` to a temporary file beside `path` (`tempfile`), flushes it to disk, then
+/// renames it over `path`: a reader sees the old file or the new one, never half of either.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir
+        }
+        None => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    // tempfile makes files only their owner can read; the file keeps the mode it had (or is
+    // readable by all, as files usually are), so a server running as another user reads it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o777);
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".{}.tmp", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let mut file = std::fs::File::create(&temporary)?;
     file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_whole_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state").join(EMERGENCY_FILE);
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [EMERGENCY_FILE]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+        }
+    }
 }

@@ -13,9 +13,6 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 
-/// The file's name inside the state directory.
-pub const FILE_NAME: &str = "emergency.toml";
-
 /// The schedules closed by the switch, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -160,7 +157,7 @@ mod tests {
     #[test]
     fn a_written_switch_reads_back_the_same() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(FILE_NAME);
+        let path = dir.path().join(crate::state::EMERGENCY_FILE);
         assert_eq!(Emergencies::read(&path).unwrap(), Emergencies::default());
         let mut switch = Emergencies::default();
         switch.close(

@@ -18,8 +18,6 @@ use serde::{Deserialize, Serialize};
 use super::holidays::{BankHolidays, Division, FIRST_YEAR, Holiday, LAST_YEAR};
 
 pub const GOV_UK_URL: &str = "https://www.gov.uk/bank-holidays.json";
-/// The cache's file name inside the state directory.
-pub const CACHE_FILE_NAME: &str = "bank-holidays.json";
 /// GOV.UK's file is about 20 KB; anything this large is not it.
 pub const MAX_BYTES: usize = 1024 * 1024;
 /// A name longer than this is not a holiday's name.
@@ -500,7 +498,7 @@ mod tests {
     #[test]
     fn the_cache_round_trips_in_gov_uk_format() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state").join(CACHE_FILE_NAME);
+        let path = dir.path().join("state").join(crate::state::FEED_CACHE_FILE);
         assert_eq!(Feed::read_cache(&path).unwrap(), None);
         let feed = Feed::parse(feed_json("").as_bytes()).unwrap();
         feed.write_cache(&path).unwrap();
