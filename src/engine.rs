@@ -456,7 +456,7 @@ impl<'c, 'a> Walk<'c, 'a> {
     /// The message's text with its placeholders filled in for now.
     fn render(&self, at: StepRef, message: &Message) -> Result<String, EngineError> {
         let mut text = String::new();
-        let step_id = || self.ctx.flows.step(at).id.clone();
+        let step_id = || self.ctx.flows.step(at).id.to_string();
         let schedule = || {
             self.schedule(at)
                 .expect("placeholders are checked to have a schedule")

@@ -126,7 +126,7 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
             ),
             StepKind::Hangup { message: None } => (Shape::Hangup, "hangs up".to_owned()),
         };
-        let mut lines = vec![flows.step(at).id.clone()];
+        let mut lines = vec![flows.step(at).id.to_string()];
         lines.extend(wrap(&detail));
         nodes.push(Node {
             id: id(flows, at),

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use super::diagnostic::{Diagnostic, Diagnostics, Severity, Source, did_you_mean};
 use super::file::{FlowFile, OptionSection, ScheduleSection, StepSection, Text};
 use super::lint;
-use super::{Dial, Flows, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
+use super::{Dial, Flows, Id, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
 use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
@@ -162,10 +162,7 @@ pub fn check_sources(sources: &[(PathBuf, String)], today: NaiveDate) -> Checked
 
 /// Names that appear in URLs: lower-case letters, digits and dashes.
 fn is_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    Id::parse(name).is_ok()
 }
 
 struct Loader<'a> {
@@ -343,7 +340,7 @@ impl<'a> Loader<'a> {
         }
         let complete = steps.len() == file.steps.len() && numbers.len() == section.numbers.len();
         let line = Line {
-            id: id.to_owned(),
+            id: Id::parse(id).ok()?,
             name: self.text(source, &section.name)?,
             path: source.path.to_owned(),
             numbers,
@@ -509,9 +506,11 @@ impl<'a> Loader<'a> {
             },
             _ => unreachable!("allowed_keys knows every type"),
         };
+        // A name that is not an id was reported when the line's steps were first listed.
+        let id = Id::parse(name.get_ref()).ok()?;
         fits.then(|| Step {
-            id: name.get_ref().clone(),
-            qualified_id: format!("{}/{}", self.line_ids[line], name.get_ref()),
+            qualified_id: format!("{}/{}", self.line_ids[line], id),
+            id,
             schedule,
             kind,
         })

@@ -23,6 +23,65 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 
+/// A line's or a step's name: lower-case letters, digits and dashes, as it appears in action
+/// URLs, logs and metric labels, so it never needs escaping anywhere.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0:?} must be lower-case letters, digits and dashes")]
+pub struct BadId(pub String);
+
+impl Id {
+    pub fn parse(name: &str) -> Result<Id, BadId> {
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid {
+            Ok(Id(name.to_owned()))
+        } else {
+            Err(BadId(name.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Id {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Quoted, as a name is in findings: `step "main-menu" is never reached`.
+impl std::fmt::Debug for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Id {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// A validated set of lines, swapped in whole or not at all.
 #[derive(Clone, Debug)]
 pub struct Flows {
@@ -38,7 +97,7 @@ pub struct Flows {
 #[derive(Clone, Debug)]
 pub struct Line {
     /// The file's name without `.toml`; appears in action URLs.
-    pub id: String,
+    pub id: Id,
     pub name: String,
     pub path: PathBuf,
     pub numbers: Vec<E164>,
@@ -61,7 +120,7 @@ pub struct StepRef {
 
 #[derive(Clone, Debug)]
 pub struct Step {
-    pub id: String,
+    pub id: Id,
     /// `line/step`, as logs, metrics and diagrams name it: steps may serve other lines.
     pub qualified_id: String,
     /// Index into [`Flows::schedules`] for the step's placeholders and hours branch.

@@ -369,7 +369,7 @@ fn first_line(flows: &Flows, reached: &Reached, mut state: State) -> String {
     while let Some(Some((previous, _))) = reached.came_from.get(&state) {
         state = *previous;
     }
-    flows.line(state.at.line).id.clone()
+    flows.line(state.at.line).id.to_string()
 }
 
 /// Each placeholder at `state` that can fail when said, with why.

@@ -510,7 +510,7 @@ async fn status_callback(State(app): State<Arc<App>>, Signed(request): Signed) -
         .get("CallDuration")
         .and_then(|d| d.parse::<u32>().ok());
     let (call_sid, from) = (params.call_sid(), params.from());
-    tracing::info!(call_sid, line, status, duration, %from, "call status");
+    tracing::info!(call_sid, line = line.as_str(), status, duration, %from, "call status");
     twiml_response(&app, &twiml::Response::new(Vec::new()))
 }
 
