@@ -7,14 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use switchboard::calendar::feed::{FeedSource, Refresher};
 use switchboard::calendar::{Emergencies, emergency, parse_instant};
 use switchboard::fixture::record::Recorder;
 use switchboard::flow;
 use switchboard::server::reload::Reloader;
-use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl};
+use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl, Settings};
 use switchboard::state;
 
 use super::{Done, FlowsDir, StateDir, duration, known_holidays, refused};
@@ -122,33 +121,40 @@ fn serve(args: Args) -> anyhow::Result<()> {
         tracing::error!(%error, "emergency switch unreadable at start; no closures in force until it is mended");
         Emergencies::default()
     });
-    let clock = args.now.map_or(Clock::System, Clock::Fixed);
-    let mut app = App::new(flows, clock, auth, args.public_url);
-    app.holidays = Arc::new(ArcSwap::new(holidays));
-    app.emergencies = Arc::new(ArcSwap::from_pointee(emergencies));
-    app.limits = Limits {
-        body_bytes: args.max_body_bytes,
-        header_timeout: args.header_timeout,
-        request_timeout: args.request_timeout,
-        drain_timeout: args.drain_timeout,
-        max_connections: args.max_connections,
+    let recorder = match &args.record {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "creating the directory for recorded calls, {}",
+                    dir.display()
+                )
+            })?;
+            Some(Arc::new(Recorder::new(dir.clone())))
+        }
+        None => None,
     };
-    if let Some(dir) = &args.record {
-        std::fs::create_dir_all(dir).with_context(|| {
-            format!(
-                "creating the directory for recorded calls, {}",
-                dir.display()
-            )
-        })?;
-        app.recorder = Some(Arc::new(Recorder::new(dir.clone())));
-    }
     if args.accept_pinned_instants {
         tracing::warn!(
             "webhooks may pin their own instant (--accept-pinned-instants): for test servers only"
         );
-        app.accept_pinned_instants = true;
     }
-    let app = Arc::new(app);
+    let settings = Settings {
+        clock: args.now.map_or(Clock::System, Clock::Fixed),
+        auth,
+        public_url: args.public_url.clone(),
+        limits: Limits {
+            body_bytes: args.max_body_bytes,
+            header_timeout: args.header_timeout,
+            request_timeout: args.request_timeout,
+            drain_timeout: args.drain_timeout,
+            max_connections: args.max_connections,
+        },
+        holidays,
+        emergencies,
+        recorder,
+        accept_pinned_instants: args.accept_pinned_instants,
+    };
+    let app = Arc::new(App::with(flows, settings));
     let refresher = args
         .bank_holidays_url
         .map(|url| {

@@ -150,10 +150,38 @@ pub struct App {
     pub accept_pinned_instants: bool,
 }
 
+/// Everything an [`App`] is made from besides the flows: one value, built once by `serve`.
+pub struct Settings {
+    pub clock: Clock,
+    pub auth: Auth,
+    pub public_url: Option<PublicUrl>,
+    pub limits: Limits,
+    pub holidays: Arc<BankHolidays>,
+    pub emergencies: Emergencies,
+    pub recorder: Option<Arc<Recorder>>,
+    pub accept_pinned_instants: bool,
+}
+
 impl App {
     /// The flows with the holidays known by rule, no emergency closures, default limits and
-    /// fresh metrics.
+    /// fresh metrics: for tests and tools.
     pub fn new(flows: Flows, clock: Clock, auth: Auth, public_url: Option<PublicUrl>) -> App {
+        App::with(
+            flows,
+            Settings {
+                clock,
+                auth,
+                public_url,
+                limits: Limits::default(),
+                holidays: BankHolidays::builtin(),
+                emergencies: Emergencies::default(),
+                recorder: None,
+                accept_pinned_instants: false,
+            },
+        )
+    }
+
+    pub fn with(flows: Flows, settings: Settings) -> App {
         let metrics = Metrics::default();
         for result in ["ok", "refused"] {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
@@ -161,15 +189,15 @@ impl App {
         metrics.declare(Counter::LogLinesDropped, &[]);
         App {
             flows: ArcSwap::from_pointee(flows),
-            holidays: Arc::new(ArcSwap::new(BankHolidays::builtin())),
-            emergencies: Arc::new(ArcSwap::from_pointee(Emergencies::default())),
-            clock,
-            auth,
-            public_url,
-            limits: Limits::default(),
+            holidays: Arc::new(ArcSwap::new(settings.holidays)),
+            emergencies: Arc::new(ArcSwap::from_pointee(settings.emergencies)),
+            clock: settings.clock,
+            auth: settings.auth,
+            public_url: settings.public_url,
+            limits: settings.limits,
             metrics,
-            recorder: None,
-            accept_pinned_instants: false,
+            recorder: settings.recorder,
+            accept_pinned_instants: settings.accept_pinned_instants,
         }
     }
 
