@@ -9,6 +9,7 @@ pub mod explore;
 pub mod fixture;
 pub mod flow;
 pub mod logs;
+pub mod outbound;
 pub mod phone;
 pub mod server;
 pub mod simulate;

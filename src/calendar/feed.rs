@@ -294,7 +294,7 @@ impl Refresher {
         holidays: Arc<ArcSwap<BankHolidays>>,
         cached: Option<Feed>,
     ) -> Result<Self, FeedError> {
-        let client = reqwest::Client::builder()
+        let client = crate::outbound::client()
             .timeout(source.timeout)
             .connect_timeout(source.timeout)
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
