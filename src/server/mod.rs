@@ -610,6 +610,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn failed_accepts_back_off_from_5_ms_to_a_second_and_start_again_after_one_succeeds() {
+        let mut backoff = AcceptBackoff::default();
+        let waits: Vec<u64> = (0..10).map(|_| backoff.next().as_millis() as u64).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        backoff.reset();
+        assert_eq!(backoff.next(), Duration::from_millis(5));
+    }
+
+    #[test]
     fn public_url_splits_origin_and_prefix() {
         let url: PublicUrl = "https://ivr.example.org".parse().unwrap();
         assert_eq!(

@@ -528,3 +528,27 @@ proptest! {
         }
     }
 }
+
+#[tokio::test]
+async fn past_the_connection_cap_a_call_waits_for_a_slot_and_is_then_answered() {
+    let limits = Limits {
+        header_timeout: Duration::from_millis(600),
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let (address, _stop, _server) = listening(limits).await;
+    // The one slot is held by a client that sends nothing, until its header timeout.
+    let mut hog = tokio::net::TcpStream::connect(address).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let (head, body) = raw_call(address);
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let answer = read_all(&mut stream).await.expect("answered and closed");
+    let took = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Not served beside the hog: only once its slot was freed.
+    assert!(took >= Duration::from_millis(300), "answered in {took:?}");
+    assert!(read_all(&mut hog).await.is_some(), "the hog was let go");
+}
