@@ -11,7 +11,7 @@ pub mod spoken;
 pub mod tree;
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::callback::Callback;
 use crate::phone::E164;
@@ -23,8 +23,17 @@ pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 
 /// Text that XML 1.0 can carry: no control characters except tab, newline and carriage return.
+/// Where its numbers are to be said another way ([`spoken`]) is worked out once, when it is
+/// made: most texts are the flows', made at load.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Text(Arc<str>);
+pub struct Text(Arc<Spoken>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct Spoken {
+    text: Box<str>,
+    /// The runs said another way.
+    marks: Vec<spoken::Mark>,
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TwimlError {
@@ -42,12 +51,20 @@ impl Text {
     pub fn new(text: &str) -> Result<Self, TwimlError> {
         match text.chars().find(|c| !is_xml_char(*c)) {
             Some(c) => Err(TwimlError::BadCharacter(c as u32)),
-            None => Ok(Text(text.into())),
+            None => Ok(Text(Arc::new(Spoken {
+                text: text.into(),
+                marks: spoken::marks(text),
+            }))),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.0.text
+    }
+
+    /// The text cut into plain runs and runs said another way, in order.
+    pub fn parts(&self) -> Vec<spoken::Part<'_>> {
+        spoken::cut(self.as_str(), &self.0.marks)
     }
 }
 
@@ -197,7 +214,7 @@ impl Response {
 
     /// The document, with action URLs under `prefix` (the public URL's path, often empty).
     pub fn to_xml(&self, prefix: &str) -> String {
-        let mut writer = Writer::new(Vec::with_capacity(1024));
+        let mut writer = Writer::new(Vec::with_capacity(2048));
         // Writing into a Vec cannot fail, and every value was checked when it was made.
         write_response(&mut writer, self, prefix).expect("writing TwiML into memory");
         String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8")
@@ -205,19 +222,49 @@ impl Response {
 }
 
 type XmlResult = std::io::Result<()>;
+type XmlWriter = Writer<Vec<u8>>;
 
-fn write_response(w: &mut Writer<Vec<u8>>, response: &Response, prefix: &str) -> XmlResult {
+/// An element's start tag, with room for its attributes made at once (quick-xml's own
+/// `create_element` grows the tag attribute by attribute: a dozen reallocations an answer).
+fn tag<'a>(
+    name: &str,
+    attributes: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> BytesStart<'static> {
+    let mut buffer = String::with_capacity(256);
+    buffer.push_str(name);
+    let mut tag = BytesStart::from_content(buffer, name.len());
+    tag.extend_attributes(attributes);
+    tag
+}
+
+/// `<name attributes>`, what `inner` writes, `</name>`.
+fn element<'a>(
+    w: &mut XmlWriter,
+    name: &str,
+    attributes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    inner: impl FnOnce(&mut XmlWriter) -> XmlResult,
+) -> XmlResult {
+    w.write_event(Event::Start(tag(name, attributes)))?;
+    inner(w)?;
+    w.write_event(Event::End(BytesEnd::new(name)))
+}
+
+/// Text, escaped.
+fn text(w: &mut XmlWriter, text: &str) -> XmlResult {
+    w.write_event(Event::Text(BytesText::new(text)))
+}
+
+fn write_response(w: &mut XmlWriter, response: &Response, prefix: &str) -> XmlResult {
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    w.create_element("Response").write_inner_content(|w| {
+    element(w, "Response", [], |w| {
         for verb in &response.verbs {
             write_verb(w, verb, prefix)?;
         }
         Ok(())
-    })?;
-    Ok(())
+    })
 }
 
-fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb, prefix: &str) -> XmlResult {
+fn write_verb(w: &mut XmlWriter, verb: &Verb, prefix: &str) -> XmlResult {
     match verb {
         Verb::Say(say) => write_say(w, say),
         Verb::Pause { seconds } => write_pause(w, *seconds),
@@ -225,87 +272,68 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb, prefix: &str) -> XmlResult {
         Verb::Dial(dial) => {
             let action = dial.action.url(prefix);
             let timeout = dial.timeout_seconds.to_string();
-            w.create_element("Dial")
-                .with_attributes([
-                    ("action", action.as_str()),
-                    ("method", "POST"),
-                    ("timeout", timeout.as_str()),
-                ])
-                .write_inner_content(|w| {
-                    w.create_element("Number")
-                        .write_text_content(BytesText::new(dial.number.as_str()))?;
-                    Ok(())
-                })?;
-            Ok(())
+            let attributes = [
+                ("action", action.as_str()),
+                ("method", "POST"),
+                ("timeout", timeout.as_str()),
+            ];
+            element(w, "Dial", attributes, |w| {
+                element(w, "Number", [], |w| text(w, dial.number.as_str()))
+            })
         }
         Verb::Redirect(to) => {
             let url = to.url(prefix);
-            w.create_element("Redirect")
-                .with_attribute(("method", "POST"))
-                .write_text_content(BytesText::new(&url))?;
-            Ok(())
+            element(w, "Redirect", [("method", "POST")], |w| text(w, &url))
         }
-        Verb::Hangup => {
-            w.create_element("Hangup").write_empty()?;
-            Ok(())
-        }
+        Verb::Hangup => w.write_event(Event::Empty(tag("Hangup", []))),
     }
 }
 
 /// `<Say>` with its text, numbers and dates marked up to be said as a person says them.
-fn write_say(w: &mut Writer<Vec<u8>>, say: &Say) -> XmlResult {
-    w.create_element("Say")
-        .with_attributes([
-            ("voice", say.voice.as_str()),
-            ("language", say.language.as_str()),
-        ])
-        .write_inner_content(|w| {
-            for part in spoken::parts(say.text.as_str()) {
-                match part {
-                    spoken::Part::Plain(text) => {
-                        w.write_event(Event::Text(BytesText::new(text)))?;
-                    }
-                    spoken::Part::SayAs(how, text) => {
-                        w.create_element("say-as")
-                            .with_attribute(("interpret-as", how))
-                            .write_text_content(BytesText::new(text))?;
-                    }
+fn write_say(w: &mut XmlWriter, say: &Say) -> XmlResult {
+    let attributes = [
+        ("voice", say.voice.as_str()),
+        ("language", say.language.as_str()),
+    ];
+    element(w, "Say", attributes, |w| {
+        for part in say.text.parts() {
+            match part {
+                spoken::Part::Plain(plain) => text(w, plain)?,
+                spoken::Part::SayAs(how, marked) => {
+                    element(w, "say-as", [("interpret-as", how)], |w| text(w, marked))?
                 }
             }
-            Ok(())
-        })?;
-    Ok(())
+        }
+        Ok(())
+    })
 }
 
-fn write_pause(w: &mut Writer<Vec<u8>>, seconds: u8) -> XmlResult {
+fn write_pause(w: &mut XmlWriter, seconds: u8) -> XmlResult {
     let length = seconds.to_string();
-    w.create_element("Pause")
-        .with_attribute(("length", length.as_str()))
-        .write_empty()?;
-    Ok(())
+    w.write_event(Event::Empty(tag("Pause", [("length", length.as_str())])))
 }
 
-fn write_gather(w: &mut Writer<Vec<u8>>, gather: &Gather, prefix: &str) -> XmlResult {
+fn write_gather(w: &mut XmlWriter, gather: &Gather, prefix: &str) -> XmlResult {
     let action = gather.action.url(prefix);
     let num_digits = gather.num_digits.to_string();
     let timeout = gather.timeout_seconds.to_string();
-    let mut element = w.create_element("Gather").with_attributes([
+    let mut attributes = vec![
         ("action", action.as_str()),
         ("method", "POST"),
         ("numDigits", num_digits.as_str()),
         ("timeout", timeout.as_str()),
         ("language", gather.language.as_str()),
-    ]);
-    element = match gather.input {
-        Input::Keys => element.with_attribute(("input", "dtmf")),
+    ];
+    match gather.input {
+        Input::Keys => attributes.push(("input", "dtmf")),
         Input::KeysOrSpeech => {
-            element.with_attributes([("input", "dtmf speech"), ("speechTimeout", "auto")])
+            attributes.extend([("input", "dtmf speech"), ("speechTimeout", "auto")])
         }
-    };
-    if let Some(hints) = &gather.hints {
-        element = element.with_attribute(("hints", hints.as_str()));
     }
-    element.write_inner_content(|w| {
+    if let Some(hints) = &gather.hints {
+        attributes.push(("hints", hints.as_str()));
+    }
+    element(w, "Gather", attributes, |w| {
         for prompt in &gather.prompts {
             match prompt {
                 Prompt::Say(say) => write_say(w, say)?,
@@ -313,8 +341,7 @@ fn write_gather(w: &mut Writer<Vec<u8>>, gather: &Gather, prefix: &str) -> XmlRe
             }
         }
         Ok(())
-    })?;
-    Ok(())
+    })
 }
 
 impl fmt::Display for Response {

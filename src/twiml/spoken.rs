@@ -29,89 +29,109 @@ const MONTHS: [&str; 12] = [
 /// Numbers said digit by digit wherever they stand alone: the emergency and NHS lines.
 const SERVICE_NUMBERS: [&str; 2] = ["999", "111"];
 
-/// A word of the text: where it is, and its core without the punctuation around it.
-#[derive(Clone, Copy)]
-struct Word<'t> {
-    core: &'t str,
-    /// Byte offsets of the core in the text.
-    start: usize,
-    end: usize,
-    /// Punctuation follows the core: the number it belongs to ends here.
-    punctuated: bool,
-}
-
-fn words(text: &str) -> Vec<Word<'_>> {
-    let mut words = Vec::new();
-    let mut offset = 0;
-    for token in text.split_inclusive(char::is_whitespace) {
-        let trimmed = token.trim_end();
-        let lead = trimmed.len() - trimmed.trim_start_matches(['(', '"', '\'']).len();
-        let core = trimmed[lead..].trim_end_matches(|c: char| c.is_ascii_punctuation());
-        let start = offset + lead;
-        words.push(Word {
-            core,
-            start,
-            end: start + core.len(),
-            punctuated: lead + core.len() < trimmed.len(),
-        });
-        offset += token.len();
+/// Where `text` has runs said another way, and how, in order. Only numbers are, so the text
+/// is looked at closely only where a word starts with a digit: most of a message is one scan.
+pub fn marks(text: &str) -> Vec<Mark> {
+    let mut marks = Vec::new();
+    let mut search = 0;
+    // Digits are ASCII, so a byte position found is a character boundary.
+    while let Some(offset) = text.as_bytes()[search..]
+        .iter()
+        .position(u8::is_ascii_digit)
+    {
+        let start = search + offset;
+        let starts_a_word = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '"' | '\''));
+        match starts_a_word.then(|| number_at(text, start)).flatten() {
+            Some((how, end)) => {
+                marks.push((start..end, how));
+                search = end;
+            }
+            None => search = digits_from(text, start),
+        }
     }
-    words
+    marks
 }
 
-fn is_digits(word: &str) -> bool {
-    !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
-}
+/// A run said another way: where it is in the text, and how (`<say-as interpret-as>`).
+pub type Mark = (std::ops::Range<usize>, &'static str);
 
-/// The text cut into plain runs and runs said another way.
-pub fn parts(text: &str) -> Vec<Part<'_>> {
-    let words = words(text);
-    let mut parts = Vec::new();
+/// `text` cut at its `marks` into plain runs and runs said another way.
+pub fn cut<'t>(text: &'t str, marks: &[Mark]) -> Vec<Part<'t>> {
+    let mut parts = Vec::with_capacity(2 * marks.len() + 1);
     let mut plain_from = 0;
-    let mut i = 0;
-    while i < words.len() {
-        let word = words[i];
-        let mut span = None;
-        if is_digits(word.core) && word.core.starts_with('0') {
-            // A UK number: groups of digits, "0330 123 1245", ten or eleven digits in all.
-            let mut last = i;
-            let mut digits = word.core.len();
-            while !words[last].punctuated
-                && last + 1 < words.len()
-                && is_digits(words[last + 1].core)
-            {
-                last += 1;
-                digits += words[last].core.len();
-            }
-            if (10..=11).contains(&digits) {
-                span = Some(("telephone", last));
-            }
-        } else if SERVICE_NUMBERS.contains(&word.core) {
-            span = Some(("digits", i));
-        } else if is_digits(word.core)
-            && word.core.len() <= 2
-            && !word.punctuated
-            && words.get(i + 1).is_some_and(|w| MONTHS.contains(&w.core))
-        {
-            span = Some(("ordinal", i));
+    for (range, how) in marks {
+        if plain_from < range.start {
+            parts.push(Part::Plain(&text[plain_from..range.start]));
         }
-        match span {
-            Some((how, last)) => {
-                let (start, end) = (word.start, words[last].end);
-                if plain_from < start {
-                    parts.push(Part::Plain(&text[plain_from..start]));
-                }
-                parts.push(Part::SayAs(how, &text[start..end]));
-                plain_from = end;
-                i = last + 1;
-            }
-            None => i += 1,
-        }
+        parts.push(Part::SayAs(how, &text[range.clone()]));
+        plain_from = range.end;
     }
     if plain_from < text.len() {
         parts.push(Part::Plain(&text[plain_from..]));
     }
     parts
+}
+
+/// The text cut into plain runs and runs said another way.
+pub fn parts(text: &str) -> Vec<Part<'_>> {
+    cut(text, &marks(text))
+}
+
+/// Where the run of ASCII digits from `start` ends.
+fn digits_from(text: &str, start: usize) -> usize {
+    text.as_bytes()[start..]
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .map_or(text.len(), |n| start + n)
+}
+
+/// A run of digits from `start` that is a word of its own: not followed by a letter or digit.
+fn whole_number(text: &str, start: usize) -> Option<usize> {
+    let end = digits_from(text, start);
+    let alone = text[end..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric());
+    (end > start && alone).then_some(end)
+}
+
+/// The number a word starting at `start` is, said another way, and where it ends.
+fn number_at(text: &str, start: usize) -> Option<(&'static str, usize)> {
+    let end = whole_number(text, start)?;
+    let word = &text[start..end];
+    if word.starts_with('0') {
+        // A UK number: groups of digits one space apart, "0330 123 1245", 10 or 11 digits.
+        let (mut last, mut digits) = (end, word.len());
+        while text[last..].starts_with(' ') {
+            match whole_number(text, last + 1) {
+                Some(next) => {
+                    digits += next - last - 1;
+                    last = next;
+                }
+                None => break,
+            }
+        }
+        return (10..=11).contains(&digits).then_some(("telephone", last));
+    }
+    if SERVICE_NUMBERS.contains(&word) {
+        return Some(("digits", end));
+    }
+    let month = text[end..].strip_prefix(' ').and_then(|rest| {
+        MONTHS
+            .iter()
+            .find(|m| rest.starts_with(*m) && whole_word_ends(rest, m.len()))
+    });
+    (word.len() <= 2 && month.is_some()).then_some(("ordinal", end))
+}
+
+fn whole_word_ends(text: &str, at: usize) -> bool {
+    text[at..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// The words a caller hears: a number said digit by digit is a word a digit.
@@ -182,5 +202,19 @@ mod tests {
         assert_eq!(word_count("dial 999"), 4);
         assert_eq!(word_count("on 0330 123 1245."), 12);
         assert_eq!(word_count("Thursday 3 December"), 3);
+    }
+
+    proptest::proptest! {
+        /// The parts are the text, cut: nothing is lost, added or moved.
+        #[test]
+        fn the_parts_put_together_are_the_text(text in "[0-9a-zA-Z ,.()'\"-]{0,60}") {
+            let joined: String = parts(&text)
+                .iter()
+                .map(|part| match part {
+                    Plain(t) | SayAs(_, t) => *t,
+                })
+                .collect();
+            proptest::prop_assert_eq!(joined, text);
+        }
     }
 }
