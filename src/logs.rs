@@ -2,11 +2,16 @@
 //! by `tracing-appender`'s own thread so a slow log output never holds up an answer. When the
 //! output does not keep up, lines are dropped rather than waited for, and counted.
 //!
-//! A caller's number reaches a log only through [`crate::phone::Masked`].
+//! A caller's number is logged only through [`crate::phone::Masked`]; and every line, whatever
+//! its fields, passes through [`crate::phone::mask_numbers`] on its way out, so a number hidden
+//! in a URL or a field nobody thought of is masked too.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write};
 
 use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::phone::mask_numbers;
 
 /// How the lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -56,7 +61,7 @@ pub fn init(format: LogFormat) -> Logs {
         .finish(std::io::stderr());
     let dropped = writer.error_counter();
     let logs = tracing_subscriber::fmt()
-        .with_writer(writer)
+        .with_writer(MaskNumbers(writer))
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -68,5 +73,71 @@ pub fn init(format: LogFormat) -> Logs {
     Logs {
         _flush_at_exit: guard,
         dropped,
+    }
+}
+
+/// Makes writers that mask numbers in every line before it is written.
+#[derive(Clone)]
+pub struct MaskNumbers<M>(pub M);
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for MaskNumbers<M> {
+    type Writer = MaskingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        MaskingWriter(self.0.make_writer())
+    }
+}
+
+/// Writes what it is given with [`mask_numbers`] applied. `tracing-subscriber` hands it one
+/// whole line per event, so no number is split between two writes.
+pub struct MaskingWriter<W>(W);
+
+impl<W: Write> Write for MaskingWriter<W> {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(line);
+        self.0.write_all(mask_numbers(&text).as_bytes())?;
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_is_masked_whatever_field_the_number_is_in() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(MaskNumbers(move || sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(
+                error_url = "https://x/voice?From=%2B447700900123",
+                caller_name = "07700 900123",
+                "a webhook from 447700900123"
+            );
+        });
+        let written = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert!(written.contains("From=%2B*********123"), "{written}");
+        for clear in ["7700900", "07700 9", "447700"] {
+            assert!(!written.contains(clear), "{clear} in {written}");
+        }
     }
 }

@@ -45,43 +45,31 @@ impl fmt::Display for E164 {
     }
 }
 
-/// A caller's number as it may appear in a log: all but the country code's first digits and
-/// the last three digits hidden (`+44*******123`). Works on any text, valid number or not,
-/// so nothing a caller sends can reach a log in clear by being malformed: the ends are shown
-/// only if they are digits (or `+`), so a SIP or client name, or a control character, is
-/// hidden whole.
+/// A caller's number as it may appear in a log: everything but the last three digits hidden
+/// (`+*********123`). Works on any text, valid number or not, so nothing a caller sends can
+/// reach a log in clear by being malformed: the end is shown only if it is digits, so a SIP
+/// or client name, or a control character, is hidden whole.
 pub struct Masked<'a>(pub &'a str);
 
 impl fmt::Display for Masked<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = self.0;
-        // A number is ASCII: its characters are its bytes.
-        let ascii = text.is_ascii();
-        let count = if ascii {
-            text.len()
+        let count = text.chars().count();
+        let (head, tail) = match text.char_indices().nth(count.saturating_sub(3)) {
+            Some((at, _)) if count >= 10 => text.split_at(at),
+            _ => (text, ""),
+        };
+        if head.starts_with('+') && tail.bytes().all(|b| b.is_ascii_digit()) {
+            f.write_str("+")?;
+            write_stars(f, head.chars().count() - 1)?;
         } else {
-            text.chars().count()
-        };
-        let shown = if count >= 10 { 3 } else { 0 };
-        let byte_at = |char_index: usize| match ascii {
-            true => char_index,
-            false => text
-                .char_indices()
-                .nth(char_index)
-                .map_or(text.len(), |(i, _)| i),
-        };
-        let (head_end, tail_start) = (byte_at(shown), byte_at(count - shown));
-        write_shown(f, &text[..head_end])?;
-        write_stars(f, count - 2 * shown)?;
-        write_shown(f, &text[tail_start..])
-    }
-}
-
-fn write_shown(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'+') {
-        f.write_str(text)
-    } else {
-        write_stars(f, text.chars().count())
+            write_stars(f, head.chars().count())?;
+        }
+        if tail.bytes().all(|b| b.is_ascii_digit()) {
+            f.write_str(tail)
+        } else {
+            write_stars(f, tail.chars().count())
+        }
     }
 }
 
@@ -93,6 +81,69 @@ fn write_stars(f: &mut fmt::Formatter<'_>, mut count: usize) -> fmt::Result {
         count -= run;
     }
     Ok(())
+}
+
+/// Digits in a row that may be a phone number: at least this many.
+const DIGITS_IN_A_ROW: usize = 7;
+/// Digits, with spaces, dashes, dots or URL-encoded spaces between them, that may be a phone
+/// number written as people write it ("07700 900123", "0%207700%20900123"): at least this
+/// many. (A date, "2026-12-01", has 8.)
+const DIGITS_SPACED: usize = 9;
+
+/// `text` with every run of digits that could be a phone number hidden but its last three
+/// digits, in whatever form it was written: `+447700900123`, `07700 900123`, `447700900123`,
+/// `%2B447700900123`, `07700-900-123`. The last line of defence for logs: every line goes
+/// through it (see [`crate::logs`]), whatever field a number hides in.
+pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut hide: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        // A run: digits, and single separators between them.
+        let mut digits = vec![];
+        let mut longest_unbroken = 0;
+        let mut unbroken = 0;
+        let mut j = i;
+        loop {
+            if j < bytes.len() && bytes[j].is_ascii_digit() {
+                digits.push(j);
+                unbroken += 1;
+                longest_unbroken = longest_unbroken.max(unbroken);
+                j += 1;
+                continue;
+            }
+            let separator = match &bytes[j.min(bytes.len())..] {
+                [b' ' | b'-' | b'.' | b'+', d, ..] if d.is_ascii_digit() => 1,
+                [b'%', b'2', b'0', d, ..] if d.is_ascii_digit() => 3,
+                _ => 0,
+            };
+            if separator == 0 {
+                break;
+            }
+            unbroken = 0;
+            j += separator;
+        }
+        // A JSON number (`"field":1234567`) is our own count, never a caller's text.
+        let json_number = text[..i].ends_with("\":");
+        let number = longest_unbroken >= DIGITS_IN_A_ROW || digits.len() >= DIGITS_SPACED;
+        if number && !json_number {
+            hide.extend(&digits[..digits.len() - 3]);
+        }
+        i = j;
+    }
+    if hide.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut masked = bytes.to_vec();
+    for at in hide {
+        masked[at] = b'*';
+    }
+    // Only ASCII digits were replaced, by an ASCII character.
+    std::borrow::Cow::Owned(String::from_utf8(masked).expect("still UTF-8"))
 }
 
 #[cfg(test)]
@@ -130,17 +181,48 @@ mod tests {
     }
 
     #[test]
-    fn masking_hides_the_middle_and_short_values_entirely() {
-        assert_eq!(Masked("+447700900123").to_string(), "+44*******123");
+    fn masking_shows_at_most_the_last_three_digits() {
+        assert_eq!(Masked("+447700900123").to_string(), "+*********123");
+        assert_eq!(Masked("07700900123").to_string(), "********123");
         assert_eq!(Masked("12345").to_string(), "*****");
         assert_eq!(Masked("").to_string(), "");
         // Only digits are ever shown: no part of a name, no control characters.
         assert_eq!(Masked("client:alice").to_string(), "************");
-        assert_eq!(Masked("+4477009001\n3").to_string(), "+44**********");
+        assert_eq!(Masked("+4477009001\n3").to_string(), "*************");
         assert_eq!(
             Masked(&"9".repeat(40)).to_string(),
-            format!("999{}999", "*".repeat(34))
+            format!("{}999", "*".repeat(37))
         );
-        assert_eq!(Masked("+4477009ü0123").to_string(), "+44*******123");
+        assert_eq!(Masked("+4477009ü0123").to_string(), "+*********123");
+    }
+
+    #[test]
+    fn numbers_in_any_text_are_masked_in_every_form_people_and_urls_write_them() {
+        for (text, masked) in [
+            ("From=+447700900123 x", "From=+*********123 x"),
+            (
+                "ErrorUrl=https://x/voice?From=%2B447700900123&To=1",
+                "ErrorUrl=https://x/voice?From=%2B*********123&To=1",
+            ),
+            ("called 07700 900123.", "called ***** ***123."),
+            ("0%207700%20900123", "*%20****%20***123"),
+            ("447700900123", "*********123"),
+            ("07700-900-123", "*****-***-123"),
+            (
+                "\"caller\":\"+447700900123\"",
+                "\"caller\":\"+*********123\"",
+            ),
+        ] {
+            assert_eq!(mask_numbers(text), masked, "{text}");
+        }
+        // What is not a phone number stays: dates and times, short numbers, our own counts.
+        for kept in [
+            "2026-12-01T10:23:47.330211Z",
+            "attempt=3 step=main-menu version=26a93afcf8a6",
+            "press 1, 999, 2026",
+            "\"dropped_lines\":12345678",
+        ] {
+            assert_eq!(mask_numbers(kept), kept);
+        }
     }
 }

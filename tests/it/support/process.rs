@@ -57,7 +57,7 @@ impl Server {
         let server = Server {
             child,
             address,
-            client: reqwest::Client::new(),
+            client: switchboard::outbound::client().build().unwrap(),
             logs,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
