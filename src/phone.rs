@@ -96,7 +96,8 @@ const DIGITS_SPACED: usize = 9;
 /// through it (see [`crate::logs`]), whatever field a number hides in.
 pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut hide: Vec<usize> = Vec::new();
+    // Each run found to be a number: where it starts and ends.
+    let mut numbers: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         if !bytes[i].is_ascii_digit() {
@@ -104,19 +105,17 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
             continue;
         }
         // A run: digits, and single separators between them.
-        let mut digits = vec![];
-        let mut longest_unbroken = 0;
-        let mut unbroken = 0;
+        let (mut digits, mut unbroken, mut longest_unbroken) = (0, 0, 0);
         let mut j = i;
         loop {
             if j < bytes.len() && bytes[j].is_ascii_digit() {
-                digits.push(j);
+                digits += 1;
                 unbroken += 1;
                 longest_unbroken = longest_unbroken.max(unbroken);
                 j += 1;
                 continue;
             }
-            let separator = match &bytes[j.min(bytes.len())..] {
+            let separator = match &bytes[j..] {
                 [b' ' | b'-' | b'.' | b'+', d, ..] if d.is_ascii_digit() => 1,
                 [b'%', b'2', b'0', d, ..] if d.is_ascii_digit() => 3,
                 _ => 0,
@@ -129,18 +128,30 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         }
         // A JSON number (`"field":1234567`) is our own count, never a caller's text.
         let json_number = text[..i].ends_with("\":");
-        let number = longest_unbroken >= DIGITS_IN_A_ROW || digits.len() >= DIGITS_SPACED;
-        if number && !json_number {
-            hide.extend(&digits[..digits.len() - 3]);
+        if (longest_unbroken >= DIGITS_IN_A_ROW || digits >= DIGITS_SPACED) && !json_number {
+            numbers.push((i, j));
         }
         i = j;
     }
-    if hide.is_empty() {
+    if numbers.is_empty() {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut masked = bytes.to_vec();
-    for at in hide {
-        masked[at] = b'*';
+    for (start, end) in numbers {
+        // All its digits but the last three.
+        let mut keep = 3;
+        for at in (start..end).rev() {
+            // The 2 and 0 of a URL-encoded space are not the number's.
+            let encoded_space = (at >= 1 && bytes[at - 1..].starts_with(b"%20"))
+                || (at >= 2 && bytes[at - 2..].starts_with(b"%20"));
+            if bytes[at].is_ascii_digit() && !encoded_space {
+                if keep > 0 {
+                    keep -= 1;
+                } else {
+                    masked[at] = b'*';
+                }
+            }
+        }
     }
     // Only ASCII digits were replaced, by an ASCII character.
     std::borrow::Cow::Owned(String::from_utf8(masked).expect("still UTF-8"))
