@@ -24,6 +24,41 @@ pub fn feed_cache_file(dir: &Path) -> PathBuf {
     dir.join(FEED_CACHE_FILE)
 }
 
+/// The most a state file may hold: the emergency switch is a few lines, the feed cache a few
+/// hundred days. Anything larger is not what it should be, and is not read whole.
+pub const EMERGENCY_MAX_BYTES: u64 = 16 * 1024;
+pub const FEED_CACHE_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A state file's text, or `None` if there is none. Only a regular file is read (a FIFO, a
+/// device or a directory would block or never end), and only up to `max_bytes`.
+pub fn read_small(path: &Path, max_bytes: u64) -> std::io::Result<Option<String>> {
+    use std::io::{Error, ErrorKind, Read};
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    if !metadata.is_file() {
+        return Err(Error::other("not a regular file: refused"));
+    }
+    if metadata.len() > max_bytes {
+        return Err(Error::other(format!(
+            "{} bytes, more than the {max_bytes} such a file can need: refused",
+            metadata.len()
+        )));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max_bytes + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max_bytes {
+        return Err(Error::other(format!(
+            "more than the {max_bytes} bytes such a file can need: refused"
+        )));
+    }
+    Ok(Some(text))
+}
+
 /// Writes `bytes` to a temporary file beside `path` (`tempfile`), flushes it to disk, then
 /// renames it over `path`: a reader sees the old file or the new one, never half of either.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -53,6 +88,35 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(EMERGENCY_FILE);
+        assert_eq!(read_small(&path, 10).unwrap(), None);
+        std::fs::write(&path, "short").unwrap();
+        assert_eq!(read_small(&path, 10).unwrap().as_deref(), Some("short"));
+        std::fs::write(&path, "x".repeat(11)).unwrap();
+        assert!(
+            read_small(&path, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("refused")
+        );
+        // A directory, and a symlink to an endless device, are refused, not read.
+        assert!(read_small(dir.path(), 10).is_err());
+        #[cfg(unix)]
+        {
+            let zero = dir.path().join("zero.toml");
+            std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+            assert!(
+                read_small(&zero, 10)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("not a regular file")
+            );
+        }
+    }
 
     #[test]
     fn an_atomic_write_replaces_the_file_whole_and_leaves_nothing_beside_it() {

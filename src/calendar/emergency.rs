@@ -13,6 +13,8 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 
+use crate::state;
+
 /// The schedules closed by the switch, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -78,11 +80,12 @@ impl Emergencies {
         })
     }
 
-    /// The switch as the file says; no file means nothing is closed.
+    /// The switch as the file says; no file means nothing is closed. Only a small regular
+    /// file is read (see [`state::read_small`]).
     pub fn read(path: &Path) -> Result<Self, SwitchError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+        match state::read_small(path, state::EMERGENCY_MAX_BYTES) {
+            Ok(Some(text)) => Self::parse(&text, path),
+            Ok(None) => Ok(Self::default()),
             Err(source) => Err(SwitchError::Read {
                 path: path.to_owned(),
                 source,
@@ -90,38 +93,161 @@ impl Emergencies {
         }
     }
 
+    /// The switch, or, when the file cannot be read, the last good switch kept beside it (and
+    /// the error): a broken file never reopens a line that was closed.
+    pub fn read_or_last_good(path: &Path) -> (Self, Option<SwitchError>) {
+        match Self::read(path) {
+            Ok(switch) => (switch, None),
+            Err(error) => (
+                Self::read(&last_good(path)).unwrap_or_default(),
+                Some(error),
+            ),
+        }
+    }
+
     /// Writes the whole file at once (a temporary file renamed over it), so the server never
-    /// reads half an edit.
+    /// reads half an edit, and keeps a copy as the last good switch.
     pub fn write(&self, path: &Path) -> Result<(), SwitchError> {
         let mut text = String::from(
             "# Emergency closures: each table closes the schedule it names, whatever its hours say.\n\
              # Written by `switchboard emergency`; see the README. Delete a table to reopen.\n\n",
         );
         text.push_str(&toml::to_string(self).expect("the switch is plain strings"));
-        crate::state::write_atomically(path, text.as_bytes()).map_err(|source| SwitchError::Write {
+        for target in [path.to_owned(), last_good(path)] {
+            state::write_atomically(&target, text.as_bytes()).map_err(|source| {
+                SwitchError::Write {
+                    path: target.clone(),
+                    source,
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Reads, changes and writes the switch under a lock, so two commands at once lose
+    /// nothing. A file that cannot be read is set aside, not lost: the change starts from the
+    /// last good switch, and [`Updated::set_aside`] says where the broken file went.
+    pub fn update<R>(
+        path: &Path,
+        change: impl FnOnce(&mut Emergencies) -> R,
+    ) -> Result<Updated<R>, SwitchError> {
+        let io = |source| SwitchError::Write {
             path: path.to_owned(),
             source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(sibling(path, "lock"))
+            .map_err(io)?;
+        // Released when `lock` is dropped, at the end of this function.
+        fs4::FileExt::lock(&lock).map_err(io)?;
+        let (mut switch, broken) = Self::read_or_last_good(path);
+        let set_aside = match broken {
+            Some(_) => {
+                let aside = sibling(path, "broken");
+                std::fs::rename(path, &aside).map_err(io)?;
+                Some(aside)
+            }
+            None => None,
+        };
+        let result = change(&mut switch);
+        switch.write(path)?;
+        Ok(Updated {
+            result,
+            switch,
+            set_aside,
         })
+    }
+
+    /// The schedules closed here that `known` does not have: tables that close nothing.
+    pub fn unknown<'a>(&'a self, known: &[&str]) -> Vec<&'a str> {
+        self.closed
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !known.contains(name))
+            .collect()
     }
 }
 
-/// Keeps `switch` as the file at `path` says, reading it every `every`, and logs each change.
-/// A file that cannot be read or parsed changes nothing (and is logged once per edit); a
-/// missing file reopens everything, as if every table had been deleted.
-pub async fn follow(path: PathBuf, switch: Arc<ArcSwap<Emergencies>>, every: Duration) {
-    let mut last_seen: Option<Result<String, std::io::ErrorKind>> = None;
+/// What [`Emergencies::update`] did.
+pub struct Updated<R> {
+    pub result: R,
+    /// The switch as written.
+    pub switch: Emergencies,
+    /// Where a broken file was put aside, if it was.
+    pub set_aside: Option<PathBuf>,
+}
+
+/// `emergency.toml.SUFFIX`, beside the switch.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".");
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// The last switch that was read or written whole, kept beside it.
+pub fn last_good(path: &Path) -> PathBuf {
+    sibling(path, "last-good")
+}
+
+/// How long one read of the switch may take before it is given up (and logged): a hung
+/// network filesystem must not stop the switch being read again.
+const READ_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Keeps `switch` as the file at `path` says, reading it every `every` on a blocking thread
+/// (never on the async workers that answer calls), and logs each change. A file that cannot
+/// be read or parsed changes nothing (and is logged once per edit); a missing file reopens
+/// everything, as if every table had been deleted. `known` names the schedules the flows in
+/// force have: a table naming another is logged as an error, for it closes nothing.
+pub async fn follow(
+    path: PathBuf,
+    switch: Arc<ArcSwap<Emergencies>>,
+    every: Duration,
+    known: impl Fn() -> Vec<String> + Send + 'static,
+) {
+    let mut last_seen: Option<Result<Emergencies, String>> = None;
+    let mut in_flight: Option<tokio::task::JoinHandle<Result<Emergencies, SwitchError>>> = None;
     loop {
-        let seen = std::fs::read_to_string(&path).map_err(|e| e.kind());
-        if last_seen.as_ref() != Some(&seen) {
-            let read = match &seen {
-                Ok(text) => Emergencies::parse(text, &path),
-                Err(std::io::ErrorKind::NotFound) => Ok(Emergencies::default()),
-                Err(_) => Emergencies::read(&path),
-            };
-            match read {
+        let mut read = match in_flight.take() {
+            Some(still) => still,
+            None => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || Emergencies::read(&path))
+            }
+        };
+        let seen = match tokio::time::timeout(READ_DEADLINE, &mut read).await {
+            Ok(Ok(outcome)) => Some(outcome.map_err(|e| e.to_string())),
+            Ok(Err(panicked)) => Some(Err(format!("reading the switch failed: {panicked}"))),
+            Err(_) => {
+                tracing::error!(path = %path.display(), "the emergency switch did not answer within {READ_DEADLINE:?}; keeping the closures already in force");
+                // Waited for again next time, rather than piling up threads on a hung disk.
+                in_flight = Some(read);
+                None
+            }
+        };
+        if let Some(seen) = seen
+            && last_seen.as_ref() != Some(&seen)
+        {
+            match &seen {
                 Ok(now) => {
-                    log_changes(&switch.load(), &now);
-                    switch.store(Arc::new(now));
+                    let names = known();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    for schedule in now.unknown(&names) {
+                        tracing::error!(schedule, path = %path.display(), "the emergency switch names a schedule no flow has: it closes nothing (misspelt?)");
+                    }
+                    log_changes(&switch.load(), now);
+                    switch.store(Arc::new(now.clone()));
+                    // Kept for a restart, should the file be broken by then.
+                    let _ = state::write_atomically(
+                        &last_good(&path),
+                        toml::to_string(now).unwrap_or_default().as_bytes(),
+                    );
                 }
                 Err(error) => tracing::error!(
                     %error,

@@ -165,10 +165,11 @@ impl Feed {
     }
 
     /// The last good feed cached on disk, or `None` if there is no cache yet.
+    /// The cached feed, if there is one; only a small regular file is read.
     pub fn read_cache(path: &Path) -> Result<Option<Feed>, FeedError> {
-        match std::fs::read(path) {
-            Ok(bytes) => Feed::parse(&bytes).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        match crate::state::read_small(path, crate::state::FEED_CACHE_MAX_BYTES) {
+            Ok(Some(text)) => Feed::parse(text.as_bytes()).map(Some),
+            Ok(None) => Ok(None),
             Err(source) => Err(FeedError::Cache {
                 path: path.to_owned(),
                 source,

@@ -41,58 +41,108 @@ enum Action {
 
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
-        emergency(&self.flows.dir, &self.state.dir, self.action)?;
-        Ok(Done::Ok)
+        emergency(&self.flows.dir, &self.state.dir, self.action)
     }
 }
 
-fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<()> {
+fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<Done> {
     let path = state::emergency_file(state_dir);
-    let mut switch = Emergencies::read(&path)?;
-    match action {
-        Action::Status => {
-            if switch.iter().next().is_none() {
-                println!("no emergency closures ({})", path.display());
-            }
-            for (schedule, closure) in switch.iter() {
-                println!(
-                    "{schedule}: CLOSED since {} {}",
-                    closure.since, closure.note
-                );
-            }
-            return Ok(());
+    let flows = load(dir);
+    if let Action::Status = action {
+        // The switch is shown even when the flows do not load: it matters most then.
+        let known = flows.as_ref().ok().map(|flows| {
+            flows
+                .schedules
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+        });
+        if let Err(error) = &flows {
+            println!("the schedules could not be checked: {error:#}");
         }
-        Action::Close { schedule, note } => {
-            let flows = load(dir)?;
-            if !flows.schedules.iter().any(|s| s.name == schedule) {
-                let known: Vec<&str> = flows.schedules.iter().map(|s| s.name.as_str()).collect();
-                bail!(
-                    "there is no schedule {schedule:?} in {}; the schedules are {}",
-                    dir.display(),
-                    known.join(", ")
-                );
-            }
-            let since = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            switch.close(&schedule, EmergencyClosure { since, note });
-            switch.write(&path)?;
-            println!(
-                "{schedule}: CLOSED; callers hear its emergency message within seconds ({})",
-                path.display()
-            );
-        }
-        Action::Open { schedule } => {
-            if !switch.open(&schedule) {
-                bail!(
-                    "{schedule:?} is not closed by the emergency switch ({})",
-                    path.display()
-                );
-            }
-            switch.write(&path)?;
-            println!(
-                "{schedule}: reopened; it follows its hours again ({})",
-                path.display()
-            );
-        }
+        return status(&path, known.as_deref());
     }
-    Ok(())
+    let flows = flows?;
+    let known: Vec<&str> = flows.schedules.iter().map(|s| s.name.as_str()).collect();
+    if let Action::Close { schedule, .. } = &action
+        && !known.contains(&schedule.as_str())
+    {
+        bail!(
+            "there is no schedule {schedule:?} in {}; the schedules are {}",
+            dir.display(),
+            known.join(", ")
+        );
+    }
+    let updated = Emergencies::update(&path, |switch| match &action {
+        Action::Close { schedule, note } => {
+            // Closed again without a note: the closure keeps its note and its time.
+            let closure = match switch.get(schedule) {
+                Some(already) if note.is_empty() => already.clone(),
+                _ => EmergencyClosure {
+                    since: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    note: note.clone(),
+                },
+            };
+            switch.close(schedule, closure);
+            true
+        }
+        Action::Open { schedule } => switch.open(schedule),
+        Action::Status => unreachable!("answered above"),
+    })?;
+    if let Some(aside) = &updated.set_aside {
+        eprintln!(
+            "switchboard: the switch file did not read ({}); it was put aside as {} and the last good switch used instead",
+            path.display(),
+            aside.display()
+        );
+    }
+    match action {
+        Action::Close { schedule, .. } => println!(
+            "{schedule}: CLOSED; callers hear its emergency message within seconds ({})",
+            path.display()
+        ),
+        Action::Open { schedule } if updated.result => println!(
+            "{schedule}: reopened; it follows its hours again ({})",
+            path.display()
+        ),
+        Action::Open { schedule } => bail!(
+            "{schedule:?} is not closed by the emergency switch ({})",
+            path.display()
+        ),
+        Action::Status => {}
+    }
+    Ok(Done::Ok)
+}
+
+/// What the switch closes, and whether any of it names a schedule no flow has (exit 1).
+fn status(path: &Path, known: Option<&[&str]>) -> anyhow::Result<Done> {
+    let (switch, broken) = Emergencies::read_or_last_good(path);
+    if let Some(error) = &broken {
+        println!(
+            "the switch file does not read: {error}; servers keep the last good switch, shown here"
+        );
+    }
+    if switch.iter().next().is_none() {
+        println!("no emergency closures ({})", path.display());
+    }
+    for (schedule, closure) in switch.iter() {
+        println!(
+            "{schedule}: CLOSED since {} {}",
+            closure.since, closure.note
+        );
+    }
+    let unknown = known.map_or(Vec::new(), |known| switch.unknown(known));
+    for schedule in &unknown {
+        println!(
+            "{schedule}: NO SUCH SCHEDULE: this table closes nothing (the schedules are {})",
+            known.unwrap_or_default().join(", ")
+        );
+    }
+    Ok(
+        if unknown.is_empty() && broken.is_none() && known.is_some() {
+            Done::Ok
+        } else {
+            Done::Found
+        },
+    )
 }

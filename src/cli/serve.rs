@@ -116,11 +116,12 @@ fn serve(args: Args) -> anyhow::Result<()> {
     });
     let emergency_file = state::emergency_file(state_dir);
     // Read before serving, so a line closed in an emergency is never open for a moment. A
-    // broken switch must not keep the service down: it is logged and followed once mended.
-    let emergencies = Emergencies::read(&emergency_file).unwrap_or_else(|error| {
-        tracing::error!(%error, "emergency switch unreadable at start; no closures in force until it is mended");
-        Emergencies::default()
-    });
+    // broken switch must not keep the service down, nor reopen a closed line: the last good
+    // switch is used until the file is mended.
+    let (emergencies, broken) = Emergencies::read_or_last_good(&emergency_file);
+    if let Some(error) = broken {
+        tracing::error!(%error, closed = emergencies.iter().count(), "emergency switch unreadable at start; the last good switch is in force until it is mended");
+    }
     let recorder = match &args.record {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| {
@@ -180,10 +181,15 @@ fn serve(args: Args) -> anyhow::Result<()> {
             state = %state_dir.display(),
             "serving"
         );
+        let flows_in_force = app.clone();
         tokio::spawn(emergency::follow(
             emergency_file,
             app.emergencies.clone(),
             Duration::from_secs(1),
+            move || {
+                let flows = flows_in_force.flows.load();
+                flows.schedules.iter().map(|s| s.name.clone()).collect()
+            },
         ));
         let reloader = Reloader::new(app.clone(), args.flows.dir.clone());
         tokio::spawn(reloader.follow(args.watch_flows));

@@ -16,5 +16,6 @@ mod lint;
 mod reload;
 mod safety;
 mod service;
+mod switch;
 mod webhooks;
 mod wellbeing;
