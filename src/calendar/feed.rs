@@ -71,6 +71,12 @@ pub enum FeedError {
     },
     #[error("its {division} entry {date} has an empty, over-long or unprintable title")]
     BadTitle { division: Division, date: NaiveDate },
+    #[error(
+        "it adds {count} days no rule or list knows in {division}; GOV.UK announces a handful of one-off days a decade, so at most {MAX_NEW_DAYS} are believed at once"
+    )]
+    TooManyNewDays { division: Division, count: usize },
+    #[error("it redirected to another host, {0}: only the feed's own host is followed")]
+    OtherHost(String),
     #[error("the cache {path}: {source}")]
     Cache {
         path: PathBuf,
@@ -259,6 +265,28 @@ impl BankHolidays {
     }
 }
 
+/// The most days a feed may add at once, in a division, that no rule or list knows: GOV.UK
+/// has announced about five one-off days in a decade (a jubilee, a funeral, a coronation), so
+/// a feed adding more is broken or not GOV.UK's, and would close a line for nothing.
+pub const MAX_NEW_DAYS: usize = 3;
+
+impl Merged {
+    /// Refused when it adds more new days than GOV.UK's history makes believable.
+    fn plausible(&self) -> Result<(), FeedError> {
+        for division in [
+            Division::EnglandAndWales,
+            Division::Scotland,
+            Division::NorthernIreland,
+        ] {
+            let count = self.added.iter().filter(|(d, _)| *d == division).count();
+            if count > MAX_NEW_DAYS {
+                return Err(FeedError::TooManyNewDays { division, count });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where the feed comes from and how often.
 #[derive(Clone, Debug)]
 pub struct FeedSource {
@@ -273,6 +301,8 @@ pub struct FeedSource {
 /// What one refresh changed.
 #[derive(Debug)]
 pub struct Refreshed {
+    /// Where the feed came from, after any redirects on its own host.
+    pub final_url: String,
     pub holidays_in_feed: usize,
     pub added: Vec<(Division, Holiday)>,
     pub left_out: Vec<(Division, Holiday)>,
@@ -295,7 +325,23 @@ impl Refresher {
         holidays: Arc<ArcSwap<BankHolidays>>,
         cached: Option<Feed>,
     ) -> Result<Self, FeedError> {
+        let host = reqwest::Url::parse(&source.url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned));
+        // Redirects are followed on the feed's own host only: a feed sent elsewhere is not
+        // GOV.UK's word.
+        let same_host = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirects")
+            } else if attempt.url().host_str() == host.as_deref() {
+                attempt.follow()
+            } else {
+                let to = attempt.url().to_string();
+                attempt.error(FeedError::OtherHost(to))
+            }
+        });
         let client = crate::outbound::client()
+            .redirect(same_host)
             .timeout(source.timeout)
             .connect_timeout(source.timeout)
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -311,13 +357,15 @@ impl Refresher {
 
     /// Fetches the feed once and merges it in; on any error nothing changes.
     pub async fn refresh(&mut self) -> Result<Refreshed, FeedError> {
-        let feed = self.fetch().await?;
+        let (feed, final_url) = self.fetch().await?;
         let merged = self.holidays.load().merge(&feed);
+        merged.plausible()?;
         self.cached = self.cached.union(&feed);
         // Cached before it is in force, so a day callers have heard is known after a restart.
         let cache_error = self.cached.write_cache(&self.source.cache).err();
         self.holidays.store(Arc::new(merged.holidays));
         Ok(Refreshed {
+            final_url,
             holidays_in_feed: feed.len(),
             added: merged.added,
             left_out: merged.left_out,
@@ -325,13 +373,15 @@ impl Refresher {
         })
     }
 
-    async fn fetch(&self) -> Result<Feed, FeedError> {
+    /// The feed, and the URL it came from in the end.
+    async fn fetch(&self) -> Result<(Feed, String), FeedError> {
         let mut response = self
             .client
             .get(&self.source.url)
             .send()
             .await
             .map_err(FeedError::fetch)?;
+        let final_url = response.url().to_string();
         if !response.status().is_success() {
             return Err(FeedError::Status(response.status().as_u16()));
         }
@@ -342,7 +392,7 @@ impl Refresher {
             }
             body.extend_from_slice(&chunk);
         }
-        Feed::parse(&body)
+        Ok((Feed::parse(&body)?, final_url))
     }
 
     /// Refreshes now and then every `every`, logging each outcome; runs until dropped. After a
@@ -372,6 +422,7 @@ impl Refresher {
 fn log_refreshed(url: &str, refreshed: &Refreshed) {
     tracing::info!(
         url,
+        final_url = %refreshed.final_url,
         holidays = refreshed.holidays_in_feed,
         added = refreshed.added.len(),
         "bank-holiday feed merged"

@@ -14,6 +14,7 @@ use crate::support::*;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
+use chrono::Datelike;
 use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
 use switchboard::calendar::{BankHolidays, Division};
 
@@ -61,6 +62,41 @@ async fn fake_gov_uk() -> SocketAddr {
             get(|| async { "<html>Service unavailable</html>" }),
         )
         .route("/empty.json", get(|| async { "{}" }))
+        .route("/moved.json", get(|| async { axum::response::Redirect::temporary("/good.json") }))
+        .route(
+            "/elsewhere.json",
+            get(|headers: axum::http::HeaderMap| async move {
+                // The same server under another name: another host, as far as a URL says.
+                let host = headers[axum::http::header::HOST].to_str().unwrap().to_owned();
+                let port = host.rsplit(':').next().unwrap_or("80").to_owned();
+                axum::response::Redirect::temporary(&format!("http://localhost:{port}/good.json"))
+            }),
+        )
+        .route(
+            "/every-weekday.json",
+            get(|| async {
+                // Every weekday of 2027 as a holiday: a line closed all year.
+                let mut day = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+                let mut events = Vec::new();
+                while day.year() == 2027 {
+                    if day.weekday().number_from_monday() <= 5 {
+                        events.push(format!(
+                            r#"{{"title": "Day off", "date": "{day}", "notes": "", "bunting": false}}"#
+                        ));
+                    }
+                    day = day.succ_opt().unwrap();
+                }
+                let division = |name: &str| {
+                    format!(r#""{name}": {{"division": "{name}", "events": [{}]}}"#, events.join(", "))
+                };
+                format!(
+                    "{{{}, {}, {}}}",
+                    division("england-and-wales"),
+                    division("scotland"),
+                    division("northern-ireland")
+                )
+            }),
+        )
         .route(
             "/no-events.json",
             get(|| async {
@@ -147,6 +183,14 @@ async fn a_broken_empty_failing_slow_or_unreachable_feed_changes_nothing() {
             format!("http://{}/feed.json", unreachable_address()),
             "could not fetch",
         ),
+        (
+            format!("http://{gov_uk}/every-weekday.json"),
+            "at most 3 are believed",
+        ),
+        (
+            format!("http://{gov_uk}/elsewhere.json"),
+            "redirected to another host, http://localhost:",
+        ),
     ];
     for (url, expected) in bad {
         let state = tempfile::tempdir().unwrap();
@@ -166,6 +210,19 @@ async fn a_broken_empty_failing_slow_or_unreachable_feed_changes_nothing() {
         let cache = switchboard::state::feed_cache_file(state.path());
         assert!(!cache.exists(), "{url} wrote a cache");
     }
+}
+
+#[tokio::test]
+async fn a_redirect_on_the_feed_s_own_host_is_followed_and_the_final_url_said() {
+    let gov_uk = fake_gov_uk().await;
+    let state = tempfile::tempdir().unwrap();
+    let (mut refresher, holidays) = refresher(format!("http://{gov_uk}/moved.json"), state.path());
+    let refreshed = refresher
+        .refresh()
+        .await
+        .expect("followed on the same host");
+    assert_eq!(refreshed.final_url, format!("http://{gov_uk}/good.json"));
+    assert!(has_new_day(&holidays.load()));
 }
 
 #[tokio::test]
