@@ -39,6 +39,16 @@ impl E164 {
     }
 }
 
+impl E164 {
+    /// A number as people write it, UK numbers nationally (`020 7383 6707`, `0330 123 1245`)
+    /// or internationally (`+44 20 7383 6707`), in E.164 form.
+    pub fn from_written(text: &str) -> Result<Self, BadNumber> {
+        let parsed = phonenumber::parse(Some(phonenumber::country::Id::GB), text)
+            .map_err(|_| BadNumber::NotE164(text.to_owned()))?;
+        E164::parse(&parsed.format().mode(phonenumber::Mode::E164).to_string())
+    }
+}
+
 impl fmt::Display for E164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -174,6 +184,24 @@ mod tests {
         ] {
             assert!(E164::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn numbers_are_read_as_people_write_them() {
+        for written in [
+            "020 7383 6707",
+            "02073836707",
+            "+44 20 7383 6707",
+            "(020) 7383-6707",
+        ] {
+            assert_eq!(
+                E164::from_written(written).map(|n| n.to_string()),
+                Ok("+442073836707".to_owned()),
+                "{written}"
+            );
+        }
+        assert!(E164::from_written("020 7383 670").is_err());
+        assert!(E164::from_written("counselling").is_err());
     }
 
     #[test]

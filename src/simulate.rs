@@ -25,6 +25,8 @@ pub struct Transcript {
     pub dialled: Vec<String>,
     /// Whether the call ended with the engine's hang-up (rather than being cut short).
     pub ended: bool,
+    /// What the caller was to do that the call never asked for.
+    pub unused: Vec<CallerAction>,
 }
 
 impl Transcript {
@@ -128,6 +130,7 @@ pub fn call(ctx: &Context<'_>, to: &str, actions: &[CallerAction]) -> Transcript
                 Verb::Hangup => {
                     transcript.lines.push("  call ends".to_owned());
                     transcript.ended = true;
+                    transcript.unused = actions.cloned().collect();
                     return transcript;
                 }
             }
@@ -139,6 +142,7 @@ pub fn call(ctx: &Context<'_>, to: &str, actions: &[CallerAction]) -> Transcript
                     "  the answer ends without hanging up or waiting: the call would drop"
                         .to_owned(),
                 );
+                transcript.unused = actions.cloned().collect();
                 return transcript;
             }
         }
@@ -146,5 +150,6 @@ pub fn call(ctx: &Context<'_>, to: &str, actions: &[CallerAction]) -> Transcript
     transcript
         .lines
         .push(format!("  stopped after {MAX_EXCHANGES} webhooks"));
+    transcript.unused = actions.cloned().collect();
     transcript
 }

@@ -1,11 +1,11 @@
 //! `switchboard simulate`: a call played through the flows, as a caller would live it.
 
-use std::path::Path;
-
+use anyhow::bail;
 use chrono::{DateTime, Utc};
 use clap::ArgMatches;
 use switchboard::calendar::parse_instant;
 use switchboard::engine::Context;
+use switchboard::phone::E164;
 use switchboard::simulate::{self, CallerAction};
 
 use super::{Done, FlowsDir, StateDir, known_holidays, load, read_emergencies, warn_on_stderr};
@@ -14,9 +14,12 @@ use super::{Done, FlowsDir, StateDir, known_holidays, load, read_emergencies, wa
 pub struct Args {
     #[command(flatten)]
     flows: FlowsDir,
-    /// The number dialled, e.g. +443301231245.
+    /// The number dialled, as people write it: 020 7383 6707, 0330 123 1245, +443301231245.
+    #[arg(long, value_parser = written_number)]
+    to: E164,
+    /// Play the call on the default line when no line claims --to (as a real call would be).
     #[arg(long)]
-    to: String,
+    default_line: bool,
     /// The instant of the call (RFC 3339), e.g. 2026-12-25T10:00:00Z.
     #[arg(long, value_parser = parse_instant)]
     at: DateTime<Utc>,
@@ -26,8 +29,8 @@ pub struct Args {
     /// Words said at the next menu; repeat for later menus.
     #[arg(long)]
     say: Vec<String>,
-    /// How the next connection ends: completed, busy, no-answer, failed, canceled.
-    #[arg(long)]
+    /// How the next connection ends: completed, answered, busy, no-answer, failed, canceled.
+    #[arg(long, value_parser = ["completed", "answered", "busy", "no-answer", "failed", "canceled"])]
     dial: Vec<String>,
     #[command(flatten)]
     state: StateDir,
@@ -36,13 +39,7 @@ pub struct Args {
 impl Args {
     pub fn execute(self, matches: &ArgMatches) -> anyhow::Result<Done> {
         let actions = caller_actions(matches);
-        simulate(
-            &self.flows.dir,
-            &self.state.dir,
-            &self.to,
-            self.at,
-            &actions,
-        )?;
+        simulate(&self, &actions)?;
         Ok(Done::Ok)
     }
 }
@@ -67,22 +64,43 @@ fn caller_actions(matches: &ArgMatches) -> Vec<CallerAction> {
     actions.into_iter().map(|(_, a)| a).collect()
 }
 
-fn simulate(
-    dir: &Path,
-    state_dir: &Path,
-    to: &str,
-    at: DateTime<Utc>,
-    actions: &[CallerAction],
-) -> anyhow::Result<()> {
-    let flows = load(dir)?;
-    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
-    let emergencies = read_emergencies(state_dir)?;
+fn simulate(args: &Args, actions: &[CallerAction]) -> anyhow::Result<()> {
+    let flows = load(&args.flows.dir)?;
+    if flows.line_claiming(args.to.as_str()).is_none() && !args.default_line {
+        let numbers: Vec<String> = flows
+            .lines
+            .iter()
+            .flat_map(|l| l.numbers.iter().map(|n| format!("{n} ({})", l.id)))
+            .collect();
+        bail!(
+            "no line answers {}: the lines' numbers are {}; pass --default-line to hear what a call to it gets ({})",
+            args.to,
+            numbers.join(", "),
+            flows.line(flows.default_line()).id
+        );
+    }
+    let (holidays, _) = known_holidays(&args.state.dir, warn_on_stderr);
+    let emergencies = read_emergencies(&args.state.dir)?;
     let ctx = Context {
         flows: &flows,
         holidays: &holidays,
         emergencies: &emergencies,
-        now: at,
+        now: args.at,
     };
-    print!("{}", simulate::call(&ctx, to, actions).text());
+    let transcript = simulate::call(&ctx, args.to.as_str(), actions);
+    print!("{}", transcript.text());
+    for action in &transcript.unused {
+        let (flag, value) = match action {
+            CallerAction::Press(keys) => ("--press", keys),
+            CallerAction::Say(words) => ("--say", words),
+            CallerAction::Dial(status) => ("--dial", status),
+        };
+        println!("not used: {flag} {value:?} (the call never came to it)");
+    }
     Ok(())
+}
+
+/// `--to` as people write it.
+fn written_number(text: &str) -> Result<E164, String> {
+    E164::from_written(text).map_err(|e| e.to_string())
 }

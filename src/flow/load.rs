@@ -131,9 +131,10 @@ pub fn check_sources(sources: &[(PathBuf, String)], today: NaiveDate) -> Checked
         match toml::from_str::<FlowFile>(text) {
             Ok(file) => files.push((source, id, file)),
             Err(e) => {
-                found.push(
-                    source.error(e.span().unwrap_or(0..0), e.message().trim_end().to_owned()),
-                );
+                let span = e.span().unwrap_or(0..0);
+                let message = unknown_key_message(text, span.start, e.message())
+                    .unwrap_or_else(|| e.message().trim_end().to_owned());
+                found.push(source.error(span, message));
                 unreadable.push(id);
             }
         }
@@ -976,6 +977,66 @@ fn parse_openings(text: &str) -> Result<Vec<Opening>, String> {
     }
     Ok(openings)
 }
+
+/// serde's "unknown field `atempts`, expected one of ..." (every key of every step type), said
+/// for the step the key is in: "a menu step does not take `atempts`; did you mean
+/// \"attempts\"?". `None` for any other error, or a key outside a step.
+fn unknown_key_message(text: &str, at: usize, message: &str) -> Option<String> {
+    let key = message.strip_prefix("unknown field `")?.split_once('`')?.0;
+    // The step the key is in: the last `[steps.NAME]` header before it, then its `type`.
+    let before = &text[..at.min(text.len())];
+    let header = before.rfind("\n[steps.")? + 1;
+    let table = &text[header..];
+    let table = &table[..table[1..].find("\n[").map_or(table.len(), |end| end + 1)];
+    let kind = table.lines().find_map(|line| {
+        let value = line.trim().strip_prefix("type")?.trim().strip_prefix('=')?;
+        Some(value.trim().trim_matches('"').to_owned())
+    });
+    Some(
+        match kind
+            .as_deref()
+            .and_then(|k| allowed_keys(k).map(|keys| (k, keys)))
+        {
+            Some((kind, keys)) => format!(
+                "{} {kind} step does not take `{key}`{}",
+                article(kind),
+                did_you_mean(key, keys.iter().copied())
+            ),
+            None => format!(
+                "a step does not take `{key}`{}",
+                did_you_mean(key, STEP_KEYS.iter().copied())
+            ),
+        },
+    )
+}
+
+/// Every key any step type takes.
+const STEP_KEYS: [&str; 24] = [
+    "type",
+    "say",
+    "schedule",
+    "next",
+    "options",
+    "any_key",
+    "no_input_say",
+    "invalid_say",
+    "timeout",
+    "attempts",
+    "after_attempts",
+    "number",
+    "ring_seconds",
+    "retry_say",
+    "busy_say",
+    "no_answer_say",
+    "failed_say",
+    "open",
+    "closed",
+    "holiday",
+    "closure",
+    "emergency",
+    "from_24_7",
+    "otherwise",
+];
 
 fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {

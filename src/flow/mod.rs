@@ -344,6 +344,11 @@ impl Flows {
             .unwrap_or(self.default_line)
     }
 
+    /// The line whose `numbers` include `number`, if one does.
+    pub fn line_claiming(&self, number: &str) -> Option<usize> {
+        self.line_by_number.get(number).copied()
+    }
+
     pub fn line_index(&self, id: &str) -> Option<usize> {
         self.line_by_id.get(id).copied()
     }

@@ -76,7 +76,9 @@ fn check_refuses_unknown_keys_bad_numbers_and_bad_hours() {
     let errors = check_errors(dir.path());
     assert!(
         errors.starts_with("DIR/doctor-support.toml:")
-            && errors.contains("error: unknown field `ring_secs`"),
+            && errors.contains(
+                "error: a dial step does not take `ring_secs`; did you mean \"ring_seconds\"?"
+            ),
         "{errors}"
     );
 
@@ -647,4 +649,86 @@ fn serve_help_names_the_token_and_every_flag_has_help() {
             "no help for {line:?}"
         );
     }
+}
+
+#[test]
+fn an_unknown_key_suggests_the_nearest_key_of_its_step_type() {
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replacen("attempts = 3\n", "atempts = 3\n", 1)
+    });
+    let errors = check_errors(dir.path());
+    assert!(
+        errors.contains(": error: a menu step does not take `atempts`; did you mean \"attempts\"?"),
+        "{errors}"
+    );
+    assert!(!errors.contains("expected one of"), "{errors}");
+}
+
+#[test]
+fn a_file_that_does_not_parse_reports_its_own_errors_only() {
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replacen("type = \"menu\"\n", "type = \"menu\n", 1)
+    });
+    let errors = check_errors(dir.path());
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    assert!(errors.starts_with("DIR/wellbeing.toml:"), "{errors}");
+}
+
+#[test]
+fn simulate_takes_numbers_as_people_write_them_and_says_what_it_did_not_use() {
+    let out = switchboard(&[
+        "simulate",
+        "--to",
+        "020 7383 6707",
+        "--at",
+        "2026-12-02T19:00:00Z",
+        "--press",
+        "1",
+        "--press",
+        "5",
+    ]);
+    let transcript = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        transcript.starts_with("[Doctor support line]"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("not used: --press \"5\" (the call never came to it)"),
+        "{transcript}"
+    );
+    // A number no line claims is refused, unless the default line is asked for.
+    let unclaimed = [
+        "simulate",
+        "--to",
+        "020 7946 0999",
+        "--at",
+        "2026-12-02T19:00:00Z",
+    ];
+    let out = switchboard(&unclaimed);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no line answers +442079460999"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = switchboard(&[&unclaimed[..], &["--default-line"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("[Wellbeing support line]"));
+    // A connection outcome Twilio never sends is refused.
+    let out = switchboard(&[
+        "simulate",
+        "--to",
+        "0330 123 1245",
+        "--at",
+        "2026-12-02T19:00:00Z",
+        "--dial",
+        "bogus",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("invalid value 'bogus'"),
+        "{}",
+        text(&out.stderr)
+    );
 }
