@@ -211,7 +211,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             .await
             .context("serving")?;
         if let Some(recorder) = recorder {
-            recorder.finish_quiet(Duration::ZERO);
+            recorder.close();
         }
         Ok(())
     })

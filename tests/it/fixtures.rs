@@ -353,8 +353,8 @@ async fn a_recorded_call_replays_green_with_nothing_identifying_the_caller() {
         };
         assert_eq!(status, 200, "{body}");
     }
-    // The last answer hung up: the call is written at once.
-    let files = fixture::files(&[recorded.path().to_owned()]).unwrap();
+    // The last answer hung up: the call is written within moments, off the request path.
+    let files = written_within(recorded.path(), Duration::from_secs(5));
     assert_eq!(files.len(), 1, "{}", server.logs());
     let written = std::fs::read_to_string(&files[0]).unwrap();
     for secret in [
@@ -397,6 +397,51 @@ async fn a_recorded_call_replays_green_with_nothing_identifying_the_caller() {
             && written.contains("<say-as interpret-as=\"ordinal\">24</say-as>")
             && written.contains("November at 9am."),
         "{written}"
+    );
+}
+
+/// The fixtures in `dir`, once there is one (or when `within` has passed).
+fn written_within(dir: &std::path::Path, within: Duration) -> Vec<std::path::PathBuf> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let files = fixture::files(&[dir.to_owned()]).unwrap();
+        if !files.is_empty() || std::time::Instant::now() > deadline {
+            return files;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn a_flooded_call_is_recorded_only_up_to_its_cap() {
+    use switchboard::fixture::record::MAX_EXCHANGES_PER_CALL;
+    let state = tempfile::tempdir().unwrap();
+    let recorded = tempfile::tempdir().unwrap();
+    let dir = recorded.path().to_str().unwrap();
+    let server = Server::start(state.path(), "2026-11-23T10:00:00Z", &["--record", dir]);
+    let (status, _) = server.post("/voice", &real_params(WELLBEING, &[])).await;
+    assert_eq!(status, 200);
+    // The same menu, over and over: far more webhooks than any call needs.
+    for _ in 0..MAX_EXCHANGES_PER_CALL + 50 {
+        let params = real_params(WELLBEING, &[("Digits", "*")]);
+        let (status, _) = server
+            .post("/voice/wellbeing/main-menu?attempt=1", &params)
+            .await;
+        assert_eq!(status, 200);
+    }
+    let params = real_params(WELLBEING, &[("DialCallStatus", "completed")]);
+    let (status, body) = server
+        .post("/voice/wellbeing/counselling?attempt=1", &params)
+        .await;
+    assert!(status == 200 && body.contains("<Hangup"), "{body}");
+    let files = written_within(recorded.path(), Duration::from_secs(5));
+    assert_eq!(files.len(), 1, "{}", server.logs());
+    let fixture = Fixture::read(&files[0]).unwrap();
+    assert_eq!(fixture.exchanges.len(), MAX_EXCHANGES_PER_CALL);
+    assert!(
+        server.logs().contains("only the first are kept"),
+        "{}",
+        server.logs()
     );
 }
 
