@@ -14,6 +14,9 @@ pub const EMERGENCY_FILE: &str = "emergency.toml";
 /// The last good bank-holiday feed's file name.
 pub const FEED_CACHE_FILE: &str = "bank-holidays.json";
 
+/// Where each running server says it reads the switch: one small file a server.
+pub const READERS_DIR: &str = "readers";
+
 /// The emergency switch inside a state directory.
 pub fn emergency_file(dir: &Path) -> PathBuf {
     dir.join(EMERGENCY_FILE)

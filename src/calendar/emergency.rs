@@ -196,6 +196,104 @@ pub fn last_good(path: &Path) -> PathBuf {
     sibling(path, "last-good")
 }
 
+/// A server that reads the switch, as it says so in the state directory each time it does:
+/// so ops can see which servers a change reaches, and whether each has applied it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    /// `host:process`.
+    pub server: String,
+    /// The address it answers webhooks on.
+    pub address: String,
+    /// When it last read the switch (RFC 3339, to the millisecond).
+    pub read_at: String,
+    /// The schedules closed at that server after that read.
+    pub closed: Vec<String>,
+}
+
+impl Reader {
+    /// This process, answering on `address`.
+    pub fn this_server(address: &str) -> Reader {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unknown-host".to_owned());
+        Reader {
+            server: format!("{host}:{}", std::process::id()),
+            address: address.to_owned(),
+            read_at: String::new(),
+            closed: Vec::new(),
+        }
+    }
+
+    /// The file this server's record is kept in, in the state directory of `switch`.
+    fn file(&self, switch: &Path) -> PathBuf {
+        let name: String = self
+            .server
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        state_dir(switch)
+            .join(state::READERS_DIR)
+            .join(format!("{name}.toml"))
+    }
+
+    /// Records that this server read the switch now, with `in_force` after it.
+    fn record(&self, switch: &Path, in_force: &Emergencies) {
+        let record = Reader {
+            read_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            closed: in_force.closed.keys().cloned().collect(),
+            ..self.clone()
+        };
+        let text = toml::to_string(&record).unwrap_or_default();
+        if let Err(error) = state::write_atomically(&self.file(switch), text.as_bytes()) {
+            tracing::warn!(%error, "could not record that this server reads the emergency switch");
+        }
+    }
+
+    /// This server no longer reads the switch: its record goes.
+    pub fn forget(&self, switch: &Path) {
+        let _ = std::fs::remove_file(self.file(switch));
+    }
+
+    /// Every server that has said it reads the switch at `switch`, most recent first.
+    pub fn all(switch: &Path) -> Vec<Reader> {
+        let dir = state_dir(switch).join(state::READERS_DIR);
+        let mut readers: Vec<Reader> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let text = state::read_small(&entry.ok()?.path(), 4096).ok()??;
+                toml::from_str(&text).ok()
+            })
+            .collect();
+        readers.sort_by(|a, b| b.read_at.cmp(&a.read_at));
+        readers
+    }
+
+    /// How long ago it last read the switch.
+    pub fn age(&self, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::TimeDelta> {
+        let read_at = chrono::DateTime::parse_from_rfc3339(&self.read_at).ok()?;
+        Some(now - read_at.with_timezone(&chrono::Utc))
+    }
+
+    /// Whether it has the switch as `switch` is now.
+    pub fn has_applied(&self, switch: &Emergencies) -> bool {
+        self.closed.iter().eq(switch.closed.keys())
+    }
+}
+
+fn state_dir(switch: &Path) -> &Path {
+    switch.parent().unwrap_or(Path::new("."))
+}
+
 /// How long one read of the switch may take before it is given up (and logged): a hung
 /// network filesystem must not stop the switch being read again.
 const READ_DEADLINE: Duration = Duration::from_secs(2);
@@ -204,12 +302,14 @@ const READ_DEADLINE: Duration = Duration::from_secs(2);
 /// (never on the async workers that answer calls), and logs each change. A file that cannot
 /// be read or parsed changes nothing (and is logged once per edit); a missing file reopens
 /// everything, as if every table had been deleted. `known` names the schedules the flows in
-/// force have: a table naming another is logged as an error, for it closes nothing.
+/// force have: a table naming another is logged as an error, for it closes nothing. Each read
+/// is recorded as `reader`'s in the state directory (see [`Reader`]).
 pub async fn follow(
     path: PathBuf,
     switch: Arc<ArcSwap<Emergencies>>,
     every: Duration,
     known: impl Fn() -> Vec<String> + Send + 'static,
+    reader: Reader,
 ) {
     let mut last_seen: Option<Result<Emergencies, String>> = None;
     let mut in_flight: Option<tokio::task::JoinHandle<Result<Emergencies, SwitchError>>> = None;
@@ -217,8 +317,13 @@ pub async fn follow(
         let mut read = match in_flight.take() {
             Some(still) => still,
             None => {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || Emergencies::read(&path))
+                let (path, reader) = (path.clone(), reader.clone());
+                let before = switch.load_full();
+                tokio::task::spawn_blocking(move || {
+                    let read = Emergencies::read(&path);
+                    reader.record(&path, read.as_ref().unwrap_or(&before));
+                    read
+                })
             }
         };
         let seen = match tokio::time::timeout(READ_DEADLINE, &mut read).await {

@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::bail;
 use chrono::Utc;
 use clap::Subcommand;
+use switchboard::calendar::emergency::Reader;
 use switchboard::calendar::{Emergencies, EmergencyClosure};
 use switchboard::state;
 
@@ -46,7 +47,9 @@ impl Args {
 }
 
 fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<Done> {
-    let path = state::emergency_file(state_dir);
+    // Said in full, so ops can see it is the directory the servers read.
+    let state_dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
+    let path = state::emergency_file(&state_dir);
     let flows = load(dir);
     if let Action::Status = action {
         // The switch is shown even when the flows do not load: it matters most then.
@@ -96,6 +99,7 @@ fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<Don
             aside.display()
         );
     }
+    warn_if_nobody_reads(&path);
     match action {
         Action::Close { schedule, .. } => println!(
             "{schedule}: CLOSED; callers hear its emergency message within seconds ({})",
@@ -114,6 +118,25 @@ fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<Don
     Ok(Done::Ok)
 }
 
+/// A server that read the switch this recently is taken to be running and reading it.
+const FRESH_SECONDS: i64 = 5;
+
+/// Says on stderr when no running server has read this state directory lately: a switch
+/// nobody reads changes nothing for callers.
+fn warn_if_nobody_reads(path: &Path) {
+    let now = Utc::now();
+    let fresh = Reader::all(path).iter().any(|r| {
+        r.age(now)
+            .is_some_and(|age| age.num_seconds() < FRESH_SECONDS)
+    });
+    if !fresh {
+        eprintln!(
+            "switchboard: warning: no running server has read {} in the last {FRESH_SECONDS} s: callers hear no change until one does (do the servers use this --state-dir?)",
+            path.display()
+        );
+    }
+}
+
 /// What the switch closes, and whether any of it names a schedule no flow has (exit 1).
 fn status(path: &Path, known: Option<&[&str]>) -> anyhow::Result<Done> {
     let (switch, broken) = Emergencies::read_or_last_good(path);
@@ -129,6 +152,31 @@ fn status(path: &Path, known: Option<&[&str]>) -> anyhow::Result<Done> {
         println!(
             "{schedule}: CLOSED since {} {}",
             closure.since, closure.note
+        );
+    }
+    let now = Utc::now();
+    let readers = Reader::all(path);
+    if readers.is_empty() {
+        println!("no server has said it reads this switch");
+    }
+    for reader in &readers {
+        let ago = reader
+            .age(now)
+            .map_or("at an unknown time".to_owned(), |age| {
+                format!("{:.1} s ago", age.num_milliseconds() as f64 / 1000.0)
+            });
+        let applied = if reader.has_applied(&switch) {
+            "has applied the switch as it is"
+        } else {
+            "has NOT applied the switch as it is"
+        };
+        let running = match reader.age(now) {
+            Some(age) if age.num_seconds() < FRESH_SECONDS => "",
+            _ => " (not running, or not reading it)",
+        };
+        println!(
+            "server {} at {}: read it {ago}, {applied}{running}",
+            reader.server, reader.address
         );
     }
     let unknown = known.map_or(Vec::new(), |known| switch.unknown(known));

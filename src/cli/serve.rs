@@ -182,14 +182,16 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "serving"
         );
         let flows_in_force = app.clone();
+        let reader = emergency::Reader::this_server(&listener.local_addr()?.to_string());
         tokio::spawn(emergency::follow(
-            emergency_file,
+            emergency_file.clone(),
             app.emergencies.clone(),
             Duration::from_secs(1),
             move || {
                 let flows = flows_in_force.flows.load();
                 flows.schedules.iter().map(|s| s.name.clone()).collect()
             },
+            reader.clone(),
         ));
         let reloader = Reloader::new(app.clone(), args.flows.dir.clone());
         tokio::spawn(reloader.follow(args.watch_flows));
@@ -213,6 +215,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         if let Some(recorder) = recorder {
             recorder.close();
         }
+        reader.forget(&emergency_file);
         Ok(())
     })
 }

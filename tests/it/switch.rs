@@ -194,3 +194,46 @@ async fn a_running_server_logs_a_table_naming_no_schedule_as_an_error() {
             .contains("has had to close")
     );
 }
+
+#[tokio::test]
+async fn status_lists_the_servers_that_read_the_switch_and_whether_each_applied_it() {
+    let state = tempfile::tempdir().unwrap();
+    // With no server reading the directory, a change warns that it reaches nobody.
+    let out = emergency(state.path(), &["close", "doctor-support"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("no running server has read"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut server = Server::start(state.path(), NOW, &[]);
+    let address = server.address.to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let out = emergency(state.path(), &["status"]);
+        let status = text(&out.stdout);
+        if status.contains(&format!("at {address}: read it"))
+            && status.contains("has applied the switch as it is")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Now a change warns of nothing: a server reads the directory.
+    let out = emergency(state.path(), &["open", "doctor-support"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("no running server"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A server that stops says so: it is no longer listed.
+    server.terminate(Duration::from_secs(5));
+    let out = emergency(state.path(), &["status"]);
+    assert!(
+        text(&out.stdout).contains("no server has said it reads this switch"),
+        "{}",
+        text(&out.stdout)
+    );
+}
