@@ -17,10 +17,21 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 struct Cli {
     #[command(subcommand)]
     command: cli::Command,
+    /// A TOML file of settings for every command, keyed by their long flags (see README).
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    config: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let args: Vec<String> = std::env::args().collect();
+    let command = match cli::config::apply(Cli::command(), &args) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("switchboard: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let matches = command.get_matches_from(&args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

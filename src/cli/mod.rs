@@ -2,6 +2,7 @@
 //! flows and the state directory are, and reading them.
 
 mod check;
+pub mod config;
 mod emergency;
 mod graph;
 mod holidays;

@@ -19,7 +19,7 @@ use crate::engine::DialStatus;
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 

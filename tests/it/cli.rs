@@ -732,3 +732,59 @@ fn simulate_takes_numbers_as_people_write_them_and_says_what_it_did_not_use() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn one_configuration_file_sets_the_directories_for_every_command() {
+    let top = tempfile::tempdir().unwrap();
+    let config_dir = top.path().join("etc");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    // A copy of the flows with a broken file, named by the configuration, relative to it.
+    let broken = edited_flows("wellbeing.toml", |t| {
+        t.replace("next = \"main-menu\"", "next = \"main-menu-typo\"")
+    });
+    let flows = config_dir.join("flows");
+    std::fs::create_dir_all(&flows).unwrap();
+    for entry in std::fs::read_dir(broken.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), flows.join(entry.file_name())).unwrap();
+    }
+    let config = config_dir.join("switchboard.toml");
+    std::fs::write(&config, "flows = \"flows\"\nstate-dir = \"state\"\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(args)
+            .current_dir(top.path())
+            .env("SWITCHBOARD_CONFIG", &config)
+            .env_remove("SWITCHBOARD_FLOWS")
+            .env_remove("SWITCHBOARD_STATE_DIR")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("main-menu-typo"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["emergency", "status"]);
+    let expected = config_dir.join("state").join("emergency.toml");
+    assert!(
+        text(&out.stdout).contains(&expected.display().to_string()),
+        "{}",
+        text(&out.stdout)
+    );
+    // A flag still wins over the file.
+    let out = run(&["check", "--flows", shipped_flows_dir().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A setting that does not exist is refused, with the nearest one.
+    std::fs::write(&config, "flow = \"flows\"\n").unwrap();
+    let out = run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("switchboard.toml:1: `flow` is not a setting; did you mean \"flows\"?"),
+        "{}",
+        text(&out.stderr)
+    );
+}

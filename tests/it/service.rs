@@ -128,3 +128,26 @@ async fn a_callers_number_never_appears_in_the_logs_at_any_level_or_in_either_fo
         }
     }
 }
+
+#[tokio::test]
+async fn serve_reads_the_same_configuration_file() {
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("switchboard.toml");
+    std::fs::write(&config, "log-format = \"json\"\n").unwrap();
+    let mut server = Server::start_with_env(
+        state.path(),
+        NOW,
+        &["--config", config.to_str().unwrap()],
+        &[("RUST_LOG", "info")],
+    );
+    assert!(server.call(WELLBEING).await.contains("<Gather"));
+    server.terminate(Duration::from_secs(5));
+    let logs = server.logs();
+    assert!(logs.contains("answered"), "{logs}");
+    for line in logs.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+}
