@@ -298,18 +298,39 @@ fn state_dir(switch: &Path) -> &Path {
 /// network filesystem must not stop the switch being read again.
 const READ_DEADLINE: Duration = Duration::from_secs(2);
 
+/// A read of the switch that went wrong, for the server to count: either may mean callers
+/// hear a switch that is not what ops set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadProblem {
+    /// The read did not finish within [`READ_DEADLINE`] (a hung or slow disk).
+    Slow,
+    /// The file could not be read or parsed.
+    Unreadable,
+}
+
+impl ReadProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadProblem::Slow => "slow",
+            ReadProblem::Unreadable => "unreadable",
+        }
+    }
+}
+
 /// Keeps `switch` as the file at `path` says, reading it every `every` on a blocking thread
 /// (never on the async workers that answer calls), and logs each change. A file that cannot
 /// be read or parsed changes nothing (and is logged once per edit); a missing file reopens
 /// everything, as if every table had been deleted. `known` names the schedules the flows in
 /// force have: a table naming another is logged as an error, for it closes nothing. Each read
-/// is recorded as `reader`'s in the state directory (see [`Reader`]).
+/// is recorded as `reader`'s in the state directory (see [`Reader`]); each read that fails or
+/// is too slow is told to `problem`, every time.
 pub async fn follow(
     path: PathBuf,
     switch: Arc<ArcSwap<Emergencies>>,
     every: Duration,
     known: impl Fn() -> Vec<String> + Send + 'static,
     reader: Reader,
+    problem: impl Fn(ReadProblem) + Send + 'static,
 ) {
     let mut last_seen: Option<Result<Emergencies, String>> = None;
     let mut in_flight: Option<tokio::task::JoinHandle<Result<Emergencies, SwitchError>>> = None;
@@ -330,12 +351,16 @@ pub async fn follow(
             Ok(Ok(outcome)) => Some(outcome.map_err(|e| e.to_string())),
             Ok(Err(panicked)) => Some(Err(format!("reading the switch failed: {panicked}"))),
             Err(_) => {
+                problem(ReadProblem::Slow);
                 tracing::error!(path = %path.display(), "the emergency switch did not answer within {READ_DEADLINE:?}; keeping the closures already in force");
                 // Waited for again next time, rather than piling up threads on a hung disk.
                 in_flight = Some(read);
                 None
             }
         };
+        if let Some(Err(_)) = seen {
+            problem(ReadProblem::Unreadable);
+        }
         if let Some(seen) = seen
             && last_seen.as_ref() != Some(&seen)
         {

@@ -32,7 +32,7 @@ fn check(dir: &Path) -> Done {
             };
             println!(
                 "{}: {} lines, {steps} steps, {warnings} (version {})",
-                dir.display(),
+                super::in_full(dir).display(),
                 flows.lines.len(),
                 flows.version
             );

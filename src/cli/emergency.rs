@@ -48,7 +48,7 @@ impl Args {
 
 fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<Done> {
     // Said in full, so ops can see it is the directory the servers read.
-    let state_dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
+    let state_dir = super::in_full(state_dir);
     let path = state::emergency_file(&state_dir);
     let flows = load(dir);
     if let Action::Status = action {

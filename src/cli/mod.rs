@@ -99,6 +99,12 @@ pub struct StateDir {
     pub dir: PathBuf,
 }
 
+/// `path` as ops should read it in what a command prints: absolute, so that a command run from
+/// another directory visibly names another directory.
+pub fn in_full(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
 /// A duration as written on the command line (`90s`, `30m`, `24h`), more than zero.
 pub fn duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text) {

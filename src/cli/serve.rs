@@ -176,12 +176,13 @@ fn serve(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(
             address = %listener.local_addr()?,
-            flows = %args.flows.dir.display(),
+            flows = %super::in_full(&args.flows.dir).display(),
             version = %app.flows.load().version,
-            state = %state_dir.display(),
+            state = %super::in_full(&state_dir).display(),
             "serving"
         );
         let flows_in_force = app.clone();
+        let counted = app.clone();
         let reader = emergency::Reader::this_server(&listener.local_addr()?.to_string());
         tokio::spawn(emergency::follow(
             emergency_file.clone(),
@@ -192,6 +193,12 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 flows.schedules.iter().map(|s| s.name.clone()).collect()
             },
             reader.clone(),
+            move |problem| {
+                counted.metrics.add(
+                    server::metrics::Counter::StateReadProblems,
+                    &[("file", "emergency"), ("problem", problem.as_str())],
+                )
+            },
         ));
         let reloader = Reloader::new(app.clone(), args.flows.dir.clone());
         tokio::spawn(reloader.follow(args.watch_flows));

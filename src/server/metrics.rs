@@ -34,10 +34,12 @@ pub enum Counter {
     FlowReloads,
     /// Log lines dropped because the log output was not taking them.
     LogLinesDropped,
+    /// Reads of the state directory that failed or timed out, by file and problem.
+    StateReadProblems,
 }
 
 impl Counter {
-    const ALL: [Counter; 10] = [
+    const ALL: [Counter; 11] = [
         Counter::Webhooks,
         Counter::Calls,
         Counter::MenuChoices,
@@ -48,6 +50,7 @@ impl Counter {
         Counter::CallStatus,
         Counter::FlowReloads,
         Counter::LogLinesDropped,
+        Counter::StateReadProblems,
     ];
 
     fn name(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Counter {
             Counter::CallStatus => "switchboard_call_status_total",
             Counter::FlowReloads => "switchboard_flow_reloads_total",
             Counter::LogLinesDropped => "switchboard_log_lines_dropped_total",
+            Counter::StateReadProblems => "switchboard_state_read_problems_total",
         }
     }
 
@@ -77,6 +81,7 @@ impl Counter {
             Counter::CallStatus => "Call status callbacks, by line and status.",
             Counter::FlowReloads => "Attempts to load changed call flows, by result.",
             Counter::LogLinesDropped => "Log lines dropped: the log output was not taking them.",
+            Counter::StateReadProblems => "State files that could not be read in time or at all.",
         }
     }
 }
@@ -105,6 +110,7 @@ pub struct Metrics {
     answer_seconds: Histogram,
     flows_info: Family<LabelSet, Gauge>,
     emergency_closed: Family<LabelSet, Gauge>,
+    emergency_unknown: Gauge,
 }
 
 impl Default for Metrics {
@@ -138,12 +144,19 @@ impl Default for Metrics {
             "1 while the emergency switch closes the schedule.",
             emergency_closed.clone(),
         );
+        let emergency_unknown = Gauge::default();
+        registry.register(
+            "switchboard_emergency_unknown_schedules",
+            "Tables in the emergency switch that name no schedule, so close nothing.",
+            emergency_unknown.clone(),
+        );
         Metrics {
             registry,
             counters,
             answer_seconds,
             flows_info,
             emergency_closed,
+            emergency_unknown,
         }
     }
 }
@@ -182,9 +195,15 @@ impl Metrics {
         self.answer_seconds.observe(took.as_secs_f64());
     }
 
-    /// The state the gauges show, set as it is now: the flows' version, and which schedules
-    /// the emergency switch closes.
-    pub fn show_state(&self, version: &str, closed: impl IntoIterator<Item = (String, bool)>) {
+    /// The state the gauges show, set as it is now: the flows' version, which schedules the
+    /// emergency switch closes, and how many of its tables name no schedule.
+    pub fn show_state(
+        &self,
+        version: &str,
+        closed: impl IntoIterator<Item = (String, bool)>,
+        unknown: usize,
+    ) {
+        self.emergency_unknown.set(unknown as i64);
         self.flows_info.clear();
         self.flows_info
             .get_or_create(&vec![("version", version.to_owned())])
@@ -222,7 +241,7 @@ mod tests {
         metrics.add(Counter::Fallbacks, &[("reason", "a \"quoted\" one")]);
         metrics.observe_answer(Duration::from_micros(70));
         metrics.observe_answer(Duration::from_millis(3));
-        metrics.show_state("abc123", [("doctor-support".to_owned(), true)]);
+        metrics.show_state("abc123", [("doctor-support".to_owned(), true)], 1);
         let text = metrics.render();
         for expected in [
             "switchboard_calls_total{line=\"wellbeing\"} 2\n",
@@ -233,13 +252,14 @@ mod tests {
             "switchboard_answer_seconds_count 2\n",
             "switchboard_flows_info{version=\"abc123\"} 1\n",
             "switchboard_emergency_closed{schedule=\"doctor-support\"} 1\n",
+            "switchboard_emergency_unknown_schedules 1\n",
         ] {
             assert!(text.contains(expected), "{expected} in\n{text}");
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
         assert_eq!(metrics.get(Counter::Calls, &[("line", "wellbeing")]), 2);
         // A new version replaces the old in the info gauge.
-        metrics.show_state("def456", []);
+        metrics.show_state("def456", [], 0);
         let text = metrics.render();
         assert!(
             !text.contains("abc123") && text.contains("version=\"def456\""),

@@ -28,7 +28,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::calendar::{BankHolidays, Emergencies};
+use crate::calendar::{BankHolidays, Emergencies, emergency};
 use crate::callback::Position;
 use crate::engine::{self, CallInput, Context, Outcome};
 use crate::fixture::record::{Heard, Recorder};
@@ -187,6 +187,13 @@ impl App {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
         metrics.declare(Counter::LogLinesDropped, &[]);
+        for problem in [
+            emergency::ReadProblem::Slow,
+            emergency::ReadProblem::Unreadable,
+        ] {
+            let labels = [("file", "emergency"), ("problem", problem.as_str())];
+            metrics.declare(Counter::StateReadProblems, &labels);
+        }
         App {
             flows: ArcSwap::from_pointee(flows),
             holidays: Arc::new(ArcSwap::new(settings.holidays)),
@@ -598,7 +605,9 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
         .schedules
         .iter()
         .map(|s| (s.name.clone(), emergencies.is_closed(&s.name)));
-    app.metrics.show_state(&flows.version, closed);
+    let names: Vec<&str> = flows.schedules.iter().map(|s| s.name.as_str()).collect();
+    let unknown = emergencies.unknown(&names).len();
+    app.metrics.show_state(&flows.version, closed, unknown);
     (
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
         app.metrics.render(),

@@ -58,6 +58,17 @@ async fn a_fifo_in_the_state_directory_neither_stops_the_server_starting_nor_han
         "{}",
         server.logs()
     );
+    // Counted on every read, so an alert on its rate fires while the file stays wrong.
+    let metrics = server.get("/metrics").await;
+    let unreadable = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(
+                "switchboard_state_read_problems_total{file=\"emergency\",problem=\"unreadable\"} ",
+            )
+        })
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(unreadable >= Some(2), "{metrics}");
 }
 
 #[test]
@@ -177,7 +188,7 @@ fn a_table_naming_no_schedule_is_said_to_close_nothing() {
 }
 
 #[tokio::test]
-async fn a_running_server_logs_a_table_naming_no_schedule_as_an_error() {
+async fn a_running_server_logs_and_counts_a_table_naming_no_schedule_as_an_error() {
     let state = tempfile::tempdir().unwrap();
     std::fs::write(switch_file(state.path()), "[doctor_support]\n").unwrap();
     let server = Server::start(state.path(), NOW, &[]);
@@ -186,12 +197,17 @@ async fn a_running_server_logs_a_table_naming_no_schedule_as_an_error() {
         assert!(Instant::now() < deadline, "{}", server.logs());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // And the line it meant to close is open: the log says why.
+    // And the line it meant to close is open: the log and a gauge say why.
     assert!(
         !server
             .call(DOCTOR_SUPPORT)
             .await
             .contains("has had to close")
+    );
+    let metrics = server.get("/metrics").await;
+    assert!(
+        metrics.contains("switchboard_emergency_unknown_schedules 1\n"),
+        "{metrics}"
     );
 }
 
