@@ -178,7 +178,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             address = %listener.local_addr()?,
             flows = %super::in_full(&args.flows.dir).display(),
             version = %app.flows.load().version,
-            state = %super::in_full(&state_dir).display(),
+            state = %super::in_full(state_dir).display(),
             "serving"
         );
         let flows_in_force = app.clone();
