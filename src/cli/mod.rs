@@ -8,6 +8,7 @@ mod graph;
 mod holidays;
 mod hours;
 mod replay;
+pub mod secrets;
 mod serve;
 mod sign;
 mod simulate;
@@ -34,7 +35,7 @@ pub enum Done {
 pub enum Command {
     /// Answer Twilio's webhooks with TwiML.
     #[command(
-        after_help = "Environment: TWILIO_AUTH_TOKEN, the Twilio account's auth token, which every webhook's X-Twilio-Signature is checked with (required unless --insecure-skip-signature)."
+        after_help = "Environment (each may instead name a file holding it, as NAME_FILE):\n  TWILIO_AUTH_TOKEN            the Twilio account's auth token, which X-Twilio-Signature is checked with\n  TWILIO_AUTH_TOKEN_SECONDARY  its secondary token, accepted too while the token is rotated\n  TWILIO_SHARED_KEYS           KEYID=secret,KEYID2=secret2: the shared keys Webhooks Rules sign with\nOne of them is required unless --insecure-skip-signature."
     )]
     Serve(Box<serve::Args>),
     /// Validate the call-flow files; print `path:line:col: message` for each problem.
@@ -51,7 +52,7 @@ pub enum Command {
     Graph(graph::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
-    /// Print the X-Twilio-Signature Twilio would send, keyed by TWILIO_AUTH_TOKEN: for curl.
+    /// Print the X-Twilio-Signature Twilio would send (with the auth token or a shared key): for curl.
     Sign(sign::Args),
 }
 

@@ -69,8 +69,9 @@ fn replay(
         },
         Some(_) if with_coverage => bail!("--coverage needs an in-process replay, not --against"),
         Some(url) => {
-            let token = std::env::var("TWILIO_AUTH_TOKEN")
-                .context("set TWILIO_AUTH_TOKEN to the token the server checks signatures with")?;
+            let token = super::secrets::secret(super::secrets::AUTH_TOKEN)?.context(
+                "set TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to the token the server checks signatures with",
+            )?;
             Target::http(url, &token)?
         }
     };

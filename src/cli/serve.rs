@@ -91,16 +91,16 @@ impl Args {
 
 fn serve(args: Args) -> anyhow::Result<()> {
     let logs = switchboard::logs::init(args.log_format);
-    let auth = match std::env::var("TWILIO_AUTH_TOKEN") {
-        Ok(token) if !token.is_empty() => Auth::token(&token),
-        _ if args.insecure_skip_signature => {
+    let auth = match super::secrets::from_env()? {
+        Some(secrets) => Auth::Twilio(secrets),
+        None if args.insecure_skip_signature => {
             tracing::warn!(
                 "SIGNATURES ARE NOT CHECKED (--insecure-skip-signature): anyone can drive calls; never do this in production"
             );
             Auth::Insecure
         }
-        _ => bail!(
-            "set TWILIO_AUTH_TOKEN to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
+        None => bail!(
+            "set TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
         ),
     };
     let state_dir = &args.state.dir;

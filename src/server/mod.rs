@@ -57,15 +57,16 @@ impl Clock {
 /// How webhooks are authenticated.
 #[derive(Clone, Debug)]
 pub enum Auth {
-    /// The account's auth token, which keys `X-Twilio-Signature`.
-    Token(signature::Key),
+    /// The secrets whose `X-Twilio-Signature` is accepted: the auth token(s), shared keys.
+    Twilio(signature::Secrets),
     /// No check at all: for local experiments only.
     Insecure,
 }
 
 impl Auth {
+    /// Signatures made with the account's one auth token.
     pub fn token(token: &str) -> Self {
-        Auth::Token(signature::Key::new(token))
+        Auth::Twilio(signature::Secrets::new(&[token], &[]))
     }
 }
 

@@ -1,12 +1,21 @@
-//! Twilio's request signature: HMAC-SHA1 of the URL and sorted POST parameters, in base64.
+//! Twilio's request signatures, checked as its own SDKs check them (twilio-python 9.13's
+//! `RequestValidator`): an HMAC of the URL and then each POST parameter's name and value,
+//! sorted, in base64 in `X-Twilio-Signature`.
+//!
+//! Without `X-Twilio-Webhooks-Signature-Settings` the HMAC is SHA-1 keyed by the account's
+//! auth token (either of two, while it is being rotated). With it, a Webhooks Rule signed the
+//! request with the shared key it names (`key=<id>,algorithm=HMAC_SHA256`), and only that
+//! key's secret will do. A JSON body is not signed itself: the URL carries `bodySHA256`, the
+//! hex SHA-256 of the body, and the signature covers the URL alone.
+
+use std::sync::Arc;
 
 use axum::http::Uri;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
-
-type HmacSha1 = Hmac<Sha1>;
+use sha2::{Digest, Sha256};
 
 /// The header Twilio signs every webhook with.
 pub const HEADER: &str = "X-Twilio-Signature";
@@ -15,64 +24,122 @@ pub const HEADER: &str = "X-Twilio-Signature";
 pub const HEADER_NAME: axum::http::HeaderName =
     axum::http::HeaderName::from_static("x-twilio-signature");
 
-/// An account's auth token, made ready once to sign and check many requests.
+/// The header that says which shared key and algorithm signed a request.
+pub const SETTINGS_HEADER: &str = "X-Twilio-Webhooks-Signature-Settings";
+
+/// [`SETTINGS_HEADER`] as a header name.
+pub const SETTINGS_HEADER_NAME: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-twilio-webhooks-signature-settings");
+
+/// The query parameter that carries a JSON body's SHA-256.
+pub const BODY_HASH_PARAM: &str = "bodySHA256";
+
+/// The HMACs Twilio signs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    Sha1,
+    Sha256,
+}
+
+impl Algorithm {
+    /// As the settings header names it, in any case: `HMAC_SHA1` or `HMAC_SHA256`.
+    pub fn parse(name: &str) -> Option<Algorithm> {
+        match name.trim().to_ascii_uppercase().as_str() {
+            "HMAC_SHA1" => Some(Algorithm::Sha1),
+            "HMAC_SHA256" => Some(Algorithm::Sha256),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha1 => "HMAC_SHA1",
+            Algorithm::Sha256 => "HMAC_SHA256",
+        }
+    }
+}
+
+/// A secret that signs requests (an auth token or a shared key's secret), made ready once to
+/// sign and check many, and shared by every request that checks with it.
 #[derive(Clone)]
-pub struct Key(HmacSha1);
+pub struct Key(Arc<Macs>);
+
+struct Macs {
+    sha1: Hmac<Sha1>,
+    sha256: Hmac<Sha256>,
+}
 
 impl Key {
-    pub fn new(token: &str) -> Self {
-        Key(HmacSha1::new_from_slice(token.as_bytes()).expect("HMAC takes keys of any length"))
+    pub fn new(secret: &str) -> Self {
+        let secret = secret.as_bytes();
+        Key(Arc::new(Macs {
+            sha1: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
+            sha256: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
+        }))
     }
 
-    /// The signature Twilio would send for `url` and the POST `params` (empty for GET).
+    /// The HMAC-SHA1 signature Twilio would send for `url` and the POST `params`, as it signs
+    /// with an auth token.
     pub fn sign<K: AsRef<str>, V: AsRef<str>>(&self, url: &str, params: &[(K, V)]) -> String {
-        BASE64.encode(self.mac(&[url], &sorted(params)).finalize().into_bytes())
+        self.sign_with(Algorithm::Sha1, url, params)
     }
 
-    /// Whether `signature` is Twilio's for this request. Twilio may have signed the URL with
-    /// or without an explicit default port: the URL as received is tried first, the other
-    /// form only if it fails. Each comparison is in constant time.
+    /// The signature Twilio would send for `url` and the POST `params` with `algorithm`.
+    pub fn sign_with<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        algorithm: Algorithm,
+        url: &str,
+        params: &[(K, V)],
+    ) -> String {
+        BASE64.encode(self.mac(algorithm, &[url], &sorted(params)))
+    }
+
+    /// Whether the HMAC-SHA1 `signature` is this key's for `url` in any of the forms Twilio
+    /// may have signed (see [`url_forms`]).
     pub fn is_valid<K: AsRef<str>, V: AsRef<str>>(
         &self,
         url: &str,
         params: &[(K, V)],
         signature: &str,
     ) -> bool {
-        self.is_valid_for_parts(&[url], params, signature)
-    }
-
-    /// As [`Key::is_valid`], for a URL given in pieces (origin, path prefix, path and query),
-    /// which a server need not copy into one string for every request.
-    pub fn is_valid_for_parts<K: AsRef<str>, V: AsRef<str>>(
-        &self,
-        url: &[&str],
-        params: &[(K, V)],
-        signature: &str,
-    ) -> bool {
-        // An HMAC-SHA1 is 20 bytes: a longer claim cannot match and is refused here.
-        let mut claimed = [0; 32];
-        let Ok(length) = BASE64.decode_slice(signature.trim(), &mut claimed) else {
+        let Some(claimed) = decode(signature) else {
             return false;
         };
-        let params = sorted(params);
-        let matches = |url: &[&str]| {
-            self.mac(url, &params)
-                .verify_slice(&claimed[..length])
-                .is_ok()
-        };
-        matches(url) || other_url_form(&url.concat()).is_some_and(|other| matches(&[&other]))
+        self.matches(Algorithm::Sha1, &[url], &sorted(params), &claimed)
     }
 
-    fn mac(&self, url: &[&str], sorted: &[(&str, &str)]) -> HmacSha1 {
-        let mut mac = self.0.clone();
-        for part in url {
-            mac.update(part.as_bytes());
+    /// Whether `claimed` is this key's MAC for the URL (given in pieces, which a server need
+    /// not copy into one string for every request) in any form Twilio may have signed.
+    fn matches(
+        &self,
+        algorithm: Algorithm,
+        url: &[&str],
+        sorted: &[(&str, &str)],
+        claimed: &[u8],
+    ) -> bool {
+        // Each comparison is in constant time; a claim of the wrong length never matches.
+        let equal = |url: &[&str]| {
+            let mac = self.mac(algorithm, url, sorted);
+            mac.len() == claimed.len() && constant_time_eq(&mac, claimed)
+        };
+        equal(url) || other_url_form(&url.concat()).is_some_and(|other| equal(&[&other]))
+    }
+
+    fn mac(&self, algorithm: Algorithm, url: &[&str], sorted: &[(&str, &str)]) -> Vec<u8> {
+        fn feed<M: Mac>(mut mac: M, url: &[&str], sorted: &[(&str, &str)]) -> Vec<u8> {
+            for part in url {
+                mac.update(part.as_bytes());
+            }
+            for (name, value) in sorted {
+                mac.update(name.as_bytes());
+                mac.update(value.as_bytes());
+            }
+            mac.finalize().into_bytes().to_vec()
         }
-        for (name, value) in sorted {
-            mac.update(name.as_bytes());
-            mac.update(value.as_bytes());
+        match algorithm {
+            Algorithm::Sha1 => feed(self.0.sha1.clone(), url, sorted),
+            Algorithm::Sha256 => feed(self.0.sha256.clone(), url, sorted),
         }
-        mac
     }
 }
 
@@ -80,6 +147,18 @@ impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Key(..)")
     }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The claimed MAC's bytes; `None` for anything that is not base64 of at most a SHA-256's
+/// 32 bytes.
+fn decode(signature: &str) -> Option<Vec<u8>> {
+    let mut claimed = [0; 48];
+    let length = BASE64.decode_slice(signature.trim(), &mut claimed).ok()?;
+    (length <= 32).then(|| claimed[..length].to_vec())
 }
 
 /// As Twilio's own validators do: names in order, each name's distinct values in order.
@@ -93,28 +172,198 @@ fn sorted<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<(&str, &str)> 
     sorted
 }
 
-/// The signature Twilio would send for `url` and the POST `params` (empty for GET).
+/// The signature Twilio would send for `url` and the POST `params`, keyed by an auth token.
 pub fn sign(token: &str, url: &str, params: &[(String, String)]) -> String {
     Key::new(token).sign(url, params)
 }
 
-/// Whether `signature` is Twilio's for this request, keyed by `token`.
+/// Whether `signature` is Twilio's for this request, keyed by the auth token `token`.
 pub fn is_valid(token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
     Key::new(token).is_valid(url, params, signature)
 }
 
-/// The URL with its scheme's default port (443 or 80) added, or removed if it has it.
+/// The hex SHA-256 of a body, as Twilio puts it in `bodySHA256`.
+pub fn body_hash(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The other form of `url` that Twilio's SDKs also accept a signature over: with its port
+/// removed if it has one (whatever the port), or with its scheme's default port (443 or 80)
+/// added if it has none. Together with the URL as received, these are twilio-python's
+/// `remove_port` and `add_port`.
 fn other_url_form(url: &str) -> Option<String> {
     let uri = url.parse::<Uri>().ok()?;
     let (scheme, authority) = (uri.scheme_str()?, uri.authority()?);
     let rest = uri.path_and_query().map_or("", |p| p.as_str());
     let rest = if url.ends_with(rest) { rest } else { "" };
     let host = authority.host();
-    let default_port = if scheme == "https" { 443 } else { 80 };
     match authority.port_u16() {
-        None => Some(format!("{scheme}://{host}:{default_port}{rest}")),
-        Some(port) if port == default_port => Some(format!("{scheme}://{host}{rest}")),
-        Some(_) => None,
+        None => {
+            let default_port = if scheme == "https" { 443 } else { 80 };
+            Some(format!("{scheme}://{host}:{default_port}{rest}"))
+        }
+        Some(_) => Some(format!("{scheme}://{host}{rest}")),
+    }
+}
+
+/// Why a request's signature was refused: the reasons are a fixed list, so they can label a
+/// metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// No `X-Twilio-Signature`.
+    Missing,
+    /// It matches none of the secrets that could have signed the request.
+    Mismatch,
+    /// The settings header names an algorithm Twilio's SDKs do not know.
+    UnsupportedAlgorithm,
+    /// The settings header names no key, or a key not configured here.
+    UnknownKey,
+    /// Made with the auth token, though the settings header names a shared key.
+    AuthTokenForKey,
+    /// The body does not hash to the URL's `bodySHA256`.
+    BodyHash,
+}
+
+impl Problem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Problem::Missing => "missing",
+            Problem::Mismatch => "mismatch",
+            Problem::UnsupportedAlgorithm => "algorithm",
+            Problem::UnknownKey => "unknown-key",
+            Problem::AuthTokenForKey => "auth-token-for-key",
+            Problem::BodyHash => "body-hash",
+        }
+    }
+
+    /// What ops should read in the log.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Problem::Missing => "no X-Twilio-Signature",
+            Problem::Mismatch => "X-Twilio-Signature matches none of the configured secrets",
+            Problem::UnsupportedAlgorithm => {
+                "X-Twilio-Webhooks-Signature-Settings names an algorithm other than HMAC_SHA1 or HMAC_SHA256"
+            }
+            Problem::UnknownKey => {
+                "X-Twilio-Webhooks-Signature-Settings names a shared key not in TWILIO_SHARED_KEYS"
+            }
+            Problem::AuthTokenForKey => {
+                "signed with the auth token, though X-Twilio-Webhooks-Signature-Settings names a shared key"
+            }
+            Problem::BodyHash => "the body does not hash to the URL's bodySHA256",
+        }
+    }
+}
+
+/// A request as its signature is checked.
+pub struct Signed<'a> {
+    /// The URL Twilio called, in pieces.
+    pub url: &'a [&'a str],
+    /// The POST form's parameters (none for a GET or a JSON body).
+    pub params: &'a [(String, String)],
+    /// `X-Twilio-Signature`, if sent.
+    pub signature: Option<&'a str>,
+    /// `X-Twilio-Webhooks-Signature-Settings`, if sent.
+    pub settings: Option<&'a str>,
+    /// The URL's `bodySHA256` and the body it should be the hash of.
+    pub body_hash: Option<(&'a str, &'a [u8])>,
+}
+
+/// Every secret whose signatures are accepted.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    /// The account's auth token, and during a rotation its secondary too.
+    auth_tokens: Vec<Key>,
+    /// Shared keys by id, as Webhooks Rules sign with them.
+    shared_keys: Vec<(String, Key)>,
+}
+
+impl Secrets {
+    pub fn new(auth_tokens: &[&str], shared_keys: &[(String, String)]) -> Secrets {
+        Secrets {
+            auth_tokens: auth_tokens.iter().map(|t| Key::new(t)).collect(),
+            shared_keys: shared_keys
+                .iter()
+                .map(|(id, secret)| (id.clone(), Key::new(secret)))
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.auth_tokens.is_empty() && self.shared_keys.is_empty()
+    }
+
+    /// Whether the request is signed by a secret that may sign it, and if not, why not.
+    pub fn check(&self, request: &Signed<'_>) -> Result<(), Problem> {
+        let claimed = request.signature.ok_or(Problem::Missing)?;
+        let claimed = decode(claimed).ok_or(Problem::Mismatch)?;
+        if let Some((expected, body)) = request.body_hash
+            && !constant_time_eq_str(&body_hash(body), &expected.to_ascii_lowercase())
+        {
+            return Err(Problem::BodyHash);
+        }
+        let sorted = sorted(request.params);
+        let signs = |key: &Key, algorithm| key.matches(algorithm, request.url, &sorted, &claimed);
+        let Some(settings) = request.settings.map(Settings::parse) else {
+            return match self.auth_tokens.iter().any(|t| signs(t, Algorithm::Sha1)) {
+                true => Ok(()),
+                false => Err(Problem::Mismatch),
+            };
+        };
+        let algorithm = settings.algorithm.ok_or(Problem::UnsupportedAlgorithm)?;
+        let key = self
+            .shared_keys
+            .iter()
+            .find(|(id, _)| Some(id.as_str()) == settings.key)
+            .map(|(_, key)| key);
+        if key.is_some_and(|key| signs(key, algorithm)) {
+            return Ok(());
+        }
+        // Told apart only to say it in the log: either way the request is refused.
+        let by_token = [algorithm, Algorithm::Sha1]
+            .into_iter()
+            .any(|a| self.auth_tokens.iter().any(|t| signs(t, a)));
+        Err(match (by_token, key) {
+            (true, _) => Problem::AuthTokenForKey,
+            (false, None) => Problem::UnknownKey,
+            (false, Some(_)) => Problem::Mismatch,
+        })
+    }
+}
+
+fn constant_time_eq_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && constant_time_eq(a.as_bytes(), b.as_bytes())
+}
+
+/// `X-Twilio-Webhooks-Signature-Settings`, read as twilio-python reads it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Settings<'a> {
+    /// The shared key's id, if named.
+    pub key: Option<&'a str>,
+    /// `None` when it names an algorithm there is no such HMAC for; HMAC-SHA1 when it names
+    /// none.
+    pub algorithm: Option<Algorithm>,
+}
+
+impl<'a> Settings<'a> {
+    pub fn parse(header: &'a str) -> Settings<'a> {
+        let mut settings = Settings {
+            key: None,
+            algorithm: Some(Algorithm::Sha1),
+        };
+        for part in header.split(',') {
+            match part.split_once('=').map(|(n, v)| (n.trim(), v.trim())) {
+                Some(("key", id)) if !id.is_empty() => settings.key = Some(id),
+                Some(("algorithm", name)) if !name.is_empty() => {
+                    settings.algorithm = Algorithm::parse(name);
+                }
+                _ => {}
+            }
+        }
+        settings
     }
 }
 
@@ -172,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn accepts_the_url_signed_with_or_without_its_default_port() {
+    fn accepts_the_url_signed_with_or_without_its_port_whatever_the_port() {
         let params = published_params();
         let with_port = sign(
             "12345",
@@ -187,34 +436,63 @@ mod tests {
             &params,
             &without
         ));
-        // A different port is a different URL.
+        // Received on another port, signed without one: accepted, as the SDKs accept it.
+        assert!(is_valid(
+            "12345",
+            "https://mycompany.com:8443/myapp.php?foo=1&bar=2",
+            &params,
+            &without
+        ));
+        // But a URL with another port than the one received is another URL.
         let other = sign(
             "12345",
             "https://mycompany.com:8443/myapp.php?foo=1&bar=2",
             &params,
         );
         assert!(!is_valid("12345", URL, &params, &other));
+        assert!(!is_valid(
+            "12345",
+            "https://mycompany.com:9443/myapp.php?foo=1&bar=2",
+            &params,
+            &other
+        ));
     }
 
     #[test]
     fn a_url_in_pieces_is_checked_as_the_whole_url() {
-        let key = Key::new("12345");
+        let secrets = Secrets::new(&["12345"], &[]);
         let params = published_params();
-        let good = key.sign(URL, &params);
+        let good = sign("12345", URL, &params);
+        let check = |url: &[&str], signature: &str| {
+            secrets.check(&Signed {
+                url,
+                params: &params,
+                signature: Some(signature),
+                settings: None,
+                body_hash: None,
+            })
+        };
         let pieces = ["https://mycompany.com", "", "/myapp.php?foo=1&bar=2"];
-        assert!(key.is_valid_for_parts(&pieces, &params, &good));
+        assert_eq!(check(&pieces, &good), Ok(()));
         let with_port = ["https://mycompany.com:443", "", "/myapp.php?foo=1&bar=2"];
-        assert!(key.is_valid_for_parts(&with_port, &params, &good));
+        assert_eq!(check(&with_port, &good), Ok(()));
         let elsewhere = ["https://mycompany.com", "/other", "/myapp.php?foo=1&bar=2"];
-        assert!(!key.is_valid_for_parts(&elsewhere, &params, &good));
-        // A claim longer than any HMAC-SHA1 (here, the signature twice over) is refused.
-        assert!(!key.is_valid_for_parts(&pieces, &params, &format!("{good}{good}")));
-        assert!(!key.is_valid_for_parts(&pieces, &params, &BASE64.encode([7; 200])));
+        assert_eq!(check(&elsewhere, &good), Err(Problem::Mismatch));
+        // A claim longer than any HMAC (here, the signature twice over) is refused.
+        assert_eq!(
+            check(&pieces, &format!("{good}{good}")),
+            Err(Problem::Mismatch)
+        );
+        assert_eq!(
+            check(&pieces, &BASE64.encode([7; 200])),
+            Err(Problem::Mismatch)
+        );
     }
 
     #[test]
-    fn the_header_name_is_the_header() {
+    fn the_header_names_are_the_headers() {
         assert_eq!(HEADER_NAME, HEADER);
+        assert_eq!(SETTINGS_HEADER_NAME, SETTINGS_HEADER);
     }
 
     #[test]
@@ -230,6 +508,135 @@ mod tests {
         assert_eq!(
             sign("t", "https://x.org/", &a),
             sign("t", "https://x.org/", &b)
+        );
+    }
+
+    #[test]
+    fn the_settings_header_is_read_as_twilio_python_reads_it() {
+        let read = Settings::parse("key=KS123, algorithm=hmac_sha256");
+        assert_eq!(read.key, Some("KS123"));
+        assert_eq!(read.algorithm, Some(Algorithm::Sha256));
+        assert_eq!(Settings::parse("key=KS1").algorithm, Some(Algorithm::Sha1));
+        assert_eq!(Settings::parse("algorithm=HMAC_MD5").algorithm, None);
+        assert_eq!(Settings::parse("").key, None);
+    }
+
+    fn check_with_settings(
+        secrets: &Secrets,
+        signature: &str,
+        settings: Option<&str>,
+    ) -> Result<(), Problem> {
+        secrets.check(&Signed {
+            url: &[URL],
+            params: &published_params(),
+            signature: Some(signature),
+            settings,
+            body_hash: None,
+        })
+    }
+
+    #[test]
+    fn a_shared_key_signs_only_when_the_settings_header_names_it() {
+        let secrets = Secrets::new(
+            &["token", "second-token"],
+            &[
+                ("KSone".to_owned(), "one-secret".to_owned()),
+                ("KStwo".to_owned(), "two-secret".to_owned()),
+            ],
+        );
+        let params = published_params();
+        let by = |secret: &str, algorithm| Key::new(secret).sign_with(algorithm, URL, &params);
+        let sha256 = Some("key=KStwo,algorithm=HMAC_SHA256");
+        // Both keys of a rotation, either algorithm, the algorithm in any case.
+        assert_eq!(
+            check_with_settings(&secrets, &by("two-secret", Algorithm::Sha256), sha256),
+            Ok(())
+        );
+        assert_eq!(
+            check_with_settings(
+                &secrets,
+                &by("one-secret", Algorithm::Sha1),
+                Some("key=KSone,algorithm=hmac_sha1")
+            ),
+            Ok(())
+        );
+        // Both auth tokens, without the header.
+        for token in ["token", "second-token"] {
+            assert_eq!(
+                check_with_settings(&secrets, &by(token, Algorithm::Sha1), None),
+                Ok(())
+            );
+        }
+        // Refused, each for its own reason.
+        let cases = [
+            (
+                by("one-secret", Algorithm::Sha256),
+                sha256,
+                Problem::Mismatch,
+            ),
+            (
+                by("token", Algorithm::Sha256),
+                sha256,
+                Problem::AuthTokenForKey,
+            ),
+            (
+                by("token", Algorithm::Sha1),
+                sha256,
+                Problem::AuthTokenForKey,
+            ),
+            (
+                by("two-secret", Algorithm::Sha256),
+                Some("key=KSthree,algorithm=HMAC_SHA256"),
+                Problem::UnknownKey,
+            ),
+            (
+                by("two-secret", Algorithm::Sha256),
+                Some("algorithm=HMAC_SHA256"),
+                Problem::UnknownKey,
+            ),
+            (
+                by("two-secret", Algorithm::Sha256),
+                Some("key=KStwo,algorithm=HMAC_SHA512"),
+                Problem::UnsupportedAlgorithm,
+            ),
+            // A shared key's signature without the header is not the auth token's.
+            (by("two-secret", Algorithm::Sha1), None, Problem::Mismatch),
+            // SHA-256 is only ever a shared key's.
+            (by("token", Algorithm::Sha256), None, Problem::Mismatch),
+        ];
+        for (signature, settings, problem) in cases {
+            assert_eq!(
+                check_with_settings(&secrets, &signature, settings),
+                Err(problem),
+                "{settings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_json_body_must_hash_to_the_urls_body_sha256() {
+        let secrets = Secrets::new(&["token"], &[]);
+        let body = br#"{"CallSid":"CA1","CallStatus":"completed"}"#;
+        let url = format!("https://x.org/status?{BODY_HASH_PARAM}={}", body_hash(body));
+        let signature = sign("token", &url, &[]);
+        let check = |body: &[u8]| {
+            secrets.check(&Signed {
+                url: &[&url],
+                params: &[],
+                signature: Some(&signature),
+                settings: None,
+                body_hash: Some((url.rsplit('=').next().unwrap(), body)),
+            })
+        };
+        assert_eq!(check(body), Ok(()));
+        assert_eq!(
+            check(br#"{"CallSid":"CA1","CallStatus":"failed"}"#),
+            Err(Problem::BodyHash)
+        );
+        // A body as Python's hashlib hashes it.
+        assert_eq!(
+            body_hash(b"{\"property\": \"value\", \"boolean\": true}"),
+            "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
         );
     }
 }

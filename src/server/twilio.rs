@@ -13,29 +13,52 @@ use super::metrics::Counter;
 use super::{App, Auth, PublicUrl, signature};
 use crate::phone::Masked;
 
-/// A webhook's parameters: first the ones Twilio signs (a POST's form), then the query's.
+/// A webhook's parameters: first the body's (a POST's form, or a JSON body's top-level
+/// fields), then the query's.
 #[derive(Debug, Default)]
 pub struct Params {
     all: Vec<(String, String)>,
+    /// How many of the first are the POST form's, which the signature covers.
     signed: usize,
+    /// Where the query's begin.
+    query: usize,
 }
 
 impl Params {
-    /// The POST form (a GET's parameters are in its URL), then the query's parameters.
+    /// A GET's parameters are all in its URL. A POST's body is a form, unless the URL carries
+    /// `bodySHA256`: then it is JSON, which the hash covers and the signature does not.
     pub fn of(method: &Method, query: Option<&str>, body: &[u8]) -> Params {
         let decode = |bytes: &[u8]| {
             form_urlencoded::parse(bytes)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect::<Vec<_>>()
         };
-        let mut all = if method == Method::POST {
-            decode(body)
-        } else {
-            Vec::new()
+        let query = decode(query.unwrap_or("").as_bytes());
+        let hashed = query.iter().any(|(k, _)| k == signature::BODY_HASH_PARAM);
+        let (mut all, signed) = match (method == Method::POST, hashed) {
+            (true, true) => (json_fields(body), 0),
+            (true, false) => {
+                let form = decode(body);
+                let signed = form.len();
+                (form, signed)
+            }
+            (false, _) => (Vec::new(), 0),
         };
-        let signed = all.len();
-        all.extend(decode(query.unwrap_or("").as_bytes()));
-        Params { all, signed }
+        let query_start = all.len();
+        all.extend(query);
+        Params {
+            all,
+            signed,
+            query: query_start,
+        }
+    }
+
+    /// The URL's `bodySHA256`, if it carries one.
+    pub fn body_hash(&self) -> Option<&str> {
+        self.all[self.query..]
+            .iter()
+            .find(|(k, _)| k == signature::BODY_HASH_PARAM)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -63,6 +86,25 @@ impl Params {
     pub fn from(&self) -> Masked<'_> {
         Masked(self.get("From").unwrap_or(""))
     }
+}
+
+/// A JSON object's top-level fields with a string, number or boolean value, as parameters.
+/// Anything else (a body that is not an object, nested values) gives nothing: the handlers
+/// answer a request without the parameters they look for all the same.
+fn json_fields(body: &[u8]) -> Vec<(String, String)> {
+    let Ok(object) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+    else {
+        return Vec::new();
+    };
+    object
+        .into_iter()
+        .filter_map(|(name, value)| match value {
+            serde_json::Value::String(text) => Some((name, text)),
+            serde_json::Value::Number(n) => Some((name, n.to_string())),
+            serde_json::Value::Bool(b) => Some((name, b.to_string())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Twilio SIDs are two letters and 32 hex digits; anything else is not logged as given.
@@ -124,7 +166,7 @@ impl FromRequest<Arc<App>> for TwilioRequest {
             .await
             .map_err(|error| refuse_body(&error))?;
         let params = Params::of(&parts.method, parts.uri.query(), &body);
-        let signed = signature_holds(app, &parts, &params);
+        let signed = signature_holds(app, &parts, &params, &body);
         Ok(TwilioRequest {
             uri: parts.uri,
             params,
@@ -158,26 +200,32 @@ fn refuse_body(error: &axum::Error) -> Refusal {
 }
 
 /// Whether `X-Twilio-Signature` is Twilio's for this request; a failure is counted and
-/// logged, by endpoint.
-fn signature_holds(app: &App, parts: &Parts, params: &Params) -> bool {
-    let Auth::Token(key) = &app.auth else {
+/// logged, by endpoint and reason.
+fn signature_holds(app: &App, parts: &Parts, params: &Params, body: &[u8]) -> bool {
+    let Auth::Twilio(secrets) = &app.auth else {
         return true;
     };
-    let url = signed_url_parts(app.public_url.as_ref(), &parts.headers, &parts.uri);
-    let claimed = parts
-        .headers
-        .get(signature::HEADER_NAME)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if key.is_valid_for_parts(&url, params.signed(), claimed) {
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let checked = secrets.check(&signature::Signed {
+        url: &signed_url_parts(app.public_url.as_ref(), &parts.headers, &parts.uri),
+        params: params.signed(),
+        signature: header(signature::HEADER_NAME),
+        settings: header(signature::SETTINGS_HEADER_NAME),
+        body_hash: params.body_hash().map(|hash| (hash, body)),
+    });
+    let Err(problem) = checked else {
         return true;
-    }
+    };
     let endpoint = endpoint(parts);
-    app.metrics
-        .add(Counter::SignatureFailures, &[("endpoint", endpoint)]);
+    app.metrics.add(
+        Counter::SignatureFailures,
+        &[("endpoint", endpoint), ("reason", problem.as_str())],
+    );
     tracing::warn!(
         endpoint,
-        "refused a request whose X-Twilio-Signature does not match"
+        reason = problem.as_str(),
+        "refused a request whose signature does not hold: {}",
+        problem.explain()
     );
     false
 }

@@ -235,8 +235,10 @@ async fn twilios_fallback_url_apologises_and_connects_a_counsellor() {
     let reply = post(&router, "/fallback", &params, Some("forged")).await;
     assert_eq!(dialled(&reply.twiml()), [COUNSELLING]);
     assert_eq!(
-        app.metrics
-            .get(Counter::SignatureFailures, &[("endpoint", "fallback")]),
+        app.metrics.get(
+            Counter::SignatureFailures,
+            &[("endpoint", "fallback"), ("reason", "mismatch")]
+        ),
         1
     );
     assert_eq!(
@@ -335,7 +337,7 @@ async fn metrics_count_calls_choices_dials_and_refusals_with_bounded_labels() {
         "switchboard_dial_results_total{line=\"wellbeing\",step=\"wellbeing/counselling\",result=\"busy\"} 1",
         "switchboard_webhooks_total{line=\"wellbeing\",step=\"wellbeing/welcome\",outcome=\"started\"} 1",
         "switchboard_fallback_answers_total{reason=\"engine-error\"} 1",
-        "switchboard_signature_failures_total{endpoint=\"voice\"} 1",
+        "switchboard_signature_failures_total{endpoint=\"voice\",reason=\"mismatch\"} 1",
         "switchboard_flow_reloads_total{result=\"refused\"} 0",
         "switchboard_answer_seconds_count 4",
         "switchboard_emergency_closed{schedule=\"doctor-support\"} 0",

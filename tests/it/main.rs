@@ -16,6 +16,7 @@ mod lint;
 mod reload;
 mod safety;
 mod service;
+mod signatures;
 mod switch;
 mod webhooks;
 mod wellbeing;

@@ -96,6 +96,26 @@ impl Server {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
+    /// POSTs `body` with `headers` as given, signed or not as the caller made them: the status.
+    pub async fn post_as_given(
+        &self,
+        path_and_query: &str,
+        headers: &[(&str, String)],
+        body: String,
+    ) -> u16 {
+        let mut request = self.client.post(self.url(path_and_query)).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("the server answers");
+        response.status().as_u16()
+    }
+
+    /// The URL of `path_and_query` on this server, as Twilio would call it.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{path_and_query}", self.address)
+    }
+
     /// GETs `path_and_query` as Twilio does when a number's webhook is set to GET: the
     /// parameters are in the query, and the signature is over the URL alone.
     pub async fn get_signed(&self, path_and_query: &str) -> (u16, String) {
