@@ -40,6 +40,21 @@ impl Position {
     }
 }
 
+/// A voice webhook's URL path as the public URL has it, split into the prefix a proxy strips
+/// (`/ivr` of `/ivr/voice/wellbeing/main-menu`, often "") and the path the server sees.
+/// `None` for a path that is no voice webhook's.
+pub fn split_public_path(path: &str) -> Option<(&str, &str)> {
+    path.match_indices(ENTRY_PATH).find_map(|(at, _)| {
+        let (prefix, route) = path.split_at(at);
+        let rest = &route[ENTRY_PATH.len()..];
+        let is_route = rest.is_empty()
+            || rest
+                .strip_prefix('/')
+                .is_some_and(|r| r.split('/').count() == 2 && !r.contains("//"));
+        is_route.then_some((prefix, route))
+    })
+}
+
 /// The query parameters that are ours: everything else in a query is Twilio's (a webhook sent
 /// by GET carries its parameters there).
 pub const OWN_QUERY_PARAMS: [&str; 2] = ["attempt", "origin"];
@@ -148,6 +163,28 @@ pub fn replayable_path(path: &str, query: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_path_splits_into_its_prefix_and_the_route() {
+        assert_eq!(split_public_path("/voice"), Some(("", "/voice")));
+        assert_eq!(
+            split_public_path("/ivr/voice/wellbeing/main-menu"),
+            Some(("/ivr", "/voice/wellbeing/main-menu"))
+        );
+        assert_eq!(
+            split_public_path("/voice/voice/wellbeing/x"),
+            Some(("/voice", "/voice/wellbeing/x"))
+        );
+        for not_voice in [
+            "/status",
+            "/fallback",
+            "/voice/wellbeing",
+            "/voiceover",
+            "/",
+        ] {
+            assert_eq!(split_public_path(not_voice), None, "{not_voice}");
+        }
+    }
 
     #[test]
     fn url_round_trips_through_the_request_parser() {

@@ -7,6 +7,7 @@ mod emergency;
 mod graph;
 mod holidays;
 mod hours;
+mod import;
 mod replay;
 pub mod secrets;
 mod serve;
@@ -44,6 +45,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Replay recorded calls (fixtures) and show every answer that changed; exit 1 if any did.
     Replay(replay::Args),
+    /// Turn real calls, from Twilio's Call Events or Event Streams, into fixtures.
+    Import(import::Args),
     /// Print a division's bank holidays as CSV (`date,name`), from the rules and the cached feed.
     Holidays(holidays::Args),
     /// Print when a line opens and closes over the coming days, and why it is closed.
@@ -69,6 +72,7 @@ impl Command {
             Command::Check(args) => args.execute(),
             Command::Simulate(args) => args.execute(own),
             Command::Replay(args) => args.execute(),
+            Command::Import(args) => args.execute(),
             Command::Holidays(args) => args.execute(),
             Command::Hours(args) => args.execute(),
             Command::Graph(args) => args.execute(),

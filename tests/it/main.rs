@@ -12,6 +12,7 @@ mod feed;
 mod fixtures;
 mod graph;
 mod hardening;
+mod import;
 mod lint;
 mod reload;
 mod safety;

@@ -186,6 +186,15 @@ pub struct Call {
     pub twiml: Element,
     /// Every number dialled so far, in order.
     pub dialled: Vec<String>,
+    /// Every webhook of the call so far and its answer, as Twilio's Call Events would list them.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// One webhook Twilio made, and the answer's body.
+pub struct Webhook {
+    pub path_and_query: String,
+    pub params: Vec<(String, String)>,
+    pub answer: String,
 }
 
 impl Call {
@@ -197,6 +206,11 @@ impl Call {
             to: to.to_owned(),
             twiml: reply.twiml(),
             dialled: Vec::new(),
+            webhooks: vec![Webhook {
+                path_and_query: "/voice".into(),
+                params: owned(&params),
+                answer: reply.body.clone(),
+            }],
         };
         call.note_dials();
         call
@@ -302,6 +316,11 @@ impl Call {
         params.extend_from_slice(extra);
         let reply = post(&self.router, url, &params, None).await;
         self.twiml = reply.twiml();
+        self.webhooks.push(Webhook {
+            path_and_query: url.to_owned(),
+            params: owned(&params),
+            answer: reply.body,
+        });
         self.note_dials();
     }
 
