@@ -11,17 +11,34 @@ use super::{Done, FlowsDir};
 pub struct Args {
     #[command(flatten)]
     flows: FlowsDir,
+    /// How findings are printed: `path:line:col: message` lines (on stderr), or GitHub Actions
+    /// annotations (on stdout), which show on a pull request's lines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Github,
 }
 
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
-        Ok(check(&self.flows.dir))
+        Ok(check(&self.flows.dir, self.format))
     }
 }
 
-fn check(dir: &Path) -> Done {
+fn check(dir: &Path, format: Format) -> Done {
     let checked = flow::check_dir(dir, Utc::now().date_naive());
-    eprint!("{}", checked.diagnostics);
+    match format {
+        Format::Text => eprint!("{}", checked.diagnostics),
+        Format::Github => {
+            for finding in &checked.diagnostics.0 {
+                println!("{}", finding.github_annotation());
+            }
+        }
+    }
     let warnings = checked.diagnostics.0.len();
     match checked.flows {
         Some(flows) => {

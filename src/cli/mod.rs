@@ -5,6 +5,7 @@ mod check;
 pub mod config;
 mod emergency;
 mod graph;
+mod healthcheck;
 mod holidays;
 mod hours;
 mod import;
@@ -55,6 +56,8 @@ pub enum Command {
     Graph(graph::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
+    /// Ask a running server whether it is alive (exit 0) or not (exit 1): for HEALTHCHECK.
+    Healthcheck(healthcheck::Args),
     /// Print the X-Twilio-Signature Twilio would send (with the auth token or a shared key): for curl.
     Sign(sign::Args),
 }
@@ -78,6 +81,7 @@ impl Command {
             Command::Graph(args) => args.execute(),
             Command::Emergency(args) => args.execute(),
             Command::Sign(args) => args.execute(),
+            Command::Healthcheck(args) => args.execute(),
         }
     }
 }

@@ -21,6 +21,33 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// The finding as a GitHub Actions workflow command, which shows it on the pull request's
+    /// line: `::error file=call-flows/wellbeing.toml,line=3,col=1::message`.
+    pub fn github_annotation(&self) -> String {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        // GitHub's escapes: `%`, CR and LF everywhere, and `:` and `,` in a property too.
+        let data = |text: &str| {
+            text.replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        };
+        let property = |text: &str| data(text).replace(':', "%3A").replace(',', "%2C");
+        // GitHub takes the path from the repository's root, as `--flows call-flows` gives it.
+        let path = self.path.strip_prefix(".").unwrap_or(&self.path);
+        format!(
+            "::{level} file={},line={},col={}::{}",
+            property(&path.display().to_string()),
+            self.line,
+            self.column,
+            data(&self.message)
+        )
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let severity = match self.severity {

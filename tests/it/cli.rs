@@ -788,3 +788,43 @@ fn one_configuration_file_sets_the_directories_for_every_command() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn check_prints_github_annotations_on_the_lines_of_the_findings() {
+    let dir = edited_flows("wellbeing.toml", |t| {
+        t.replacen("next = \"counselling\" }", "next = \"counseling\" }", 1)
+    });
+    let out = switchboard(&[
+        "check",
+        "--format",
+        "github",
+        "--flows",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let annotations = text(&out.stdout);
+    let file = dir.path().join("wellbeing.toml");
+    let expected = format!(
+        "::error file={},line=",
+        file.display().to_string().replace(':', "%3A")
+    );
+    assert!(annotations.starts_with(&expected), "{annotations}");
+    assert!(
+        annotations.contains("::step \"counseling\" is not defined; did you mean \"counselling\"?"),
+        "{annotations}"
+    );
+}
+
+#[tokio::test]
+async fn healthcheck_says_whether_a_server_is_alive() {
+    let state = tempfile::tempdir().unwrap();
+    let server = crate::support::process::Server::start(state.path(), "2026-11-23T10:00:00Z", &[]);
+    let alive = switchboard(&["healthcheck", &server.url("/healthz")]);
+    assert_eq!(alive.status.code(), Some(0), "{}", text(&alive.stderr));
+    let missing = switchboard(&["healthcheck", &server.url("/nothing-here")]);
+    assert_eq!(missing.status.code(), Some(1));
+    let address = crate::support::process::free_address();
+    let nobody = switchboard(&["healthcheck", &format!("http://{address}/healthz")]);
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(!text(&nobody.stderr).is_empty());
+}

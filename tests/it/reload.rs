@@ -223,3 +223,77 @@ async fn sighup_reloads_when_watching_is_off() {
         .await;
     assert!(twiml.contains(NEW_COUNSELLING), "{twiml}");
 }
+
+/// A ConfigMap volume as kubelet lays it out: the files in a timestamped directory, `..data`
+/// a symlink to it, and each file a symlink through `..data`.
+struct ConfigMapVolume {
+    dir: tempfile::TempDir,
+    generation: u32,
+}
+
+impl ConfigMapVolume {
+    fn new(files: &[(&str, String)]) -> ConfigMapVolume {
+        let mut volume = ConfigMapVolume {
+            dir: tempfile::tempdir().unwrap(),
+            generation: 0,
+        };
+        volume.update(files);
+        for (name, _) in files {
+            std::os::unix::fs::symlink(format!("..data/{name}"), volume.dir.path().join(name))
+                .unwrap();
+        }
+        volume
+    }
+
+    /// As kubelet updates it: a new timestamped directory, a `..data_tmp` symlink to it
+    /// renamed over `..data` in one step, and the old directory removed.
+    fn update(&mut self, files: &[(&str, String)]) {
+        self.generation += 1;
+        let root = self.dir.path();
+        let stamp = format!("..2026_12_01_10_00_0{}.12345", self.generation);
+        std::fs::create_dir(root.join(&stamp)).unwrap();
+        for (name, text) in files {
+            std::fs::write(root.join(&stamp).join(name), text).unwrap();
+        }
+        let old = std::fs::read_link(root.join("..data")).ok();
+        std::os::unix::fs::symlink(&stamp, root.join("..data_tmp")).unwrap();
+        std::fs::rename(root.join("..data_tmp"), root.join("..data")).unwrap();
+        if let Some(old) = old {
+            std::fs::remove_dir_all(root.join(old)).unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_kubernetes_configmap_update_by_symlink_swap_is_taken_within_seconds() {
+    let shipped = |name: &str| std::fs::read_to_string(shipped_flows_dir().join(name)).unwrap();
+    let files = |wellbeing: String| {
+        [
+            ("wellbeing.toml", wellbeing),
+            ("doctor-support.toml", shipped("doctor-support.toml")),
+        ]
+    };
+    let mut volume = ConfigMapVolume::new(&files(shipped("wellbeing.toml")));
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start_in(volume.dir.path(), state.path(), NOW, &[], &[]);
+    assert!(!server.call(WELLBEING).await.contains(NEW_COUNSELLING));
+    volume.update(&files(new_counselling_number(&shipped("wellbeing.toml"))));
+    let twiml = server
+        .call_until_after_press(WELLBEING, "1", NEW_COUNSELLING, Duration::from_secs(5))
+        .await;
+    assert!(
+        twiml.contains(NEW_COUNSELLING),
+        "{twiml}\n{}",
+        server.logs()
+    );
+    // A broken update is refused like any other edit.
+    volume.update(&files(misspell_a_step(&new_counselling_number(&shipped(
+        "wellbeing.toml",
+    )))));
+    std::thread::sleep(Duration::from_secs(2));
+    let twiml = server
+        .call_until_after_press(WELLBEING, "1", NEW_COUNSELLING, Duration::from_secs(1))
+        .await;
+    assert!(twiml.contains(NEW_COUNSELLING), "{twiml}");
+}
