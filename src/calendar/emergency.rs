@@ -69,6 +69,19 @@ impl Emergencies {
     }
 
     /// Whether the schedule was closed.
+    /// Closes `schedule` with `note`. Closed again without a note, the closure keeps its note
+    /// and the time it began.
+    pub fn close_noting(&mut self, schedule: &str, note: &str, now: chrono::DateTime<chrono::Utc>) {
+        let closure = match self.get(schedule) {
+            Some(already) if note.is_empty() => already.clone(),
+            _ => EmergencyClosure {
+                since: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                note: note.to_owned(),
+            },
+        };
+        self.close(schedule, closure);
+    }
+
     pub fn open(&mut self, schedule: &str) -> bool {
         self.closed.remove(schedule).is_some()
     }

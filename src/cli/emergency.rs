@@ -5,8 +5,8 @@ use std::path::Path;
 use anyhow::bail;
 use chrono::Utc;
 use clap::Subcommand;
+use switchboard::calendar::Emergencies;
 use switchboard::calendar::emergency::Reader;
-use switchboard::calendar::{Emergencies, EmergencyClosure};
 use switchboard::state;
 
 use super::{Done, FlowsDir, StateDir, load};
@@ -78,15 +78,7 @@ fn emergency(dir: &Path, state_dir: &Path, action: Action) -> anyhow::Result<Don
     }
     let updated = Emergencies::update(&path, |switch| match &action {
         Action::Close { schedule, note } => {
-            // Closed again without a note: the closure keeps its note and its time.
-            let closure = match switch.get(schedule) {
-                Some(already) if note.is_empty() => already.clone(),
-                _ => EmergencyClosure {
-                    since: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    note: note.clone(),
-                },
-            };
-            switch.close(schedule, closure);
+            switch.close_noting(schedule, note, Utc::now());
             true
         }
         Action::Open { schedule } => switch.open(schedule),

@@ -5,7 +5,6 @@ use std::path::Path;
 use anyhow::bail;
 use chrono::{DateTime, Utc};
 use switchboard::calendar::{parse_instant, report};
-use switchboard::flow::StepKind;
 
 use super::{Done, FlowsDir, StateDir, known_holidays, load, read_emergencies, warn_on_stderr};
 
@@ -48,23 +47,17 @@ fn hours(
     days: u32,
 ) -> anyhow::Result<()> {
     let flows = load(dir)?;
-    let Some(line) = flows.lines.iter().find(|l| l.id == line_id) else {
+    let Some(index) = flows.lines.iter().position(|l| l.id == line_id) else {
         let known: Vec<&str> = flows.lines.iter().map(|l| l.id.as_str()).collect();
         bail!(
             "there is no line {line_id:?}; the lines are {}",
             known.join(", ")
         );
     };
+    let line = &flows.lines[index];
     let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
     let emergencies = read_emergencies(state_dir)?;
-    let mut schedules: Vec<usize> = line
-        .steps
-        .iter()
-        .filter(|step| matches!(step.kind, StepKind::Hours { .. }))
-        .filter_map(|step| step.schedule)
-        .collect();
-    schedules.sort_unstable();
-    schedules.dedup();
+    let schedules = flows.schedules_of(index);
     println!("{} ({})", line.name, line.id);
     if schedules.is_empty() {
         println!("no hours step: the line answers at all times");

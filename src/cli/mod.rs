@@ -1,6 +1,7 @@
 //! The `switchboard` command's subcommands, one file each, and what they share: where the
 //! flows and the state directory are, and reading them.
 
+mod admin;
 mod check;
 pub mod config;
 mod emergency;
@@ -56,6 +57,8 @@ pub enum Command {
     Graph(graph::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
+    /// The ops console's users (`serve --admin-listen`): add, remove, list.
+    Admin(admin::Args),
     /// Ask a running server whether it is alive (exit 0) or not (exit 1): for HEALTHCHECK.
     Healthcheck(healthcheck::Args),
     /// Print the X-Twilio-Signature Twilio would send (with the auth token or a shared key): for curl.
@@ -82,6 +85,7 @@ impl Command {
             Command::Emergency(args) => args.execute(),
             Command::Sign(args) => args.execute(),
             Command::Healthcheck(args) => args.execute(),
+            Command::Admin(args) => args.execute(),
         }
     }
 }

@@ -10,6 +10,7 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use switchboard::calendar::feed::{FeedSource, Refresher};
 use switchboard::calendar::{Emergencies, emergency, parse_instant};
+use switchboard::console::{Console, history};
 use switchboard::fixture::record::Recorder;
 use switchboard::flow;
 use switchboard::server::reload::Reloader;
@@ -28,6 +29,10 @@ pub struct Args {
     /// The URL Twilio calls, e.g. https://ivr.example.org; signatures are checked against it.
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
     public_url: Option<PublicUrl>,
+    /// Serve the ops console on this address (its own listener; never on the webhooks'). Users
+    /// are added with `switchboard admin add-user`. Without it there is no console.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_LISTEN")]
+    admin_listen: Option<SocketAddr>,
     /// Pin the clock to this instant (RFC 3339), for testing and demos.
     #[arg(long, value_parser = parse_instant)]
     now: Option<DateTime<Utc>>,
@@ -103,7 +108,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "set TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
         ),
     };
-    let state_dir = &args.state.dir;
+    let state_dir = &args.state.dir.clone();
     let checked = flow::check_dir(&args.flows.dir, Utc::now().date_naive());
     let Some(flows) = checked.flows else {
         return Err(refused(&args.flows.dir, &checked.diagnostics));
@@ -200,7 +205,34 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 )
             },
         ));
-        let reloader = Reloader::new(app.clone(), args.flows.dir.clone());
+        let version = app.flows.load().version.clone();
+        if let Err(error) = history::record(state_dir, &args.flows.dir, &version, "start") {
+            tracing::warn!(%error, "the flow versions in force could not be noted");
+        }
+        if let Some(address) = args.admin_listen {
+            let admin = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for the console on {address}"))?;
+            let secure = args
+                .public_url
+                .as_ref()
+                .is_some_and(|u| u.origin.starts_with("https://"));
+            let console = Console::new(
+                app.clone(),
+                args.flows.dir.clone(),
+                state_dir.clone(),
+                secure,
+            );
+            tracing::info!(address = %admin.local_addr()?, "serving the ops console");
+            let service = switchboard::console::router(Arc::new(console))
+                .into_make_service_with_connect_info::<SocketAddr>();
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(admin, service).await {
+                    tracing::error!(%error, "the ops console stopped");
+                }
+            });
+        }
+        let reloader = Reloader::new(app.clone(), args.flows.dir.clone()).noting_history(state_dir);
         tokio::spawn(reloader.follow(args.watch_flows));
         // In the background: the server answers at once, whatever the feed does.
         if let Some(refresher) = refresher {

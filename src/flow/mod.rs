@@ -329,6 +329,19 @@ pub fn plural(count: u32, one: &str, many: &str) -> String {
 }
 
 impl Flows {
+    /// The schedules the line's hours steps follow, each once.
+    pub fn schedules_of(&self, line: usize) -> Vec<usize> {
+        let mut schedules: Vec<usize> = self.lines[line]
+            .steps
+            .iter()
+            .filter(|step| matches!(step.kind, StepKind::Hours { .. }))
+            .filter_map(|step| step.schedule)
+            .collect();
+        schedules.sort_unstable();
+        schedules.dedup();
+        schedules
+    }
+
     pub fn line(&self, index: usize) -> &Line {
         &self.lines[index]
     }

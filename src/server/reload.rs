@@ -34,6 +34,8 @@ pub struct Reloader {
     app: Arc<App>,
     dir: PathBuf,
     last_refused: Option<String>,
+    /// Where each set put in force is noted, for the console's history.
+    history: Option<PathBuf>,
 }
 
 impl Reloader {
@@ -42,7 +44,14 @@ impl Reloader {
             app,
             dir,
             last_refused: None,
+            history: None,
         }
+    }
+
+    /// Notes each set it puts in force in the state directory (see [`crate::console::history`]).
+    pub fn noting_history(mut self, state_dir: &std::path::Path) -> Self {
+        self.history = Some(state_dir.to_owned());
+        self
     }
 
     /// Checks the directory and swaps in its flows if they have no errors.
@@ -76,6 +85,12 @@ impl Reloader {
         }
         let version = flows.version.clone();
         self.app.swap_flows(flows);
+        if let Some(state_dir) = &self.history
+            && let Err(error) =
+                crate::console::history::record(state_dir, &self.dir, &version, "file change")
+        {
+            tracing::warn!(%error, "the flow versions in force could not be noted");
+        }
         metrics.add(Counter::FlowReloads, &[("result", "ok")]);
         tracing::info!(dir = %self.dir.display(), %version, "call flows reloaded");
         Reloaded::Swapped { version }

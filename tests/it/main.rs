@@ -7,6 +7,7 @@ mod support;
 mod answers;
 mod calendar;
 mod cli;
+mod console;
 mod doctor_support;
 mod feed;
 mod fixtures;

@@ -165,6 +165,20 @@ pub async fn send(router: &axum::Router, request: Request<Body>) -> Reply {
     }
 }
 
+/// The router's whole response, headers included.
+pub async fn send_raw(router: &axum::Router, request: Request<Body>) -> axum::response::Response {
+    router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router always answers")
+}
+
+pub async fn body_text(response: axum::response::Response) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 pub fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
     params
         .iter()

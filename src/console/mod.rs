@@ -1,0 +1,857 @@
+//! The ops console: the lines at a glance, the emergency switch, closure days, each line's
+//! hours and diagram, and the flow versions, from a browser, on a listener of its own
+//! (`serve --admin-listen`). Every page needs a session; every change needs an editor, the
+//! session's CSRF token, and is audited.
+
+pub mod audit;
+pub mod auth;
+pub mod history;
+pub mod pages;
+pub mod users;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
+
+use crate::calendar::schedule::{ClosedBecause, Status};
+use crate::calendar::{Emergencies, emergency, format_instant, report, speech};
+use crate::engine::Context;
+use crate::flow;
+use crate::server::App;
+use crate::server::metrics::Counter;
+use crate::simulate::{self, CallerAction};
+use auth::{Session, Sessions, Throttle, Verdict};
+use users::Role;
+
+/// What the console needs: the server's state, and where the flows and the state live.
+pub struct Console {
+    pub app: Arc<App>,
+    pub flows_dir: PathBuf,
+    pub state_dir: PathBuf,
+    /// Cookies are marked Secure when the console is reached over HTTPS.
+    pub secure_cookies: bool,
+    sessions: Sessions,
+    throttle: Throttle,
+    started: String,
+}
+
+impl Console {
+    pub fn new(
+        app: Arc<App>,
+        flows_dir: PathBuf,
+        state_dir: PathBuf,
+        secure_cookies: bool,
+    ) -> Self {
+        Console {
+            app,
+            flows_dir,
+            state_dir,
+            secure_cookies,
+            sessions: Sessions::default(),
+            throttle: Throttle::default(),
+            started: speech::weekday_date_time(
+                &Utc::now().with_timezone(&chrono_tz::Europe::London),
+            ),
+        }
+    }
+
+    fn emergency_file(&self) -> PathBuf {
+        crate::state::emergency_file(&self.state_dir)
+    }
+}
+
+pub fn router(console: Arc<Console>) -> Router {
+    Router::new()
+        .route("/login", get(login_page).post(log_in))
+        .route("/logout", post(log_out))
+        .route("/", get(dashboard))
+        .route("/emergency", post(emergency_switch))
+        .route("/lines/{line}", get(line_page))
+        .route("/closures", post(closure_days))
+        .route("/audit", get(audit_page))
+        .route("/history", get(history_page))
+        .route("/history/rollback", post(roll_back))
+        .with_state(console)
+}
+
+/// The form fields of a POST body.
+fn fields(body: &Bytes) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn html(markup: maud::Markup) -> Response {
+    Html(markup.into_string()).into_response()
+}
+
+fn refused(status: StatusCode, session: Option<&Session>, text: &str) -> Response {
+    (status, html(pages::message("Not done", session, text, "/"))).into_response()
+}
+
+/// Why a request gets no page: it has no session (so goes to the login page), or it asks for a
+/// change it may not make.
+enum Denied {
+    NoSession,
+    Forbidden(Box<Session>, &'static str),
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        match self {
+            Denied::NoSession => Redirect::to("/login").into_response(),
+            Denied::Forbidden(session, why) => refused(StatusCode::FORBIDDEN, Some(&session), why),
+        }
+    }
+}
+
+/// The request's session, if it has one that has not ended.
+fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
+    auth::token_of(headers)
+        .and_then(|token| console.sessions.get(&token))
+        .ok_or(Denied::NoSession)
+}
+
+/// The session of a request that changes something: an editor's, with the session's CSRF
+/// token in the form.
+fn editor(
+    console: &Console,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Session, Denied> {
+    let session = session(console, headers)?;
+    let token = form.get("csrf").map_or("", String::as_str);
+    if !auth::same_secret(token, &session.csrf) {
+        return Err(Denied::Forbidden(
+            Box::new(session),
+            "This form has expired or did not come from this console. Go back, reload the page and try again.",
+        ));
+    }
+    if session.role != Role::Editor {
+        return Err(Denied::Forbidden(
+            Box::new(session),
+            "Your account may look but not change anything. Ask an editor.",
+        ));
+    }
+    Ok(session)
+}
+
+async fn login_page(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    match session(&console, &headers) {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(_) => html(pages::login(None)),
+    }
+}
+
+async fn log_in(
+    State(console): State<Arc<Console>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    let form = fields(&body);
+    let name = form
+        .get("username")
+        .map_or("", String::as_str)
+        .trim()
+        .to_owned();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let from = peer.ip();
+    match console.throttle.before_try(&name, from) {
+        Verdict::Locked => {
+            tracing::warn!(user = %name, %from, "console login refused: too many wrong passwords");
+            let problem = "Too many wrong passwords for this user from here. Wait 15 minutes, or ask an editor to set a new password.";
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                html(pages::login(Some(problem))),
+            )
+                .into_response();
+        }
+        Verdict::After(wait) => tokio::time::sleep(wait).await,
+    }
+    let state_dir = console.state_dir.clone();
+    let (who, secret) = (name.clone(), password);
+    // Argon2 takes tens of milliseconds of CPU: off the async workers.
+    let role = tokio::task::spawn_blocking(move || {
+        users::load(&state_dir)
+            .ok()
+            .and_then(|all| users::verify(&all, &who, &secret))
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(role) = role else {
+        console.throttle.failed(&name, from);
+        tracing::warn!(user = %name, %from, "console login refused: wrong user name or password");
+        return (
+            StatusCode::UNAUTHORIZED,
+            html(pages::login(Some("Wrong user name or password."))),
+        )
+            .into_response();
+    };
+    console.throttle.succeeded(&name, from);
+    let token = console.sessions.start(&name, role);
+    tracing::info!(user = %name, role = role.as_str(), "console login");
+    (
+        [(
+            header::SET_COOKIE,
+            auth::cookie(&token, console.secure_cookies),
+        )],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+async fn log_out(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = fields(&body);
+    let Ok(session) = session(&console, &headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    if !auth::same_secret(form.get("csrf").map_or("", String::as_str), &session.csrf) {
+        return refused(
+            StatusCode::FORBIDDEN,
+            Some(&session),
+            "This form did not come from this console.",
+        );
+    }
+    if let Some(token) = auth::token_of(&headers) {
+        console.sessions.end(&token);
+    }
+    (
+        [(header::SET_COOKIE, auth::cookie("", console.secure_cookies))],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct Notice {
+    done: Option<String>,
+}
+
+async fn dashboard(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    Query(notice): Query<Notice>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let app = &console.app;
+    let flows = app.flows.load();
+    let holidays = app.holidays.load();
+    let emergencies = app.emergencies.load();
+    let now = app.clock.now();
+    let lines: Vec<pages::LineNow> = flows
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| pages::LineNow {
+            id: line.id.to_string(),
+            name: line.name.clone(),
+            numbers: line.numbers.iter().map(|n| n.as_str().to_owned()).collect(),
+            open_24_7: line.open_24_7,
+            schedules: flows
+                .schedules_of(index)
+                .into_iter()
+                .map(|s| schedule_now(&flows.schedules[s], &holidays, &emergencies, now))
+                .collect(),
+            calls: app
+                .metrics
+                .get(Counter::Calls, &[("line", line.id.as_str())]),
+            outcomes: ["completed", "busy", "no-answer", "failed", "canceled"]
+                .into_iter()
+                .map(|status| {
+                    let labels = [("line", line.id.as_str()), ("status", status)];
+                    (status, app.metrics.get(Counter::CallStatus, &labels))
+                })
+                .collect(),
+        })
+        .collect();
+    let schedules: Vec<pages::ScheduleNow> = flows
+        .schedules
+        .iter()
+        .map(|s| schedule_now(s, &holidays, &emergencies, now))
+        .collect();
+    let switch_file = console.emergency_file();
+    let readers: Vec<pages::ReaderNow> = emergency::Reader::all(&switch_file)
+        .into_iter()
+        .map(|r| pages::ReaderNow {
+            applied: r.has_applied(&emergencies),
+            read: r.age(Utc::now()).map_or_else(
+                || r.read_at.clone(),
+                |age| format!("{} s ago", age.num_seconds()),
+            ),
+            server: r.server,
+            address: r.address,
+        })
+        .collect();
+    let now_said = speech::weekday_date_time(&now.with_timezone(&chrono_tz::Europe::London));
+    html(pages::dashboard(
+        &session,
+        &now_said,
+        &console.started,
+        &lines,
+        &schedules,
+        &readers,
+        notice.done.as_deref(),
+    ))
+}
+
+fn schedule_now(
+    schedule: &crate::calendar::Schedule,
+    holidays: &crate::calendar::BankHolidays,
+    emergencies: &Emergencies,
+    now: chrono::DateTime<Utc>,
+) -> pages::ScheduleNow {
+    let next_opening = schedule
+        .next_opening(holidays, now)
+        .map(|at| speech::weekday_date_time(&at));
+    let (open, why, next_change) = match schedule.status(holidays, emergencies, now) {
+        Status::Open { closes_at } => (
+            true,
+            format!("within its hours ({})", speech::weekly_hours(schedule)),
+            format!("It closes {}", speech::weekday_date_time(&closes_at)),
+        ),
+        Status::Closed(why) => {
+            let reason = match &why {
+                ClosedBecause::Emergency => "the emergency switch closes it".to_owned(),
+                ClosedBecause::Closure(reason) => format!("a closure day: {reason}"),
+                ClosedBecause::Holiday(holiday) => format!("a bank holiday: {}", holiday.name),
+                ClosedBecause::OutsideHours => {
+                    format!("outside its hours ({})", speech::weekly_hours(schedule))
+                }
+            };
+            let next = match (&why, &next_opening) {
+                (ClosedBecause::Emergency, _) => {
+                    "It stays closed until someone reopens it".to_owned()
+                }
+                (_, Some(opening)) => format!("It opens {opening}"),
+                (_, None) => "No opening is set in the next year".to_owned(),
+            };
+            (false, reason, next)
+        }
+    };
+    let emergency_note = emergencies
+        .get(&schedule.name)
+        .map(|c| match c.note.as_str() {
+            "" => format!("since {}", c.since),
+            note => format!("{note} (since {})", c.since),
+        });
+    pages::ScheduleNow {
+        name: schedule.name.clone(),
+        open,
+        why,
+        next_change,
+        next_opening: next_opening.filter(|_| emergency_note.is_none()),
+        emergency_note,
+    }
+}
+
+async fn emergency_switch(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = fields(&body);
+    let session = match editor(&console, &headers, &form) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let schedule = form.get("schedule").cloned().unwrap_or_default();
+    let note = form.get("note").map_or("", |n| n.trim()).to_owned();
+    let close = form.get("action").map(String::as_str) == Some("close");
+    if !console
+        .app
+        .flows
+        .load()
+        .schedules
+        .iter()
+        .any(|s| s.name == schedule)
+    {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            Some(&session),
+            "There is no such schedule.",
+        );
+    }
+    if close && note.is_empty() {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            Some(&session),
+            "Say why it must close: the note is for the team.",
+        );
+    }
+    let path = console.emergency_file();
+    let before = Emergencies::read_or_last_good(&path).0;
+    let changed = tokio::task::spawn_blocking(move || {
+        Emergencies::update(&path, |switch| {
+            if close {
+                switch.close_noting(&schedule, &note, Utc::now());
+            } else {
+                switch.open(&schedule);
+            }
+        })
+        .map(|updated| (updated.switch, schedule, note))
+    })
+    .await;
+    let (after, schedule, note) = match changed {
+        Ok(Ok(done)) => done,
+        Ok(Err(error)) => {
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(&session),
+                &format!("The switch could not be written: {error}"),
+            );
+        }
+        Err(_) => {
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(&session),
+                "The switch could not be written.",
+            );
+        }
+    };
+    // This server applies it at once; the others read it within a second or two.
+    console.app.emergencies.store(Arc::new(after.clone()));
+    let what = format!(
+        "emergency {} {schedule}",
+        if close { "close" } else { "open" }
+    );
+    let entry = audit::Entry {
+        at: format_instant(Utc::now()),
+        who: session.user.clone(),
+        what: what.clone(),
+        note,
+        before: switch_text(&before),
+        after: switch_text(&after),
+    };
+    if let Err(error) = audit::append(&console.state_dir, &entry) {
+        tracing::error!(%error, "the console's audit log could not be written");
+    }
+    tracing::warn!(user = %session.user, %what, "changed from the console");
+    let done = if close {
+        format!("{schedule} is closed: callers hear its emergency message.")
+    } else {
+        format!("{schedule} is reopened: it follows its hours again.")
+    };
+    Redirect::to(&format!("/?done={}", urlencode(&done))).into_response()
+}
+
+fn switch_text(switch: &Emergencies) -> String {
+    let closed: Vec<String> = switch
+        .iter()
+        .map(|(name, c)| format!("{name}: closed ({})", c.note))
+        .collect();
+    if closed.is_empty() {
+        "nothing closed".into()
+    } else {
+        closed.join("\n")
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn audit_page(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let entries = audit::latest(&console.state_dir).unwrap_or_default();
+    html(pages::audit(&session, &entries))
+}
+
+#[derive(serde::Deserialize)]
+struct TryCall {
+    at: Option<String>,
+    keys: Option<String>,
+    done: Option<String>,
+}
+
+async fn line_page(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    UrlPath(line_id): UrlPath<String>,
+    Query(query): Query<TryCall>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let app = &console.app;
+    let flows = app.flows.load();
+    let Some(index) = flows.lines.iter().position(|l| l.id.as_str() == line_id) else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            Some(&session),
+            "There is no such line.",
+        );
+    };
+    let line = &flows.lines[index];
+    let (holidays, emergencies, now) =
+        (app.holidays.load(), app.emergencies.load(), app.clock.now());
+    let schedules = flows.schedules_of(index);
+    let hours = match schedules.as_slice() {
+        [] => "It answers at all times.".to_owned(),
+        _ => schedules
+            .iter()
+            .map(|s| report::hours(&flows.schedules[*s], &holidays, &emergencies, now, 14))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    let closures = schedules
+        .iter()
+        .map(|s| {
+            let schedule = &flows.schedules[*s];
+            let days = schedule
+                .closures
+                .iter()
+                .map(|(d, r)| (d.to_string(), r.clone()))
+                .collect();
+            (schedule.name.clone(), days)
+        })
+        .collect();
+    let tried = query
+        .at
+        .as_deref()
+        .filter(|at| !at.trim().is_empty())
+        .map(|at| {
+            let keys = query.keys.clone().unwrap_or_default();
+            let heard = match crate::calendar::parse_instant(at.trim()) {
+                Err(problem) => problem,
+                Ok(instant) => {
+                    let ctx = Context {
+                        flows: &flows,
+                        holidays: &holidays,
+                        emergencies: &emergencies,
+                        now: instant,
+                    };
+                    let actions: Vec<CallerAction> = keys
+                        .split_whitespace()
+                        .map(|k| CallerAction::Press(k.to_owned()))
+                        .collect();
+                    let to = line.numbers.first().map_or("", |n| n.as_str());
+                    simulate::call(&ctx, to, &actions).text()
+                }
+            };
+            (at.to_owned(), keys, heard)
+        });
+    let dot = flow::graph::render(&flows, &line_id, flow::graph::Format::Dot).unwrap_or_default();
+    let diagram = tokio::task::spawn_blocking(move || render_svg(&dot))
+        .await
+        .unwrap_or_else(|_| Err(String::new()));
+    html(pages::line(
+        &session,
+        &pages::LinePage {
+            name: &line.name,
+            id: &line_id,
+            diagram,
+            hours,
+            closures,
+            tried,
+            notice: query.done,
+        },
+    ))
+}
+
+/// The DOT diagram as SVG by Graphviz's `dot`, or the DOT itself when it is not installed or
+/// takes too long.
+fn render_svg(dot: &str) -> Result<String, String> {
+    use std::io::Write as _;
+    let child = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return Err(dot.to_owned());
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(dot.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(out) if out.status.success() => {
+            let svg = String::from_utf8_lossy(&out.stdout);
+            // The SVG element alone, without the XML prologue and doctype.
+            Ok(svg
+                .find("<svg")
+                .map_or(svg.to_string(), |at| svg[at..].to_owned()))
+        }
+        _ => Err(dot.to_owned()),
+    }
+}
+
+async fn closure_days(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = fields(&body);
+    let session = match editor(&console, &headers, &form) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let get = |name: &str| form.get(name).map_or("", |v| v.trim()).to_owned();
+    let (line, schedule, reason) = (get("line"), get("schedule"), get("reason"));
+    let back = format!("/lines/{line}");
+    let Ok(date) = get("date").parse::<NaiveDate>() else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            Some(&session),
+            "Give the day as a date.",
+        );
+    };
+    let add = get("action") == "add";
+    if add && reason.is_empty() {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            Some(&session),
+            "Give the reason callers will hear.",
+        );
+    }
+    let (flows_dir, by) = (console.flows_dir.clone(), session.user.clone());
+    let edit = tokio::task::spawn_blocking(move || {
+        edit_closures(&flows_dir, &schedule, date, add.then_some(reason.as_str()))
+    })
+    .await
+    .unwrap_or_else(|_| Err("the edit failed".into()));
+    let (path, before, after) = match edit {
+        Ok(done) => done,
+        Err(problem) => return refused(StatusCode::BAD_REQUEST, Some(&session), &problem),
+    };
+    // In force at once here (the other servers reload when their files change).
+    let checked = flow::check_dir(&console.flows_dir, Utc::now().date_naive());
+    if let Some(flows) = checked.flows {
+        let version = flows.version.clone();
+        console.app.swap_flows(flows);
+        let _ = history::record(&console.state_dir, &console.flows_dir, &version, &by);
+    }
+    let what = format!(
+        "{} closure day {date} in {}",
+        if add { "add" } else { "remove" },
+        path.file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+    );
+    let entry = audit::Entry {
+        at: format_instant(Utc::now()),
+        who: by.clone(),
+        what: what.clone(),
+        note: String::new(),
+        before,
+        after,
+    };
+    if let Err(error) = audit::append(&console.state_dir, &entry) {
+        tracing::error!(%error, "the console's audit log could not be written");
+    }
+    tracing::warn!(user = %by, %what, "changed from the console");
+    Redirect::to(&format!(
+        "{back}?done={}",
+        urlencode(&format!("Done: {what}."))
+    ))
+    .into_response()
+}
+
+/// Adds (with a reason) or removes the closure day `date` of `schedule` in the flow file that
+/// defines it, keeping the file's comments and layout. The edited set must pass `check` first,
+/// in a copy of the directory: the file, and its closures before and after, or why not.
+fn edit_closures(
+    flows_dir: &Path,
+    schedule: &str,
+    date: NaiveDate,
+    reason: Option<&str>,
+) -> Result<(PathBuf, String, String), String> {
+    let mut found = None;
+    for entry in std::fs::read_dir(flows_dir).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+            continue;
+        };
+        if doc.get("schedules").and_then(|s| s.get(schedule)).is_some() {
+            found = Some((path, doc));
+            break;
+        }
+    }
+    let (path, mut doc) =
+        found.ok_or_else(|| format!("No flow file defines the schedule {schedule}."))?;
+    let table = &mut doc["schedules"][schedule];
+    if table.get("closures").is_none() {
+        table["closures"] = toml_edit::value(toml_edit::Array::new());
+    }
+    let closures = table["closures"]
+        .as_array_mut()
+        .ok_or("`closures` is not a list in the file")?;
+    let as_text = |closures: &toml_edit::Array| {
+        let days: Vec<String> = closures
+            .iter()
+            .filter_map(|c| c.as_inline_table())
+            .map(|t| {
+                format!(
+                    "{}: {}",
+                    t.get("date").and_then(|d| d.as_str()).unwrap_or("?"),
+                    t.get("reason").and_then(|r| r.as_str()).unwrap_or("")
+                )
+            })
+            .collect();
+        if days.is_empty() {
+            "no closure days".into()
+        } else {
+            days.join("\n")
+        }
+    };
+    let before = as_text(closures);
+    let day = date.to_string();
+    let is_day = |c: &toml_edit::Value| {
+        c.as_inline_table()
+            .and_then(|t| t.get("date"))
+            .and_then(|d| d.as_str())
+            == Some(day.as_str())
+    };
+    match reason {
+        Some(reason) => {
+            if closures.iter().any(is_day) {
+                return Err(format!("{day} is a closure day already."));
+            }
+            let mut entry = toml_edit::InlineTable::new();
+            entry.insert("date", day.as_str().into());
+            entry.insert("reason", reason.into());
+            closures.push(entry);
+        }
+        None => {
+            let count = closures.len();
+            closures.retain(|c| !is_day(c));
+            if closures.len() == count {
+                return Err(format!("{day} is not a closure day."));
+            }
+        }
+    }
+    let after = as_text(closures);
+    let text = doc.to_string();
+    // The same check as `switchboard check`, on the directory as it would be.
+    let trial = tempfile::tempdir().map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(flows_dir).map_err(|e| e.to_string())? {
+        let other = entry.map_err(|e| e.to_string())?.path();
+        if other.extension().is_some_and(|x| x == "toml") && other != path {
+            std::fs::copy(
+                &other,
+                trial.path().join(other.file_name().expect("a name")),
+            )
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    let name = path.file_name().expect("a file name");
+    std::fs::write(trial.path().join(name), &text).map_err(|e| e.to_string())?;
+    let checked = flow::check_dir(trial.path(), Utc::now().date_naive());
+    if checked.flows.is_none() {
+        let findings = checked.diagnostics.to_string().replace(
+            &trial.path().display().to_string(),
+            &flows_dir.display().to_string(),
+        );
+        return Err(format!(
+            "Not changed: the edit would not pass the check.\n{findings}"
+        ));
+    }
+    crate::state::write_atomically(&path, text.as_bytes())
+        .map_err(|e| format!("The flows could not be written ({}): {e}. If they come from git or a ConfigMap, change them there.", path.display()))?;
+    Ok((path, before, after))
+}
+
+#[derive(serde::Deserialize)]
+struct Compare {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn history_page(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    Query(compare): Query<Compare>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let in_force = console.app.flows.load().version.clone();
+    let rows: Vec<pages::VersionRow> = history::latest(&console.state_dir)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| pages::VersionRow {
+            in_force: v.version == in_force,
+            version: v.version,
+            at: v.at,
+            by: v.by,
+        })
+        .collect();
+    let diff = match (&compare.from, &compare.to) {
+        (Some(from), Some(to)) => {
+            history::diff(&console.state_dir, from, to).map(|d| (from.as_str(), to.as_str(), d))
+        }
+        _ => None,
+    };
+    html(pages::history(
+        &session,
+        &rows,
+        diff.as_ref().map(|(f, t, d)| (*f, *t, d.as_str())),
+    ))
+}
+
+async fn roll_back(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = fields(&body);
+    let session = match editor(&console, &headers, &form) {
+        Ok(session) => session,
+        Err(denied) => return denied.into_response(),
+    };
+    let version = form.get("version").cloned().unwrap_or_default();
+    let before = console.app.flows.load().version.clone();
+    if let Err(error) = history::roll_back(&console.state_dir, &console.flows_dir, &version) {
+        return refused(StatusCode::BAD_REQUEST, Some(&session), &error.to_string());
+    }
+    let checked = flow::check_dir(&console.flows_dir, Utc::now().date_naive());
+    let Some(flows) = checked.flows else {
+        return refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some(&session),
+            &format!(
+                "The rolled-back files do not pass the check:\n{}",
+                checked.diagnostics
+            ),
+        );
+    };
+    let after = flows.version.clone();
+    console.app.swap_flows(flows);
+    let _ = history::record(
+        &console.state_dir,
+        &console.flows_dir,
+        &after,
+        &session.user,
+    );
+    let entry = audit::Entry {
+        at: format_instant(Utc::now()),
+        who: session.user.clone(),
+        what: format!("roll back the flows to {version}"),
+        note: String::new(),
+        before,
+        after,
+    };
+    if let Err(error) = audit::append(&console.state_dir, &entry) {
+        tracing::error!(%error, "the console's audit log could not be written");
+    }
+    Redirect::to("/history").into_response()
+}

@@ -1,0 +1,362 @@
+//! The console's pages, rendered on the server with `maud` (which escapes every value): no
+//! script, no asset from anywhere else, readable on a phone.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::audit::Entry;
+use super::auth::Session;
+use super::users::Role;
+
+/// Plain, large, high-contrast; the focus is always visible for keyboard use.
+const STYLE: &str = "
+body{font:1.05rem/1.5 system-ui,sans-serif;margin:0;color:#111;background:#fff}
+header{background:#0b3d61;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center}
+header a{color:#fff}header form{margin-left:auto}
+main{padding:1rem;max-width:60rem}
+h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.2rem;margin:1.4rem 0 .4rem}
+section.line{border:2px solid #444;border-radius:.4rem;padding:.6rem 1rem;margin:1rem 0}
+.open{color:#05602b;font-weight:700}.closed{color:#a50e0e;font-weight:700}
+label{display:block;margin:.5rem 0 .2rem;font-weight:600}
+input,select,button{font:inherit;padding:.45rem .6rem;border:2px solid #444;border-radius:.3rem}
+input[type=text],input[type=password],input[type=date],input[type=datetime-local]{width:100%;max-width:24rem;box-sizing:border-box}
+button{background:#0b3d61;color:#fff;border-color:#0b3d61;cursor:pointer;margin:.4rem .4rem .4rem 0}
+button.danger{background:#a50e0e;border-color:#a50e0e}
+:focus-visible{outline:3px solid #f5a300;outline-offset:2px}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
+pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
+.notice{border-left:6px solid #0b3d61;padding:.4rem .8rem;background:#eef4f8}
+.problem{border-left:6px solid #a50e0e;padding:.4rem .8rem;background:#fbeeee}
+svg{max-width:100%;height:auto}
+";
+
+/// A whole page: the header (with the user and a way out), then `body`.
+pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Switchboard" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    strong { "Switchboard" }
+                    @if let Some(session) = session {
+                        nav { a href="/" { "Lines now" } " · " a href="/audit" { "Changes" } " · " a href="/history" { "Versions" } }
+                        form method="post" action="/logout" {
+                            (csrf(session))
+                            span { (session.user) " (" (session.role.as_str()) ") " }
+                            button type="submit" { "Log out" }
+                        }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+/// The hidden field every form that changes something carries.
+pub fn csrf(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf); }
+}
+
+pub fn login(problem: Option<&str>) -> Markup {
+    page(
+        "Log in",
+        None,
+        html! {
+            @if let Some(problem) = problem { p.problem role="alert" { (problem) } }
+            form method="post" action="/login" {
+                label for="username" { "User name" }
+                input type="text" id="username" name="username" autocomplete="username" required autofocus;
+                label for="password" { "Password" }
+                input type="password" id="password" name="password" autocomplete="current-password" required;
+                p { button type="submit" { "Log in" } }
+            }
+        },
+    )
+}
+
+/// A message page: something refused, or done.
+pub fn message(title: &str, session: Option<&Session>, text: &str, back: &str) -> Markup {
+    page(
+        title,
+        session,
+        html! {
+            p.problem role="alert" { (text) }
+            p { a href=(back) { "Back" } }
+        },
+    )
+}
+
+/// One schedule of a line, as the dashboard shows it.
+pub struct ScheduleNow {
+    pub name: String,
+    pub open: bool,
+    /// Why it is open or closed, in plain words.
+    pub why: String,
+    /// When that next changes.
+    pub next_change: String,
+    /// The next opening, as callers hear it; `None` while the emergency switch holds it.
+    pub next_opening: Option<String>,
+    /// The emergency switch's note, while it holds the schedule closed.
+    pub emergency_note: Option<String>,
+}
+
+pub struct LineNow {
+    pub id: String,
+    pub name: String,
+    pub numbers: Vec<String>,
+    /// Answered around the clock, whatever its schedules say of the lines it offers.
+    pub open_24_7: bool,
+    pub schedules: Vec<ScheduleNow>,
+    pub calls: u64,
+    /// How calls ended, from Twilio's status callbacks: (status, count).
+    pub outcomes: Vec<(&'static str, u64)>,
+}
+
+pub struct ReaderNow {
+    pub server: String,
+    pub address: String,
+    pub read: String,
+    pub applied: bool,
+}
+
+fn schedule_state(schedule: &ScheduleNow) -> Markup {
+    html! {
+        p data-schedule=(schedule.name) {
+            @if schedule.open { span.open { "OPEN" } } @else { span.closed { "CLOSED" } }
+            " — " (schedule.why) ". " (schedule.next_change) "."
+        }
+        @if let Some(opening) = &schedule.next_opening {
+            p { "Callers hear that it opens " (opening) "." }
+        }
+    }
+}
+
+pub fn dashboard(
+    session: &Session,
+    now: &str,
+    since: &str,
+    lines: &[LineNow],
+    schedules: &[ScheduleNow],
+    readers: &[ReaderNow],
+    notice: Option<&str>,
+) -> Markup {
+    let editor = session.role == Role::Editor;
+    page(
+        "The lines now",
+        Some(session),
+        html! {
+            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            p { "As of " (now) " (UK time)." }
+            @for line in lines {
+                section.line aria-labelledby=(format!("line-{}", line.id)) {
+                    h2 id=(format!("line-{}", line.id)) { a href=(format!("/lines/{}", line.id)) { (line.name) } }
+                    p { "Number: " (line.numbers.join(", ")) }
+                    @if line.open_24_7 {
+                        p { span.open { "OPEN" } " around the clock." }
+                        @for schedule in &line.schedules {
+                            p { "It tells callers whether " (schedule.name) " is open: "
+                                @if schedule.open { "it is." } @else { "it is not." } }
+                        }
+                    } @else if line.schedules.is_empty() {
+                        p { span.open { "OPEN" } " at all times." }
+                    } @else {
+                        @for schedule in &line.schedules { (schedule_state(schedule)) }
+                    }
+                    p {
+                        (line.calls) " calls since " (since)
+                        @for (status, count) in &line.outcomes { @if *count > 0 { "; " (count) " " (status) } }
+                        "."
+                    }
+                }
+            }
+            h2 { "Emergency switch" }
+            p { "Closing a schedule here closes it at once for every caller, on every server reading this state directory, until it is reopened." }
+            @for schedule in schedules {
+                section.line {
+                    h2 { (schedule.name) }
+                    (schedule_state(schedule))
+                    @if let Some(note) = &schedule.emergency_note {
+                        p { strong { "Closed by the emergency switch: " } (note) }
+                    }
+                    @if editor {
+                        @if schedule.emergency_note.is_some() {
+                            form method="post" action="/emergency" {
+                                (csrf(session))
+                                input type="hidden" name="schedule" value=(schedule.name);
+                                input type="hidden" name="action" value="open";
+                                button type="submit" { "Reopen " (schedule.name) }
+                            }
+                        } @else {
+                            form method="post" action="/emergency" {
+                                (csrf(session))
+                                input type="hidden" name="schedule" value=(schedule.name);
+                                input type="hidden" name="action" value="close";
+                                label for=(format!("note-{}", schedule.name)) { "Why it must close now (for the team)" }
+                                input type="text" id=(format!("note-{}", schedule.name)) name="note" required;
+                                button.danger type="submit" { "Close " (schedule.name) " now" }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Servers reading the emergency switch" }
+            @if readers.is_empty() {
+                p.problem { "No server has said it reads this state directory: a change here reaches no caller." }
+            } @else {
+                table {
+                    thead { tr { th { "Server" } th { "Address" } th { "Last read" } th { "Has the latest change" } } }
+                    tbody { @for r in readers { tr { td { (r.server) } td { (r.address) } td { (r.read) } td { @if r.applied { "yes" } @else { "not yet" } } } } }
+                }
+            }
+        },
+    )
+}
+
+pub fn audit(session: &Session, entries: &[Entry]) -> Markup {
+    page(
+        "Changes",
+        Some(session),
+        html! {
+            @if entries.is_empty() { p { "No change has been made from the console yet." } }
+            @else {
+                table {
+                    thead { tr { th { "When" } th { "Who" } th { "What" } th { "Note" } th { "Before" } th { "After" } } }
+                    tbody {
+                        @for e in entries {
+                            tr { td { (e.at) } td { (e.who) } td { (e.what) } td { (e.note) } td { pre { (e.before) } } td { pre { (e.after) } } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A line's page: its diagram, its hours, its closures, and a call to try.
+pub struct LinePage<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    /// The diagram as SVG, or the DOT text when Graphviz is not installed.
+    pub diagram: Result<String, String>,
+    pub hours: String,
+    /// (schedule, [(date, reason)]).
+    pub closures: Vec<(String, Vec<(String, String)>)>,
+    pub tried: Option<(String, String, String)>,
+    pub notice: Option<String>,
+}
+
+pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
+    let editor = session.role == Role::Editor;
+    page(
+        line.name,
+        Some(session),
+        html! {
+            @if let Some(notice) = &line.notice { p.notice role="status" { (notice) } }
+            h2 { "Opening hours, the next 14 days" }
+            pre { (line.hours) }
+            @for (schedule, days) in &line.closures {
+                h2 { "Closure days of " (schedule) }
+                @if days.is_empty() { p { "None." } }
+                ul {
+                    @for (date, reason) in days {
+                        li {
+                            (date) ": " (reason)
+                            @if editor {
+                                form method="post" action="/closures" {
+                                    (csrf(session))
+                                    input type="hidden" name="line" value=(line.id);
+                                    input type="hidden" name="schedule" value=(schedule);
+                                    input type="hidden" name="date" value=(date);
+                                    input type="hidden" name="action" value="remove";
+                                    button type="submit" { "Remove " (date) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if editor {
+                    form method="post" action="/closures" {
+                        (csrf(session))
+                        input type="hidden" name="line" value=(line.id);
+                        input type="hidden" name="schedule" value=(schedule);
+                        input type="hidden" name="action" value="add";
+                        label for=(format!("date-{schedule}")) { "Close on this day" }
+                        input type="date" id=(format!("date-{schedule}")) name="date" required;
+                        label for=(format!("reason-{schedule}")) { "The reason callers hear (\"the office is closed for staff training\")" }
+                        input type="text" id=(format!("reason-{schedule}")) name="reason" required;
+                        button type="submit" { "Add the closure day" }
+                    }
+                }
+            }
+            h2 { "Try a call" }
+            form method="get" action=(format!("/lines/{}", line.id)) {
+                label for="at" { "At (UK time, or RFC 3339)" }
+                input type="text" id="at" name="at" placeholder="2026-12-24T10:00:00Z";
+                label for="keys" { "Keys the caller presses, in order (\"3 1\"), silence after" }
+                input type="text" id="keys" name="keys";
+                button type="submit" { "Play the call" }
+            }
+            @if let Some((at, keys, heard)) = &line.tried {
+                p { "At " (at) ", pressing " (if keys.is_empty() { "nothing" } else { keys }) ":" }
+                pre { (heard) }
+            }
+            h2 { "Diagram" }
+            @match &line.diagram {
+                Ok(svg) => div role="img" aria-label=(format!("The call flow of {}", line.name)) { (PreEscaped(svg)) },
+                Err(dot) => { p { "Graphviz is not installed on the server, so here is the diagram's source (paste it into any DOT viewer):" } pre { (dot) } },
+            }
+        },
+    )
+}
+
+/// The flow versions that went into force.
+pub struct VersionRow {
+    pub version: String,
+    pub at: String,
+    pub by: String,
+    pub in_force: bool,
+}
+
+pub fn history(session: &Session, rows: &[VersionRow], diff: Option<(&str, &str, &str)>) -> Markup {
+    let editor = session.role == Role::Editor;
+    page(
+        "Flow versions",
+        Some(session),
+        html! {
+            @if let Some((from, to, text)) = diff {
+                h2 { "From " (from) " to " (to) }
+                pre { (text) }
+            }
+            table {
+                thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "" } } }
+                tbody {
+                    @for (i, row) in rows.iter().enumerate() {
+                        tr {
+                            td { code { (row.version) } @if row.in_force { " (in force)" } }
+                            td { (row.at) }
+                            td { (row.by) }
+                            td {
+                                @if let Some(older) = rows.get(i + 1) {
+                                    a href=(format!("/history?from={}&to={}", older.version, row.version)) { "What changed" }
+                                }
+                                @if editor && !row.in_force {
+                                    form method="post" action="/history/rollback" {
+                                        (csrf(session))
+                                        input type="hidden" name="version" value=(row.version);
+                                        button type="submit" { "Roll back to " (row.version) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,505 @@
+//! The ops console, driven in process as a browser would: logins, sessions, CSRF, roles, the
+//! emergency switch as callers then hear it, closure days written into the flow file, the
+//! audit log, and the flow versions with their roll-back.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::support::*;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use switchboard::console::users::{self, Role};
+use switchboard::console::{self, Console};
+use switchboard::server::{self, App};
+
+/// Wednesday 2 December 2026, 11:00: the Doctor support line is open.
+const NOW: &str = "2026-12-02T11:00:00Z";
+const EDITOR_PASSWORD: &str = "correct horse battery";
+const VIEWER_PASSWORD: &str = "another long password";
+
+struct Setup {
+    app: Arc<App>,
+    console: axum::Router,
+    webhooks: axum::Router,
+    state: tempfile::TempDir,
+    flows: tempfile::TempDir,
+}
+
+fn setup(secure: bool) -> Setup {
+    let flows = tempfile::tempdir().unwrap();
+    for name in ["wellbeing.toml", "doctor-support.toml"] {
+        std::fs::copy(shipped_flows_dir().join(name), flows.path().join(name)).unwrap();
+    }
+    let state = tempfile::tempdir().unwrap();
+    users::add(state.path(), "amira", Role::Editor, EDITOR_PASSWORD).unwrap();
+    users::add(state.path(), "ben", Role::Viewer, VIEWER_PASSWORD).unwrap();
+    let loaded = switchboard::flow::load_dir(flows.path()).unwrap();
+    let app = Arc::new(app_state(loaded, NOW));
+    console::history::record(
+        state.path(),
+        flows.path(),
+        &app.flows.load().version,
+        "start",
+    )
+    .unwrap();
+    let console = console::router(Arc::new(Console::new(
+        app.clone(),
+        flows.path().to_owned(),
+        state.path().to_owned(),
+        secure,
+    )));
+    Setup {
+        webhooks: server::router(app.clone()),
+        app,
+        console,
+        state,
+        flows,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    location: String,
+    cookie: String,
+    body: String,
+}
+
+/// Sends a request from `from`, as the console's listener gives it the peer's address.
+async fn send(router: &axum::Router, mut request: Request<Body>, from: &str) -> Answer {
+    let peer: SocketAddr = format!("{from}:50000").parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let reply = crate::support::send_raw(router, request).await;
+    let header = |name| {
+        reply
+            .headers()
+            .get(name)
+            .map_or(String::new(), |v| v.to_str().unwrap().to_owned())
+    };
+    let (location, cookie) = (header(header::LOCATION), header(header::SET_COOKIE));
+    let status = reply.status();
+    let body = crate::support::body_text(reply).await;
+    Answer {
+        status,
+        location,
+        cookie,
+        body,
+    }
+}
+
+async fn get(router: &axum::Router, path: &str, cookie: &str) -> Answer {
+    let request = Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    send(router, request, "192.0.2.1").await
+}
+
+async fn post_form(
+    router: &axum::Router,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> Answer {
+    let request = Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(fields)))
+        .unwrap();
+    send(router, request, "192.0.2.1").await
+}
+
+async fn log_in_from(router: &axum::Router, user: &str, password: &str, from: &str) -> Answer {
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(&[
+            ("username", user),
+            ("password", password),
+        ])))
+        .unwrap();
+    send(router, request, from).await
+}
+
+/// Logs in: the Cookie header to send, and the session's CSRF token from a page's forms.
+async fn log_in(router: &axum::Router, user: &str, password: &str) -> (String, String) {
+    let answer = log_in_from(router, user, password, "192.0.2.1").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let cookie = answer.cookie.split(';').next().unwrap().to_owned();
+    let page = get(router, "/", &cookie).await;
+    let csrf = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("every page has the log-out form's token")
+        .to_owned();
+    (cookie, csrf)
+}
+
+async fn doctor_support_answer(webhooks: &axum::Router) -> String {
+    Call::start(webhooks, DOCTOR_SUPPORT).await.heard()
+}
+
+#[tokio::test]
+async fn an_editor_closes_the_line_callers_hear_it_and_it_is_audited() {
+    let s = setup(false);
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let dashboard = get(&s.console, "/", &cookie).await;
+    assert!(
+        dashboard.body.contains("Doctor support line"),
+        "{}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("OPEN"), "{}", dashboard.body);
+    assert!(
+        !doctor_support_answer(&s.webhooks)
+            .await
+            .contains("had to close")
+    );
+
+    let closed = post_form(
+        &s.console,
+        "/emergency",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("schedule", "doctor-support"),
+            ("action", "close"),
+            ("note", "fire alarm at the office"),
+        ],
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    assert!(s.app.emergencies.load().is_closed("doctor-support"));
+    assert!(
+        doctor_support_answer(&s.webhooks)
+            .await
+            .contains("had to close")
+    );
+    // The file the other servers read says so too.
+    let switch = std::fs::read_to_string(s.state.path().join("emergency.toml")).unwrap();
+    assert!(switch.contains("fire alarm at the office"), "{switch}");
+    let dashboard = get(&s.console, "/", &cookie).await;
+    assert!(
+        dashboard.body.contains("the emergency switch closes it"),
+        "{}",
+        dashboard.body
+    );
+
+    let reopened = post_form(
+        &s.console,
+        "/emergency",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("schedule", "doctor-support"),
+            ("action", "open"),
+        ],
+    )
+    .await;
+    assert_eq!(reopened.status, StatusCode::SEE_OTHER);
+    assert!(
+        !doctor_support_answer(&s.webhooks)
+            .await
+            .contains("had to close")
+    );
+
+    let audit = std::fs::read_to_string(s.state.path().join("audit.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2, "{audit}");
+    assert_eq!(entries[0]["who"], "amira");
+    assert_eq!(entries[0]["what"], "emergency close doctor-support");
+    assert_eq!(entries[0]["note"], "fire alarm at the office");
+    assert_eq!(entries[0]["before"], "nothing closed");
+    assert!(
+        entries[0]["after"]
+            .as_str()
+            .unwrap()
+            .contains("doctor-support: closed")
+    );
+    assert_eq!(entries[1]["what"], "emergency open doctor-support");
+    let page = get(&s.console, "/audit", &cookie).await;
+    assert!(
+        page.body.contains("fire alarm at the office"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn every_page_and_change_is_refused_without_a_good_session() {
+    let s = setup(false);
+    // No session, or a forged one: every page leads to the login.
+    for cookie in [
+        "",
+        "switchboard_console=forged",
+        &format!("switchboard_console={}", "0".repeat(64)),
+    ] {
+        for path in ["/", "/audit", "/history", "/lines/doctor-support"] {
+            let answer = get(&s.console, path, cookie).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::SEE_OTHER,
+                "{path} with {cookie:?}"
+            );
+            assert_eq!(answer.location, "/login");
+        }
+        let answer = post_form(
+            &s.console,
+            "/emergency",
+            cookie,
+            &[
+                ("schedule", "doctor-support"),
+                ("action", "close"),
+                ("note", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(answer.location, "/login");
+    }
+    // A wrong password starts no session.
+    let wrong = log_in_from(&s.console, "amira", "not the password", "192.0.2.7").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.cookie.is_empty());
+    assert!(wrong.body.contains("Wrong user name or password"));
+
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    // A change without the CSRF token, or with another one.
+    for token in ["", "0123"] {
+        let answer = post_form(
+            &s.console,
+            "/emergency",
+            &cookie,
+            &[
+                ("csrf", token),
+                ("schedule", "doctor-support"),
+                ("action", "close"),
+                ("note", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    }
+    // A viewer may look but not change.
+    let (viewer, viewer_csrf) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    assert_eq!(get(&s.console, "/", &viewer).await.status, StatusCode::OK);
+    let answer = post_form(
+        &s.console,
+        "/emergency",
+        &viewer,
+        &[
+            ("csrf", &viewer_csrf),
+            ("schedule", "doctor-support"),
+            ("action", "close"),
+            ("note", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(
+        !get(&s.console, "/", &viewer)
+            .await
+            .body
+            .contains("Close doctor-support now")
+    );
+    assert!(!s.app.emergencies.load().is_closed("doctor-support"));
+    // After logout the session is over.
+    let out = post_form(&s.console, "/logout", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(out.cookie.contains("Max-Age=0"), "{}", out.cookie);
+    assert_eq!(get(&s.console, "/", &cookie).await.location, "/login");
+    let answer = post_form(
+        &s.console,
+        "/emergency",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("schedule", "doctor-support"),
+            ("action", "close"),
+            ("note", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.location, "/login");
+    assert!(!s.app.emergencies.load().is_closed("doctor-support"));
+    // And the webhook listener never serves the console.
+    let answer = get(&s.webhooks, "/login", "").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_strict_and_secure_over_https() {
+    for secure in [false, true] {
+        let s = setup(secure);
+        let answer = log_in_from(&s.console, "amira", EDITOR_PASSWORD, "192.0.2.1").await;
+        assert!(answer.cookie.contains("HttpOnly"), "{}", answer.cookie);
+        assert!(
+            answer.cookie.contains("SameSite=Strict"),
+            "{}",
+            answer.cookie
+        );
+        assert_eq!(
+            answer.cookie.contains("Secure"),
+            secure,
+            "{}",
+            answer.cookie
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_that_user_from_that_address_and_no_other() {
+    let s = setup(false);
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(
+            log_in_from(&s.console, "amira", "guess", "198.51.100.9")
+                .await
+                .status,
+        );
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Even the right password is refused from there while the lock holds...
+    let right = log_in_from(&s.console, "amira", EDITOR_PASSWORD, "198.51.100.9").await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(right.cookie.is_empty());
+    // ...but not from another address.
+    let elsewhere = log_in_from(&s.console, "amira", EDITOR_PASSWORD, "192.0.2.1").await;
+    assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_back() {
+    let s = setup(false);
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let file = s.flows.path().join("doctor-support.toml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    let first_version = s.app.flows.load().version.clone();
+    let added = post_form(
+        &s.console,
+        "/closures",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("line", "doctor-support"),
+            ("schedule", "doctor-support"),
+            ("action", "add"),
+            ("date", "2026-12-02"),
+            ("reason", "the office is closed for staff training"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let edited = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        edited.contains("the office is closed for staff training"),
+        "{edited}"
+    );
+    // The comments and layout are kept.
+    assert!(edited.contains("# One-off days the office is closed, besides bank holidays."));
+    assert_eq!(edited.lines().count(), original.lines().count());
+    // In force at once: callers today hear the reason.
+    assert!(
+        doctor_support_answer(&s.webhooks)
+            .await
+            .contains("staff training")
+    );
+    let line = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(
+        line.body
+            .contains("2026-12-02: the office is closed for staff training"),
+        "{}",
+        line.body
+    );
+    // A day already closed is refused, and changes nothing.
+    let again = post_form(
+        &s.console,
+        "/closures",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("line", "doctor-support"),
+            ("schedule", "doctor-support"),
+            ("action", "add"),
+            ("date", "2026-12-02"),
+            ("reason", "twice"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    let audit = std::fs::read_to_string(s.state.path().join("audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("add closure day 2026-12-02 in doctor-support.toml"),
+        "{audit}"
+    );
+
+    // Both versions are listed, with what changed between them, and the first comes back.
+    let history = get(&s.console, "/history", &cookie).await;
+    let second_version = s.app.flows.load().version.clone();
+    assert!(
+        history.body.contains(&first_version) && history.body.contains(&second_version),
+        "{}",
+        history.body
+    );
+    let diff = get(
+        &s.console,
+        &format!("/history?from={first_version}&to={second_version}"),
+        &cookie,
+    )
+    .await;
+    assert!(
+        diff.body.contains("+  { date = &quot;2026-12-02&quot;")
+            || diff.body.contains("staff training"),
+        "{}",
+        diff.body
+    );
+    let back = post_form(
+        &s.console,
+        "/history/rollback",
+        &cookie,
+        &[("csrf", &csrf), ("version", &first_version)],
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    assert_eq!(s.app.flows.load().version, first_version);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    assert!(
+        !doctor_support_answer(&s.webhooks)
+            .await
+            .contains("staff training")
+    );
+    let audit = std::fs::read_to_string(s.state.path().join("audit.jsonl")).unwrap();
+    assert!(
+        audit.contains(&format!("roll back the flows to {first_version}")),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn a_line_page_shows_its_hours_and_plays_a_call() {
+    let s = setup(false);
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    let page = get(
+        &s.console,
+        "/lines/doctor-support?at=2026-12-25T10:00:00Z&keys=",
+        &cookie,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Christmas Day"), "{}", page.body);
+    assert!(page.body.contains("Opening hours, the next 14 days"));
+    // A viewer sees no form that changes anything.
+    assert!(!page.body.contains("Add the closure day"));
+    assert_eq!(
+        get(&s.console, "/lines/no-such-line", &cookie).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
