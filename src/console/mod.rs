@@ -52,15 +52,15 @@ impl Console {
         secure_cookies: bool,
     ) -> Self {
         Console {
+            started: speech::weekday_date_time(
+                &app.clock.now().with_timezone(&chrono_tz::Europe::London),
+            ),
             app,
             flows_dir,
             state_dir,
             secure_cookies,
             sessions: Sessions::default(),
             throttle: Throttle::default(),
-            started: speech::weekday_date_time(
-                &Utc::now().with_timezone(&chrono_tz::Europe::London),
-            ),
         }
     }
 
@@ -350,7 +350,8 @@ fn schedule_now(
         open,
         why,
         next_change,
-        next_opening: next_opening.filter(|_| emergency_note.is_none()),
+        // Worth saying only while it is closed, and not known while the switch holds it.
+        next_opening: next_opening.filter(|_| !open && emergency_note.is_none()),
         emergency_note,
     }
 }

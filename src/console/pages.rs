@@ -296,10 +296,10 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
             }
             h2 { "Try a call" }
             form method="get" action=(format!("/lines/{}", line.id)) {
-                label for="at" { "At (UK time, or RFC 3339)" }
-                input type="text" id="at" name="at" placeholder="2026-12-24T10:00:00Z";
-                label for="keys" { "Keys the caller presses, in order (\"3 1\"), silence after" }
-                input type="text" id="keys" name="keys";
+                label for="at" { "When (RFC 3339, in UTC: 2026-12-24T10:00:00Z)" }
+                input type="text" id="at" name="at" placeholder="2026-12-24T10:00:00Z" value=[line.tried.as_ref().map(|t| &t.0)];
+                label for="keys" { "Keys the caller presses, in order (\"3 1\"); silence after" }
+                input type="text" id="keys" name="keys" value=[line.tried.as_ref().map(|t| &t.1)];
                 button type="submit" { "Play the call" }
             }
             @if let Some((at, keys, heard)) = &line.tried {

@@ -5,6 +5,7 @@
 mod support;
 
 mod answers;
+mod browser;
 mod calendar;
 mod cli;
 mod console;

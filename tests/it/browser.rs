@@ -1,0 +1,279 @@
+//! The ops console in a real browser: headless Chromium, driven through chromedriver, logs in,
+//! reads the lines, throws the emergency switch, hears the Doctor support line closed in a
+//! signed webhook, and reopens it. It takes a screenshot of each page on the way (into
+//! `target/console-screenshots/`, and into `$SWITCHBOARD_SCREENSHOTS_TO` when set, as the
+//! README's are made: `SWITCHBOARD_SCREENSHOTS_TO=docs/console cargo test -- --ignored browser`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::process::{Server, free_address};
+use crate::support::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Wednesday 2 December 2026, in office hours.
+const NOW: &str = "2026-12-02T11:00:00Z";
+const PASSWORD: &str = "correct horse battery";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a port of its own, stopped when dropped.
+struct Driver(Child, String);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver() -> Driver {
+    let address = free_address();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={}", address.port()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(address).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not start listening"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver(child, format!("http://{address}"))
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    // As this machine's Chromium must be started: no sandbox as root, and nothing that reaches
+    // for the network on its own.
+    let options = serde_json::json!({
+        "binary": CHROMIUM,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1100,1500", format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.1)
+        .await
+        .expect("chromedriver gives a session")
+}
+
+struct Shots(Vec<PathBuf>);
+
+impl Shots {
+    fn new() -> Shots {
+        let mut dirs =
+            vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/console-screenshots")];
+        if let Some(to) = std::env::var_os("SWITCHBOARD_SCREENSHOTS_TO") {
+            dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(to));
+        }
+        for dir in &dirs {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        Shots(dirs)
+    }
+
+    async fn take(&self, browser: &Client, name: &str) {
+        let png = browser.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a screenshot is a PNG");
+        for dir in &self.0 {
+            std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+        }
+    }
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Waits for the page's main text to contain `words`.
+async fn wait_for(browser: &Client, words: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = text_of(browser, "main").await;
+        if text.contains(words) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never said {words:?}:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver: run with --ignored where they are installed (.ci/run does)"]
+async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
+    assert!(
+        Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
+        "install Debian's chromium and chromium-driver"
+    );
+    let state = tempfile::tempdir().unwrap();
+    let mut add_user = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "admin",
+            "add-user",
+            "amira",
+            "--role",
+            "editor",
+            "--state-dir",
+        ])
+        .arg(state.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    writeln!(add_user.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add_user.wait().unwrap().success());
+    let admin = free_address();
+    let flows = tempfile::tempdir().unwrap();
+    for name in ["wellbeing.toml", "doctor-support.toml"] {
+        std::fs::copy(shipped_flows_dir().join(name), flows.path().join(name)).unwrap();
+    }
+    let server = Server::start_in(
+        flows.path(),
+        state.path(),
+        NOW,
+        &["--admin-listen", &admin.to_string()],
+        &[],
+    );
+    let console = format!("http://{admin}");
+    let driver = start_driver();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = browser(&driver, profile.path()).await;
+    let shots = Shots::new();
+
+    browser.goto(&format!("{console}/")).await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), "/login");
+    shots.take(&browser, "login").await;
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("amira")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let dashboard = wait_for(&browser, "The lines now").await;
+    assert!(dashboard.contains("Doctor support line"), "{dashboard}");
+    assert!(dashboard.contains("OPEN — within its hours"), "{dashboard}");
+    shots.take(&browser, "dashboard").await;
+
+    // Throw the switch.
+    assert!(
+        !server
+            .call(DOCTOR_SUPPORT)
+            .await
+            .contains("has had to close")
+    );
+    browser
+        .find(Locator::Id("note-doctor-support"))
+        .await
+        .unwrap()
+        .send_keys("fire alarm: the office is evacuated")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath(
+            "//button[contains(., 'Close doctor-support now')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let closed = wait_for(&browser, "doctor-support is closed").await;
+    assert!(
+        closed.contains("the emergency switch closes it"),
+        "{closed}"
+    );
+    shots.take(&browser, "switch-closed").await;
+    let answer = server.call(DOCTOR_SUPPORT).await;
+    assert!(answer.contains("has had to close"), "{answer}");
+
+    // And reopen it.
+    browser
+        .find(Locator::XPath(
+            "//button[contains(., 'Reopen doctor-support')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "doctor-support is reopened").await;
+    assert!(
+        !server
+            .call(DOCTOR_SUPPORT)
+            .await
+            .contains("has had to close")
+    );
+
+    // The other pages, as ops see them.
+    browser
+        .goto(&format!(
+            "{console}/lines/doctor-support?at=2026-12-25T10:00:00Z&keys="
+        ))
+        .await
+        .unwrap();
+    let line = wait_for(&browser, "Opening hours, the next 14 days").await;
+    assert!(line.contains("Christmas Day"), "{line}");
+    shots.take(&browser, "line").await;
+    browser.goto(&format!("{console}/audit")).await.unwrap();
+    let audit = wait_for(&browser, "emergency close doctor-support").await;
+    assert!(
+        audit.contains("fire alarm: the office is evacuated"),
+        "{audit}"
+    );
+    shots.take(&browser, "audit").await;
+    browser.goto(&format!("{console}/history")).await.unwrap();
+    wait_for(&browser, "in force").await;
+    shots.take(&browser, "history").await;
+    // On a phone.
+    browser.set_window_size(390, 844).await.unwrap();
+    browser.goto(&format!("{console}/")).await.unwrap();
+    wait_for(&browser, "The lines now").await;
+    shots.take(&browser, "dashboard-phone").await;
+
+    // Logging out ends the session.
+    browser
+        .find(Locator::XPath("//button[contains(., 'Log out')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.goto(&format!("{console}/")).await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), "/login");
+    browser.close().await.unwrap();
+}
