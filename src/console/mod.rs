@@ -5,13 +5,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod days;
 pub mod history;
 pub mod pages;
 pub mod users;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -76,7 +77,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/", get(dashboard))
         .route("/emergency", post(emergency_switch))
         .route("/lines/{line}", get(line_page))
-        .route("/closures", post(closure_days))
+        .route("/days", post(one_off_days))
         .route("/audit", get(audit_page))
         .route("/history", get(history_page))
         .route("/history/rollback", post(roll_back))
@@ -509,6 +510,26 @@ async fn line_page(
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    let special_hours = schedules
+        .iter()
+        .map(|s| {
+            let schedule = &flows.schedules[*s];
+            let days = schedule
+                .special_hours
+                .iter()
+                .map(|(d, hours)| {
+                    let hours: Vec<String> = hours
+                        .iter()
+                        .map(|o| {
+                            format!("{}-{}", o.opens.format("%H:%M"), o.closes.format("%H:%M"))
+                        })
+                        .collect();
+                    (d.to_string(), hours.join(", "))
+                })
+                .collect();
+            (schedule.name.clone(), days)
+        })
+        .collect();
     let closures = schedules
         .iter()
         .map(|s| {
@@ -558,6 +579,7 @@ async fn line_page(
             diagram,
             hours,
             closures,
+            special_hours,
             tried,
             notice: query.done,
         },
@@ -592,7 +614,7 @@ fn render_svg(dot: &str) -> Result<String, String> {
     }
 }
 
-async fn closure_days(
+async fn one_off_days(
     State(console): State<Arc<Console>>,
     headers: HeaderMap,
     body: Bytes,
@@ -603,8 +625,14 @@ async fn closure_days(
         Err(denied) => return denied.into_response(),
     };
     let get = |name: &str| form.get(name).map_or("", |v| v.trim()).to_owned();
-    let (line, schedule, reason) = (get("line"), get("schedule"), get("reason"));
-    let back = format!("/lines/{line}");
+    let (line, schedule, value) = (get("line"), get("schedule"), get("value"));
+    let Some(list) = days::List::named(&get("list")) else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            Some(&session),
+            "Closure days or special hours?",
+        );
+    };
     let Ok(date) = get("date").parse::<NaiveDate>() else {
         return refused(
             StatusCode::BAD_REQUEST,
@@ -613,21 +641,23 @@ async fn closure_days(
         );
     };
     let add = get("action") == "add";
-    if add && reason.is_empty() {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            Some(&session),
-            "Give the reason callers will hear.",
-        );
+    if add && value.is_empty() {
+        return refused(StatusCode::BAD_REQUEST, Some(&session), list.asks_for());
     }
     let (flows_dir, by) = (console.flows_dir.clone(), session.user.clone());
     let edit = tokio::task::spawn_blocking(move || {
-        edit_closures(&flows_dir, &schedule, date, add.then_some(reason.as_str()))
+        days::edit(
+            &flows_dir,
+            &schedule,
+            list,
+            date,
+            add.then_some(value.as_str()),
+        )
     })
     .await
     .unwrap_or_else(|_| Err("the edit failed".into()));
-    let (path, before, after) = match edit {
-        Ok(done) => done,
+    let edited = match edit {
+        Ok(edited) => edited,
         Err(problem) => return refused(StatusCode::BAD_REQUEST, Some(&session), &problem),
     };
     // In force at once here (the other servers reload when their files change).
@@ -638,136 +668,25 @@ async fn closure_days(
         let _ = history::record(&console.state_dir, &console.flows_dir, &version, &by);
     }
     let what = format!(
-        "{} closure day {date} in {}",
+        "{} {} {date} in {}",
         if add { "add" } else { "remove" },
-        path.file_name()
-            .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        list.one(),
+        edited.file
     );
     let entry = audit::Entry {
         at: format_instant(Utc::now()),
         who: by.clone(),
         what: what.clone(),
         note: String::new(),
-        before,
-        after,
+        before: edited.before,
+        after: edited.after,
     };
     if let Err(error) = audit::append(&console.state_dir, &entry) {
         tracing::error!(%error, "the console's audit log could not be written");
     }
     tracing::warn!(user = %by, %what, "changed from the console");
-    Redirect::to(&format!(
-        "{back}?done={}",
-        urlencode(&format!("Done: {what}."))
-    ))
-    .into_response()
-}
-
-/// Adds (with a reason) or removes the closure day `date` of `schedule` in the flow file that
-/// defines it, keeping the file's comments and layout. The edited set must pass `check` first,
-/// in a copy of the directory: the file, and its closures before and after, or why not.
-fn edit_closures(
-    flows_dir: &Path,
-    schedule: &str,
-    date: NaiveDate,
-    reason: Option<&str>,
-) -> Result<(PathBuf, String, String), String> {
-    let mut found = None;
-    for entry in std::fs::read_dir(flows_dir).map_err(|e| e.to_string())? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().is_none_or(|x| x != "toml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
-            continue;
-        };
-        if doc.get("schedules").and_then(|s| s.get(schedule)).is_some() {
-            found = Some((path, doc));
-            break;
-        }
-    }
-    let (path, mut doc) =
-        found.ok_or_else(|| format!("No flow file defines the schedule {schedule}."))?;
-    let table = &mut doc["schedules"][schedule];
-    if table.get("closures").is_none() {
-        table["closures"] = toml_edit::value(toml_edit::Array::new());
-    }
-    let closures = table["closures"]
-        .as_array_mut()
-        .ok_or("`closures` is not a list in the file")?;
-    let as_text = |closures: &toml_edit::Array| {
-        let days: Vec<String> = closures
-            .iter()
-            .filter_map(|c| c.as_inline_table())
-            .map(|t| {
-                format!(
-                    "{}: {}",
-                    t.get("date").and_then(|d| d.as_str()).unwrap_or("?"),
-                    t.get("reason").and_then(|r| r.as_str()).unwrap_or("")
-                )
-            })
-            .collect();
-        if days.is_empty() {
-            "no closure days".into()
-        } else {
-            days.join("\n")
-        }
-    };
-    let before = as_text(closures);
-    let day = date.to_string();
-    let is_day = |c: &toml_edit::Value| {
-        c.as_inline_table()
-            .and_then(|t| t.get("date"))
-            .and_then(|d| d.as_str())
-            == Some(day.as_str())
-    };
-    match reason {
-        Some(reason) => {
-            if closures.iter().any(is_day) {
-                return Err(format!("{day} is a closure day already."));
-            }
-            let mut entry = toml_edit::InlineTable::new();
-            entry.insert("date", day.as_str().into());
-            entry.insert("reason", reason.into());
-            closures.push(entry);
-        }
-        None => {
-            let count = closures.len();
-            closures.retain(|c| !is_day(c));
-            if closures.len() == count {
-                return Err(format!("{day} is not a closure day."));
-            }
-        }
-    }
-    let after = as_text(closures);
-    let text = doc.to_string();
-    // The same check as `switchboard check`, on the directory as it would be.
-    let trial = tempfile::tempdir().map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(flows_dir).map_err(|e| e.to_string())? {
-        let other = entry.map_err(|e| e.to_string())?.path();
-        if other.extension().is_some_and(|x| x == "toml") && other != path {
-            std::fs::copy(
-                &other,
-                trial.path().join(other.file_name().expect("a name")),
-            )
-            .map_err(|e| e.to_string())?;
-        }
-    }
-    let name = path.file_name().expect("a file name");
-    std::fs::write(trial.path().join(name), &text).map_err(|e| e.to_string())?;
-    let checked = flow::check_dir(trial.path(), Utc::now().date_naive());
-    if checked.flows.is_none() {
-        let findings = checked.diagnostics.to_string().replace(
-            &trial.path().display().to_string(),
-            &flows_dir.display().to_string(),
-        );
-        return Err(format!(
-            "Not changed: the edit would not pass the check.\n{findings}"
-        ));
-    }
-    crate::state::write_atomically(&path, text.as_bytes())
-        .map_err(|e| format!("The flows could not be written ({}): {e}. If they come from git or a ConfigMap, change them there.", path.display()))?;
-    Ok((path, before, after))
+    let done = urlencode(&format!("Done: {what}."));
+    Redirect::to(&format!("/lines/{line}?done={done}")).into_response()
 }
 
 #[derive(serde::Deserialize)]

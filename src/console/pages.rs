@@ -247,6 +247,8 @@ pub struct LinePage<'a> {
     pub hours: String,
     /// (schedule, [(date, reason)]).
     pub closures: Vec<(String, Vec<(String, String)>)>,
+    /// (schedule, [(date, hours)]).
+    pub special_hours: Vec<(String, Vec<(String, String)>)>,
     pub tried: Option<(String, String, String)>,
     pub notice: Option<String>,
 }
@@ -261,38 +263,10 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
             h2 { "Opening hours, the next 14 days" }
             pre { (line.hours) }
             @for (schedule, days) in &line.closures {
-                h2 { "Closure days of " (schedule) }
-                @if days.is_empty() { p { "None." } }
-                ul {
-                    @for (date, reason) in days {
-                        li {
-                            (date) ": " (reason)
-                            @if editor {
-                                form method="post" action="/closures" {
-                                    (csrf(session))
-                                    input type="hidden" name="line" value=(line.id);
-                                    input type="hidden" name="schedule" value=(schedule);
-                                    input type="hidden" name="date" value=(date);
-                                    input type="hidden" name="action" value="remove";
-                                    button type="submit" { "Remove " (date) }
-                                }
-                            }
-                        }
-                    }
-                }
-                @if editor {
-                    form method="post" action="/closures" {
-                        (csrf(session))
-                        input type="hidden" name="line" value=(line.id);
-                        input type="hidden" name="schedule" value=(schedule);
-                        input type="hidden" name="action" value="add";
-                        label for=(format!("date-{schedule}")) { "Close on this day" }
-                        input type="date" id=(format!("date-{schedule}")) name="date" required;
-                        label for=(format!("reason-{schedule}")) { "The reason callers hear (\"the office is closed for staff training\")" }
-                        input type="text" id=(format!("reason-{schedule}")) name="reason" required;
-                        button type="submit" { "Add the closure day" }
-                    }
-                }
+                (one_off_days(session, line.id, schedule, &CLOSURES, days, editor))
+            }
+            @for (schedule, days) in &line.special_hours {
+                (one_off_days(session, line.id, schedule, &SPECIAL_HOURS, days, editor))
             }
             h2 { "Try a call" }
             form method="get" action=(format!("/lines/{}", line.id)) {
@@ -313,6 +287,84 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
             }
         },
     )
+}
+
+/// The words of a list of one-off days.
+struct OneOff {
+    /// As the form names it (see `days::List::named`).
+    list: &'static str,
+    title: &'static str,
+    asks: &'static str,
+    add: &'static str,
+}
+
+const CLOSURES: OneOff = OneOff {
+    list: "closures",
+    title: "Closure days",
+    asks: "The reason callers hear (\"the office is closed for staff training\")",
+    add: "Add the closure day",
+};
+
+const SPECIAL_HOURS: OneOff = OneOff {
+    list: "special_hours",
+    title: "Special hours",
+    asks: "The day's hours (\"09:00-13:00\", or \"09:00-12:30, 13:30-17:00\")",
+    add: "Add the special hours",
+};
+
+/// A schedule's closure days or special hours: the list, and for an editor the forms that add
+/// and remove one.
+fn one_off_days(
+    session: &Session,
+    line: &str,
+    schedule: &str,
+    kind: &OneOff,
+    days: &[(String, String)],
+    editor: bool,
+) -> Markup {
+    let OneOff {
+        list,
+        title,
+        asks,
+        add,
+    } = kind;
+    let id = format!("{list}-{schedule}");
+    html! {
+        h2 { (title) " of " (schedule) }
+        @if days.is_empty() { p { "None." } }
+        ul {
+            @for (date, value) in days {
+                li {
+                    (date) ": " (value)
+                    @if editor {
+                        form method="post" action="/days" {
+                            (csrf(session))
+                            input type="hidden" name="line" value=(line);
+                            input type="hidden" name="schedule" value=(schedule);
+                            input type="hidden" name="list" value=(list);
+                            input type="hidden" name="date" value=(date);
+                            input type="hidden" name="action" value="remove";
+                            button type="submit" { "Remove " (date) }
+                        }
+                    }
+                }
+            }
+        }
+        @if editor {
+            form method="post" action="/days" {
+                (csrf(session))
+                input type="hidden" name="line" value=(line);
+                input type="hidden" name="schedule" value=(schedule);
+                input type="hidden" name="list" value=(list);
+                input type="hidden" name="action" value="add";
+                label for=(format!("date-{id}")) { "Day" }
+                input type="date" id=(format!("date-{id}")) name="date" required;
+                label for=(format!("value-{id}")) { (asks) }
+                input type="text" id=(format!("value-{id}")) name="value" required;
+                button type="submit" { (add) }
+            }
+        }
+    }
 }
 
 /// The flow versions that went into force.

@@ -384,15 +384,16 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
     let first_version = s.app.flows.load().version.clone();
     let added = post_form(
         &s.console,
-        "/closures",
+        "/days",
         &cookie,
         &[
             ("csrf", &csrf),
             ("line", "doctor-support"),
             ("schedule", "doctor-support"),
+            ("list", "closures"),
             ("action", "add"),
             ("date", "2026-12-02"),
-            ("reason", "the office is closed for staff training"),
+            ("value", "the office is closed for staff training"),
         ],
     )
     .await;
@@ -421,15 +422,16 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
     // A day already closed is refused, and changes nothing.
     let again = post_form(
         &s.console,
-        "/closures",
+        "/days",
         &cookie,
         &[
             ("csrf", &csrf),
             ("line", "doctor-support"),
             ("schedule", "doctor-support"),
+            ("list", "closures"),
             ("action", "add"),
             ("date", "2026-12-02"),
-            ("reason", "twice"),
+            ("value", "twice"),
         ],
     )
     .await;
@@ -440,8 +442,68 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
         audit.contains("add closure day 2026-12-02 in doctor-support.toml"),
         "{audit}"
     );
+    // Special hours on a bank holiday do not pass the check: refused with its finding, and
+    // the file is left as it was.
+    let special = |action: &'static str, date: &'static str, hours: &'static str| {
+        [
+            ("line", "doctor-support"),
+            ("schedule", "doctor-support"),
+            ("list", "special_hours"),
+            ("action", action),
+            ("date", date),
+            ("value", hours),
+        ]
+    };
+    let with_csrf = |fields: [(&'static str, &'static str); 6]| {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend(fields);
+        all
+    };
+    let refused = post_form(
+        &s.console,
+        "/days",
+        &cookie,
+        &with_csrf(special("add", "2026-12-28", "10:00-12:00")),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("would not pass the check"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("doctor-support.toml:"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    // On an ordinary day they are taken, and can be removed again.
+    let taken = post_form(
+        &s.console,
+        "/days",
+        &cookie,
+        &with_csrf(special("add", "2026-12-31", "09:00-13:00")),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    let line = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(
+        line.body.contains("2026-12-31: 09:00-13:00"),
+        "{}",
+        line.body
+    );
+    let removed = post_form(
+        &s.console,
+        "/days",
+        &cookie,
+        &with_csrf(special("remove", "2026-12-31", "")),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
 
-    // Both versions are listed, with what changed between them, and the first comes back.
+    // The versions are listed, with what changed between them, and the first comes back.
     let history = get(&s.console, "/history", &cookie).await;
     let second_version = s.app.flows.load().version.clone();
     assert!(
