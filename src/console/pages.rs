@@ -9,6 +9,7 @@ use super::users::Role;
 
 /// Plain, large, high-contrast; the focus is always visible for keyboard use.
 const STYLE: &str = "
+*{box-sizing:border-box}
 body{font:1.05rem/1.5 system-ui,sans-serif;margin:0;color:#111;background:#fff}
 header{background:#0b3d61;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center}
 header a{color:#fff}header form{margin-left:auto}
@@ -22,7 +23,8 @@ input[type=text],input[type=password],input[type=date],input[type=datetime-local
 button{background:#0b3d61;color:#fff;border-color:#0b3d61;cursor:pointer;margin:.4rem .4rem .4rem 0}
 button.danger{background:#a50e0e;border-color:#a50e0e}
 :focus-visible{outline:3px solid #f5a300;outline-offset:2px}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}
+main{overflow-wrap:anywhere}td,th{border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
 pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
 .notice{border-left:6px solid #0b3d61;padding:.4rem .8rem;background:#eef4f8}
 .problem{border-left:6px solid #a50e0e;padding:.4rem .8rem;background:#fbeeee}

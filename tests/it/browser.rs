@@ -91,21 +91,17 @@ impl Shots {
     }
 }
 
-async fn text_of(browser: &Client, css: &str) -> String {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+/// The page's main text; `None` while a page is loading (its element not there yet, or gone).
+async fn main_text(browser: &Client) -> Option<String> {
+    let main = browser.find(Locator::Css("main")).await.ok()?;
+    main.text().await.ok()
 }
 
 /// Waits for the page's main text to contain `words`.
 async fn wait_for(browser: &Client, words: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let text = text_of(browser, "main").await;
+        let text = main_text(browser).await.unwrap_or_default();
         if text.contains(words) {
             return text;
         }
