@@ -210,8 +210,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             tracing::warn!(%error, "the flow versions in force could not be noted");
         }
         if let Some(address) = args.admin_listen {
-            let admin = tokio::net::TcpListener::bind(address)
-                .await
+            let admin = std::net::TcpListener::bind(address)
                 .with_context(|| format!("listening for the console on {address}"))?;
             let secure = args
                 .public_url
@@ -224,13 +223,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 secure,
             );
             tracing::info!(address = %admin.local_addr()?, "serving the ops console");
-            let service = switchboard::console::router(Arc::new(console))
-                .into_make_service_with_connect_info::<SocketAddr>();
-            tokio::spawn(async move {
-                if let Err(error) = axum::serve(admin, service).await {
-                    tracing::error!(%error, "the ops console stopped");
-                }
-            });
+            serve_console(admin, console)?;
         }
         let reloader = Reloader::new(app.clone(), args.flows.dir.clone()).noting_history(state_dir);
         tokio::spawn(reloader.follow(args.watch_flows));
@@ -257,6 +250,33 @@ fn serve(args: Args) -> anyhow::Result<()> {
         reader.forget(&emergency_file);
         Ok(())
     })
+}
+
+/// Serves the console on a thread and runtime of its own: what it reads and writes (the state
+/// directory, the flow files, Argon2 hashes) can then never hold up the workers that answer
+/// calls. It stops with the process.
+fn serve_console(listener: std::net::TcpListener, console: Console) -> anyhow::Result<()> {
+    listener.set_nonblocking(true)?;
+    let service = switchboard::console::router(Arc::new(console))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    std::thread::Builder::new()
+        .name("switchboard-console".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the console");
+            runtime.block_on(async move {
+                let served = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => axum::serve(listener, service).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = served {
+                    tracing::error!(%error, "the ops console stopped");
+                }
+            });
+        })?;
+    Ok(())
 }
 
 /// Writes out recorded calls Twilio never reported the end of. A call talking to a counsellor

@@ -1,7 +1,8 @@
 //! The ops console: the lines at a glance, the emergency switch, closure days, each line's
 //! hours and diagram, and the flow versions, from a browser, on a listener of its own
-//! (`serve --admin-listen`). Every page needs a session; every change needs an editor, the
-//! session's CSRF token, and is audited.
+//! (`serve --admin-listen`), served on a thread and runtime of its own so that its file reads
+//! and writes never hold up a call. Every page needs a session; every change needs an editor,
+//! the session's CSRF token, and is audited.
 
 pub mod audit;
 pub mod auth;

@@ -138,7 +138,20 @@ impl Reloader {
                 () = wake.notified() => {}
                 () = hangup.recv() => tracing::info!("SIGHUP: reloading the call flows"),
             }
-            self.reload();
+            // The flow files (and the history kept beside the state) are read off the async
+            // workers that answer calls.
+            self = match tokio::task::spawn_blocking(move || {
+                self.reload();
+                self
+            })
+            .await
+            {
+                Ok(reloader) => reloader,
+                Err(error) => {
+                    tracing::error!(%error, "reloading the call flows failed; live reload and SIGHUP stop until a restart");
+                    return;
+                }
+            };
         }
     }
 }
