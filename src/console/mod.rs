@@ -587,32 +587,44 @@ async fn line_page(
     ))
 }
 
-/// The DOT diagram as SVG by Graphviz's `dot`, or the DOT itself when it is not installed or
-/// takes too long.
+/// The DOT diagram as SVG: by Graphviz's `dot` where it is installed (it lays graphs out best),
+/// else by the pure-Rust `layout-rs`, so a server with no Graphviz (a container) still draws
+/// it; the DOT itself only if neither can.
 fn render_svg(dot: &str) -> Result<String, String> {
+    graphviz_svg(dot)
+        .or_else(|| layout_svg(dot))
+        .ok_or_else(|| dot.to_owned())
+}
+
+fn graphviz_svg(dot: &str) -> Option<String> {
     use std::io::Write as _;
-    let child = std::process::Command::new("dot")
+    let mut child = std::process::Command::new("dot")
         .arg("-Tsvg")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else {
-        return Err(dot.to_owned());
-    };
+        .spawn()
+        .ok()?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(dot.as_bytes());
     }
-    match child.wait_with_output() {
-        Ok(out) if out.status.success() => {
-            let svg = String::from_utf8_lossy(&out.stdout);
-            // The SVG element alone, without the XML prologue and doctype.
-            Ok(svg
-                .find("<svg")
-                .map_or(svg.to_string(), |at| svg[at..].to_owned()))
-        }
-        _ => Err(dot.to_owned()),
-    }
+    let out = child
+        .wait_with_output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let svg = String::from_utf8_lossy(&out.stdout);
+    // The SVG element alone, without the XML prologue and doctype.
+    svg.find("<svg").map(|at| svg[at..].to_owned())
+}
+
+fn layout_svg(dot: &str) -> Option<String> {
+    let graph = layout::gv::DotParser::new(dot).process().ok()?;
+    let mut builder = layout::gv::GraphBuilder::new();
+    builder.visit_graph(&graph);
+    let mut writer = layout::backends::svg::SVGWriter::new();
+    builder.get().do_it(false, false, false, &mut writer);
+    let svg = writer.finalize();
+    svg.find("<svg").map(|at| svg[at..].to_owned())
 }
 
 async fn one_off_days(
@@ -775,4 +787,18 @@ async fn roll_back(
         tracing::error!(%error, "the console's audit log could not be written");
     }
     Redirect::to("/history").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_diagram_is_drawn_without_graphviz() {
+        let flows = crate::flow::load_dir(std::path::Path::new("call-flows")).unwrap();
+        let dot =
+            crate::flow::graph::render(&flows, "doctor-support", crate::flow::graph::Format::Dot)
+                .unwrap();
+        let svg = super::layout_svg(&dot).expect("layout-rs draws the shipped flows");
+        assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
+        assert!(svg.contains("Doctor support line"));
+    }
 }
