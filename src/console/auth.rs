@@ -22,6 +22,9 @@ const FREE_TRIES: u32 = 3;
 /// Wrong passwords after which that user and address are refused for [`LOCKED_FOR`].
 const MAX_TRIES: u32 = 6;
 pub const LOCKED_FOR: Duration = Duration::from_secs(15 * 60);
+/// Users and addresses remembered at most: past it, the longest quiet is forgotten, so a flood
+/// of made-up names cannot grow the map without end.
+const MAX_REMEMBERED: usize = 10_000;
 
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -145,8 +148,17 @@ impl Throttle {
 
     pub fn failed(&self, user: &str, from: IpAddr) {
         let mut failures = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Kept bounded: entries older than the lock are forgotten.
+        // Kept bounded: entries older than the lock are forgotten, and past the cap the
+        // quietest one.
         failures.retain(|_, f| f.last.elapsed() < LOCKED_FOR);
+        if failures.len() >= MAX_REMEMBERED
+            && let Some(quietest) = failures
+                .iter()
+                .min_by_key(|(_, f)| f.last)
+                .map(|(k, _)| k.clone())
+        {
+            failures.remove(&quietest);
+        }
         let entry = failures.entry((user.to_owned(), from)).or_insert(Failures {
             count: 0,
             last: Instant::now(),
