@@ -209,6 +209,17 @@ mod tests {
     }
 
     #[test]
+    fn a_flood_of_made_up_names_is_remembered_only_up_to_the_cap() {
+        let throttle = Throttle::default();
+        let from = "10.0.0.1".parse().unwrap();
+        for n in 0..MAX_REMEMBERED + 50 {
+            throttle.failed(&format!("made-up-{n}"), from);
+        }
+        let remembered = throttle.0.lock().unwrap().len();
+        assert_eq!(remembered, MAX_REMEMBERED);
+    }
+
+    #[test]
     fn sessions_end_at_logout_and_tokens_are_unguessable() {
         let sessions = Sessions::default();
         let token = sessions.start("amira", Role::Editor);
