@@ -257,7 +257,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
 /// calls. It stops with the process.
 fn serve_console(listener: std::net::TcpListener, console: Console) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
-    let service = switchboard::console::router(Arc::new(console))
+    let console = Arc::new(console);
+    let service = switchboard::console::router(console.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
     std::thread::Builder::new()
         .name("switchboard-console".into())
@@ -267,6 +268,12 @@ fn serve_console(listener: std::net::TcpListener, console: Console) -> anyhow::R
                 .build()
                 .expect("a runtime for the console");
             runtime.block_on(async move {
+                tokio::spawn(async move {
+                    loop {
+                        console.roll_over_the_day();
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                    }
+                });
                 let served = match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => axum::serve(listener, service).await,
                     Err(error) => Err(error),

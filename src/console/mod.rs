@@ -9,6 +9,7 @@ pub mod auth;
 pub mod days;
 pub mod history;
 pub mod pages;
+pub mod today;
 pub mod users;
 
 use std::collections::HashMap;
@@ -29,7 +30,6 @@ use crate::calendar::{Emergencies, emergency, format_instant, report, speech};
 use crate::engine::Context;
 use crate::flow;
 use crate::server::App;
-use crate::server::metrics::Counter;
 use crate::simulate::{self, CallerAction};
 use auth::{Session, Sessions, Throttle, Verdict};
 use users::Role;
@@ -43,7 +43,7 @@ pub struct Console {
     pub secure_cookies: bool,
     sessions: Sessions,
     throttle: Throttle,
-    started: String,
+    today: today::Today,
 }
 
 impl Console {
@@ -54,9 +54,7 @@ impl Console {
         secure_cookies: bool,
     ) -> Self {
         Console {
-            started: speech::weekday_date_time(
-                &app.clock.now().with_timezone(&chrono_tz::Europe::London),
-            ),
+            today: today::Today::new(app.clock.now()),
             app,
             flows_dir,
             state_dir,
@@ -64,6 +62,13 @@ impl Console {
             sessions: Sessions::default(),
             throttle: Throttle::default(),
         }
+    }
+
+    /// Starts today's counts again once the UK day has changed: run every few seconds.
+    pub fn roll_over_the_day(&self) {
+        let flows = self.app.flows.load();
+        self.today
+            .roll_over(&self.app.metrics, &flows, self.app.clock.now());
     }
 
     fn emergency_file(&self) -> PathBuf {
@@ -265,14 +270,12 @@ async fn dashboard(
                 .into_iter()
                 .map(|s| schedule_now(&flows.schedules[s], &holidays, &emergencies, now))
                 .collect(),
-            calls: app
-                .metrics
-                .get(Counter::Calls, &[("line", line.id.as_str())]),
-            outcomes: ["completed", "busy", "no-answer", "failed", "canceled"]
+            calls: console.today.count(&app.metrics, &flows, &line.id, "calls"),
+            outcomes: today::OUTCOMES
                 .into_iter()
                 .map(|status| {
-                    let labels = [("line", line.id.as_str()), ("status", status)];
-                    (status, app.metrics.get(Counter::CallStatus, &labels))
+                    let count = console.today.count(&app.metrics, &flows, &line.id, status);
+                    (status, count)
                 })
                 .collect(),
         })
@@ -299,7 +302,7 @@ async fn dashboard(
     html(pages::dashboard(
         &session,
         &now_said,
-        &console.started,
+        &console.today.said(),
         &lines,
         &schedules,
         &readers,

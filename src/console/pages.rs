@@ -171,7 +171,7 @@ pub fn dashboard(
                         @for schedule in &line.schedules { (schedule_state(schedule)) }
                     }
                     p {
-                        (line.calls) " calls since " (since)
+                        (line.calls) " calls " (since)
                         @for (status, count) in &line.outcomes { @if *count > 0 { "; " (count) " " (status) } }
                         "."
                     }

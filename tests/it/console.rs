@@ -227,6 +227,15 @@ async fn an_editor_closes_the_line_callers_hear_it_and_it_is_audited() {
         "{}",
         page.body
     );
+    // The three calls above, from the server's own counters.
+    let dashboard = get(&s.console, "/", &cookie).await;
+    assert!(
+        dashboard
+            .body
+            .contains("3 calls today (since the server started at 11am)"),
+        "{}",
+        dashboard.body
+    );
 }
 
 #[tokio::test]
