@@ -172,7 +172,7 @@ async fn log_in(
     let from = peer.ip();
     match console.throttle.before_try(&name, from) {
         Verdict::Locked => {
-            tracing::warn!(user = %name, %from, "console login refused: too many wrong passwords");
+            tracing::warn!(%from, "console login refused: too many wrong passwords for one name");
             let problem = "Too many wrong passwords for this user from here. Wait 15 minutes, or ask an editor to set a new password.";
             return (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -185,17 +185,19 @@ async fn log_in(
     let state_dir = console.state_dir.clone();
     let (who, secret) = (name.clone(), password);
     // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let role = tokio::task::spawn_blocking(move || {
-        users::load(&state_dir)
-            .ok()
-            .and_then(|all| users::verify(&all, &who, &secret))
+    let (role, known) = tokio::task::spawn_blocking(move || {
+        let all = users::load(&state_dir).unwrap_or_default();
+        let known = all.iter().any(|u| u.name == who);
+        (users::verify(&all, &who, &secret), known)
     })
     .await
-    .ok()
-    .flatten();
+    .unwrap_or((None, false));
     let Some(role) = role else {
         console.throttle.failed(&name, from);
-        tracing::warn!(user = %name, %from, "console login refused: wrong user name or password");
+        // A name typed is logged only if it is a user's: what else is typed there may be a
+        // password put in the wrong field.
+        let user = if known { name.as_str() } else { "(not a user)" };
+        tracing::warn!(user, %from, "console login refused: wrong user name or password");
         return (
             StatusCode::UNAUTHORIZED,
             html(pages::login(Some("Wrong user name or password."))),

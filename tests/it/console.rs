@@ -574,3 +574,40 @@ async fn a_line_page_shows_its_hours_and_plays_a_call() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_login_never_logs_a_password_even_one_typed_as_the_name() {
+    let state = tempfile::tempdir().unwrap();
+    users::add(state.path(), "amira", Role::Editor, EDITOR_PASSWORD).unwrap();
+    let admin = crate::support::process::free_address();
+    let server = crate::support::process::Server::start_in(
+        &shipped_flows_dir(),
+        state.path(),
+        NOW,
+        &["--admin-listen", &admin.to_string()],
+        &[("RUST_LOG", "info")],
+    );
+    let client = switchboard::outbound::client()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (name, password) in [
+        (EDITOR_PASSWORD, EDITOR_PASSWORD),
+        ("amira", "a wrong password here"),
+        ("amira", EDITOR_PASSWORD),
+    ] {
+        let response = client
+            .post(format!("http://{admin}/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[("username", name), ("password", password)]))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection() || response.status() == 401);
+    }
+    let logs = server.logs();
+    assert!(logs.contains("console login refused"), "{logs}");
+    assert!(logs.contains("console login"), "{logs}");
+    assert!(!logs.contains(EDITOR_PASSWORD), "{logs}");
+    assert!(!logs.contains("a wrong password here"), "{logs}");
+}
