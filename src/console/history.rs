@@ -48,7 +48,9 @@ pub fn record(state_dir: &Path, flows_dir: &Path, version: &str, by: &str) -> st
         return Ok(());
     };
     if !snapshot.exists() {
-        let partial = snapshot.with_extension("partial");
+        // Made under a name of this process's own, as replicas sharing the state directory
+        // may note the same version at once; the rename makes it whole in one step.
+        let partial = snapshot.with_extension(format!("partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&partial);
         std::fs::create_dir_all(&partial)?;
         for file in toml_files(flows_dir)? {
@@ -58,7 +60,10 @@ pub fn record(state_dir: &Path, flows_dir: &Path, version: &str, by: &str) -> st
             std::fs::remove_dir_all(&partial)?;
             return Ok(());
         }
-        std::fs::rename(&partial, &snapshot)?;
+        if std::fs::rename(&partial, &snapshot).is_err() {
+            // Another replica kept the same version first.
+            std::fs::remove_dir_all(&partial)?;
+        }
     }
     let entry = InForce {
         version: version.to_owned(),
