@@ -24,6 +24,11 @@ pub struct Entry {
     pub after: String,
 }
 
+/// The instant an entry is made, to the second (RFC 3339, UTC).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 pub fn audit_file(state_dir: &Path) -> PathBuf {
     state_dir.join(AUDIT_FILE)
 }

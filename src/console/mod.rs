@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 
 use crate::calendar::schedule::{ClosedBecause, Status};
-use crate::calendar::{Emergencies, emergency, format_instant, report, speech};
+use crate::calendar::{Emergencies, emergency, report, speech};
 use crate::engine::Context;
 use crate::flow;
 use crate::server::App;
@@ -434,7 +434,7 @@ async fn emergency_switch(
         if close { "close" } else { "open" }
     );
     let entry = audit::Entry {
-        at: format_instant(Utc::now()),
+        at: audit::now(),
         who: session.user.clone(),
         what: what.clone(),
         note,
@@ -692,7 +692,7 @@ async fn one_off_days(
         edited.file
     );
     let entry = audit::Entry {
-        at: format_instant(Utc::now()),
+        at: audit::now(),
         who: by.clone(),
         what: what.clone(),
         note: String::new(),
@@ -781,7 +781,7 @@ async fn roll_back(
         &session.user,
     );
     let entry = audit::Entry {
-        at: format_instant(Utc::now()),
+        at: audit::now(),
         who: session.user.clone(),
         what: format!("roll back the flows to {version}"),
         note: String::new(),

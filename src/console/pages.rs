@@ -24,7 +24,7 @@ button{background:#0b3d61;color:#fff;border-color:#0b3d61;cursor:pointer;margin:
 button.danger{background:#a50e0e;border-color:#a50e0e}
 :focus-visible{outline:3px solid #f5a300;outline-offset:2px}
 table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}
-main{overflow-wrap:anywhere}td,th{border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
+main{overflow-wrap:break-word}td,th{border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
 pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
 .notice{border-left:6px solid #0b3d61;padding:.4rem .8rem;background:#eef4f8}
 .problem{border-left:6px solid #a50e0e;padding:.4rem .8rem;background:#fbeeee}
