@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, default_value = fixture::DEFAULT_DIR)]
     out: PathBuf,
     /// Switchboard's public URL, whose host tells its webhooks from other applications'; by
-    /// default, the host of each call's first voice webhook.
+    /// default, the host that got most of each call's voice webhooks.
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
     public_url: Option<PublicUrl>,
     #[command(flatten)]

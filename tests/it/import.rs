@@ -146,7 +146,9 @@ fn events(call: &Call, public: &str, event: WriteEvent) -> Vec<Value> {
         "<Response/>",
         later,
     ));
-    events.push(event(OTHER_HOST, first, "<Response/>", start));
+    // Another application answered the call first (a Studio flow, say), then handed it over.
+    let before = start - Duration::seconds(5);
+    events.push(event(OTHER_HOST, first, "<Response/>", before));
     events
 }
 
