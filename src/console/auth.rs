@@ -111,7 +111,8 @@ pub fn cookie(token: &str, secure: bool) -> String {
 
 /// Whether two secrets are equal, in time that does not depend on where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |d, (x, y)| d | (x ^ y)) == 0
+    use subtle::ConstantTimeEq as _;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Wrong passwords, by user name and address.

@@ -91,21 +91,29 @@ impl Key {
         url: &str,
         params: &[(K, V)],
     ) -> String {
-        BASE64.encode(self.mac(algorithm, &[url], &sorted(params)))
+        let (url, sorted) = ([url], sorted(params));
+        match algorithm {
+            Algorithm::Sha1 => {
+                BASE64.encode(fed(&self.0.sha1, &url, &sorted).finalize().into_bytes())
+            }
+            Algorithm::Sha256 => {
+                BASE64.encode(fed(&self.0.sha256, &url, &sorted).finalize().into_bytes())
+            }
+        }
     }
 
     /// Whether the HMAC-SHA1 `signature` is this key's for `url` in any of the forms Twilio
-    /// may have signed (see [`url_forms`]).
+    /// may have signed (see [`other_url_form`]).
     pub fn is_valid<K: AsRef<str>, V: AsRef<str>>(
         &self,
         url: &str,
         params: &[(K, V)],
         signature: &str,
     ) -> bool {
-        let Some(claimed) = decode(signature) else {
+        let Some(claimed) = Claimed::decode(signature) else {
             return false;
         };
-        self.matches(Algorithm::Sha1, &[url], &sorted(params), &claimed)
+        self.matches(Algorithm::Sha1, &[url], &sorted(params), claimed.bytes())
     }
 
     /// Whether `claimed` is this key's MAC for the URL (given in pieces, which a server need
@@ -117,30 +125,28 @@ impl Key {
         sorted: &[(&str, &str)],
         claimed: &[u8],
     ) -> bool {
-        // Each comparison is in constant time; a claim of the wrong length never matches.
-        let equal = |url: &[&str]| {
-            let mac = self.mac(algorithm, url, sorted);
-            mac.len() == claimed.len() && constant_time_eq(&mac, claimed)
+        // The hmac crate compares in constant time, and a claim of the wrong length never matches.
+        let verifies = |url: &[&str]| match algorithm {
+            Algorithm::Sha1 => fed(&self.0.sha1, url, sorted).verify_slice(claimed).is_ok(),
+            Algorithm::Sha256 => fed(&self.0.sha256, url, sorted)
+                .verify_slice(claimed)
+                .is_ok(),
         };
-        equal(url) || other_url_form(&url.concat()).is_some_and(|other| equal(&[&other]))
+        verifies(url) || other_url_form(&url.concat()).is_some_and(|other| verifies(&[&other]))
     }
+}
 
-    fn mac(&self, algorithm: Algorithm, url: &[&str], sorted: &[(&str, &str)]) -> Vec<u8> {
-        fn feed<M: Mac>(mut mac: M, url: &[&str], sorted: &[(&str, &str)]) -> Vec<u8> {
-            for part in url {
-                mac.update(part.as_bytes());
-            }
-            for (name, value) in sorted {
-                mac.update(name.as_bytes());
-                mac.update(value.as_bytes());
-            }
-            mac.finalize().into_bytes().to_vec()
-        }
-        match algorithm {
-            Algorithm::Sha1 => feed(self.0.sha1.clone(), url, sorted),
-            Algorithm::Sha256 => feed(self.0.sha256.clone(), url, sorted),
-        }
+/// `mac` (kept as the key made it) fed the URL, then each parameter's name and value.
+fn fed<M: Mac + Clone>(mac: &M, url: &[&str], sorted: &[(&str, &str)]) -> M {
+    let mut mac = mac.clone();
+    for part in url {
+        mac.update(part.as_bytes());
     }
+    for (name, value) in sorted {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
+    }
+    mac
 }
 
 impl std::fmt::Debug for Key {
@@ -149,16 +155,23 @@ impl std::fmt::Debug for Key {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+/// A claimed MAC, decoded without allocating: at most a SHA-256's 32 bytes.
+struct Claimed {
+    buffer: [u8; 48],
+    length: usize,
 }
 
-/// The claimed MAC's bytes; `None` for anything that is not base64 of at most a SHA-256's
-/// 32 bytes.
-fn decode(signature: &str) -> Option<Vec<u8>> {
-    let mut claimed = [0; 48];
-    let length = BASE64.decode_slice(signature.trim(), &mut claimed).ok()?;
-    (length <= 32).then(|| claimed[..length].to_vec())
+impl Claimed {
+    /// `None` for anything that is not base64 of at most 32 bytes.
+    fn decode(signature: &str) -> Option<Claimed> {
+        let mut buffer = [0; 48];
+        let length = BASE64.decode_slice(signature.trim(), &mut buffer).ok()?;
+        (length <= 32).then_some(Claimed { buffer, length })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buffer[..self.length]
+    }
 }
 
 /// As Twilio's own validators do: names in order, each name's distinct values in order.
@@ -299,14 +312,16 @@ impl Secrets {
     /// Whether the request is signed by a secret that may sign it, and if not, why not.
     pub fn check(&self, request: &Signed<'_>) -> Result<(), Problem> {
         let claimed = request.signature.ok_or(Problem::Missing)?;
-        let claimed = decode(claimed).ok_or(Problem::Mismatch)?;
+        let claimed = Claimed::decode(claimed).ok_or(Problem::Mismatch)?;
+        let claimed = claimed.bytes();
+        // The hash of a body is no secret: a plain comparison will do.
         if let Some((expected, body)) = request.body_hash
-            && !constant_time_eq_str(&body_hash(body), &expected.to_ascii_lowercase())
+            && !body_hash(body).eq_ignore_ascii_case(expected)
         {
             return Err(Problem::BodyHash);
         }
         let sorted = sorted(request.params);
-        let signs = |key: &Key, algorithm| key.matches(algorithm, request.url, &sorted, &claimed);
+        let signs = |key: &Key, algorithm| key.matches(algorithm, request.url, &sorted, claimed);
         // An empty header says nothing, as twilio-python reads it: the auth token signed.
         let settings = request.settings.filter(|h| !h.trim().is_empty());
         let Some(settings) = settings.map(Settings::parse) else {
@@ -334,10 +349,6 @@ impl Secrets {
             (false, Some(_)) => Problem::Mismatch,
         })
     }
-}
-
-fn constant_time_eq_str(a: &str, b: &str) -> bool {
-    a.len() == b.len() && constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 /// `X-Twilio-Webhooks-Signature-Settings`, read as twilio-python reads it.
