@@ -70,11 +70,7 @@ fn problem(e: impl std::fmt::Display) -> String {
 
 /// The flow file in `flows_dir` that defines `schedule`, parsed.
 fn defining(flows_dir: &Path, schedule: &str) -> Result<(PathBuf, DocumentMut), String> {
-    for entry in std::fs::read_dir(flows_dir).map_err(problem)? {
-        let path = entry.map_err(problem)?.path();
-        if path.extension().is_none_or(|x| x != "toml") {
-            continue;
-        }
+    for path in flow::flow_files(flows_dir).map_err(problem)? {
         let text = std::fs::read_to_string(&path).map_err(problem)?;
         if let Ok(doc) = text.parse::<DocumentMut>()
             && doc.get("schedules").and_then(|s| s.get(schedule)).is_some()
@@ -159,30 +155,21 @@ pub fn edit(
     })
 }
 
-/// Runs the check on the flow directory as it would be with `path` holding `text`, in a copy:
-/// the findings, in the words `switchboard check` prints, if it does not pass.
+/// Runs the check on the flow directory as it would be with `path` holding `text`: the
+/// findings, in the words `switchboard check` prints, if it does not pass.
 fn check_with(flows_dir: &Path, path: &Path, text: &str) -> Result<(), String> {
-    let trial = tempfile::tempdir().map_err(problem)?;
-    for entry in std::fs::read_dir(flows_dir).map_err(problem)? {
-        let other = entry.map_err(problem)?.path();
-        if other.extension().is_some_and(|x| x == "toml") && other != path {
-            let name = other.file_name().expect("a file has a name");
-            std::fs::copy(&other, trial.path().join(name)).map_err(problem)?;
+    let mut sources = flow::read_sources(flows_dir).map_err(|d| d.to_string())?;
+    for (source, old) in &mut sources {
+        if source == path {
+            *old = text.to_owned();
         }
     }
-    let name = path.file_name().expect("a file has a name");
-    std::fs::write(trial.path().join(name), text).map_err(problem)?;
-    let checked = flow::check_dir(trial.path(), Utc::now().date_naive());
+    let checked = flow::check_sources(&sources, Utc::now().date_naive());
     match checked.flows {
         Some(_) => Ok(()),
-        None => {
-            let findings = checked.diagnostics.to_string().replace(
-                &trial.path().display().to_string(),
-                &flows_dir.display().to_string(),
-            );
-            Err(format!(
-                "Not changed: the edit would not pass the check.\n{findings}"
-            ))
-        }
+        None => Err(format!(
+            "Not changed: the edit would not pass the check.\n{}",
+            checked.diagnostics
+        )),
     }
 }

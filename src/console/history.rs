@@ -25,15 +25,6 @@ fn snapshot_dir(state_dir: &Path, version: &str) -> Option<PathBuf> {
     hex.then(|| state_dir.join(SNAPSHOTS_DIR).join(version))
 }
 
-fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// Notes that the flows in `flows_dir`, of `version`, went into force `by` someone, keeping a
 /// copy of them; nothing if that version is the latest noted already. A copy that does not
 /// match the version (the files changed meanwhile) is not kept.
@@ -53,7 +44,7 @@ pub fn record(state_dir: &Path, flows_dir: &Path, version: &str, by: &str) -> st
         let partial = snapshot.with_extension(format!("partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&partial);
         std::fs::create_dir_all(&partial)?;
-        for file in toml_files(flows_dir)? {
+        for file in flow::flow_files(flows_dir)? {
             std::fs::copy(&file, partial.join(file.file_name().expect("a file name")))?;
         }
         if flow::check_dir(&partial, chrono::Utc::now().date_naive()).version != version {
@@ -96,14 +87,11 @@ pub fn latest(state_dir: &Path) -> std::io::Result<Vec<InForce>> {
 
 /// The files of a kept version, by name.
 fn files_of(state_dir: &Path, version: &str) -> Option<Vec<(String, String)>> {
-    let dir = snapshot_dir(state_dir, version)?;
-    let files = toml_files(&dir).ok()?;
-    files
+    let sources = flow::read_sources(&snapshot_dir(state_dir, version)?).ok()?;
+    let name = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
+    sources
         .into_iter()
-        .map(|path| {
-            let name = path.file_name()?.to_string_lossy().into_owned();
-            Some((name, std::fs::read_to_string(&path).ok()?))
-        })
+        .map(|(path, text)| Some((name(&path)?, text)))
         .collect()
 }
 
@@ -175,7 +163,7 @@ pub fn roll_back(state_dir: &Path, flows_dir: &Path, version: &str) -> Result<()
     for (name, text) in &files {
         crate::state::write_atomically(&flows_dir.join(name), text.as_bytes()).map_err(write)?;
     }
-    for path in toml_files(flows_dir).map_err(write)? {
+    for path in flow::flow_files(flows_dir).map_err(write)? {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         if !files.iter().any(|(n, _)| Some(n) == name.as_ref()) {
             std::fs::remove_file(&path).map_err(write)?;

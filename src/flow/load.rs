@@ -52,7 +52,7 @@ fn today() -> NaiveDate {
 
 /// Every `*.toml` file in `dir`, checked as one set; `today` is for the calendar's horizon.
 pub fn check_dir(dir: &Path, today: NaiveDate) -> Checked {
-    match read_dir(dir) {
+    match read_sources(dir) {
         Ok(sources) => check_sources(&sources, today),
         Err(diagnostics) => Checked {
             flows: None,
@@ -62,7 +62,18 @@ pub fn check_dir(dir: &Path, today: NaiveDate) -> Checked {
     }
 }
 
-fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
+/// The call-flow files of `dir` (its `*.toml` files), in name order.
+pub fn flow_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Each call-flow file of `dir` with its text, as [`check_sources`] takes them.
+pub fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
     let whole_dir = |message: String| {
         Diagnostics(vec![Diagnostic {
             path: dir.to_owned(),
@@ -72,13 +83,8 @@ fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
             message,
         }])
     };
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| whole_dir(format!("cannot read the flow directory: {e}")))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
+    let paths =
+        flow_files(dir).map_err(|e| whole_dir(format!("cannot read the flow directory: {e}")))?;
     let mut sources = Vec::new();
     for path in paths {
         let text = std::fs::read_to_string(&path)

@@ -20,7 +20,10 @@ use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
-pub use load::{Checked, check_dir, check_sources, load_dir, load_sources, normalise_speech};
+pub use load::{
+    Checked, check_dir, check_sources, flow_files, load_dir, load_sources, normalise_speech,
+    read_sources,
+};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 
 /// A line's or a step's name: lower-case letters, digits and dashes, as it appears in action
