@@ -19,7 +19,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, Path as UrlPath, Query, Request, State,
+};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -71,6 +74,34 @@ impl Console {
             .roll_over(&self.app.metrics, &flows, self.app.clock.now());
     }
 
+    /// Loads the flow directory and puts it in force on this server at once, noting the
+    /// version `by` whom: the version, or the findings if it does not load.
+    fn put_in_force(&self, by: &str) -> Result<String, flow::Diagnostics> {
+        let flows = flow::check_dir(&self.flows_dir, Utc::now().date_naive()).into_result()?;
+        let version = flows.version.clone();
+        self.app.swap_flows(flows);
+        if let Err(error) = history::record(&self.state_dir, &self.flows_dir, &version, by) {
+            tracing::warn!(%error, "the flow versions in force could not be noted");
+        }
+        Ok(version)
+    }
+
+    /// Notes a change in the audit log, and in the server's log.
+    fn audit(&self, session: &Session, what: &str, note: &str, before: String, after: String) {
+        let entry = audit::Entry {
+            at: audit::now(),
+            who: session.user.clone(),
+            what: what.to_owned(),
+            note: note.to_owned(),
+            before,
+            after,
+        };
+        if let Err(error) = audit::append(&self.state_dir, &entry) {
+            tracing::error!(%error, "the console's audit log could not be written");
+        }
+        tracing::warn!(user = %session.user, what, "changed from the console");
+    }
+
     fn emergency_file(&self) -> PathBuf {
         crate::state::emergency_file(&self.state_dir)
     }
@@ -105,9 +136,10 @@ fn refused(status: StatusCode, session: Option<&Session>, text: &str) -> Respons
 
 /// Why a request gets no page: it has no session (so goes to the login page), or it asks for a
 /// change it may not make.
-enum Denied {
+pub enum Denied {
     NoSession,
     Forbidden(Box<Session>, &'static str),
+    BadForm,
 }
 
 impl IntoResponse for Denied {
@@ -115,6 +147,9 @@ impl IntoResponse for Denied {
         match self {
             Denied::NoSession => Redirect::to("/login").into_response(),
             Denied::Forbidden(session, why) => refused(StatusCode::FORBIDDEN, Some(&session), why),
+            Denied::BadForm => {
+                refused(StatusCode::BAD_REQUEST, None, "The form could not be read.")
+            }
         }
     }
 }
@@ -126,29 +161,69 @@ fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
         .ok_or(Denied::NoSession)
 }
 
-/// The session of a request that changes something: an editor's, with the session's CSRF
-/// token in the form.
-fn editor(
-    console: &Console,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Result<Session, Denied> {
-    let session = session(console, headers)?;
-    let token = form.get("csrf").map_or("", String::as_str);
-    if !auth::same_secret(token, &session.csrf) {
-        return Err(Denied::Forbidden(
-            Box::new(session),
-            "This form has expired or did not come from this console. Go back, reload the page and try again.",
-        ));
+/// Every page but the login asks for a session.
+impl FromRequestParts<Arc<Console>> for Session {
+    type Rejection = Denied;
+
+    async fn from_request_parts(parts: &mut Parts, console: &Arc<Console>) -> Result<Self, Denied> {
+        session(console, &parts.headers)
     }
-    if session.role != Role::Editor {
-        return Err(Denied::Forbidden(
-            Box::new(session),
-            "Your account may look but not change anything. Ask an editor.",
-        ));
-    }
-    Ok(session)
 }
+
+/// A form posted from one of this session's pages: it carries the session's CSRF token.
+struct Posted {
+    session: Session,
+    form: HashMap<String, String>,
+}
+
+impl Posted {
+    /// A field, trimmed; "" when it is not there.
+    fn field(&self, name: &str) -> String {
+        self.form.get(name).map_or("", |v| v.trim()).to_owned()
+    }
+}
+
+impl FromRequest<Arc<Console>> for Posted {
+    type Rejection = Denied;
+
+    async fn from_request(request: Request, console: &Arc<Console>) -> Result<Self, Denied> {
+        let (mut parts, body) = request.into_parts();
+        let session = Session::from_request_parts(&mut parts, console).await?;
+        let body = axum::body::to_bytes(body, FORM_MAX_BYTES)
+            .await
+            .map_err(|_| Denied::BadForm)?;
+        let form = fields(&body);
+        let token = form.get("csrf").map_or("", String::as_str);
+        if !auth::same_secret(token, &session.csrf) {
+            return Err(Denied::Forbidden(
+                Box::new(session),
+                "This form has expired or did not come from this console. Go back, reload the page and try again.",
+            ));
+        }
+        Ok(Posted { session, form })
+    }
+}
+
+/// A change: a form posted by an editor.
+struct Change(Posted);
+
+impl FromRequest<Arc<Console>> for Change {
+    type Rejection = Denied;
+
+    async fn from_request(request: Request, console: &Arc<Console>) -> Result<Self, Denied> {
+        let posted = Posted::from_request(request, console).await?;
+        if posted.session.role != Role::Editor {
+            return Err(Denied::Forbidden(
+                Box::new(posted.session),
+                "Your account may look but not change anything. Ask an editor.",
+            ));
+        }
+        Ok(Change(posted))
+    }
+}
+
+/// Forms are a few fields; anything longer is not one of ours.
+const FORM_MAX_BYTES: usize = 64 * 1024;
 
 async fn login_page(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
     match session(&console, &headers) {
@@ -217,18 +292,11 @@ async fn log_in(
         .into_response()
 }
 
-async fn log_out(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = fields(&body);
-    let Ok(session) = session(&console, &headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    if !auth::same_secret(form.get("csrf").map_or("", String::as_str), &session.csrf) {
-        return refused(
-            StatusCode::FORBIDDEN,
-            Some(&session),
-            "This form did not come from this console.",
-        );
-    }
+async fn log_out(
+    State(console): State<Arc<Console>>,
+    headers: HeaderMap,
+    _posted: Posted,
+) -> Response {
     if let Some(token) = auth::token_of(&headers) {
         console.sessions.end(&token);
     }
@@ -246,13 +314,9 @@ struct Notice {
 
 async fn dashboard(
     State(console): State<Arc<Console>>,
-    headers: HeaderMap,
+    session: Session,
     Query(notice): Query<Notice>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
     let app = &console.app;
     let flows = app.flows.load();
     let holidays = app.holidays.load();
@@ -363,88 +427,50 @@ fn schedule_now(
     }
 }
 
-async fn emergency_switch(
-    State(console): State<Arc<Console>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = fields(&body);
-    let session = match editor(&console, &headers, &form) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
-    let schedule = form.get("schedule").cloned().unwrap_or_default();
-    let note = form.get("note").map_or("", |n| n.trim()).to_owned();
-    let close = form.get("action").map(String::as_str) == Some("close");
-    if !console
-        .app
-        .flows
-        .load()
-        .schedules
-        .iter()
-        .any(|s| s.name == schedule)
-    {
+async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
+    let session = &posted.session;
+    let (schedule, note) = (posted.field("schedule"), posted.field("note"));
+    let close = posted.field("action") == "close";
+    let flows = console.app.flows.load();
+    if !flows.schedules.iter().any(|s| s.name == schedule) {
         return refused(
             StatusCode::BAD_REQUEST,
-            Some(&session),
+            Some(session),
             "There is no such schedule.",
         );
     }
     if close && note.is_empty() {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            Some(&session),
-            "Say why it must close: the note is for the team.",
-        );
+        let why = "Say why it must close: the note is for the team.";
+        return refused(StatusCode::BAD_REQUEST, Some(session), why);
     }
-    let path = console.emergency_file();
-    let before = Emergencies::read_or_last_good(&path).0;
-    let changed = tokio::task::spawn_blocking(move || {
-        Emergencies::update(&path, |switch| {
-            if close {
-                switch.close_noting(&schedule, &note, Utc::now());
-            } else {
-                switch.open(&schedule);
-            }
-        })
-        .map(|updated| (updated.switch, schedule, note))
-    })
-    .await;
-    let (after, schedule, note) = match changed {
-        Ok(Ok(done)) => done,
-        Ok(Err(error)) => {
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Some(&session),
-                &format!("The switch could not be written: {error}"),
-            );
+    // Read, changed and written under the switch's lock: `before` is what this change changed.
+    let updated = Emergencies::update(&console.emergency_file(), |switch| {
+        let before = switch.clone();
+        if close {
+            switch.close_noting(&schedule, &note, Utc::now());
+        } else {
+            switch.open(&schedule);
         }
-        Err(_) => {
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Some(&session),
-                "The switch could not be written.",
-            );
+        before
+    });
+    let (before, after) = match updated {
+        Ok(updated) => (updated.result, updated.switch),
+        Err(error) => {
+            let why = format!("The switch could not be written: {error}");
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, Some(session), &why);
         }
     };
     // This server applies it at once; the others read it within a second or two.
     console.app.emergencies.store(Arc::new(after.clone()));
-    let what = format!(
-        "emergency {} {schedule}",
-        if close { "close" } else { "open" }
+    let action = if close { "close" } else { "open" };
+    let what = format!("emergency {action} {schedule}");
+    console.audit(
+        session,
+        &what,
+        &note,
+        switch_text(&before),
+        switch_text(&after),
     );
-    let entry = audit::Entry {
-        at: audit::now(),
-        who: session.user.clone(),
-        what: what.clone(),
-        note,
-        before: switch_text(&before),
-        after: switch_text(&after),
-    };
-    if let Err(error) = audit::append(&console.state_dir, &entry) {
-        tracing::error!(%error, "the console's audit log could not be written");
-    }
-    tracing::warn!(user = %session.user, %what, "changed from the console");
     let done = if close {
         format!("{schedule} is closed: callers hear its emergency message.")
     } else {
@@ -469,11 +495,7 @@ fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-async fn audit_page(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
+async fn audit_page(State(console): State<Arc<Console>>, session: Session) -> Response {
     let entries = audit::latest(&console.state_dir).unwrap_or_default();
     html(pages::audit(&session, &entries))
 }
@@ -487,14 +509,10 @@ struct TryCall {
 
 async fn line_page(
     State(console): State<Arc<Console>>,
-    headers: HeaderMap,
+    session: Session,
     UrlPath(line_id): UrlPath<String>,
     Query(query): Query<TryCall>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
     let app = &console.app;
     let flows = app.flows.load();
     let Some(index) = flows.lines.iter().position(|l| l.id.as_str() == line_id) else {
@@ -632,77 +650,43 @@ fn layout_svg(dot: &str) -> Option<String> {
     svg.find("<svg").map(|at| svg[at..].to_owned())
 }
 
-async fn one_off_days(
-    State(console): State<Arc<Console>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = fields(&body);
-    let session = match editor(&console, &headers, &form) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
-    let get = |name: &str| form.get(name).map_or("", |v| v.trim()).to_owned();
-    let (line, schedule, value) = (get("line"), get("schedule"), get("value"));
-    let Some(list) = days::List::named(&get("list")) else {
+async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
+    let session = &posted.session;
+    let (line, schedule, value) = (
+        posted.field("line"),
+        posted.field("schedule"),
+        posted.field("value"),
+    );
+    let Some(list) = days::List::named(&posted.field("list")) else {
         return refused(
             StatusCode::BAD_REQUEST,
-            Some(&session),
+            Some(session),
             "Closure days or special hours?",
         );
     };
-    let Ok(date) = get("date").parse::<NaiveDate>() else {
+    let Ok(date) = posted.field("date").parse::<NaiveDate>() else {
         return refused(
             StatusCode::BAD_REQUEST,
-            Some(&session),
+            Some(session),
             "Give the day as a date.",
         );
     };
-    let add = get("action") == "add";
+    let add = posted.field("action") == "add";
     if add && value.is_empty() {
-        return refused(StatusCode::BAD_REQUEST, Some(&session), list.asks_for());
+        return refused(StatusCode::BAD_REQUEST, Some(session), list.asks_for());
     }
-    let (flows_dir, by) = (console.flows_dir.clone(), session.user.clone());
-    let edit = tokio::task::spawn_blocking(move || {
-        days::edit(
-            &flows_dir,
-            &schedule,
-            list,
-            date,
-            add.then_some(value.as_str()),
-        )
-    })
-    .await
-    .unwrap_or_else(|_| Err("the edit failed".into()));
-    let edited = match edit {
+    let value = add.then_some(value.as_str());
+    let edited = match days::edit(&console.flows_dir, &schedule, list, date, value) {
         Ok(edited) => edited,
-        Err(problem) => return refused(StatusCode::BAD_REQUEST, Some(&session), &problem),
+        Err(problem) => return refused(StatusCode::BAD_REQUEST, Some(session), &problem),
     };
-    // In force at once here (the other servers reload when their files change).
-    let checked = flow::check_dir(&console.flows_dir, Utc::now().date_naive());
-    if let Some(flows) = checked.flows {
-        let version = flows.version.clone();
-        console.app.swap_flows(flows);
-        let _ = history::record(&console.state_dir, &console.flows_dir, &version, &by);
+    // The other servers reload when their files change; this one takes it at once.
+    if let Err(findings) = console.put_in_force(&session.user) {
+        tracing::error!(%findings, "an edit that passed the check does not load");
     }
-    let what = format!(
-        "{} {} {date} in {}",
-        if add { "add" } else { "remove" },
-        list.one(),
-        edited.file
-    );
-    let entry = audit::Entry {
-        at: audit::now(),
-        who: by.clone(),
-        what: what.clone(),
-        note: String::new(),
-        before: edited.before,
-        after: edited.after,
-    };
-    if let Err(error) = audit::append(&console.state_dir, &entry) {
-        tracing::error!(%error, "the console's audit log could not be written");
-    }
-    tracing::warn!(user = %by, %what, "changed from the console");
+    let action = if add { "add" } else { "remove" };
+    let what = format!("{action} {} {date} in {}", list.one(), edited.file);
+    console.audit(session, &what, "", edited.before, edited.after);
     let done = urlencode(&format!("Done: {what}."));
     Redirect::to(&format!("/lines/{line}?done={done}")).into_response()
 }
@@ -715,13 +699,9 @@ struct Compare {
 
 async fn history_page(
     State(console): State<Arc<Console>>,
-    headers: HeaderMap,
+    session: Session,
     Query(compare): Query<Compare>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
     let in_force = console.app.flows.load().version.clone();
     let rows: Vec<pages::VersionRow> = history::latest(&console.state_dir)
         .unwrap_or_default()
@@ -746,51 +726,22 @@ async fn history_page(
     ))
 }
 
-async fn roll_back(
-    State(console): State<Arc<Console>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = fields(&body);
-    let session = match editor(&console, &headers, &form) {
-        Ok(session) => session,
-        Err(denied) => return denied.into_response(),
-    };
-    let version = form.get("version").cloned().unwrap_or_default();
+async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
+    let session = &posted.session;
+    let version = posted.field("version");
     let before = console.app.flows.load().version.clone();
     if let Err(error) = history::roll_back(&console.state_dir, &console.flows_dir, &version) {
-        return refused(StatusCode::BAD_REQUEST, Some(&session), &error.to_string());
+        return refused(StatusCode::BAD_REQUEST, Some(session), &error.to_string());
     }
-    let checked = flow::check_dir(&console.flows_dir, Utc::now().date_naive());
-    let Some(flows) = checked.flows else {
-        return refused(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Some(&session),
-            &format!(
-                "The rolled-back files do not pass the check:\n{}",
-                checked.diagnostics
-            ),
-        );
+    let after = match console.put_in_force(&session.user) {
+        Ok(after) => after,
+        Err(findings) => {
+            let why = format!("The rolled-back files do not pass the check:\n{findings}");
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, Some(session), &why);
+        }
     };
-    let after = flows.version.clone();
-    console.app.swap_flows(flows);
-    let _ = history::record(
-        &console.state_dir,
-        &console.flows_dir,
-        &after,
-        &session.user,
-    );
-    let entry = audit::Entry {
-        at: audit::now(),
-        who: session.user.clone(),
-        what: format!("roll back the flows to {version}"),
-        note: String::new(),
-        before,
-        after,
-    };
-    if let Err(error) = audit::append(&console.state_dir, &entry) {
-        tracing::error!(%error, "the console's audit log could not be written");
-    }
+    let what = format!("roll back the flows to {version}");
+    console.audit(session, &what, "", before, after);
     Redirect::to("/history").into_response()
 }
 
