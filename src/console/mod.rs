@@ -322,6 +322,12 @@ async fn dashboard(
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
     let now = app.clock.now();
+    let today = console.today.counts(&app.metrics, &flows);
+    let schedules: Vec<pages::ScheduleNow> = flows
+        .schedules
+        .iter()
+        .map(|s| schedule_now(s, &holidays, &emergencies, now))
+        .collect();
     let lines: Vec<pages::LineNow> = flows
         .lines
         .iter()
@@ -334,22 +340,17 @@ async fn dashboard(
             schedules: flows
                 .schedules_of(index)
                 .into_iter()
-                .map(|s| schedule_now(&flows.schedules[s], &holidays, &emergencies, now))
+                .map(|s| schedules[s].clone())
                 .collect(),
-            calls: console.today.count(&app.metrics, &flows, &line.id, "calls"),
+            calls: today.get(&line.id, "calls"),
             outcomes: today::OUTCOMES
                 .into_iter()
                 .map(|status| {
-                    let count = console.today.count(&app.metrics, &flows, &line.id, status);
+                    let count = today.get(&line.id, status);
                     (status, count)
                 })
                 .collect(),
         })
-        .collect();
-    let schedules: Vec<pages::ScheduleNow> = flows
-        .schedules
-        .iter()
-        .map(|s| schedule_now(s, &holidays, &emergencies, now))
         .collect();
     let switch_file = console.emergency_file();
     let readers: Vec<pages::ReaderNow> = emergency::Reader::all(&switch_file)

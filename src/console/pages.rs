@@ -95,6 +95,7 @@ pub fn message(title: &str, session: Option<&Session>, text: &str, back: &str) -
 }
 
 /// One schedule of a line, as the dashboard shows it.
+#[derive(Clone)]
 pub struct ScheduleNow {
     pub name: String,
     pub open: bool,

@@ -51,6 +51,16 @@ struct DayStart {
 
 pub struct Today(Mutex<DayStart>);
 
+/// Today's counts, as [`Today::counts`] took them.
+pub struct Counts(HashMap<String, u64>);
+
+impl Counts {
+    /// Today's count of `what` (`calls`, or an outcome) on `line`.
+    pub fn get(&self, line: &str, what: &str) -> u64 {
+        self.0.get(&key(line, what)).copied().unwrap_or(0)
+    }
+}
+
 impl Today {
     /// Counting from the server's start, at `now`.
     pub fn new(now: DateTime<Utc>) -> Today {
@@ -75,13 +85,14 @@ impl Today {
         }
     }
 
-    /// Today's count of `what` (`calls`, or an outcome) on `line`.
-    pub fn count(&self, metrics: &Metrics, flows: &Flows, line: &str, what: &str) -> u64 {
-        let now = counts_now(metrics, flows);
+    /// Today's counts, each the count now less the count when the day began.
+    pub fn counts(&self, metrics: &Metrics, flows: &Flows) -> Counts {
+        let mut counts = counts_now(metrics, flows);
         let start = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let key = key(line, what);
-        let at_start = start.counts.get(&key).copied().unwrap_or(0);
-        now.get(&key).copied().unwrap_or(0).saturating_sub(at_start)
+        for (key, count) in &mut counts {
+            *count = count.saturating_sub(start.counts.get(key).copied().unwrap_or(0));
+        }
+        Counts(counts)
     }
 
     /// "today", or "today, since the server started at 2:04pm".
@@ -107,7 +118,7 @@ mod tests {
         let call = || metrics.add(Counter::Calls, &[("line", "wellbeing")]);
         call();
         call();
-        assert_eq!(today.count(&metrics, &flows, "wellbeing", "calls"), 2);
+        assert_eq!(today.counts(&metrics, &flows).get("wellbeing", "calls"), 2);
         assert!(
             today
                 .said()
@@ -115,12 +126,12 @@ mod tests {
         );
         // 23:30 UTC is already the next day in BST.
         today.roll_over(&metrics, &flows, at("2026-06-01T23:30:00Z"));
-        assert_eq!(today.count(&metrics, &flows, "wellbeing", "calls"), 0);
+        assert_eq!(today.counts(&metrics, &flows).get("wellbeing", "calls"), 0);
         call();
-        assert_eq!(today.count(&metrics, &flows, "wellbeing", "calls"), 1);
+        assert_eq!(today.counts(&metrics, &flows).get("wellbeing", "calls"), 1);
         assert_eq!(today.said(), "today");
         // Within the same day, nothing moves.
         today.roll_over(&metrics, &flows, at("2026-06-02T10:00:00Z"));
-        assert_eq!(today.count(&metrics, &flows, "wellbeing", "calls"), 1);
+        assert_eq!(today.counts(&metrics, &flows).get("wellbeing", "calls"), 1);
     }
 }
