@@ -188,17 +188,13 @@ pub fn dashboard(
                         p { strong { "Closed by the emergency switch: " } (note) }
                     }
                     @if editor {
-                        @if schedule.emergency_note.is_some() {
-                            form method="post" action="/emergency" {
-                                (csrf(session))
-                                input type="hidden" name="schedule" value=(schedule.name);
+                        form method="post" action="/emergency" {
+                            (csrf(session))
+                            input type="hidden" name="schedule" value=(schedule.name);
+                            @if schedule.emergency_note.is_some() {
                                 input type="hidden" name="action" value="open";
                                 button type="submit" { "Reopen " (schedule.name) }
-                            }
-                        } @else {
-                            form method="post" action="/emergency" {
-                                (csrf(session))
-                                input type="hidden" name="schedule" value=(schedule.name);
+                            } @else {
                                 input type="hidden" name="action" value="close";
                                 label for=(format!("note-{}", schedule.name)) { "Why it must close now (for the team)" }
                                 input type="text" id=(format!("note-{}", schedule.name)) name="note" required;
@@ -332,6 +328,13 @@ fn one_off_days(
         add,
     } = kind;
     let id = format!("{list}-{schedule}");
+    // What both the adding and the removing forms say of the list they change.
+    let fields = html! {
+        (csrf(session))
+        input type="hidden" name="line" value=(line);
+        input type="hidden" name="schedule" value=(schedule);
+        input type="hidden" name="list" value=(list);
+    };
     html! {
         h2 { (title) " of " (schedule) }
         @if days.is_empty() { p { "None." } }
@@ -341,10 +344,7 @@ fn one_off_days(
                     (date) ": " (value)
                     @if editor {
                         form method="post" action="/days" {
-                            (csrf(session))
-                            input type="hidden" name="line" value=(line);
-                            input type="hidden" name="schedule" value=(schedule);
-                            input type="hidden" name="list" value=(list);
+                            (fields)
                             input type="hidden" name="date" value=(date);
                             input type="hidden" name="action" value="remove";
                             button type="submit" { "Remove " (date) }
@@ -355,10 +355,7 @@ fn one_off_days(
         }
         @if editor {
             form method="post" action="/days" {
-                (csrf(session))
-                input type="hidden" name="line" value=(line);
-                input type="hidden" name="schedule" value=(schedule);
-                input type="hidden" name="list" value=(list);
+                (fields)
                 input type="hidden" name="action" value="add";
                 label for=(format!("date-{id}")) { "Day" }
                 input type="date" id=(format!("date-{id}")) name="date" required;
