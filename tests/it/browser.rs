@@ -113,6 +113,19 @@ async fn wait_for(browser: &Client, words: &str) -> String {
     }
 }
 
+/// Types `text` into the field with the id `id`.
+async fn type_into(browser: &Client, id: &str, text: &str) {
+    let field = browser.find(Locator::Id(id)).await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Presses the button that says `words`, as a person would find it.
+async fn press(browser: &Client, words: &str) {
+    let xpath = format!("//button[contains(., '{words}')]");
+    let button = browser.find(Locator::XPath(&xpath)).await.unwrap();
+    button.click().await.unwrap();
+}
+
 #[tokio::test]
 #[ignore = "needs Debian's chromium and chromium-driver: run with --ignored where they are installed (.ci/run does)"]
 async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
@@ -159,27 +172,9 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
     browser.goto(&format!("{console}/")).await.unwrap();
     assert_eq!(browser.current_url().await.unwrap().path(), "/login");
     shots.take(&browser, "login").await;
-    browser
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("amira")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "username", "amira").await;
+    type_into(&browser, "password", PASSWORD).await;
+    press(&browser, "Log in").await;
     let dashboard = wait_for(&browser, "The lines now").await;
     assert!(dashboard.contains("Doctor support line"), "{dashboard}");
     assert!(dashboard.contains("OPEN — within its hours"), "{dashboard}");
@@ -192,22 +187,13 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
             .await
             .contains("has had to close")
     );
-    browser
-        .find(Locator::Id("note-doctor-support"))
-        .await
-        .unwrap()
-        .send_keys("fire alarm: the office is evacuated")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::XPath(
-            "//button[contains(., 'Close doctor-support now')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(
+        &browser,
+        "note-doctor-support",
+        "fire alarm: the office is evacuated",
+    )
+    .await;
+    press(&browser, "Close doctor-support now").await;
     let closed = wait_for(&browser, "doctor-support is closed").await;
     assert!(
         closed.contains("the emergency switch closes it"),
@@ -218,15 +204,7 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
     assert!(answer.contains("has had to close"), "{answer}");
 
     // And reopen it.
-    browser
-        .find(Locator::XPath(
-            "//button[contains(., 'Reopen doctor-support')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Reopen doctor-support").await;
     wait_for(&browser, "doctor-support is reopened").await;
     assert!(
         !server
@@ -262,13 +240,7 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
     shots.take(&browser, "dashboard-phone").await;
 
     // Logging out ends the session.
-    browser
-        .find(Locator::XPath("//button[contains(., 'Log out')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Log out").await;
     browser.goto(&format!("{console}/")).await.unwrap();
     assert_eq!(browser.current_url().await.unwrap().path(), "/login");
     browser.close().await.unwrap();
