@@ -108,7 +108,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "set TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
         ),
     };
-    let state_dir = &args.state.dir.clone();
+    let state_dir = &args.state.dir;
     let checked = flow::check_dir(&args.flows.dir, Utc::now().date_naive());
     let Some(flows) = checked.flows else {
         return Err(refused(&args.flows.dir, &checked.diagnostics));

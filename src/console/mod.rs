@@ -15,7 +15,7 @@ pub mod users;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -33,6 +33,7 @@ use crate::calendar::{Emergencies, emergency, report, speech};
 use crate::engine::Context;
 use crate::flow;
 use crate::server::App;
+use crate::server::reload::{Reloaded, Reloader};
 use crate::simulate::{self, CallerAction};
 use auth::{Session, Sessions, Throttle, Verdict};
 use users::Role;
@@ -47,6 +48,8 @@ pub struct Console {
     sessions: Sessions,
     throttle: Throttle,
     today: today::Today,
+    /// The live reload's own mechanism, for the changes made here.
+    reloader: Mutex<Reloader>,
 }
 
 impl Console {
@@ -58,6 +61,9 @@ impl Console {
     ) -> Self {
         Console {
             today: today::Today::new(app.clock.now()),
+            reloader: Mutex::new(
+                Reloader::new(app.clone(), flows_dir.clone()).noting_history(&state_dir),
+            ),
             app,
             flows_dir,
             state_dir,
@@ -74,16 +80,21 @@ impl Console {
             .roll_over(&self.app.metrics, &flows, self.app.clock.now());
     }
 
-    /// Loads the flow directory and puts it in force on this server at once, noting the
-    /// version `by` whom: the version, or the findings if it does not load.
-    fn put_in_force(&self, by: &str) -> Result<String, flow::Diagnostics> {
-        let flows = flow::check_dir(&self.flows_dir, Utc::now().date_naive()).into_result()?;
-        let version = flows.version.clone();
-        self.app.swap_flows(flows);
-        if let Err(error) = history::record(&self.state_dir, &self.flows_dir, &version, by) {
-            tracing::warn!(%error, "the flow versions in force could not be noted");
+    /// Puts the flow directory in force on this server at once, as live reload does (checked,
+    /// counted, logged, noted in the history) but noted as `by` whom: the version in force.
+    fn put_in_force(&self, by: &str) -> Result<String, String> {
+        let reloaded = self
+            .reloader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .reload_by(by);
+        match reloaded {
+            Reloaded::Swapped { version } => Ok(version),
+            Reloaded::Unchanged => Ok(self.app.flows.load().version.clone()),
+            Reloaded::Refused { version } => Err(format!(
+                "version {version} of the flows does not load; the server's log has why"
+            )),
         }
-        Ok(version)
     }
 
     /// Notes a change in the audit log, and in the server's log.
@@ -682,8 +693,8 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         Err(problem) => return refused(StatusCode::BAD_REQUEST, Some(session), &problem),
     };
     // The other servers reload when their files change; this one takes it at once.
-    if let Err(findings) = console.put_in_force(&session.user) {
-        tracing::error!(%findings, "an edit that passed the check does not load");
+    if let Err(problem) = console.put_in_force(&session.user) {
+        tracing::error!(%problem, "an edit that passed the check does not load");
     }
     let action = if add { "add" } else { "remove" };
     let what = format!("{action} {} {date} in {}", list.one(), edited.file);
@@ -736,10 +747,7 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
     }
     let after = match console.put_in_force(&session.user) {
         Ok(after) => after,
-        Err(findings) => {
-            let why = format!("The rolled-back files do not pass the check:\n{findings}");
-            return refused(StatusCode::INTERNAL_SERVER_ERROR, Some(session), &why);
-        }
+        Err(problem) => return refused(StatusCode::INTERNAL_SERVER_ERROR, Some(session), &problem),
     };
     let what = format!("roll back the flows to {version}");
     console.audit(session, &what, "", before, after);

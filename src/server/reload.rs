@@ -56,6 +56,12 @@ impl Reloader {
 
     /// Checks the directory and swaps in its flows if they have no errors.
     pub fn reload(&mut self) -> Reloaded {
+        self.reload_by("file change")
+    }
+
+    /// As [`Reloader::reload`], for a change made `by` someone (the console's user): the
+    /// history says who.
+    pub fn reload_by(&mut self, by: &str) -> Reloaded {
         let checked = flow::check_dir(&self.dir, Utc::now().date_naive());
         let metrics = &self.app.metrics;
         let Some(flows) = checked.flows else {
@@ -86,8 +92,7 @@ impl Reloader {
         let version = flows.version.clone();
         self.app.swap_flows(flows);
         if let Some(state_dir) = &self.history
-            && let Err(error) =
-                crate::console::history::record(state_dir, &self.dir, &version, "file change")
+            && let Err(error) = crate::console::history::record(state_dir, &self.dir, &version, by)
         {
             tracing::warn!(%error, "the flow versions in force could not be noted");
         }

@@ -376,6 +376,14 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
     );
     // The comments and layout are kept.
     assert!(edited.contains("# One-off days the office is closed, besides bank holidays."));
+    // Put in force by the live reload's own mechanism: counted as a reload.
+    let reloads = |result| {
+        s.app.metrics.get(
+            switchboard::server::metrics::Counter::FlowReloads,
+            &[("result", result)],
+        )
+    };
+    assert_eq!((reloads("ok"), reloads("refused")), (1, 0));
     assert_eq!(edited.lines().count(), original.lines().count());
     // In force at once: callers today hear the reason.
     assert!(
