@@ -155,6 +155,28 @@ async fn throw_switch(
     post_form(router, "/emergency", cookie, &fields).await
 }
 
+/// Adds or removes a one-off day of the Doctor support schedule from its line's page, in the
+/// session (cookie, CSRF token) given.
+async fn edit_day(
+    router: &axum::Router,
+    (cookie, csrf): (&str, &str),
+    list: &str,
+    action: &str,
+    date: &str,
+    value: &str,
+) -> Answer {
+    let fields = [
+        ("csrf", csrf),
+        ("line", "doctor-support"),
+        ("schedule", "doctor-support"),
+        ("list", list),
+        ("action", action),
+        ("date", date),
+        ("value", value),
+    ];
+    post_form(router, "/days", cookie, &fields).await
+}
+
 async fn doctor_support_answer(webhooks: &axum::Router) -> String {
     Call::start(webhooks, DOCTOR_SUPPORT).await.heard()
 }
@@ -353,19 +375,13 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
     let file = s.flows.path().join("doctor-support.toml");
     let original = std::fs::read_to_string(&file).unwrap();
     let first_version = s.app.flows.load().version.clone();
-    let added = post_form(
+    let added = edit_day(
         &s.console,
-        "/days",
-        &cookie,
-        &[
-            ("csrf", &csrf),
-            ("line", "doctor-support"),
-            ("schedule", "doctor-support"),
-            ("list", "closures"),
-            ("action", "add"),
-            ("date", "2026-12-02"),
-            ("value", "the office is closed for staff training"),
-        ],
+        (&cookie, &csrf),
+        "closures",
+        "add",
+        "2026-12-02",
+        "the office is closed for staff training",
     )
     .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
@@ -399,19 +415,13 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
         line.body
     );
     // A day already closed is refused, and changes nothing.
-    let again = post_form(
+    let again = edit_day(
         &s.console,
-        "/days",
-        &cookie,
-        &[
-            ("csrf", &csrf),
-            ("line", "doctor-support"),
-            ("schedule", "doctor-support"),
-            ("list", "closures"),
-            ("action", "add"),
-            ("date", "2026-12-02"),
-            ("value", "twice"),
-        ],
+        (&cookie, &csrf),
+        "closures",
+        "add",
+        "2026-12-02",
+        "twice",
     )
     .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
@@ -423,26 +433,13 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
     );
     // Special hours on a bank holiday do not pass the check: refused with its finding, and
     // the file is left as it was.
-    let special = |action: &'static str, date: &'static str, hours: &'static str| {
-        [
-            ("line", "doctor-support"),
-            ("schedule", "doctor-support"),
-            ("list", "special_hours"),
-            ("action", action),
-            ("date", date),
-            ("value", hours),
-        ]
-    };
-    let with_csrf = |fields: [(&'static str, &'static str); 6]| {
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend(fields);
-        all
-    };
-    let refused = post_form(
+    let refused = edit_day(
         &s.console,
-        "/days",
-        &cookie,
-        &with_csrf(special("add", "2026-12-28", "10:00-12:00")),
+        (&cookie, &csrf),
+        "special_hours",
+        "add",
+        "2026-12-28",
+        "10:00-12:00",
     )
     .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -458,11 +455,13 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
     // On an ordinary day they are taken, and can be removed again.
-    let taken = post_form(
+    let taken = edit_day(
         &s.console,
-        "/days",
-        &cookie,
-        &with_csrf(special("add", "2026-12-31", "09:00-13:00")),
+        (&cookie, &csrf),
+        "special_hours",
+        "add",
+        "2026-12-31",
+        "09:00-13:00",
     )
     .await;
     assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
@@ -472,11 +471,13 @@ async fn a_closure_day_is_written_into_the_flow_file_checked_audited_and_rolled_
         "{}",
         line.body
     );
-    let removed = post_form(
+    let removed = edit_day(
         &s.console,
-        "/days",
-        &cookie,
-        &with_csrf(special("remove", "2026-12-31", "")),
+        (&cookie, &csrf),
+        "special_hours",
+        "remove",
+        "2026-12-31",
+        "",
     )
     .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
