@@ -539,6 +539,13 @@ async fn a_line_page_shows_its_hours_and_plays_a_call() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Christmas Day"), "{}", page.body);
     assert!(page.body.contains("Opening hours, the next 14 days"));
+    // Its diagram, drawn on the server (by Graphviz, or by layout-rs where it is not installed).
+    assert!(
+        page.body
+            .contains("aria-label=\"The call flow of Doctor support line\"><svg"),
+        "{}",
+        page.body
+    );
     // A viewer sees no form that changes anything.
     assert!(!page.body.contains("Add the closure day"));
     assert_eq!(
