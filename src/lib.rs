@@ -15,4 +15,5 @@ pub mod phone;
 pub mod server;
 pub mod simulate;
 pub mod state;
+pub mod store;
 pub mod twiml;

@@ -82,6 +82,32 @@ pub enum FeedError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the cache in the store: {0}")]
+    Saved(String),
+}
+
+/// Where the last good feed is kept for the next start: the store, in production.
+pub trait FeedCache: Send + Sync {
+    /// Keeps the feed, in GOV.UK's own format.
+    fn save(
+        &self,
+        json: Vec<u8>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>>;
+}
+
+/// A file as the cache: for tools and tests.
+pub struct FileCache(pub PathBuf);
+
+impl FeedCache for FileCache {
+    fn save(
+        &self,
+        json: Vec<u8>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            crate::state::write_atomically(&self.0, &json)
+                .map_err(|e| format!("{}: {e}", self.0.display()))
+        })
+    }
 }
 
 impl FeedError {
@@ -288,11 +314,11 @@ impl Merged {
 }
 
 /// Where the feed comes from and how often.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FeedSource {
     pub url: String,
     /// The last good feed (all good feeds, merged) is kept here for the next start.
-    pub cache: PathBuf,
+    pub cache: Arc<dyn FeedCache>,
     pub every: Duration,
     /// For the whole fetch, connecting to the last byte.
     pub timeout: Duration,
@@ -362,7 +388,13 @@ impl Refresher {
         merged.plausible()?;
         self.cached = self.cached.union(&feed);
         // Cached before it is in force, so a day callers have heard is known after a restart.
-        let cache_error = self.cached.write_cache(&self.source.cache).err();
+        let cache_error = self
+            .source
+            .cache
+            .save(self.cached.to_json())
+            .await
+            .err()
+            .map(FeedError::Saved);
         self.holidays.store(Arc::new(merged.holidays));
         Ok(Refreshed {
             final_url,

@@ -1,11 +1,11 @@
-//! `switchboard admin`: the ops console's users, kept in the state directory.
+//! `switchboard admin`: the ops console's users, kept in the store.
 
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::{Context as _, bail};
-use switchboard::console::users::{self, Role};
+use switchboard::store::{Role, User};
 
-use super::{Done, StateDir, in_full};
+use super::{Done, StateDir};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,7 +24,7 @@ enum Action {
         #[arg(long, value_enum)]
         role: Role,
     },
-    /// Remove a user; their sessions end when the server next checks them.
+    /// Remove a user; their sessions end at once.
     RemoveUser { name: String },
     /// List the users and their roles.
     ListUsers,
@@ -32,33 +32,55 @@ enum Action {
 
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
-        let dir = &self.state.dir;
-        match self.action {
-            Action::AddUser { name, role } => {
-                let password = read_password()?;
-                let new = users::add(dir, &name, role, &password)?;
-                println!(
-                    "{} {name} ({}) in {}",
-                    if new { "added" } else { "changed" },
-                    role.as_str(),
-                    in_full(&users::users_file(dir)).display()
-                );
-            }
-            Action::RemoveUser { name } => {
-                users::remove(dir, &name)?;
-                println!("removed {name}");
-            }
-            Action::ListUsers => {
-                let all = users::load(dir)?;
-                if all.is_empty() {
-                    println!("no users in {}", in_full(&users::users_file(dir)).display());
+        let runtime = super::runtime()?;
+        let store = self.state.open(&runtime)?;
+        let by = super::emergency::cli_user();
+        runtime.block_on(async {
+            match self.action {
+                Action::AddUser { name, role } => {
+                    let password = read_password()?;
+                    let user = User::new(&name, role, &password)?;
+                    let mut change = store.change(&by).await?;
+                    let new = change.put_user(&user).await?;
+                    let (what, before) = if new {
+                        (format!("add console user {name}"), "no such user".to_owned())
+                    } else {
+                        (format!("change console user {name}"), format!("{name}: a user"))
+                    };
+                    change
+                        .audit(&what, "", &before, &format!("{name}: {}", role.as_str()))
+                        .await?;
+                    change.commit().await?;
+                    println!(
+                        "{} {name} ({}) in the store {}",
+                        if new { "added" } else { "changed" },
+                        role.as_str(),
+                        store.url()
+                    );
                 }
-                for user in all {
-                    println!("{}\t{}", user.name, user.role.as_str());
+                Action::RemoveUser { name } => {
+                    let mut change = store.change(&by).await?;
+                    if !change.remove_user(&name).await? {
+                        bail!("there is no user {name:?}");
+                    }
+                    change
+                        .audit(&format!("remove console user {name}"), "", &name, "no such user")
+                        .await?;
+                    change.commit().await?;
+                    println!("removed {name}; their sessions have ended");
+                }
+                Action::ListUsers => {
+                    let all = store.users().await?;
+                    if all.is_empty() {
+                        println!("no users in the store {}", store.url());
+                    }
+                    for user in all {
+                        println!("{}\t{}", user.name, user.role.as_str());
+                    }
                 }
             }
-        }
-        Ok(Done::Ok)
+            Ok(Done::Ok)
+        })
     }
 }
 

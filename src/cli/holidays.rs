@@ -1,7 +1,5 @@
 //! `switchboard holidays`: a division's bank holidays, offline.
 
-use std::path::Path;
-
 use anyhow::bail;
 use switchboard::calendar::{Division, report};
 
@@ -24,12 +22,12 @@ pub struct Args {
 
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
-        holidays(self.division, self.from, self.to, &self.state.dir)?;
+        holidays(self.division, self.from, self.to, &self.state)?;
         Ok(Done::Ok)
     }
 }
 
-fn holidays(division: Division, from: i32, to: i32, state_dir: &Path) -> anyhow::Result<()> {
+fn holidays(division: Division, from: i32, to: i32, state: &StateDir) -> anyhow::Result<()> {
     use switchboard::calendar::holidays::{FIRST_YEAR, LAST_YEAR};
     if !(FIRST_YEAR..=LAST_YEAR).contains(&from) || !(FIRST_YEAR..=LAST_YEAR).contains(&to) {
         bail!(
@@ -39,7 +37,12 @@ fn holidays(division: Division, from: i32, to: i32, state_dir: &Path) -> anyhow:
     if from > to {
         bail!("--from {from} is after --to {to}");
     }
-    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
+    let runtime = super::runtime()?;
+    let cached = match state.open_existing(&runtime)? {
+        Some(store) => runtime.block_on(store.get_value(switchboard::store::legacy::FEED_CACHE))?,
+        None => None,
+    };
+    let (holidays, _) = known_holidays(cached.as_deref(), warn_on_stderr);
     print!("{}", report::holidays_csv(&holidays, division, from, to));
     Ok(())
 }

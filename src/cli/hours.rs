@@ -6,7 +6,7 @@ use anyhow::bail;
 use chrono::{DateTime, Utc};
 use switchboard::calendar::{parse_instant, report};
 
-use super::{Done, FlowsDir, StateDir, known_holidays, load, read_emergencies, warn_on_stderr};
+use super::{Done, FlowsDir, StateDir, load};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,7 +30,7 @@ impl Args {
         let from = self.from.unwrap_or_else(Utc::now);
         hours(
             &self.flows.dir,
-            &self.state.dir,
+            &self.state,
             &self.line,
             from,
             self.days,
@@ -41,12 +41,16 @@ impl Args {
 
 fn hours(
     dir: &Path,
-    state_dir: &Path,
+    state: &StateDir,
     line_id: &str,
     from: DateTime<Utc>,
     days: u32,
 ) -> anyhow::Result<()> {
-    let flows = load(dir)?;
+    let served = super::served(state, &load(dir)?)?;
+    for clash in &served.clashes {
+        eprintln!("switchboard: warning: {clash}");
+    }
+    let (flows, holidays, emergencies) = (&served.flows, &served.holidays, &served.emergencies);
     let Some(index) = flows.lines.iter().position(|l| l.id == line_id) else {
         let known: Vec<&str> = flows.lines.iter().map(|l| l.id.as_str()).collect();
         bail!(
@@ -55,8 +59,6 @@ fn hours(
         );
     };
     let line = &flows.lines[index];
-    let (holidays, _) = known_holidays(state_dir, warn_on_stderr);
-    let emergencies = read_emergencies(state_dir)?;
     let schedules = flows.schedules_of(index);
     println!("{} ({})", line.name, line.id);
     if schedules.is_empty() {
@@ -68,8 +70,8 @@ fn hours(
             "{}",
             report::hours(
                 &flows.schedules[schedule],
-                &holidays,
-                &emergencies,
+                holidays,
+                emergencies,
                 from,
                 days
             )

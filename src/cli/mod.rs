@@ -4,6 +4,7 @@
 mod admin;
 mod check;
 pub mod config;
+mod days;
 mod emergency;
 mod graph;
 mod healthcheck;
@@ -26,6 +27,7 @@ use switchboard::calendar::feed::{Feed, FeedError};
 use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::flow::{self, Flows};
 use switchboard::state;
+use switchboard::store::{DatabaseUrl, Store};
 
 /// How a command ended, for its exit status: 0, 1 (it ran, and found what it looks for:
 /// errors in the flows, fixtures that differ), or 2 (it could not do its work).
@@ -57,6 +59,10 @@ pub enum Command {
     Graph(graph::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
+    /// Closure days added at run time (in the store, not the flow files): add, remove, list.
+    Closures(days::Args),
+    /// Special hours added at run time (in the store, not the flow files): add, remove, list.
+    SpecialHours(days::Args),
     /// The ops console's users (`serve --admin-listen`): add, remove, list.
     Admin(admin::Args),
     /// Ask a running server whether it is alive (exit 0) or not (exit 1): for HEALTHCHECK.
@@ -86,6 +92,8 @@ impl Command {
             Command::Sign(args) => args.execute(),
             Command::Healthcheck(args) => args.execute(),
             Command::Admin(args) => args.execute(),
+            Command::Closures(args) => args.execute(switchboard::calendar::DayKind::Closure),
+            Command::SpecialHours(args) => args.execute(switchboard::calendar::DayKind::SpecialHours),
         }
     }
 }
@@ -104,12 +112,56 @@ pub struct FlowsDir {
     pub dir: PathBuf,
 }
 
-/// Where the service keeps what outlives a run: the feed cache and the emergency switch.
+/// Where the service keeps what outlives a run: the store, and the state directory that holds
+/// its SQLite file by default.
 #[derive(clap::Args)]
 pub struct StateDir {
-    /// The state directory: the bank-holiday cache and the emergency switch.
+    /// The state directory: the SQLite store by default (and a previous release's files, taken
+    /// over into the store at first start).
     #[arg(id = "state-dir", long = "state-dir", default_value = state::DEFAULT_DIR, env = "SWITCHBOARD_STATE_DIR", global = true)]
     pub dir: PathBuf,
+    /// The store every server shares: sqlite://PATH (one machine) or
+    /// postgres://USER:PASSWORD@HOST/DATABASE (any number). Default: sqlite://STATE-DIR/switchboard.db.
+    /// SWITCHBOARD_DATABASE_URL_FILE may name a file holding it.
+    #[arg(long = "database", env = "SWITCHBOARD_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database: Option<String>,
+}
+
+impl StateDir {
+    /// The store's URL: the flag, the variable or its `_FILE`, else SQLite in the state directory.
+    pub fn database_url(&self) -> anyhow::Result<DatabaseUrl> {
+        let given = match &self.database {
+            Some(url) => Some(url.clone()),
+            None => secrets::secret("SWITCHBOARD_DATABASE_URL")?,
+        };
+        match given {
+            Some(url) => Ok(DatabaseUrl::parse(&url)?),
+            None => Ok(DatabaseUrl::sqlite_in(&self.dir)),
+        }
+    }
+
+    /// The store if there is one: `None` when no URL is given and the state directory has no
+    /// SQLite file yet (so nothing was ever changed at run time, and nothing is made here).
+    pub fn open_existing(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Option<Store>> {
+        let url = self.database_url()?;
+        if url.sqlite_path().is_some_and(|p| !Path::new(p).exists()) {
+            return Ok(None);
+        }
+        Ok(Some(runtime.block_on(Store::open(&url))?))
+    }
+
+    /// Opens the store (brought up to date), on `runtime`, or says why it cannot be used.
+    pub fn open(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Store> {
+        let url = self.database_url()?;
+        Ok(runtime.block_on(Store::open(&url))?)
+    }
+}
+
+/// A runtime for a command that talks to the store.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// `path` as ops should read it in what a command prints: absolute, so that a command run from
@@ -138,19 +190,51 @@ pub fn refused(dir: &Path, findings: &flow::Diagnostics) -> anyhow::Error {
 }
 
 /// The holidays known without the network: the rules, plus the last good feed cached in the
-/// state directory. A broken cache is reported and left out.
+/// store. A broken cache is reported and left out.
 pub fn known_holidays(
-    state_dir: &Path,
+    cached: Option<&str>,
     warn: impl Fn(&FeedError),
 ) -> (Arc<BankHolidays>, Option<Feed>) {
     let builtin = BankHolidays::builtin();
-    match Feed::read_cache(&state::feed_cache_file(state_dir)) {
-        Ok(Some(feed)) => (Arc::new(builtin.merge(&feed).holidays), Some(feed)),
-        Ok(None) => (builtin, None),
-        Err(error) => {
+    match cached.map(|text| Feed::parse(text.as_bytes())) {
+        Some(Ok(feed)) => (Arc::new(builtin.merge(&feed).holidays), Some(feed)),
+        None => (builtin, None),
+        Some(Err(error)) => {
             warn(&error);
             (builtin, None)
         }
+    }
+}
+
+/// The flows every server serves: the version in force in the store, or, before any was
+/// published, the flow directory's.
+pub async fn in_force(store: &Store, dir: &Path) -> anyhow::Result<Flows> {
+    if let Some(in_force) = store.flow_history(1).await?.into_iter().next()
+        && let Some(files) = store.flow_files(&in_force.version).await?
+    {
+        return switchboard::server::follow::published_flows(&files).map_err(|findings| {
+            anyhow::anyhow!(
+                "the flows in force in the store ({}) do not load here:\n{findings}",
+                in_force.version
+            )
+        });
+    }
+    load(dir)
+}
+
+/// A server that read the store this recently is taken to be running and reading it.
+pub const FRESH_SECONDS: i64 = 5;
+
+/// Says on stderr when no running server has read the store lately: a change nobody reads
+/// changes nothing for callers.
+pub async fn warn_if_nobody_reads(store: &Store) {
+    let now = chrono::Utc::now();
+    let fresh = store.servers().await.unwrap_or_default().iter().any(|s| s.age(now).num_seconds() < FRESH_SECONDS);
+    if !fresh {
+        eprintln!(
+            "switchboard: warning: no running server has read the store {} in the last {FRESH_SECONDS} s: callers hear no change until one does (do the servers use this --database or --state-dir?)",
+            store.url()
+        );
     }
 }
 
@@ -161,6 +245,43 @@ pub fn warn_on_stderr(error: &FeedError) {
     );
 }
 
-pub fn read_emergencies(state_dir: &Path) -> anyhow::Result<Emergencies> {
-    Ok(Emergencies::read(&state::emergency_file(state_dir))?)
+/// The holidays known by rule, with the feed cached in the store.
+pub async fn holidays_in(store: &Store) -> anyhow::Result<Arc<BankHolidays>> {
+    let cached = store
+        .get_value(switchboard::store::legacy::FEED_CACHE)
+        .await?;
+    Ok(known_holidays(cached.as_deref(), warn_on_stderr).0)
+}
+
+/// What callers hear now, as the store says, for the commands that show it: `flows` with the
+/// one-off days ops added merged in (and any clash), the emergency switch, and the holidays
+/// with the cached feed.
+pub struct Served {
+    pub flows: Flows,
+    pub clashes: Vec<String>,
+    pub emergencies: Emergencies,
+    pub holidays: Arc<BankHolidays>,
+}
+
+pub fn served(state: &StateDir, flows: &Flows) -> anyhow::Result<Served> {
+    let runtime = runtime()?;
+    let Some(store) = state.open_existing(&runtime)? else {
+        return Ok(Served {
+            flows: flows.clone(),
+            clashes: Vec::new(),
+            emergencies: Emergencies::default(),
+            holidays: BankHolidays::builtin(),
+        });
+    };
+    runtime.block_on(async {
+        let snapshot = store.snapshot().await?;
+        let holidays = holidays_in(&store).await?;
+        let (flows, clashes) = flows.with_days(&snapshot.days);
+        Ok(Served {
+            flows,
+            clashes,
+            emergencies: snapshot.emergencies,
+            holidays,
+        })
+    })
 }

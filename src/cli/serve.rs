@@ -9,13 +9,13 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use switchboard::calendar::feed::{FeedSource, Refresher};
-use switchboard::calendar::{Emergencies, emergency, parse_instant};
-use switchboard::console::{Console, history};
+use switchboard::calendar::parse_instant;
+use switchboard::console::Console;
 use switchboard::fixture::record::Recorder;
-use switchboard::flow;
-use switchboard::server::reload::Reloader;
+use switchboard::server::follow::{self, Follower};
+use switchboard::server::reload::{self, Reloader};
 use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl, Settings};
-use switchboard::state;
+use switchboard::store::{DatabaseUrl, Store, legacy};
 
 use super::{Done, FlowsDir, StateDir, duration, known_holidays, refused};
 
@@ -109,24 +109,9 @@ fn serve(args: Args) -> anyhow::Result<()> {
         ),
     };
     let state_dir = &args.state.dir;
-    let checked = flow::check_dir(&args.flows.dir, Utc::now().date_naive());
-    let Some(flows) = checked.flows else {
-        return Err(refused(&args.flows.dir, &checked.diagnostics));
-    };
-    for finding in &checked.diagnostics.0 {
-        tracing::warn!(%finding, "call flows: warning");
-    }
-    let (holidays, cached_feed) = known_holidays(state_dir, |error| {
-        tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
-    });
-    let emergency_file = state::emergency_file(state_dir);
-    // Read before serving, so a line closed in an emergency is never open for a moment. A
-    // broken switch must not keep the service down, nor reopen a closed line: the last good
-    // switch is used until the file is mended.
-    let (emergencies, broken) = Emergencies::read_or_last_good(&emergency_file);
-    if let Some(error) = broken {
-        tracing::error!(%error, closed = emergencies.iter().count(), "emergency switch unreadable at start; the last good switch is in force until it is mended");
-    }
+    let database = args.state.database_url()?;
+    let files = reload::read_checked(&args.flows.dir)
+        .map_err(|(_, findings)| refused(&args.flows.dir, &findings))?;
     let recorder = match &args.record {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| {
@@ -144,71 +129,88 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "webhooks may pin their own instant (--accept-pinned-instants): for test servers only"
         );
     }
-    let settings = Settings {
-        clock: args.now.map_or(Clock::System, Clock::Fixed),
-        auth,
-        public_url: args.public_url.clone(),
-        limits: Limits {
-            body_bytes: args.max_body_bytes,
-            header_timeout: args.header_timeout,
-            request_timeout: args.request_timeout,
-            drain_timeout: args.drain_timeout,
-            max_connections: args.max_connections,
-        },
-        holidays,
-        emergencies,
-        recorder,
-        accept_pinned_instants: args.accept_pinned_instants,
-    };
-    let app = Arc::new(App::with(flows, settings));
-    let refresher = args
-        .bank_holidays_url
-        .map(|url| {
-            let source = FeedSource {
-                url,
-                cache: state::feed_cache_file(state_dir),
-                every: args.bank_holidays_every,
-                timeout: args.bank_holidays_timeout,
-            };
-            Refresher::new(source, app.holidays.clone(), cached_feed)
-        })
-        .transpose()
-        .context("setting up the bank-holiday feed")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
+        let store = Store::open(&database).await?;
+        if let Some(taken) = legacy::take_over(&store, state_dir).await? {
+            for problem in &taken.problems {
+                tracing::error!(%problem, "taking over the state directory");
+            }
+            if !taken.is_empty() {
+                tracing::warn!(
+                    state = %super::in_full(state_dir).display(),
+                    closed = ?taken.closed,
+                    users = taken.users,
+                    audit_entries = taken.audit_entries,
+                    flow_versions = taken.flow_versions,
+                    feed_cache = taken.feed_cache,
+                    "took over the previous release's state directory into the store; its files are no longer read"
+                );
+            }
+        }
+        // Files the store has never had go into force at start; files it has seen before do
+        // not, so a restart never undoes a roll-back made from the console.
+        let version = files.flows.version.clone();
+        if !store.knows_version(&version).await? {
+            let by = format!("flow files on {}", follow::this_server());
+            let why = format!("new flow files in {} at start", super::in_full(&args.flows.dir).display());
+            reload::publish(&store, &files, &by, &why).await?;
+        }
+        let snapshot = store.snapshot().await?;
+        let cached = store.get_value(legacy::FEED_CACHE).await?;
+        let (holidays, cached_feed) = known_holidays(cached.as_deref(), |error| {
+            tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
+        });
+        let settings = Settings {
+            clock: args.now.map_or(Clock::System, Clock::Fixed),
+            auth,
+            public_url: args.public_url.clone(),
+            limits: Limits {
+                body_bytes: args.max_body_bytes,
+                header_timeout: args.header_timeout,
+                request_timeout: args.request_timeout,
+                drain_timeout: args.drain_timeout,
+                max_connections: args.max_connections,
+            },
+            holidays,
+            emergencies: Default::default(),
+            recorder,
+            accept_pinned_instants: args.accept_pinned_instants,
+        };
+        let app = Arc::new(App::with(files.flows.clone(), settings));
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
+        let mut follower = Follower::new(
+            app.clone(),
+            store.clone(),
+            files.flows,
+            &listener.local_addr()?.to_string(),
+        );
+        // Applied before serving, so a line closed in an emergency is never open for a moment.
+        follower.apply(snapshot).await;
         tracing::info!(
             address = %listener.local_addr()?,
             flows = %super::in_full(&args.flows.dir).display(),
             version = %app.flows.load().version,
-            state = %super::in_full(state_dir).display(),
+            store = %store.url(),
             "serving"
         );
-        let flows_in_force = app.clone();
-        let counted = app.clone();
-        let reader = emergency::Reader::this_server(&listener.local_addr()?.to_string());
-        tokio::spawn(emergency::follow(
-            emergency_file.clone(),
-            app.emergencies.clone(),
-            Duration::from_secs(1),
-            move || {
-                let flows = flows_in_force.flows.load();
-                flows.schedules.iter().map(|s| s.name.clone()).collect()
-            },
-            reader.clone(),
-            move |problem| {
-                counted.metrics.add(
-                    server::metrics::Counter::StateReadProblems,
-                    &[("file", "emergency"), ("problem", problem.as_str())],
-                )
-            },
-        ));
-        let version = app.flows.load().version.clone();
-        if let Err(error) = history::record(state_dir, &args.flows.dir, &version, "start") {
-            tracing::warn!(%error, "the flow versions in force could not be noted");
-        }
+        let refresher = args
+            .bank_holidays_url
+            .map(|url| {
+                let source = FeedSource {
+                    url,
+                    cache: Arc::new(store.clone()),
+                    every: args.bank_holidays_every,
+                    timeout: args.bank_holidays_timeout,
+                };
+                Refresher::new(source, app.holidays.clone(), cached_feed)
+            })
+            .transpose()
+            .context("setting up the bank-holiday feed")?;
+        let server_name = follower.server().to_owned();
+        tokio::spawn(follower.run());
         if let Some(address) = args.admin_listen {
             let admin = std::net::TcpListener::bind(address)
                 .with_context(|| format!("listening for the console on {address}"))?;
@@ -216,16 +218,10 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 .public_url
                 .as_ref()
                 .is_some_and(|u| u.origin.starts_with("https://"));
-            let console = Console::new(
-                app.clone(),
-                args.flows.dir.clone(),
-                state_dir.clone(),
-                secure,
-            );
             tracing::info!(address = %admin.local_addr()?, "serving the ops console");
-            serve_console(admin, console)?;
+            serve_console(admin, app.clone(), database.clone(), secure)?;
         }
-        let reloader = Reloader::new(app.clone(), args.flows.dir.clone()).noting_history(state_dir);
+        let reloader = Reloader::new(app.clone(), store.clone(), args.flows.dir.clone(), &version);
         tokio::spawn(reloader.follow(args.watch_flows));
         // In the background: the server answers at once, whatever the feed does.
         if let Some(refresher) = refresher {
@@ -247,7 +243,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         if let Some(recorder) = recorder {
             recorder.close();
         }
-        reader.forget(&emergency_file);
+        let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
         Ok(())
     })
 }
@@ -255,11 +251,14 @@ fn serve(args: Args) -> anyhow::Result<()> {
 /// Serves the console on a thread and runtime of its own: what it reads and writes (the state
 /// directory, the flow files, Argon2 hashes) can then never hold up the workers that answer
 /// calls. It stops with the process.
-fn serve_console(listener: std::net::TcpListener, console: Console) -> anyhow::Result<()> {
+/// The console has a pool of its own on that runtime.
+fn serve_console(
+    listener: std::net::TcpListener,
+    app: Arc<App>,
+    database: DatabaseUrl,
+    secure: bool,
+) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
-    let console = Arc::new(console);
-    let service = switchboard::console::router(console.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
     std::thread::Builder::new()
         .name("switchboard-console".into())
         .spawn(move || {
@@ -268,6 +267,16 @@ fn serve_console(listener: std::net::TcpListener, console: Console) -> anyhow::R
                 .build()
                 .expect("a runtime for the console");
             runtime.block_on(async move {
+                let store = match Store::connect(&database).await {
+                    Ok(store) => store,
+                    Err(error) => {
+                        tracing::error!(%error, "the ops console cannot reach the store; it is not served");
+                        return;
+                    }
+                };
+                let console = Arc::new(Console::new(app, store, secure));
+                let service = switchboard::console::router(console.clone())
+                    .into_make_service_with_connect_info::<SocketAddr>();
                 tokio::spawn(async move {
                     loop {
                         console.roll_over_the_day();

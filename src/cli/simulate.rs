@@ -8,7 +8,7 @@ use switchboard::engine::Context;
 use switchboard::phone::E164;
 use switchboard::simulate::{self, CallerAction};
 
-use super::{Done, FlowsDir, StateDir, known_holidays, load, read_emergencies, warn_on_stderr};
+use super::{Done, FlowsDir, StateDir, load};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -65,7 +65,8 @@ fn caller_actions(matches: &ArgMatches) -> Vec<CallerAction> {
 }
 
 fn simulate(args: &Args, actions: &[CallerAction]) -> anyhow::Result<()> {
-    let flows = load(&args.flows.dir)?;
+    let served = super::served(&args.state, &load(&args.flows.dir)?)?;
+    let (flows, holidays, emergencies) = (&served.flows, &served.holidays, &served.emergencies);
     if flows.line_claiming(args.to.as_str()).is_none() && !args.default_line {
         let numbers: Vec<String> = flows
             .lines
@@ -79,12 +80,10 @@ fn simulate(args: &Args, actions: &[CallerAction]) -> anyhow::Result<()> {
             flows.line(flows.default_line()).id
         );
     }
-    let (holidays, _) = known_holidays(&args.state.dir, warn_on_stderr);
-    let emergencies = read_emergencies(&args.state.dir)?;
     let ctx = Context {
-        flows: &flows,
-        holidays: &holidays,
-        emergencies: &emergencies,
+        flows,
+        holidays,
+        emergencies,
         now: args.at,
     };
     let transcript = simulate::call(&ctx, args.to.as_str(), actions);

@@ -1,13 +1,13 @@
-//! Who is using the console: sessions kept in memory (a random token in an HttpOnly,
-//! SameSite=Strict cookie), a CSRF token per session for every form that changes something,
-//! and a throttle on wrong passwords for each user and address.
+//! Who is using the console: sessions kept in the store (a random token in an HttpOnly,
+//! SameSite=Strict cookie; the store keeps only its hash), a CSRF token per session for every
+//! form that changes something, and a throttle on wrong passwords for each user and address,
+//! counted across every server.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::users::Role;
+use chrono::{DateTime, Utc};
+
+use crate::store::Role;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "switchboard_console";
@@ -22,9 +22,6 @@ const FREE_TRIES: u32 = 3;
 /// Wrong passwords after which that user and address are refused for [`LOCKED_FOR`].
 const MAX_TRIES: u32 = 6;
 pub const LOCKED_FOR: Duration = Duration::from_secs(15 * 60);
-/// Users and addresses remembered at most: past it, the longest quiet is forgotten, so a flood
-/// of made-up names cannot grow the map without end.
-const MAX_REMEMBERED: usize = 10_000;
 
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -32,61 +29,13 @@ pub struct Session {
     pub role: Role,
     /// Every form that changes something carries it back.
     pub csrf: String,
-    started: Instant,
-    last_used: Instant,
 }
 
 /// 32 random bytes, in hex.
-fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the system's random numbers");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[derive(Default)]
-pub struct Sessions(Mutex<HashMap<String, Session>>);
-
-impl Sessions {
-    /// Starts a session: its token, for the cookie.
-    pub fn start(&self, user: &str, role: Role) -> String {
-        let token = random_token();
-        let now = Instant::now();
-        let session = Session {
-            user: user.to_owned(),
-            role,
-            csrf: random_token(),
-            started: now,
-            last_used: now,
-        };
-        let mut sessions = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        sessions.retain(|_, s| alive(s, now));
-        sessions.insert(token.clone(), session);
-        token
-    }
-
-    /// The session the token belongs to, if it is one and has not ended.
-    pub fn get(&self, token: &str) -> Option<Session> {
-        let now = Instant::now();
-        let mut sessions = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let session = sessions.get_mut(token)?;
-        if !alive(session, now) {
-            sessions.remove(token);
-            return None;
-        }
-        session.last_used = now;
-        Some(session.clone())
-    }
-
-    pub fn end(&self, token: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(token);
-    }
-}
-
-fn alive(session: &Session, now: Instant) -> bool {
-    now.duration_since(session.last_used) < IDLE && now.duration_since(session.started) < LONGEST
 }
 
 /// The session token in a request's Cookie headers.
@@ -115,16 +64,6 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// Wrong passwords, by user name and address.
-#[derive(Default)]
-pub struct Throttle(Mutex<HashMap<(String, IpAddr), Failures>>);
-
-#[derive(Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
-}
-
 /// What the throttle says of a login attempt.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -134,45 +73,15 @@ pub enum Verdict {
     Locked,
 }
 
-impl Throttle {
-    pub fn before_try(&self, user: &str, from: IpAddr) -> Verdict {
-        let failures = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match failures.get(&(user.to_owned(), from)) {
-            Some(f) if f.last.elapsed() >= LOCKED_FOR => Verdict::After(Duration::ZERO),
-            Some(f) if f.count >= MAX_TRIES => Verdict::Locked,
-            Some(f) if f.count >= FREE_TRIES => Verdict::After(Duration::from_millis(
-                500 * u64::from(f.count - FREE_TRIES + 1),
-            )),
-            _ => Verdict::After(Duration::ZERO),
+/// The verdict on a login, given the wrong passwords for that user and address within
+/// [`LOCKED_FOR`] (their count, and when the last was), counted by the store.
+pub fn verdict(failures: Option<(u32, DateTime<Utc>)>) -> Verdict {
+    match failures {
+        Some((count, _)) if count >= MAX_TRIES => Verdict::Locked,
+        Some((count, _)) if count >= FREE_TRIES => {
+            Verdict::After(Duration::from_millis(500 * u64::from(count - FREE_TRIES + 1)))
         }
-    }
-
-    pub fn failed(&self, user: &str, from: IpAddr) {
-        let mut failures = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Kept bounded: entries older than the lock are forgotten, and past the cap the
-        // quietest one.
-        failures.retain(|_, f| f.last.elapsed() < LOCKED_FOR);
-        if failures.len() >= MAX_REMEMBERED
-            && let Some(quietest) = failures
-                .iter()
-                .min_by_key(|(_, f)| f.last)
-                .map(|(k, _)| k.clone())
-        {
-            failures.remove(&quietest);
-        }
-        let entry = failures.entry((user.to_owned(), from)).or_insert(Failures {
-            count: 0,
-            last: Instant::now(),
-        });
-        entry.count += 1;
-        entry.last = Instant::now();
-    }
-
-    pub fn succeeded(&self, user: &str, from: IpAddr) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(user.to_owned(), from));
+        _ => Verdict::After(Duration::ZERO),
     }
 }
 
@@ -181,53 +90,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrong_passwords_slow_and_then_lock_one_user_and_address() {
-        let throttle = Throttle::default();
-        let (here, there) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        for _ in 0..FREE_TRIES {
-            assert_eq!(
-                throttle.before_try("amira", here),
-                Verdict::After(Duration::ZERO)
-            );
-            throttle.failed("amira", here);
-        }
-        assert!(
-            matches!(throttle.before_try("amira", here), Verdict::After(d) if d > Duration::ZERO)
-        );
-        for _ in FREE_TRIES..MAX_TRIES {
-            throttle.failed("amira", here);
-        }
-        assert_eq!(throttle.before_try("amira", here), Verdict::Locked);
-        // Another address, or another user, is not held up.
+    fn wrong_passwords_slow_and_then_lock() {
+        let now = Utc::now();
+        assert_eq!(verdict(None), Verdict::After(Duration::ZERO));
         assert_eq!(
-            throttle.before_try("amira", there),
+            verdict(Some((FREE_TRIES - 1, now))),
             Verdict::After(Duration::ZERO)
         );
-        assert_eq!(
-            throttle.before_try("ben", here),
-            Verdict::After(Duration::ZERO)
-        );
+        assert!(matches!(verdict(Some((FREE_TRIES, now))), Verdict::After(d) if d > Duration::ZERO));
+        assert_eq!(verdict(Some((MAX_TRIES, now))), Verdict::Locked);
     }
 
     #[test]
-    fn a_flood_of_made_up_names_is_remembered_only_up_to_the_cap() {
-        let throttle = Throttle::default();
-        let from = "10.0.0.1".parse().unwrap();
-        for n in 0..MAX_REMEMBERED + 50 {
-            throttle.failed(&format!("made-up-{n}"), from);
-        }
-        let remembered = throttle.0.lock().unwrap().len();
-        assert_eq!(remembered, MAX_REMEMBERED);
-    }
-
-    #[test]
-    fn sessions_end_at_logout_and_tokens_are_unguessable() {
-        let sessions = Sessions::default();
-        let token = sessions.start("amira", Role::Editor);
-        assert_eq!(token.len(), 64);
-        assert_eq!(sessions.get(&token).unwrap().user, "amira");
-        assert!(sessions.get("0".repeat(64).as_str()).is_none());
-        sessions.end(&token);
-        assert!(sessions.get(&token).is_none());
+    fn tokens_are_unguessable() {
+        let (a, b) = (random_token(), random_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
     }
 }

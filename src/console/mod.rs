@@ -4,18 +4,15 @@
 //! and writes never hold up a call. Every page needs a session; every change needs an editor,
 //! the session's CSRF token, and is audited.
 
-pub mod audit;
 pub mod auth;
-pub mod days;
 pub mod history;
 pub mod pages;
 pub mod today;
-pub mod users;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -29,47 +26,37 @@ use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 
 use crate::calendar::schedule::{ClosedBecause, Status};
-use crate::calendar::{Emergencies, emergency, report, speech};
+use crate::calendar::{DayKind, Emergencies, report, speech};
 use crate::engine::Context;
 use crate::flow;
 use crate::server::App;
-use crate::server::reload::{Reloaded, Reloader};
 use crate::simulate::{self, CallerAction};
-use auth::{Session, Sessions, Throttle, Verdict};
-use users::Role;
+use crate::store::{self, Role, Store, StoreError, ops};
+use auth::{Session, Verdict};
 
-/// What the console needs: the server's state, and where the flows and the state live.
+/// What the console needs: the server's state, and the store every server shares.
 pub struct Console {
     pub app: Arc<App>,
-    pub flows_dir: PathBuf,
-    pub state_dir: PathBuf,
+    store: Store,
     /// Cookies are marked Secure when the console is reached over HTTPS.
     pub secure_cookies: bool,
-    sessions: Sessions,
-    throttle: Throttle,
     today: today::Today,
-    /// The live reload's own mechanism, for the changes made here.
-    reloader: Mutex<Reloader>,
 }
 
+/// How long a change made here may take to be in force on this server; the others follow
+/// within a second.
+const APPLY_WITHIN: Duration = Duration::from_secs(3);
+
+/// What the console says when the store does not answer.
+const STORE_DOWN: &str = "The store that every server shares cannot be reached, so nothing was changed. Calls are still answered as before. Try again in a minute; if it goes on, tell whoever runs the database.";
+
 impl Console {
-    pub fn new(
-        app: Arc<App>,
-        flows_dir: PathBuf,
-        state_dir: PathBuf,
-        secure_cookies: bool,
-    ) -> Self {
+    pub fn new(app: Arc<App>, store: Store, secure_cookies: bool) -> Self {
         Console {
             today: today::Today::new(app.clock.now()),
-            reloader: Mutex::new(
-                Reloader::new(app.clone(), flows_dir.clone()).noting_history(&state_dir),
-            ),
             app,
-            flows_dir,
-            state_dir,
+            store,
             secure_cookies,
-            sessions: Sessions::default(),
-            throttle: Throttle::default(),
         }
     }
 
@@ -80,42 +67,30 @@ impl Console {
             .roll_over(&self.app.metrics, &flows, self.app.clock.now());
     }
 
-    /// Puts the flow directory in force on this server at once, as live reload does (checked,
-    /// counted, logged, noted in the history) but noted as `by` whom: the version in force.
-    fn put_in_force(&self, by: &str) -> Result<String, String> {
-        let reloaded = self
-            .reloader
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .reload_by(by);
-        match reloaded {
-            Reloaded::Swapped { version } => Ok(version),
-            Reloaded::Unchanged => Ok(self.app.flows.load().version.clone()),
-            Reloaded::Refused { version } => Err(format!(
-                "version {version} of the flows does not load; the server's log has why"
-            )),
+    /// After a change: waits until this server serves it, and logs who made it.
+    async fn made(&self, session: &Session, done: &ops::Done) {
+        if !self
+            .app
+            .store
+            .serve_at_least(done.revision, APPLY_WITHIN)
+            .await
+        {
+            tracing::warn!(
+                revision = done.revision,
+                "a change made from the console is not yet in force on this server"
+            );
         }
+        tracing::warn!(user = %session.user, what = %done.said, "changed from the console");
     }
+}
 
-    /// Notes a change in the audit log, and in the server's log.
-    fn audit(&self, session: &Session, what: &str, note: &str, before: String, after: String) {
-        let entry = audit::Entry {
-            at: audit::now(),
-            who: session.user.clone(),
-            what: what.to_owned(),
-            note: note.to_owned(),
-            before,
-            after,
-        };
-        if let Err(error) = audit::append(&self.state_dir, &entry) {
-            tracing::error!(%error, "the console's audit log could not be written");
-        }
-        tracing::warn!(user = %session.user, what, "changed from the console");
+/// The answer to a change the store refused or could not make.
+fn not_made(session: &Session, error: &StoreError) -> Response {
+    if error.is_unavailable() {
+        tracing::error!(%error, "a change from the console could not be made");
+        return refused(StatusCode::SERVICE_UNAVAILABLE, Some(session), STORE_DOWN);
     }
-
-    fn emergency_file(&self) -> PathBuf {
-        crate::state::emergency_file(&self.state_dir)
-    }
+    refused(StatusCode::BAD_REQUEST, Some(session), &error.to_string())
 }
 
 pub fn router(console: Arc<Console>) -> Router {
@@ -145,10 +120,11 @@ fn refused(status: StatusCode, session: Option<&Session>, text: &str) -> Respons
     (status, html(pages::message("Not done", session, text, "/"))).into_response()
 }
 
-/// Why a request gets no page: it has no session (so goes to the login page), or it asks for a
-/// change it may not make.
+/// Why a request gets no page: it has no session (so goes to the login page), it asks for a
+/// change it may not make, or the store that holds the sessions does not answer.
 pub enum Denied {
     NoSession,
+    StoreDown,
     Forbidden(Box<Session>, &'static str),
     BadForm,
 }
@@ -157,6 +133,7 @@ impl IntoResponse for Denied {
     fn into_response(self) -> Response {
         match self {
             Denied::NoSession => Redirect::to("/login").into_response(),
+            Denied::StoreDown => refused(StatusCode::SERVICE_UNAVAILABLE, None, STORE_DOWN),
             Denied::Forbidden(session, why) => refused(StatusCode::FORBIDDEN, Some(&session), why),
             Denied::BadForm => {
                 refused(StatusCode::BAD_REQUEST, None, "The form could not be read.")
@@ -166,10 +143,16 @@ impl IntoResponse for Denied {
 }
 
 /// The request's session, if it has one that has not ended.
-fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
-    auth::token_of(headers)
-        .and_then(|token| console.sessions.get(&token))
-        .ok_or(Denied::NoSession)
+async fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
+    let token = auth::token_of(headers).ok_or(Denied::NoSession)?;
+    match console.store.session(&token, auth::IDLE, auth::LONGEST).await {
+        Ok(Some((user, role, csrf))) => Ok(Session { user, role, csrf }),
+        Ok(None) => Err(Denied::NoSession),
+        Err(error) => {
+            tracing::error!(%error, "console sessions cannot be read");
+            Err(Denied::StoreDown)
+        }
+    }
 }
 
 /// Every page but the login asks for a session.
@@ -177,7 +160,7 @@ impl FromRequestParts<Arc<Console>> for Session {
     type Rejection = Denied;
 
     async fn from_request_parts(parts: &mut Parts, console: &Arc<Console>) -> Result<Self, Denied> {
-        session(console, &parts.headers)
+        session(console, &parts.headers).await
     }
 }
 
@@ -237,7 +220,7 @@ impl FromRequest<Arc<Console>> for Change {
 const FORM_MAX_BYTES: usize = 64 * 1024;
 
 async fn login_page(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
-    match session(&console, &headers) {
+    match session(&console, &headers).await {
         Ok(_) => Redirect::to("/").into_response(),
         Err(_) => html(pages::login(None)),
     }
@@ -255,8 +238,13 @@ async fn log_in(
         .trim()
         .to_owned();
     let password = form.get("password").cloned().unwrap_or_default();
-    let from = peer.ip();
-    match console.throttle.before_try(&name, from) {
+    let from = peer.ip().to_string();
+    let store = &console.store;
+    let failures = match store.login_failures(&name, &from, auth::LOCKED_FOR).await {
+        Ok(failures) => failures,
+        Err(_) => return Denied::StoreDown.into_response(),
+    };
+    match auth::verdict(failures) {
         Verdict::Locked => {
             tracing::warn!(%from, "console login refused: too many wrong passwords for one name");
             let problem = "Too many wrong passwords for this user from here. Wait 15 minutes, or ask an editor to set a new password.";
@@ -268,18 +256,20 @@ async fn log_in(
         }
         Verdict::After(wait) => tokio::time::sleep(wait).await,
     }
-    let state_dir = console.state_dir.clone();
+    let all = match store.users().await {
+        Ok(all) => all,
+        Err(_) => return Denied::StoreDown.into_response(),
+    };
+    let known = all.iter().any(|u| u.name == name);
     let (who, secret) = (name.clone(), password);
     // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let (role, known) = tokio::task::spawn_blocking(move || {
-        let all = users::load(&state_dir).unwrap_or_default();
-        let known = all.iter().any(|u| u.name == who);
-        (users::verify(&all, &who, &secret), known)
-    })
-    .await
-    .unwrap_or((None, false));
+    let role = tokio::task::spawn_blocking(move || store::users::verify(&all, &who, &secret))
+        .await
+        .unwrap_or(None);
     let Some(role) = role else {
-        console.throttle.failed(&name, from);
+        if store.login_failed(&name, &from, auth::LOCKED_FOR).await.is_err() {
+            return Denied::StoreDown.into_response();
+        }
         // A name typed is logged only if it is a user's: what else is typed there may be a
         // password put in the wrong field.
         let user = if known { name.as_str() } else { "(not a user)" };
@@ -290,8 +280,16 @@ async fn log_in(
         )
             .into_response();
     };
-    console.throttle.succeeded(&name, from);
-    let token = console.sessions.start(&name, role);
+    let token = auth::random_token();
+    let started = async {
+        store.login_succeeded(&name, &from).await?;
+        store
+            .start_session(&token, &name, &auth::random_token(), auth::IDLE, auth::LONGEST)
+            .await
+    };
+    if started.await.is_err() {
+        return Denied::StoreDown.into_response();
+    }
     tracing::info!(user = %name, role = role.as_str(), "console login");
     (
         [(
@@ -308,8 +306,10 @@ async fn log_out(
     headers: HeaderMap,
     _posted: Posted,
 ) -> Response {
-    if let Some(token) = auth::token_of(&headers) {
-        console.sessions.end(&token);
+    if let Some(token) = auth::token_of(&headers)
+        && console.store.end_session(&token).await.is_err()
+    {
+        return Denied::StoreDown.into_response();
     }
     (
         [(header::SET_COOKIE, auth::cookie("", console.secure_cookies))],
@@ -363,15 +363,16 @@ async fn dashboard(
                 .collect(),
         })
         .collect();
-    let switch_file = console.emergency_file();
-    let readers: Vec<pages::ReaderNow> = emergency::Reader::all(&switch_file)
+    let revision = app.store.revision();
+    let readers: Vec<pages::ReaderNow> = console
+        .store
+        .servers()
+        .await
+        .unwrap_or_default()
         .into_iter()
         .map(|r| pages::ReaderNow {
-            applied: r.has_applied(&emergencies),
-            read: r.age(Utc::now()).map_or_else(
-                || r.read_at.clone(),
-                |age| format!("{} s ago", age.num_seconds()),
-            ),
+            applied: r.revision >= revision,
+            read: format!("{} s ago", r.age(Utc::now()).num_seconds()),
             server: r.server,
             address: r.address,
         })
@@ -444,62 +445,12 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
     let (schedule, note) = (posted.field("schedule"), posted.field("note"));
     let close = posted.field("action") == "close";
     let flows = console.app.flows.load();
-    if !flows.schedules.iter().any(|s| s.name == schedule) {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            Some(session),
-            "There is no such schedule.",
-        );
-    }
-    if close && note.is_empty() {
-        let why = "Say why it must close: the note is for the team.";
-        return refused(StatusCode::BAD_REQUEST, Some(session), why);
-    }
-    // Read, changed and written under the switch's lock: `before` is what this change changed.
-    let updated = Emergencies::update(&console.emergency_file(), |switch| {
-        let before = switch.clone();
-        if close {
-            switch.close_noting(&schedule, &note, Utc::now());
-        } else {
-            switch.open(&schedule);
+    match ops::throw_switch(&console.store, &session.user, &flows, &schedule, close, &note).await {
+        Ok(done) => {
+            console.made(session, &done).await;
+            Redirect::to(&format!("/?done={}", urlencode(&done.said))).into_response()
         }
-        before
-    });
-    let (before, after) = match updated {
-        Ok(updated) => (updated.result, updated.switch),
-        Err(error) => {
-            let why = format!("The switch could not be written: {error}");
-            return refused(StatusCode::INTERNAL_SERVER_ERROR, Some(session), &why);
-        }
-    };
-    // This server applies it at once; the others read it within a second or two.
-    console.app.emergencies.store(Arc::new(after.clone()));
-    let action = if close { "close" } else { "open" };
-    let what = format!("emergency {action} {schedule}");
-    console.audit(
-        session,
-        &what,
-        &note,
-        switch_text(&before),
-        switch_text(&after),
-    );
-    let done = if close {
-        format!("{schedule} is closed: callers hear its emergency message.")
-    } else {
-        format!("{schedule} is reopened: it follows its hours again.")
-    };
-    Redirect::to(&format!("/?done={}", urlencode(&done))).into_response()
-}
-
-fn switch_text(switch: &Emergencies) -> String {
-    let closed: Vec<String> = switch
-        .iter()
-        .map(|(name, c)| format!("{name}: closed ({})", c.note))
-        .collect();
-    if closed.is_empty() {
-        "nothing closed".into()
-    } else {
-        closed.join("\n")
+        Err(error) => not_made(session, &error),
     }
 }
 
@@ -508,7 +459,10 @@ fn urlencode(text: &str) -> String {
 }
 
 async fn audit_page(State(console): State<Arc<Console>>, session: Session) -> Response {
-    let entries = audit::latest(&console.state_dir).unwrap_or_default();
+    let entries = match console.store.audit(500).await {
+        Ok(entries) => entries,
+        Err(_) => return Denied::StoreDown.into_response(),
+    };
     html(pages::audit(&session, &entries))
 }
 
@@ -538,6 +492,10 @@ async fn line_page(
     let (holidays, emergencies, now) =
         (app.holidays.load(), app.emergencies.load(), app.clock.now());
     let schedules = flows.schedules_of(index);
+    let added = console.store.days().await.unwrap_or_default();
+    let run_time = |schedule: &str, day: NaiveDate| {
+        added.iter().any(|d| d.schedule == schedule && d.day == day)
+    };
     let hours = match schedules.as_slice() {
         [] => "It answers at all times.".to_owned(),
         _ => schedules
@@ -554,13 +512,14 @@ async fn line_page(
                 .special_hours
                 .iter()
                 .map(|(d, hours)| {
+                    let run_time = run_time(&schedule.name, *d);
                     let hours: Vec<String> = hours
                         .iter()
                         .map(|o| {
                             format!("{}-{}", o.opens.format("%H:%M"), o.closes.format("%H:%M"))
                         })
                         .collect();
-                    (d.to_string(), hours.join(", "))
+                    (d.to_string(), hours.join(", "), run_time)
                 })
                 .collect();
             (schedule.name.clone(), days)
@@ -573,7 +532,7 @@ async fn line_page(
             let days = schedule
                 .closures
                 .iter()
-                .map(|(d, r)| (d.to_string(), r.clone()))
+                .map(|(d, r)| (d.to_string(), r.clone(), run_time(&schedule.name, *d)))
                 .collect();
             (schedule.name.clone(), days)
         })
@@ -669,7 +628,7 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         posted.field("schedule"),
         posted.field("value"),
     );
-    let Some(list) = days::List::named(&posted.field("list")) else {
+    let Some(kind) = DayKind::named(&posted.field("list")) else {
         return refused(
             StatusCode::BAD_REQUEST,
             Some(session),
@@ -684,23 +643,27 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         );
     };
     let add = posted.field("action") == "add";
-    if add && value.is_empty() {
-        return refused(StatusCode::BAD_REQUEST, Some(session), list.asks_for());
-    }
     let value = add.then_some(value.as_str());
-    let edited = match days::edit(&console.flows_dir, &schedule, list, date, value) {
-        Ok(edited) => edited,
-        Err(problem) => return refused(StatusCode::BAD_REQUEST, Some(session), &problem),
-    };
-    // The other servers reload when their files change; this one takes it at once.
-    if let Err(problem) = console.put_in_force(&session.user) {
-        tracing::error!(%problem, "an edit that passed the check does not load");
+    let (flows, holidays) = (console.app.flows.load(), console.app.holidays.load());
+    let edited = ops::edit_day(
+        &console.store,
+        &session.user,
+        &flows,
+        &holidays,
+        &schedule,
+        date,
+        kind,
+        value,
+    )
+    .await;
+    match edited {
+        Ok(done) => {
+            console.made(session, &done).await;
+            let said = urlencode(&done.said);
+            Redirect::to(&format!("/lines/{line}?done={said}")).into_response()
+        }
+        Err(error) => not_made(session, &error),
     }
-    let action = if add { "add" } else { "remove" };
-    let what = format!("{action} {} {date} in {}", list.one(), edited.file);
-    console.audit(session, &what, "", edited.before, edited.after);
-    let done = urlencode(&format!("Done: {what}."));
-    Redirect::to(&format!("/lines/{line}?done={done}")).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -715,11 +678,15 @@ async fn history_page(
     Query(compare): Query<Compare>,
 ) -> Response {
     let in_force = console.app.flows.load().version.clone();
-    let rows: Vec<pages::VersionRow> = history::latest(&console.state_dir)
-        .unwrap_or_default()
+    let Ok(history) = console.store.flow_history(200).await else {
+        return Denied::StoreDown.into_response();
+    };
+    // Only the latest entry is in force: a version put in force again appears twice.
+    let rows: Vec<pages::VersionRow> = history
         .into_iter()
-        .map(|v| pages::VersionRow {
-            in_force: v.version == in_force,
+        .enumerate()
+        .map(|(i, v)| pages::VersionRow {
+            in_force: i == 0 && v.version == in_force,
             version: v.version,
             at: v.at,
             by: v.by,
@@ -727,7 +694,9 @@ async fn history_page(
         .collect();
     let diff = match (&compare.from, &compare.to) {
         (Some(from), Some(to)) => {
-            history::diff(&console.state_dir, from, to).map(|d| (from.as_str(), to.as_str(), d))
+            history::diff(&console.store, from, to)
+                .await
+                .map(|d| (from.as_str(), to.as_str(), d))
         }
         _ => None,
     };
@@ -741,17 +710,14 @@ async fn history_page(
 async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
     let session = &posted.session;
     let version = posted.field("version");
-    let before = console.app.flows.load().version.clone();
-    if let Err(error) = history::roll_back(&console.state_dir, &console.flows_dir, &version) {
-        return refused(StatusCode::BAD_REQUEST, Some(session), &error.to_string());
+    let why = posted.field("note");
+    match ops::roll_back(&console.store, &session.user, &version, &why).await {
+        Ok(done) => {
+            console.made(session, &done).await;
+            Redirect::to("/history").into_response()
+        }
+        Err(error) => not_made(session, &error),
     }
-    let after = match console.put_in_force(&session.user) {
-        Ok(after) => after,
-        Err(problem) => return refused(StatusCode::INTERNAL_SERVER_ERROR, Some(session), &problem),
-    };
-    let what = format!("roll back the flows to {version}");
-    console.audit(session, &what, "", before, after);
-    Redirect::to("/history").into_response()
 }
 
 #[cfg(test)]

@@ -3,9 +3,8 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::audit::Entry;
 use super::auth::Session;
-use super::users::Role;
+use crate::store::{AuditEntry as Entry, Role};
 
 /// Plain, large, high-contrast; the focus is always visible for keyboard use.
 const STYLE: &str = "
@@ -179,7 +178,7 @@ pub fn dashboard(
                 }
             }
             h2 { "Emergency switch" }
-            p { "Closing a schedule here closes it at once for every caller, on every server reading this state directory, until it is reopened." }
+            p { "Closing a schedule here closes it at once for every caller, on every server reading the store, until it is reopened." }
             @for schedule in schedules {
                 section.line {
                     h2 { (schedule.name) }
@@ -204,9 +203,9 @@ pub fn dashboard(
                     }
                 }
             }
-            h2 { "Servers reading the emergency switch" }
+            h2 { "Servers reading the store" }
             @if readers.is_empty() {
-                p.problem { "No server has said it reads this state directory: a change here reaches no caller." }
+                p.problem { "No server has said it reads the store: a change here reaches no caller." }
             } @else {
                 table {
                     thead { tr { th { "Server" } th { "Address" } th { "Last read" } th { "Has the latest change" } } }
@@ -244,10 +243,10 @@ pub struct LinePage<'a> {
     /// The diagram as SVG, or the DOT text when Graphviz is not installed.
     pub diagram: Result<String, String>,
     pub hours: String,
-    /// (schedule, [(date, reason)]).
-    pub closures: Vec<(String, Vec<(String, String)>)>,
-    /// (schedule, [(date, hours)]).
-    pub special_hours: Vec<(String, Vec<(String, String)>)>,
+    /// (schedule, [(date, reason, added at run time)]).
+    pub closures: Vec<(String, Vec<(String, String, bool)>)>,
+    /// (schedule, [(date, hours, added at run time)]).
+    pub special_hours: Vec<(String, Vec<(String, String, bool)>)>,
     pub tried: Option<(String, String, String)>,
     pub notice: Option<String>,
 }
@@ -290,7 +289,7 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
 
 /// The words of a list of one-off days.
 struct OneOff {
-    /// As the form names it (see `days::List::named`).
+    /// As the form names it (see `DayKind::named`).
     list: &'static str,
     title: &'static str,
     asks: &'static str,
@@ -318,7 +317,7 @@ fn one_off_days(
     line: &str,
     schedule: &str,
     kind: &OneOff,
-    days: &[(String, String)],
+    days: &[(String, String, bool)],
     editor: bool,
 ) -> Markup {
     let OneOff {
@@ -339,10 +338,11 @@ fn one_off_days(
         h2 { (title) " of " (schedule) }
         @if days.is_empty() { p { "None." } }
         ul {
-            @for (date, value) in days {
+            @for (date, value, run_time) in days {
                 li {
                     (date) ": " (value)
-                    @if editor {
+                    @if !run_time { " (in the flow file: change it there)" }
+                    @if editor && *run_time {
                         form method="post" action="/days" {
                             (fields)
                             input type="hidden" name="date" value=(date);

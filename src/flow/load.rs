@@ -947,7 +947,7 @@ pub fn normalise_speech(text: &str) -> String {
 }
 
 /// "closed", or ranges like "09:00-17:00" or "09:00-12:30, 13:30-17:00", in order, not overlapping.
-fn parse_openings(text: &str) -> Result<Vec<Opening>, String> {
+pub fn parse_openings(text: &str) -> Result<Vec<Opening>, String> {
     if text.trim() == "closed" {
         return Ok(Vec::new());
     }

@@ -17,12 +17,13 @@ use std::path::PathBuf;
 use crate::calendar::Schedule;
 use crate::engine::DialStatus;
 use crate::phone::E164;
+use crate::calendar::{DayKind, OneOffDay};
 use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use load::{
     Checked, check_dir, check_sources, flow_files, load_dir, load_sources, normalise_speech,
-    read_sources,
+    parse_openings, read_sources,
 };
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 
@@ -378,5 +379,58 @@ impl Flows {
         let line = self.line_index(line)?;
         let step = *self.lines[line].step_by_id.get(step)?;
         Some(StepRef { line, step })
+    }
+
+    /// These flows with the one-off days ops added at run time merged into their schedules,
+    /// and each clash: a day the flow files already give something for (the day added at run
+    /// time wins, as the later decision) or a schedule no flow has (it changes nothing).
+    pub fn with_days(&self, days: &[OneOffDay]) -> (Flows, Vec<String>) {
+        let mut merged = self.clone();
+        let mut clashes = Vec::new();
+        for day in days {
+            let Some(schedule) = merged.schedules.iter_mut().find(|s| s.name == day.schedule)
+            else {
+                clashes.push(format!(
+                    "{} {} of schedule {:?}: no flow has that schedule, so it changes nothing",
+                    day.kind.said(),
+                    day.day,
+                    day.schedule
+                ));
+                continue;
+            };
+            let in_file = if schedule.closures.contains_key(&day.day) {
+                Some("a closure day")
+            } else if schedule.special_hours.contains_key(&day.day) {
+                Some("special hours")
+            } else {
+                None
+            };
+            if let Some(in_file) = in_file {
+                clashes.push(format!(
+                    "{} {} of {}: the flow files give {in_file} for that day too; the {} added at run time is in force",
+                    day.kind.said(),
+                    day.day,
+                    day.schedule,
+                    day.kind.said()
+                ));
+                schedule.closures.remove(&day.day);
+                schedule.special_hours.remove(&day.day);
+            }
+            match day.kind {
+                DayKind::Closure => {
+                    schedule.closures.insert(day.day, day.value.clone());
+                }
+                DayKind::SpecialHours => match parse_openings(&day.value) {
+                    Ok(openings) => {
+                        schedule.special_hours.insert(day.day, openings);
+                    }
+                    Err(problem) => clashes.push(format!(
+                        "special hours {} of {}: {problem}; the day keeps its usual hours",
+                        day.day, day.schedule
+                    )),
+                },
+            }
+        }
+        (merged, clashes)
     }
 }

@@ -34,8 +34,8 @@ pub enum Counter {
     FlowReloads,
     /// Log lines dropped because the log output was not taking them.
     LogLinesDropped,
-    /// Reads of the state directory that failed or timed out, by file and problem.
-    StateReadProblems,
+    /// Reads of the store that failed or timed out, by problem (unavailable, slow).
+    StoreProblems,
 }
 
 impl Counter {
@@ -50,7 +50,7 @@ impl Counter {
         Counter::CallStatus,
         Counter::FlowReloads,
         Counter::LogLinesDropped,
-        Counter::StateReadProblems,
+        Counter::StoreProblems,
     ];
 
     fn name(self) -> &'static str {
@@ -65,7 +65,7 @@ impl Counter {
             Counter::CallStatus => "switchboard_call_status_total",
             Counter::FlowReloads => "switchboard_flow_reloads_total",
             Counter::LogLinesDropped => "switchboard_log_lines_dropped_total",
-            Counter::StateReadProblems => "switchboard_state_read_problems_total",
+            Counter::StoreProblems => "switchboard_store_problems_total",
         }
     }
 
@@ -81,7 +81,7 @@ impl Counter {
             Counter::CallStatus => "Call status callbacks, by line and status.",
             Counter::FlowReloads => "Attempts to load changed call flows, by result.",
             Counter::LogLinesDropped => "Log lines dropped: the log output was not taking them.",
-            Counter::StateReadProblems => "State files that could not be read in time or at all.",
+            Counter::StoreProblems => "Reads of the store that failed or took too long: calls were answered from the last snapshot.",
         }
     }
 }
@@ -111,6 +111,7 @@ pub struct Metrics {
     flows_info: Family<LabelSet, Gauge>,
     emergency_closed: Family<LabelSet, Gauge>,
     emergency_unknown: Gauge,
+    store_available: Gauge,
 }
 
 impl Default for Metrics {
@@ -150,6 +151,12 @@ impl Default for Metrics {
             "Tables in the emergency switch that name no schedule, so close nothing.",
             emergency_unknown.clone(),
         );
+        let store_available = Gauge::default();
+        registry.register(
+            "switchboard_store_available",
+            "1 while the store answers; 0 while calls are answered from the last snapshot.",
+            store_available.clone(),
+        );
         Metrics {
             registry,
             counters,
@@ -157,6 +164,7 @@ impl Default for Metrics {
             flows_info,
             emergency_closed,
             emergency_unknown,
+            store_available,
         }
     }
 }
@@ -214,6 +222,10 @@ impl Metrics {
                 .get_or_create(&vec![("schedule", schedule)])
                 .set(i64::from(is_closed));
         }
+    }
+
+    pub fn show_store(&self, available: bool) {
+        self.store_available.set(i64::from(available));
     }
 
     /// Everything, in the OpenMetrics text format (which Prometheus reads).

@@ -1,6 +1,7 @@
 //! The HTTP face: Twilio's webhooks in, TwiML out, every request's signature checked, behind
 //! the limits, fallbacks and metrics an on-call engineer relies on.
 
+pub mod follow;
 pub mod metrics;
 pub mod reload;
 pub mod signature;
@@ -28,7 +29,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::calendar::{BankHolidays, Emergencies, emergency};
+use crate::calendar::{BankHolidays, Emergencies};
 use crate::callback::Position;
 use crate::engine::{self, CallInput, Context, Outcome};
 use crate::fixture::record::{Heard, Recorder};
@@ -136,8 +137,10 @@ pub struct App {
     pub flows: ArcSwap<Flows>,
     /// Kept current by the bank-holiday feed, when one is configured.
     pub holidays: Arc<ArcSwap<BankHolidays>>,
-    /// Kept current from the emergency switch file.
+    /// Kept current from the store.
     pub emergencies: Arc<ArcSwap<Emergencies>>,
+    /// Whether the store answers, and the revision of it this server serves.
+    pub store: follow::StoreLink,
     pub clock: Clock,
     pub auth: Auth,
     /// Without one, the URL is taken from the request's Host header (plain http).
@@ -188,17 +191,14 @@ impl App {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
         metrics.declare(Counter::LogLinesDropped, &[]);
-        for problem in [
-            emergency::ReadProblem::Slow,
-            emergency::ReadProblem::Unreadable,
-        ] {
-            let labels = [("file", "emergency"), ("problem", problem.as_str())];
-            metrics.declare(Counter::StateReadProblems, &labels);
+        for problem in ["unavailable", "slow"] {
+            metrics.declare(Counter::StoreProblems, &[("problem", problem)]);
         }
         App {
             flows: ArcSwap::from_pointee(flows),
             holidays: Arc::new(ArcSwap::new(settings.holidays)),
             emergencies: Arc::new(ArcSwap::from_pointee(settings.emergencies)),
+            store: follow::StoreLink::default(),
             clock: settings.clock,
             auth: settings.auth,
             public_url: settings.public_url,
@@ -584,13 +584,16 @@ async fn fallback(State(app): State<Arc<App>>, request: TwilioRequest) -> Respon
     twiml_response(&app, &engine::safe_response(&flows, line))
 }
 
-/// Ready once flows are loaded, which `serve` does before it listens.
+/// Ready once flows are loaded, which `serve` does before it listens; still ready while the
+/// store is unavailable (calls are answered from the last snapshot), and says so.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
     let flows = app.flows.load();
     let body = serde_json::json!({
         "status": "ready",
         "flows": flows.version,
         "lines": flows.lines.len(),
+        "store": if app.store.available() { "available" } else { "unavailable" },
+        "store_revision": app.store.revision(),
     });
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -609,6 +612,7 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
     let names: Vec<&str> = flows.schedules.iter().map(|s| s.name.as_str()).collect();
     let unknown = emergencies.unknown(&names).len();
     app.metrics.show_state(&flows.version, closed, unknown);
+    app.metrics.show_store(app.store.available());
     (
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
         app.metrics.render(),

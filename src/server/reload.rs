@@ -1,10 +1,16 @@
 //! Live reload of the call flows. When the flow directory changes (or on SIGHUP) the files are
-//! checked again as one set: a set with no errors replaces the one in force at once; a set
-//! with errors is refused, logged with every finding, and the last good set keeps serving.
-//! Calls in progress carry only line and step ids in their action URLs, so they go on in the
-//! new set, or get the safe answer if their step is gone.
+//! checked again as one set: a set with no errors is published to the store and put in force
+//! there, so every server serves it within a second (this one at once); a set with errors is
+//! refused, logged with every finding, and the last good set keeps serving. Calls in progress
+//! carry only line and step ids in their action URLs, so they go on in the new set, or get the
+//! safe answer if their step is gone.
+//!
+//! A server's flow directory is where flows come from; the store says which version is in
+//! force. So a roll-back from the console holds on every server, and a server that restarts
+//! with files the store has seen before does not undo it: only files the store has never had
+//! are put in force at start.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +20,15 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 use super::App;
 use super::metrics::Counter;
-use crate::flow;
+use crate::flow::{self, Flows};
+use crate::store::Store;
 
 /// Editors write a file in several steps; wait for them to finish.
 const SETTLE: Duration = Duration::from_millis(300);
+/// While the store is unavailable, a good edit waiting to be published is tried again this often.
+const RETRY: Duration = Duration::from_secs(2);
+/// How long a change made here may take to be in force on this server.
+const APPLY_WITHIN: Duration = Duration::from_secs(3);
 
 /// What one reload did.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,77 +39,147 @@ pub enum Reloaded {
     Swapped { version: String },
     /// The set has errors; the last good set keeps serving.
     Refused { version: String },
+    /// The set is good, but the store is unavailable: it is published when the store is back.
+    Waiting { version: String },
+}
+
+/// A checked set of flow files: the flows, and each file's name and text.
+pub struct FlowFiles {
+    pub flows: Flows,
+    pub files: Vec<(String, String)>,
+}
+
+/// Reads and checks the flow directory: the set, or every finding.
+pub fn read_checked(dir: &Path) -> Result<FlowFiles, (String, flow::Diagnostics)> {
+    let sources = flow::read_sources(dir).map_err(|d| (String::new(), d))?;
+    let checked = flow::check_sources(&sources, Utc::now().date_naive());
+    for finding in &checked.diagnostics.0 {
+        if checked.flows.is_some() {
+            tracing::warn!(%finding, "call flows: warning");
+        }
+    }
+    let flows = checked
+        .flows
+        .ok_or((checked.version.clone(), checked.diagnostics))?;
+    let files = sources
+        .into_iter()
+        .map(|(path, text)| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            (name.unwrap_or_default(), text)
+        })
+        .collect();
+    Ok(FlowFiles { flows, files })
+}
+
+/// Publishes `set` to the store and puts it in force there, `by` whom and why: the revision.
+pub async fn publish(
+    store: &Store,
+    set: &FlowFiles,
+    by: &str,
+    why: &str,
+) -> crate::store::Result<i64> {
+    let mut change = store.change(by).await?;
+    let before = change
+        .in_force()
+        .await?
+        .map_or_else(|| "none".to_owned(), |v| v.version);
+    let version = &set.flows.version;
+    change.put_flows_in_force(version, &set.files, why).await?;
+    change
+        .audit(
+            &format!("put the call flows {version} in force"),
+            why,
+            &before,
+            version,
+        )
+        .await?;
+    change.commit().await
 }
 
 pub struct Reloader {
     app: Arc<App>,
+    store: Store,
     dir: PathBuf,
     last_refused: Option<String>,
-    /// Where each set put in force is noted, for the console's history.
-    history: Option<PathBuf>,
+    /// The version of the files as last read: only files that changed since are published,
+    /// so touching a file never undoes a roll-back made from the console.
+    last_read: String,
+    /// A good set the store could not take yet.
+    waiting: bool,
 }
 
 impl Reloader {
-    pub fn new(app: Arc<App>, dir: PathBuf) -> Self {
+    /// `read` is the version of the files as `serve` read them at start.
+    pub fn new(app: Arc<App>, store: Store, dir: PathBuf, read: &str) -> Self {
         Reloader {
             app,
+            store,
             dir,
             last_refused: None,
-            history: None,
+            last_read: read.to_owned(),
+            waiting: false,
         }
     }
 
-    /// Notes each set it puts in force in the state directory (see [`crate::console::history`]).
-    pub fn noting_history(mut self, state_dir: &std::path::Path) -> Self {
-        self.history = Some(state_dir.to_owned());
-        self
-    }
-
-    /// Checks the directory and swaps in its flows if they have no errors.
-    pub fn reload(&mut self) -> Reloaded {
-        self.reload_by("file change")
-    }
-
-    /// As [`Reloader::reload`], for a change made `by` someone (the console's user): the
-    /// history says who.
-    pub fn reload_by(&mut self, by: &str) -> Reloaded {
-        let checked = flow::check_dir(&self.dir, Utc::now().date_naive());
+    /// Checks the directory and, if it has no errors and is not the set in force, publishes it.
+    pub async fn reload(&mut self) -> Reloaded {
+        let dir = self.dir.clone();
+        // The files are read off the async workers that answer calls.
+        let checked = tokio::task::spawn_blocking(move || read_checked(&dir))
+            .await
+            .unwrap_or_else(|panic| {
+                Err((String::new(), flow::Diagnostics(vec![flow::Diagnostic {
+                    path: PathBuf::new(),
+                    line: 1,
+                    column: 1,
+                    severity: flow::Severity::Error,
+                    message: format!("reading the flows failed: {panic}"),
+                }])))
+            });
         let metrics = &self.app.metrics;
-        let Some(flows) = checked.flows else {
-            if self.last_refused.as_ref() == Some(&checked.version) {
-                return Reloaded::Unchanged;
+        let set = match checked {
+            Ok(set) => set,
+            Err((version, diagnostics)) => {
+                if self.last_refused.as_ref() == Some(&version) {
+                    return Reloaded::Unchanged;
+                }
+                metrics.add(Counter::FlowReloads, &[("result", "refused")]);
+                tracing::error!(
+                    dir = %self.dir.display(),
+                    %version,
+                    "call flows REFUSED: the last good flows keep serving"
+                );
+                for finding in &diagnostics.0 {
+                    tracing::error!(%finding, "call flows REFUSED because of");
+                }
+                self.last_refused = Some(version.clone());
+                self.waiting = false;
+                return Reloaded::Refused { version };
             }
-            metrics.add(Counter::FlowReloads, &[("result", "refused")]);
-            tracing::error!(
-                dir = %self.dir.display(),
-                version = %checked.version,
-                "call flows REFUSED: the last good flows keep serving"
-            );
-            for finding in &checked.diagnostics.0 {
-                tracing::error!(%finding, "call flows REFUSED because of");
-            }
-            self.last_refused = Some(checked.version.clone());
-            return Reloaded::Refused {
-                version: checked.version,
-            };
         };
         self.last_refused = None;
-        if flows.version == self.app.flows.load().version {
+        let version = set.flows.version.clone();
+        if version == self.last_read && !self.waiting {
             return Reloaded::Unchanged;
         }
-        for finding in &checked.diagnostics.0 {
-            tracing::warn!(%finding, "call flows: warning");
+        self.last_read = version.clone();
+        let by = format!("flow files on {}", super::follow::this_server());
+        let why = format!("the files in {} changed", self.dir.display());
+        match publish(&self.store, &set, &by, &why).await {
+            Ok(revision) => {
+                self.waiting = false;
+                self.app.store.serve_at_least(revision, APPLY_WITHIN).await;
+                tracing::info!(dir = %self.dir.display(), %version, "call flows published and in force");
+                Reloaded::Swapped { version }
+            }
+            Err(error) => {
+                if !self.waiting {
+                    tracing::error!(%error, %version, "the edited flows are good but the store is unavailable: they go into force when it is back");
+                }
+                self.waiting = true;
+                Reloaded::Waiting { version }
+            }
         }
-        let version = flows.version.clone();
-        self.app.swap_flows(flows);
-        if let Some(state_dir) = &self.history
-            && let Err(error) = crate::console::history::record(state_dir, &self.dir, &version, by)
-        {
-            tracing::warn!(%error, "the flow versions in force could not be noted");
-        }
-        metrics.add(Counter::FlowReloads, &[("result", "ok")]);
-        tracing::info!(dir = %self.dir.display(), %version, "call flows reloaded");
-        Reloaded::Swapped { version }
     }
 
     /// Reloads whenever the directory changes (if `watch`) and on SIGHUP, until dropped.
@@ -139,24 +220,19 @@ impl Reloader {
         };
         let mut hangup = hangups();
         loop {
+            let retry = async {
+                if self.waiting {
+                    tokio::time::sleep(RETRY).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            };
             tokio::select! {
                 () = wake.notified() => {}
                 () = hangup.recv() => tracing::info!("SIGHUP: reloading the call flows"),
+                () = retry => {}
             }
-            // The flow files (and the history kept beside the state) are read off the async
-            // workers that answer calls.
-            self = match tokio::task::spawn_blocking(move || {
-                self.reload();
-                self
-            })
-            .await
-            {
-                Ok(reloader) => reloader,
-                Err(error) => {
-                    tracing::error!(%error, "reloading the call flows failed; live reload and SIGHUP stop until a restart");
-                    return;
-                }
-            };
+            self.reload().await;
         }
     }
 }

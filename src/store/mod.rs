@@ -1,0 +1,900 @@
+//! The store that every server shares: the emergency switch, the one-off days ops add, the
+//! flow versions in force, console users and sessions, the login throttle, the audit log, the
+//! servers that read it and the bank-holiday feed cache. SQLite on one machine, PostgreSQL for
+//! more than one: the same schema and the same queries through sqlx's `Any` driver, so a
+//! backend is a URL, not a code path of its own.
+//!
+//! Every change goes through [`Change`]: the change, its audit entry and the bump of the
+//! revision are one transaction, so a change that cannot be audited does not happen. Servers
+//! never read the store on a webhook's path: each keeps a snapshot in memory and reloads it
+//! when the revision moves (see `server::follow`).
+
+pub mod legacy;
+pub mod ops;
+mod url;
+pub mod users;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, Executor, Pool, Row, Transaction};
+
+use crate::calendar::{DayKind, Emergencies, EmergencyClosure, OneOffDay};
+pub use url::{BadUrl, Backend, DatabaseUrl};
+pub use users::{Role, User};
+
+/// The SQLite file's name in the state directory, by default.
+pub const SQLITE_FILE: &str = "switchboard.db";
+
+/// The PostgreSQL channel every change is announced on.
+pub const CHANNEL: &str = "switchboard_changes";
+
+/// How long a query may wait for a connection: a store that does not answer is reported as
+/// unavailable, never waited on for long.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store {url} cannot be reached: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("the store {url} could not be brought up to date: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("the store is unavailable: {0}")]
+    Unavailable(#[from] sqlx::Error),
+    /// A change that cannot be made as asked: the words say why, for the person asking.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl StoreError {
+    /// Whether the store itself failed (rather than the change being refused).
+    pub fn is_unavailable(&self) -> bool {
+        !matches!(self, StoreError::Refused(_))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A handle on the store: cheap to clone (a pool).
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Any>,
+    backend: Backend,
+    url: DatabaseUrl,
+}
+
+/// Milliseconds since the epoch, as the store keeps instants.
+pub fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// The instant of `ms`, as RFC 3339 to the second.
+pub fn instant(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Connects (making an SQLite file and its directory if need be) and brings the schema up
+    /// to date with the migrations built into the binary.
+    pub async fn open(url: &DatabaseUrl) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        let migrated = match store.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&store.pool).await,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&store.pool).await,
+        };
+        migrated.map_err(|source| StoreError::Migrate {
+            url: url.to_string(),
+            source,
+        })?;
+        Ok(store)
+    }
+
+    /// Connects without touching the schema: for a second pool in the same process.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let connect = |source| StoreError::Connect {
+            url: url.to_string(),
+            source,
+        };
+        let backend = url
+            .backend()
+            .ok_or_else(|| StoreError::Refused(format!("{url} is not a database URL")))?;
+        if let Some(path) = url.sqlite_path()
+            && let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| connect(sqlx::Error::Io(e)))?;
+        }
+        let options = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(ACQUIRE_TIMEOUT);
+        let options = match backend {
+            // Several processes share one file: wait a while for another's write, and let
+            // readers go on while one writes.
+            Backend::Sqlite => options.after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection.execute("PRAGMA busy_timeout = 5000").await?;
+                    connection.execute("PRAGMA journal_mode = WAL").await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(url.secret()).await.map_err(connect)?;
+        Ok(Store {
+            pool,
+            backend,
+            url: url.clone(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL, its password hidden.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Bumped by every change.
+    pub async fn revision(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT serial FROM revision WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    /// Everything a server answers calls from, as of one revision.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        // One transaction, so the parts agree with each other and with the revision.
+        let mut tx = self.pool.begin().await?;
+        let revision: i64 = sqlx::query("SELECT serial FROM revision WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        let emergencies = read_emergencies(&mut *tx).await?;
+        let days = read_days(&mut *tx).await?;
+        let in_force = read_in_force(&mut *tx, 1).await?.into_iter().next();
+        tx.commit().await?;
+        Ok(Snapshot {
+            revision,
+            emergencies,
+            days,
+            in_force,
+        })
+    }
+
+    pub async fn emergencies(&self) -> Result<Emergencies> {
+        read_emergencies(&self.pool).await
+    }
+
+    pub async fn days(&self) -> Result<Vec<OneOffDay>> {
+        read_days(&self.pool).await
+    }
+
+    /// The flow versions that went into force, newest first, at most `limit`.
+    pub async fn flow_history(&self, limit: i64) -> Result<Vec<InForce>> {
+        read_in_force(&self.pool, limit).await
+    }
+
+    /// The files of a published version, by name.
+    pub async fn flow_files(&self, version: &str) -> Result<Option<Vec<(String, String)>>> {
+        let row = sqlx::query("SELECT files FROM flow_versions WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>(0)).ok()))
+    }
+
+    /// Whether a version was ever published.
+    pub async fn knows_version(&self, version: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 FROM flow_versions WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// The latest audit entries, newest first.
+    pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT at_ms, who, what, note, before_text, after_text FROM audit ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| AuditEntry {
+                at: instant(row.get(0)),
+                who: row.get(1),
+                what: row.get(2),
+                note: row.get(3),
+                before: row.get(4),
+                after: row.get(5),
+            })
+            .collect())
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT name, role, hash FROM users ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().filter_map(user_of).collect())
+    }
+
+    /// Starts a change made `by` someone: see [`Change`].
+    pub async fn change(&self, by: &str) -> Result<Change> {
+        Ok(Change {
+            tx: self.pool.begin().await?,
+            backend: self.backend,
+            by: by.to_owned(),
+            audited: false,
+        })
+    }
+
+    // Console sessions and the login throttle: shared by every server, not audited.
+
+    /// Starts a session for `user`: stored by a hash of `token`, with its CSRF token.
+    /// Sessions older than `idle` unused or `longest` in all are forgotten meanwhile.
+    pub async fn start_session(
+        &self,
+        token: &str,
+        user: &str,
+        csrf: &str,
+        idle: Duration,
+        longest: Duration,
+    ) -> Result<()> {
+        let now = millis(Utc::now());
+        sqlx::query("DELETE FROM sessions WHERE used_ms < $1 OR started_ms < $2")
+            .bind(now - idle.as_millis() as i64)
+            .bind(now - longest.as_millis() as i64)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_name, csrf, started_ms, used_ms) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(token_hash(token))
+        .bind(user)
+        .bind(csrf)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session of `token` if it has not ended (used within `idle`, started within
+    /// `longest`), marked used now: its user, role (as the user is now) and CSRF token.
+    pub async fn session(
+        &self,
+        token: &str,
+        idle: Duration,
+        longest: Duration,
+    ) -> Result<Option<(String, Role, String)>> {
+        let now = millis(Utc::now());
+        let row = sqlx::query(
+            "UPDATE sessions SET used_ms = $1 WHERE token_hash = $2 AND used_ms >= $3 AND started_ms >= $4 \
+             RETURNING user_name, csrf",
+        )
+        .bind(now)
+        .bind(token_hash(token))
+        .bind(now - idle.as_millis() as i64)
+        .bind(now - longest.as_millis() as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (user, csrf): (String, String) = (row.get(0), row.get(1));
+        let role = sqlx::query("SELECT role FROM users WHERE name = $1")
+            .bind(&user)
+            .fetch_optional(&self.pool)
+            .await?
+            .and_then(|r| Role::named(&r.get::<String, _>(0)));
+        Ok(role.map(|role| (user, role, csrf)))
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Wrong passwords for `user` from `address` within `window`, and the last one's instant.
+    pub async fn login_failures(
+        &self,
+        user: &str,
+        address: &str,
+        window: Duration,
+    ) -> Result<Option<(u32, DateTime<Utc>)>> {
+        let since = millis(Utc::now()) - window.as_millis() as i64;
+        let row = sqlx::query(
+            "SELECT count, last_ms FROM login_failures WHERE user_name = $1 AND address = $2 AND last_ms >= $3",
+        )
+        .bind(user)
+        .bind(address)
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| {
+            let count: i64 = row.get(0);
+            let last: i64 = row.get(1);
+            (
+                u32::try_from(count).unwrap_or(u32::MAX),
+                DateTime::from_timestamp_millis(last).unwrap_or_default(),
+            )
+        }))
+    }
+
+    /// Counts one more wrong password; failures older than `window` start again from one.
+    pub async fn login_failed(&self, user: &str, address: &str, window: Duration) -> Result<()> {
+        let now = millis(Utc::now());
+        let stale = now - window.as_millis() as i64;
+        sqlx::query("DELETE FROM login_failures WHERE last_ms < $1")
+            .bind(stale)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_failures (user_name, address, count, last_ms) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (user_name, address) DO UPDATE SET count = login_failures.count + 1, last_ms = $3",
+        )
+        .bind(user)
+        .bind(address)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn login_succeeded(&self, user: &str, address: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE user_name = $1 AND address = $2")
+            .bind(user)
+            .bind(address)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // The servers that read the store.
+
+    /// Says that `server` read the store at `revision`, holding `closed` closed.
+    pub async fn server_seen(&self, seen: &ServerSeen) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO servers (server, address, seen_ms, revision, closed) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (server) DO UPDATE SET address = $2, seen_ms = $3, revision = $4, closed = $5",
+        )
+        .bind(&seen.server)
+        .bind(&seen.address)
+        .bind(seen.seen_ms)
+        .bind(seen.revision)
+        .bind(seen.closed.join(","))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn server_gone(&self, server: &str) -> Result<()> {
+        sqlx::query("DELETE FROM servers WHERE server = $1")
+            .bind(server)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every server that said it reads the store, most recent first.
+    pub async fn servers(&self) -> Result<Vec<ServerSeen>> {
+        let rows = sqlx::query(
+            "SELECT server, address, seen_ms, revision, closed FROM servers ORDER BY seen_ms DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| ServerSeen {
+                server: row.get(0),
+                address: row.get(1),
+                seen_ms: row.get(2),
+                revision: row.get(3),
+                closed: row
+                    .get::<String, _>(4)
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            })
+            .collect())
+    }
+
+    // Small named values.
+
+    pub async fn get_value(&self, name: &str) -> Result<Option<String>> {
+        Ok(sqlx::query("SELECT value FROM kv WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    pub async fn set_value(&self, name: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO kv (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Waits for changes announced by other servers (PostgreSQL's LISTEN): each call to the
+    /// returned listener's `recv` ends at the next. `None` on SQLite, which has no such thing.
+    pub async fn listen(&self) -> Option<Result<sqlx::postgres::PgListener>> {
+        if self.backend != Backend::Postgres {
+            return None;
+        }
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect(self.url.secret()).await?;
+            listener.listen(CHANNEL).await?;
+            Ok(listener)
+        };
+        Some(listener.await.map_err(StoreError::Unavailable))
+    }
+}
+
+/// Everything a server answers calls from.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub revision: i64,
+    pub emergencies: Emergencies,
+    pub days: Vec<OneOffDay>,
+    /// The flow version every server serves; `None` before any was published.
+    pub in_force: Option<InForce>,
+}
+
+/// A flow version that went into force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InForce {
+    /// Which time it went into force: a version may be put in force again by a roll-back.
+    pub id: i64,
+    pub version: String,
+    /// RFC 3339.
+    pub at: String,
+    pub by: String,
+    pub why: String,
+}
+
+/// One change, as the audit log shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// RFC 3339.
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub note: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A server that reads the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSeen {
+    /// `host:process`.
+    pub server: String,
+    /// Where it answers webhooks.
+    pub address: String,
+    pub seen_ms: i64,
+    /// The revision it serves.
+    pub revision: i64,
+    /// The schedules it holds closed by the switch.
+    pub closed: Vec<String>,
+}
+
+impl ServerSeen {
+    /// How long ago it last read the store.
+    pub fn age(&self, now: DateTime<Utc>) -> chrono::TimeDelta {
+        chrono::TimeDelta::milliseconds(millis(now) - self.seen_ms)
+    }
+}
+
+/// A change in the making: one transaction that holds the change, its audit entry and the
+/// revision's bump. Dropped without [`Change::commit`], nothing happened. Committed without an
+/// audit entry, it is refused: every change says who made it and why.
+pub struct Change {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    by: String,
+    audited: bool,
+}
+
+/// Whether an emergency change closes or opens.
+pub enum Switch<'a> {
+    Close { note: &'a str },
+    Open,
+}
+
+impl Change {
+    fn connection(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    pub fn by(&self) -> &str {
+        &self.by
+    }
+
+    pub async fn emergencies(&mut self) -> Result<Emergencies> {
+        read_emergencies(self.connection()).await
+    }
+
+    /// Closes or opens `schedule`. Closed again without a note, the closure keeps its note and
+    /// the time it began. Whether anything changed.
+    pub async fn switch(&mut self, schedule: &str, switch: Switch<'_>) -> Result<bool> {
+        let done = match switch {
+            Switch::Close { note } => {
+                let already = self.emergencies().await?;
+                if already.is_closed(schedule) && note.is_empty() {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO emergency (schedule, since_ms, note) VALUES ($1, $2, $3) \
+                     ON CONFLICT (schedule) DO UPDATE SET since_ms = $2, note = $3",
+                )
+                .bind(schedule)
+                .bind(millis(Utc::now()))
+                .bind(note)
+                .execute(self.connection())
+                .await?
+            }
+            Switch::Open => {
+                sqlx::query("DELETE FROM emergency WHERE schedule = $1")
+                    .bind(schedule)
+                    .execute(self.connection())
+                    .await?
+            }
+        };
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn days(&mut self) -> Result<Vec<OneOffDay>> {
+        read_days(self.connection()).await
+    }
+
+    /// Adds a one-off day; refused if the schedule has one that day already.
+    pub async fn add_day(
+        &mut self,
+        schedule: &str,
+        day: NaiveDate,
+        kind: DayKind,
+        value: &str,
+    ) -> Result<()> {
+        if let Some(existing) = self
+            .days()
+            .await?
+            .into_iter()
+            .find(|d| d.schedule == schedule && d.day == day)
+        {
+            return Err(StoreError::Refused(format!(
+                "{schedule} has {} on {day} already; remove it first.",
+                existing.kind.said()
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO one_off_days (schedule, day, kind, value, added_by, added_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(schedule)
+        .bind(day.to_string())
+        .bind(kind.as_str())
+        .bind(value)
+        .bind(self.by.clone())
+        .bind(millis(Utc::now()))
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a one-off day: the day removed, or refused if there is none of that kind.
+    pub async fn remove_day(
+        &mut self,
+        schedule: &str,
+        day: NaiveDate,
+        kind: DayKind,
+    ) -> Result<OneOffDay> {
+        let existing = self
+            .days()
+            .await?
+            .into_iter()
+            .find(|d| d.schedule == schedule && d.day == day && d.kind == kind)
+            .ok_or_else(|| {
+                StoreError::Refused(format!(
+                    "{schedule} has no {} on {day} added at run time.",
+                    kind.said()
+                ))
+            })?;
+        sqlx::query("DELETE FROM one_off_days WHERE schedule = $1 AND day = $2")
+            .bind(schedule)
+            .bind(day.to_string())
+            .execute(self.connection())
+            .await?;
+        Ok(existing)
+    }
+
+    /// Keeps a set of flow files under its version (once), and puts it in force.
+    pub async fn put_flows_in_force(
+        &mut self,
+        version: &str,
+        files: &[(String, String)],
+        why: &str,
+    ) -> Result<()> {
+        self.keep_flows(version, files).await?;
+        self.put_version_in_force(version, why).await
+    }
+
+    /// Puts a version kept already in force again (a roll-back).
+    pub async fn put_version_in_force(&mut self, version: &str, why: &str) -> Result<()> {
+        let by = self.by.clone();
+        self.note_in_force(version, Utc::now(), &by, why).await
+    }
+
+    /// Notes that `version` went into force `at`, `by` someone: for history taken over.
+    pub async fn note_in_force(
+        &mut self,
+        version: &str,
+        at: DateTime<Utc>,
+        by: &str,
+        why: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO flows_in_force (version, at_ms, by_whom, why) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(version)
+        .bind(millis(at))
+        .bind(by)
+        .bind(why)
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps a set of flow files under its version, without putting it in force.
+    pub async fn keep_flows(&mut self, version: &str, files: &[(String, String)]) -> Result<()> {
+        let files = serde_json::to_string(files).expect("names and texts serialise");
+        sqlx::query(
+            "INSERT INTO flow_versions (version, files, first_ms) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(version)
+        .bind(files)
+        .bind(millis(Utc::now()))
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// The version in force as this change sees it.
+    pub async fn in_force(&mut self) -> Result<Option<InForce>> {
+        Ok(read_in_force(self.connection(), 1).await?.into_iter().next())
+    }
+
+    /// Adds a user, or gives one a new role and hash: whether they are new.
+    pub async fn put_user(&mut self, user: &User) -> Result<bool> {
+        let new = sqlx::query("SELECT 1 FROM users WHERE name = $1")
+            .bind(&user.name)
+            .fetch_optional(self.connection())
+            .await?
+            .is_none();
+        sqlx::query(
+            "INSERT INTO users (name, role, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET role = $2, hash = $3",
+        )
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(&user.hash)
+        .execute(self.connection())
+        .await?;
+        Ok(new)
+    }
+
+    /// Removes a user and ends their sessions: whether there was one.
+    pub async fn remove_user(&mut self, name: &str) -> Result<bool> {
+        sqlx::query("DELETE FROM sessions WHERE user_name = $1")
+            .bind(name)
+            .execute(self.connection())
+            .await?;
+        let removed = sqlx::query("DELETE FROM users WHERE name = $1")
+            .bind(name)
+            .execute(self.connection())
+            .await?;
+        Ok(removed.rows_affected() > 0)
+    }
+
+    /// The audit entry of this change: who (the change's author), what, why, before and after.
+    pub async fn audit(&mut self, what: &str, note: &str, before: &str, after: &str) -> Result<()> {
+        let entry = AuditEntry {
+            at: instant(millis(Utc::now())),
+            who: self.by.clone(),
+            what: what.to_owned(),
+            note: note.to_owned(),
+            before: before.to_owned(),
+            after: after.to_owned(),
+        };
+        self.audit_entry(&entry).await
+    }
+
+    /// An audit entry as given, at its own instant and by its own author: for entries taken
+    /// over from a state directory.
+    pub async fn audit_entry(&mut self, entry: &AuditEntry) -> Result<()> {
+        let at = DateTime::parse_from_rfc3339(&entry.at)
+            .map(|at| at.with_timezone(&Utc))
+            .unwrap_or_else(|_| Utc::now());
+        sqlx::query(
+            "INSERT INTO audit (at_ms, who, what, note, before_text, after_text) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(millis(at))
+        .bind(&entry.who)
+        .bind(&entry.what)
+        .bind(&entry.note)
+        .bind(&entry.before)
+        .bind(&entry.after)
+        .execute(self.connection())
+        .await?;
+        self.audited = true;
+        Ok(())
+    }
+
+    /// Bumps the revision, announces it and commits: the change and its audit entry happen
+    /// together, or neither does. The new revision.
+    pub async fn commit(mut self) -> Result<i64> {
+        if !self.audited {
+            return Err(StoreError::Refused(
+                "a change with no audit entry is not made".into(),
+            ));
+        }
+        let revision: i64 = sqlx::query(
+            "UPDATE revision SET serial = serial + 1 WHERE id = 1 RETURNING serial",
+        )
+        .fetch_one(self.connection())
+        .await?
+        .get(0);
+        if self.backend == Backend::Postgres {
+            // Delivered to every listener when the transaction commits, not before.
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(revision.to_string())
+                .execute(self.connection())
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(revision)
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn user_of(row: &AnyRow) -> Option<User> {
+    Some(User {
+        name: row.get(0),
+        role: Role::named(&row.get::<String, _>(1))?,
+        hash: row.get(2),
+    })
+}
+
+async fn read_emergencies<'e>(executor: impl Executor<'e, Database = Any>) -> Result<Emergencies> {
+    let rows = sqlx::query("SELECT schedule, since_ms, note FROM emergency ORDER BY schedule")
+        .fetch_all(executor)
+        .await?;
+    let mut switch = Emergencies::default();
+    for row in &rows {
+        switch.close(
+            &row.get::<String, _>(0),
+            EmergencyClosure {
+                since: instant(row.get(1)),
+                note: row.get(2),
+            },
+        );
+    }
+    Ok(switch)
+}
+
+async fn read_days<'e>(executor: impl Executor<'e, Database = Any>) -> Result<Vec<OneOffDay>> {
+    let rows = sqlx::query(
+        "SELECT schedule, day, kind, value, added_by, added_ms FROM one_off_days ORDER BY schedule, day",
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(OneOffDay {
+                schedule: row.get(0),
+                day: row.get::<String, _>(1).parse().ok()?,
+                kind: DayKind::named(&row.get::<String, _>(2))?,
+                value: row.get(3),
+                added_by: row.get(4),
+                added_at: instant(row.get(5)),
+            })
+        })
+        .collect())
+}
+
+async fn read_in_force<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    limit: i64,
+) -> Result<Vec<InForce>> {
+    let rows = sqlx::query(
+        "SELECT id, version, at_ms, by_whom, why FROM flows_in_force ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| InForce {
+            id: row.get(0),
+            version: row.get(1),
+            at: instant(row.get(2)),
+            by: row.get(3),
+            why: row.get(4),
+        })
+        .collect())
+}
+
+/// The switch as the audit log words it.
+pub fn switch_text(switch: &Emergencies) -> String {
+    let closed: Vec<String> = switch
+        .iter()
+        .map(|(name, c)| match c.note.as_str() {
+            "" => format!("{name}: closed"),
+            note => format!("{name}: closed ({note})"),
+        })
+        .collect();
+    if closed.is_empty() {
+        "nothing closed".into()
+    } else {
+        closed.join("\n")
+    }
+}
+
+/// The one-off days of `schedule` as the audit log words them.
+pub fn days_text(days: &[OneOffDay], schedule: &str) -> String {
+    let days: Vec<String> = days
+        .iter()
+        .filter(|d| d.schedule == schedule)
+        .map(|d| format!("{} {}: {}", d.day, d.kind.said(), d.value))
+        .collect();
+    if days.is_empty() {
+        "no days added at run time".into()
+    } else {
+        days.join("\n")
+    }
+}
+
+/// The store keeps the bank-holiday feed, so a server starting with the feed unreachable
+/// still knows every day any server has fetched.
+impl crate::calendar::feed::FeedCache for Store {
+    fn save(
+        &self,
+        json: Vec<u8>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), String>> + Send + '_>>
+    {
+        Box::pin(async move {
+            let text = String::from_utf8(json).map_err(|e| e.to_string())?;
+            self.set_value(legacy::FEED_CACHE, &text)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}

@@ -1,0 +1,179 @@
+//! The changes ops make, one place each, for the console and the CLI alike: each is checked
+//! against the flows in force, made with its audit entry in one transaction, and said back in
+//! a sentence.
+
+use chrono::NaiveDate;
+
+use super::{Result, Store, StoreError, Switch, days_text, switch_text};
+use crate::calendar::{BankHolidays, DayKind, plain_reason};
+use crate::flow::{Flows, parse_openings};
+
+/// What a change did: the revision it made, and a sentence for the person who made it.
+#[derive(Debug)]
+pub struct Done {
+    pub revision: i64,
+    pub said: String,
+}
+
+fn refused(text: impl Into<String>) -> StoreError {
+    StoreError::Refused(text.into())
+}
+
+fn schedule_exists(flows: &Flows, schedule: &str) -> Result<()> {
+    if flows.schedules.iter().any(|s| s.name == schedule) {
+        return Ok(());
+    }
+    let known: Vec<&str> = flows.schedules.iter().map(|s| s.name.as_str()).collect();
+    Err(refused(format!(
+        "There is no schedule {schedule:?}; the schedules are {}.",
+        known.join(", ")
+    )))
+}
+
+/// Closes `schedule` (a note is required: the team must know why) or reopens it.
+pub async fn throw_switch(
+    store: &Store,
+    by: &str,
+    flows: &Flows,
+    schedule: &str,
+    close: bool,
+    note: &str,
+) -> Result<Done> {
+    schedule_exists(flows, schedule)?;
+    if close && note.trim().is_empty() {
+        return Err(refused("Say why it must close: the note is for the team."));
+    }
+    let mut change = store.change(by).await?;
+    let before = change.emergencies().await?;
+    let switch = if close {
+        Switch::Close { note: note.trim() }
+    } else {
+        Switch::Open
+    };
+    if !change.switch(schedule, switch).await? && !close {
+        return Err(refused(format!(
+            "{schedule} is not closed by the emergency switch."
+        )));
+    }
+    let after = change.emergencies().await?;
+    let action = if close { "close" } else { "open" };
+    change
+        .audit(
+            &format!("emergency {action} {schedule}"),
+            note.trim(),
+            &switch_text(&before),
+            &switch_text(&after),
+        )
+        .await?;
+    let revision = change.commit().await?;
+    let said = if close {
+        format!("{schedule} is closed: callers hear its emergency message.")
+    } else {
+        format!("{schedule} is reopened: it follows its hours again.")
+    };
+    Ok(Done { revision, said })
+}
+
+/// Adds a closure day (with the reason callers hear) or special hours ("10:00-13:00") to a
+/// schedule, or removes one (`value` `None`). Special hours on a bank holiday are refused: the
+/// holiday would win.
+#[allow(clippy::too_many_arguments)]
+pub async fn edit_day(
+    store: &Store,
+    by: &str,
+    flows: &Flows,
+    holidays: &BankHolidays,
+    schedule: &str,
+    day: NaiveDate,
+    kind: DayKind,
+    value: Option<&str>,
+) -> Result<Done> {
+    schedule_exists(flows, schedule)?;
+    let value = match (kind, value) {
+        (_, None) => None,
+        (DayKind::Closure, Some(reason)) => Some(plain_reason(reason).map_err(refused)?),
+        (DayKind::SpecialHours, Some(hours)) => {
+            let hours = hours.trim();
+            let openings = parse_openings(hours).map_err(|e| refused(format!("{e}.")))?;
+            if openings.is_empty() {
+                return Err(refused(
+                    "For a day closed all day, add a closure day with the reason callers hear.",
+                ));
+            }
+            let division = flows
+                .schedules
+                .iter()
+                .find(|s| s.name == schedule)
+                .map(|s| s.holidays);
+            if let Some(holiday) = division.and_then(|d| holidays.on(d, day)) {
+                return Err(refused(format!(
+                    "{day} is a bank holiday ({}), when {schedule} is closed whatever its hours: special hours would never apply.",
+                    holiday.name
+                )));
+            }
+            Some(hours.to_owned())
+        }
+    };
+    let mut change = store.change(by).await?;
+    let before = days_text(&change.days().await?, schedule);
+    match &value {
+        Some(value) => change.add_day(schedule, day, kind, value).await?,
+        None => {
+            change.remove_day(schedule, day, kind).await?;
+        }
+    }
+    let after = days_text(&change.days().await?, schedule);
+    let action = if value.is_some() { "add" } else { "remove" };
+    let what = format!("{action} {} {day} of {schedule}", kind.said());
+    change
+        .audit(&what, value.as_deref().unwrap_or(""), &before, &after)
+        .await?;
+    let revision = change.commit().await?;
+    let said = match &value {
+        Some(_) => format!("Added {} on {day} to {schedule}.", kind.said()),
+        None => format!("Removed the {} on {day} from {schedule}.", kind.said()),
+    };
+    Ok(Done { revision, said })
+}
+
+/// Puts a version published before in force again, on every server, once it still passes the
+/// check.
+pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Result<Done> {
+    let files = store
+        .flow_files(version)
+        .await?
+        .ok_or_else(|| refused(format!("Version {version} is not kept in the store.")))?;
+    let sources: Vec<(std::path::PathBuf, String)> = files
+        .iter()
+        .map(|(name, text)| (std::path::PathBuf::from(name), text.clone()))
+        .collect();
+    let checked = crate::flow::check_sources(&sources, chrono::Utc::now().date_naive());
+    if checked.flows.is_none() {
+        return Err(refused(format!(
+            "Version {version} no longer passes the check:\n{}",
+            checked.diagnostics
+        )));
+    }
+    let mut change = store.change(by).await?;
+    let before = change
+        .in_force()
+        .await?
+        .map_or_else(|| "none".to_owned(), |v| v.version);
+    if before == version {
+        return Err(refused(format!("Version {version} is the one in force.")));
+    }
+    change.put_version_in_force(version, why).await?;
+    change
+        .audit(
+            &format!("roll back the flows to {version}"),
+            why,
+            &before,
+            version,
+        )
+        .await?;
+    let revision = change.commit().await?;
+    Ok(Done {
+        revision,
+        said: format!("The flows of version {version} are in force on every server."),
+    })
+}

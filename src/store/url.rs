@@ -1,0 +1,139 @@
+//! The store's address: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`, never shown or
+//! logged with its password.
+
+use std::path::Path;
+
+/// A database URL that the store can use. Its `Display` and `Debug` hide the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "{0} is not a database URL this service can use: give sqlite://PATH (one machine) or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+)]
+pub struct BadUrl(String);
+
+impl DatabaseUrl {
+    /// The default: an SQLite file in the state directory, made if it is not there.
+    pub fn sqlite_in(state_dir: &Path) -> DatabaseUrl {
+        DatabaseUrl(format!(
+            "sqlite://{}?mode=rwc",
+            state_dir.join(super::SQLITE_FILE).display()
+        ))
+    }
+
+    pub fn parse(text: &str) -> Result<DatabaseUrl, BadUrl> {
+        let text = text.trim();
+        let url = DatabaseUrl(text.to_owned());
+        match url.backend() {
+            Some(Backend::Sqlite) if url.sqlite_path().is_some_and(|p| !p.is_empty()) => {
+                // An SQLite file is made on first use, as the default one is.
+                if text.contains("mode=") {
+                    Ok(url)
+                } else {
+                    let joiner = if text.contains('?') { '&' } else { '?' };
+                    Ok(DatabaseUrl(format!("{text}{joiner}mode=rwc")))
+                }
+            }
+            Some(Backend::Postgres) if text.len() > "postgres://".len() => Ok(url),
+            _ => Err(BadUrl(url.to_string())),
+        }
+    }
+
+    pub fn backend(&self) -> Option<Backend> {
+        let scheme = self.0.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+
+    /// The SQLite file's path, for an `sqlite:` URL.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        Some(rest.split('?').next().unwrap_or(rest))
+    }
+
+    /// The URL itself, password and all: for the driver only.
+    pub(super) fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The URL with any password replaced by `***`.
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = &self.0;
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return f.write_str(text);
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let shown_authority = match authority.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _password)) => format!("{user}:***@{host}"),
+                None => format!("{credentials}@{host}"),
+            },
+            None => authority.to_owned(),
+        };
+        // A password may also be given as a query parameter.
+        let path = match path.split_once('?') {
+            Some((before, query)) => {
+                let query: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                            format!("{name}=***")
+                        }
+                        _ => pair.to_owned(),
+                    })
+                    .collect();
+                format!("{before}?{}", query.join("&"))
+            }
+            None => path.to_owned(),
+        };
+        write!(f, "{scheme}://{shown_authority}{path}")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_is_never_shown() {
+        let url = DatabaseUrl::parse("postgres://switchboard:s3cret@db:5432/switchboard").unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://switchboard:***@db:5432/switchboard"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
+        let url = DatabaseUrl::parse("postgres://db/switchboard?user=a&password=s3cret").unwrap();
+        assert!(!url.to_string().contains("s3cret"), "{url}");
+        assert_eq!(url.backend(), Some(Backend::Postgres));
+    }
+
+    #[test]
+    fn an_sqlite_file_is_made_on_first_use_and_other_schemes_are_refused() {
+        let url = DatabaseUrl::parse("sqlite:///var/lib/switchboard/switchboard.db").unwrap();
+        assert_eq!(url.sqlite_path(), Some("/var/lib/switchboard/switchboard.db"));
+        assert!(url.secret().ends_with("?mode=rwc"));
+        let error = DatabaseUrl::parse("mysql://root:pw@db/x").unwrap_err();
+        assert!(!error.to_string().contains("pw@"), "{error}");
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("state/switchboard.db").is_err());
+    }
+}

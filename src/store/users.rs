@@ -1,0 +1,122 @@
+//! The console's users: a name, a role, and an Argon2id hash of the password, kept in the
+//! store. No password is kept or logged in clear.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use serde::{Deserialize, Serialize};
+
+/// What a user may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// May change things: the switch, closures, roll-backs.
+    Editor,
+    /// May look.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Role> {
+        match name {
+            "editor" => Some(Role::Editor),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    /// The PHC string of an Argon2id hash.
+    pub hash: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BadUser {
+    #[error("a user name is 1 to 64 letters, digits, dots, dashes or underscores")]
+    BadName,
+    #[error("a password has at least 12 characters")]
+    ShortPassword,
+}
+
+impl User {
+    /// A user with `password` hashed (Argon2id), once the name and password are acceptable.
+    pub fn new(name: &str, role: Role, password: &str) -> Result<User, BadUser> {
+        let good_name = (1..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !good_name {
+            return Err(BadUser::BadName);
+        }
+        if password.chars().count() < 12 {
+            return Err(BadUser::ShortPassword);
+        }
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes())
+            .expect("Argon2id hashes any password")
+            .to_string();
+        Ok(User {
+            name: name.to_owned(),
+            role,
+            hash,
+        })
+    }
+}
+
+/// The user's role if `password` is theirs. An unknown name costs as much time as a wrong
+/// password, so the time taken does not tell which names exist.
+pub fn verify(users: &[User], name: &str, password: &str) -> Option<Role> {
+    static UNKNOWN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        Argon2::default()
+            .hash_password(b"no such user")
+            .expect("Argon2id hashes any password")
+            .to_string()
+    });
+    let user = users.iter().find(|u| u.name == name);
+    let hash = user.map_or(UNKNOWN.as_str(), |u| u.hash.as_str());
+    let matches = PasswordHash::new(hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    });
+    user.filter(|_| matches).map(|u| u.role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_kept_hashed_and_checked() {
+        let amira = User::new("amira", Role::Editor, "a long enough secret").unwrap();
+        let ben = User::new("ben", Role::Viewer, "another long secret").unwrap();
+        assert!(!amira.hash.contains("a long enough secret"));
+        assert!(amira.hash.starts_with("$argon2id$"), "{}", amira.hash);
+        let users = [amira, ben];
+        assert_eq!(
+            verify(&users, "amira", "a long enough secret"),
+            Some(Role::Editor)
+        );
+        assert_eq!(verify(&users, "amira", "another long secret"), None);
+        assert_eq!(verify(&users, "nobody", "a long enough secret"), None);
+        assert_eq!(
+            User::new("c", Role::Viewer, "short").unwrap_err(),
+            BadUser::ShortPassword
+        );
+        assert_eq!(
+            User::new("no spaces", Role::Viewer, "a long enough secret").unwrap_err(),
+            BadUser::BadName
+        );
+    }
+}
