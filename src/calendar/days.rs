@@ -68,7 +68,10 @@ pub fn plain_reason(text: &str) -> Result<String, String> {
             reason.chars().count()
         ));
     }
-    if let Some(bad) = reason.chars().find(|c| c.is_control() || "<>{}".contains(*c)) {
+    if let Some(bad) = reason
+        .chars()
+        .find(|c| c.is_control() || "<>{}".contains(*c))
+    {
         return Err(format!(
             "The reason is spoken as plain words: {bad:?} cannot be said."
         ));
@@ -87,7 +90,11 @@ mod tests {
             "the office is closed"
         );
         assert!(plain_reason("").is_err());
-        assert!(plain_reason(&"word ".repeat(100)).unwrap_err().contains("200"));
+        assert!(
+            plain_reason(&"word ".repeat(100))
+                .unwrap_err()
+                .contains("200")
+        );
         assert!(plain_reason("<Hangup/>").is_err());
         assert!(plain_reason("{next_opening}").is_err());
     }

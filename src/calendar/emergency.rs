@@ -2,9 +2,9 @@
 //! The switch lives in the store (see `crate::store`); this is its value, and the reading of
 //! the file a previous release kept it in (`emergency.toml`), for the store to take it over.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use serde::{Deserialize, Serialize};
 
 use crate::state;
 
@@ -124,7 +124,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(crate::state::EMERGENCY_FILE);
         assert_eq!(Emergencies::read(&path).unwrap(), Emergencies::default());
-        std::fs::write(&path, "[doctor-support]\nsince = \"2026-11-22T10:00:00Z\"\nnote = \"power cut\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[doctor-support]\nsince = \"2026-11-22T10:00:00Z\"\nnote = \"power cut\"\n",
+        )
+        .unwrap();
         let mut read = Emergencies::read(&path).unwrap();
         assert!(read.is_closed("doctor-support"));
         assert!(!read.is_closed("wellbeing"));

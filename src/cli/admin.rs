@@ -43,9 +43,15 @@ impl Args {
                     let mut change = store.change(&by).await?;
                     let new = change.put_user(&user).await?;
                     let (what, before) = if new {
-                        (format!("add console user {name}"), "no such user".to_owned())
+                        (
+                            format!("add console user {name}"),
+                            "no such user".to_owned(),
+                        )
                     } else {
-                        (format!("change console user {name}"), format!("{name}: a user"))
+                        (
+                            format!("change console user {name}"),
+                            format!("{name}: a user"),
+                        )
                     };
                     change
                         .audit(&what, "", &before, &format!("{name}: {}", role.as_str()))
@@ -64,7 +70,12 @@ impl Args {
                         bail!("there is no user {name:?}");
                     }
                     change
-                        .audit(&format!("remove console user {name}"), "", &name, "no such user")
+                        .audit(
+                            &format!("remove console user {name}"),
+                            "",
+                            &name,
+                            "no such user",
+                        )
                         .await?;
                     change.commit().await?;
                     println!("removed {name}; their sessions have ended");

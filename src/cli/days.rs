@@ -91,14 +91,23 @@ impl Args {
                         DayKind::Closure => reason.ok_or_else(|| {
                             anyhow::anyhow!("give --reason: the words callers will hear")
                         })?,
-                        DayKind::SpecialHours => hours.ok_or_else(|| {
-                            anyhow::anyhow!("give --hours, as 10:00-13:00")
-                        })?,
+                        DayKind::SpecialHours => {
+                            hours.ok_or_else(|| anyhow::anyhow!("give --hours, as 10:00-13:00"))?
+                        }
                     };
                     let schedule = schedule_of(&line_or_schedule)?;
                     let holidays = super::holidays_in(&store).await?;
-                    ops::edit_day(&store, &by, &flows, &holidays, &schedule, date, kind, Some(&value))
-                        .await?
+                    ops::edit_day(
+                        &store,
+                        &by,
+                        &flows,
+                        &holidays,
+                        &schedule,
+                        date,
+                        kind,
+                        Some(&value),
+                    )
+                    .await?
                 }
                 Action::Remove {
                     line_or_schedule,

@@ -23,8 +23,8 @@ enum Action {
     Close {
         /// The schedule's name, e.g. doctor-support.
         schedule: String,
-        /// Why, for the team (callers never hear it).
-        #[arg(long)]
+        /// Why, for the team (callers never hear it); required.
+        #[arg(long, default_value = "")]
         note: String,
     },
     /// Lift the closure: the schedule follows its hours again.
@@ -49,7 +49,10 @@ pub fn cli_user() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
-    format!("{user} (command line on {})", switchboard::server::follow::this_server())
+    format!(
+        "{user} (command line on {})",
+        switchboard::server::follow::this_server()
+    )
 }
 
 async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::Result<Done> {

@@ -28,13 +28,7 @@ pub struct Args {
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
         let from = self.from.unwrap_or_else(Utc::now);
-        hours(
-            &self.flows.dir,
-            &self.state,
-            &self.line,
-            from,
-            self.days,
-        )?;
+        hours(&self.flows.dir, &self.state, &self.line, from, self.days)?;
         Ok(Done::Ok)
     }
 }

@@ -93,7 +93,9 @@ impl Command {
             Command::Healthcheck(args) => args.execute(),
             Command::Admin(args) => args.execute(),
             Command::Closures(args) => args.execute(switchboard::calendar::DayKind::Closure),
-            Command::SpecialHours(args) => args.execute(switchboard::calendar::DayKind::SpecialHours),
+            Command::SpecialHours(args) => {
+                args.execute(switchboard::calendar::DayKind::SpecialHours)
+            }
         }
     }
 }
@@ -123,7 +125,12 @@ pub struct StateDir {
     /// The store every server shares: sqlite://PATH (one machine) or
     /// postgres://USER:PASSWORD@HOST/DATABASE (any number). Default: sqlite://STATE-DIR/switchboard.db.
     /// SWITCHBOARD_DATABASE_URL_FILE may name a file holding it.
-    #[arg(long = "database", env = "SWITCHBOARD_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long = "database",
+        env = "SWITCHBOARD_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub database: Option<String>,
 }
 
@@ -142,7 +149,10 @@ impl StateDir {
 
     /// The store if there is one: `None` when no URL is given and the state directory has no
     /// SQLite file yet (so nothing was ever changed at run time, and nothing is made here).
-    pub fn open_existing(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Option<Store>> {
+    pub fn open_existing(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+    ) -> anyhow::Result<Option<Store>> {
         let url = self.database_url()?;
         if url.sqlite_path().is_some_and(|p| !Path::new(p).exists()) {
             return Ok(None);
@@ -229,7 +239,12 @@ pub const FRESH_SECONDS: i64 = 5;
 /// changes nothing for callers.
 pub async fn warn_if_nobody_reads(store: &Store) {
     let now = chrono::Utc::now();
-    let fresh = store.servers().await.unwrap_or_default().iter().any(|s| s.age(now).num_seconds() < FRESH_SECONDS);
+    let fresh = store
+        .servers()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|s| s.age(now).num_seconds() < FRESH_SECONDS);
     if !fresh {
         eprintln!(
             "switchboard: warning: no running server has read the store {} in the last {FRESH_SECONDS} s: callers hear no change until one does (do the servers use this --database or --state-dir?)",

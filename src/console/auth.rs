@@ -78,9 +78,9 @@ pub enum Verdict {
 pub fn verdict(failures: Option<(u32, DateTime<Utc>)>) -> Verdict {
     match failures {
         Some((count, _)) if count >= MAX_TRIES => Verdict::Locked,
-        Some((count, _)) if count >= FREE_TRIES => {
-            Verdict::After(Duration::from_millis(500 * u64::from(count - FREE_TRIES + 1)))
-        }
+        Some((count, _)) if count >= FREE_TRIES => Verdict::After(Duration::from_millis(
+            500 * u64::from(count - FREE_TRIES + 1),
+        )),
         _ => Verdict::After(Duration::ZERO),
     }
 }
@@ -97,7 +97,9 @@ mod tests {
             verdict(Some((FREE_TRIES - 1, now))),
             Verdict::After(Duration::ZERO)
         );
-        assert!(matches!(verdict(Some((FREE_TRIES, now))), Verdict::After(d) if d > Duration::ZERO));
+        assert!(
+            matches!(verdict(Some((FREE_TRIES, now))), Verdict::After(d) if d > Duration::ZERO)
+        );
         assert_eq!(verdict(Some((MAX_TRIES, now))), Verdict::Locked);
     }
 

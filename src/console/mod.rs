@@ -145,7 +145,11 @@ impl IntoResponse for Denied {
 /// The request's session, if it has one that has not ended.
 async fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
     let token = auth::token_of(headers).ok_or(Denied::NoSession)?;
-    match console.store.session(&token, auth::IDLE, auth::LONGEST).await {
+    match console
+        .store
+        .session(&token, auth::IDLE, auth::LONGEST)
+        .await
+    {
         Ok(Some((user, role, csrf))) => Ok(Session { user, role, csrf }),
         Ok(None) => Err(Denied::NoSession),
         Err(error) => {
@@ -267,7 +271,11 @@ async fn log_in(
         .await
         .unwrap_or(None);
     let Some(role) = role else {
-        if store.login_failed(&name, &from, auth::LOCKED_FOR).await.is_err() {
+        if store
+            .login_failed(&name, &from, auth::LOCKED_FOR)
+            .await
+            .is_err()
+        {
             return Denied::StoreDown.into_response();
         }
         // A name typed is logged only if it is a user's: what else is typed there may be a
@@ -284,7 +292,13 @@ async fn log_in(
     let started = async {
         store.login_succeeded(&name, &from).await?;
         store
-            .start_session(&token, &name, &auth::random_token(), auth::IDLE, auth::LONGEST)
+            .start_session(
+                &token,
+                &name,
+                &auth::random_token(),
+                auth::IDLE,
+                auth::LONGEST,
+            )
             .await
     };
     if started.await.is_err() {
@@ -445,7 +459,16 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
     let (schedule, note) = (posted.field("schedule"), posted.field("note"));
     let close = posted.field("action") == "close";
     let flows = console.app.flows.load();
-    match ops::throw_switch(&console.store, &session.user, &flows, &schedule, close, &note).await {
+    match ops::throw_switch(
+        &console.store,
+        &session.user,
+        &flows,
+        &schedule,
+        close,
+        &note,
+    )
+    .await
+    {
         Ok(done) => {
             console.made(session, &done).await;
             Redirect::to(&format!("/?done={}", urlencode(&done.said))).into_response()
@@ -693,11 +716,9 @@ async fn history_page(
         })
         .collect();
     let diff = match (&compare.from, &compare.to) {
-        (Some(from), Some(to)) => {
-            history::diff(&console.store, from, to)
-                .await
-                .map(|d| (from.as_str(), to.as_str(), d))
-        }
+        (Some(from), Some(to)) => history::diff(&console.store, from, to)
+            .await
+            .map(|d| (from.as_str(), to.as_str(), d)),
         _ => None,
     };
     html(pages::history(

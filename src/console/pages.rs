@@ -236,6 +236,10 @@ pub fn audit(session: &Session, entries: &[Entry]) -> Markup {
     )
 }
 
+/// A one-off day as a line's page lists it: (date, reason or hours, added at run time, so
+/// removable here).
+pub type DayShown = (String, String, bool);
+
 /// A line's page: its diagram, its hours, its closures, and a call to try.
 pub struct LinePage<'a> {
     pub name: &'a str,
@@ -243,10 +247,8 @@ pub struct LinePage<'a> {
     /// The diagram as SVG, or the DOT text when Graphviz is not installed.
     pub diagram: Result<String, String>,
     pub hours: String,
-    /// (schedule, [(date, reason, added at run time)]).
-    pub closures: Vec<(String, Vec<(String, String, bool)>)>,
-    /// (schedule, [(date, hours, added at run time)]).
-    pub special_hours: Vec<(String, Vec<(String, String, bool)>)>,
+    pub closures: Vec<(String, Vec<DayShown>)>,
+    pub special_hours: Vec<(String, Vec<DayShown>)>,
     pub tried: Option<(String, String, String)>,
     pub notice: Option<String>,
 }
@@ -317,7 +319,7 @@ fn one_off_days(
     line: &str,
     schedule: &str,
     kind: &OneOff,
-    days: &[(String, String, bool)],
+    days: &[DayShown],
     editor: bool,
 ) -> Markup {
     let OneOff {

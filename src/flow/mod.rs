@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::calendar::Schedule;
+use crate::calendar::{DayKind, OneOffDay};
 use crate::engine::DialStatus;
 use crate::phone::E164;
-use crate::calendar::{DayKind, OneOffDay};
 use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};

@@ -124,7 +124,10 @@ impl Follower {
         }
         let known: Vec<&str> = merged.schedules.iter().map(|s| s.name.as_str()).collect();
         for schedule in snapshot.emergencies.unknown(&known) {
-            tracing::error!(schedule, "the emergency switch names a schedule no flow has: it closes nothing");
+            tracing::error!(
+                schedule,
+                "the emergency switch names a schedule no flow has: it closes nothing"
+            );
         }
         log_switch_changes(&self.app.emergencies.load(), &snapshot.emergencies);
         self.seen.closed = snapshot
@@ -165,7 +168,8 @@ impl Follower {
             };
             self.note_health(problem);
             // Said at once after a new revision, so ops see that this server serves it.
-            let due = last_heartbeat.elapsed() >= HEARTBEAT || said_revision != Some(self.seen.revision);
+            let due =
+                last_heartbeat.elapsed() >= HEARTBEAT || said_revision != Some(self.seen.revision);
             if due && self.app.store.available() {
                 self.seen.seen_ms = crate::store::millis(Utc::now());
                 if let Ok(Ok(())) =
@@ -262,10 +266,7 @@ pub fn this_server() -> String {
     format!("{host}:{}", std::process::id())
 }
 
-fn log_switch_changes(
-    before: &crate::calendar::Emergencies,
-    after: &crate::calendar::Emergencies,
-) {
+fn log_switch_changes(before: &crate::calendar::Emergencies, after: &crate::calendar::Emergencies) {
     for (schedule, closure) in after.iter() {
         if !before.is_closed(schedule) {
             tracing::warn!(schedule, note = %closure.note, "EMERGENCY CLOSURE: schedule closed by the switch");

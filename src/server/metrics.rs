@@ -81,7 +81,9 @@ impl Counter {
             Counter::CallStatus => "Call status callbacks, by line and status.",
             Counter::FlowReloads => "Attempts to load changed call flows, by result.",
             Counter::LogLinesDropped => "Log lines dropped: the log output was not taking them.",
-            Counter::StoreProblems => "Reads of the store that failed or took too long: calls were answered from the last snapshot.",
+            Counter::StoreProblems => {
+                "Reads of the store that failed or took too long: calls were answered from the last snapshot."
+            }
         }
     }
 }

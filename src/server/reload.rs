@@ -128,13 +128,16 @@ impl Reloader {
         let checked = tokio::task::spawn_blocking(move || read_checked(&dir))
             .await
             .unwrap_or_else(|panic| {
-                Err((String::new(), flow::Diagnostics(vec![flow::Diagnostic {
-                    path: PathBuf::new(),
-                    line: 1,
-                    column: 1,
-                    severity: flow::Severity::Error,
-                    message: format!("reading the flows failed: {panic}"),
-                }])))
+                Err((
+                    String::new(),
+                    flow::Diagnostics(vec![flow::Diagnostic {
+                        path: PathBuf::new(),
+                        line: 1,
+                        column: 1,
+                        severity: flow::Severity::Error,
+                        message: format!("reading the flows failed: {panic}"),
+                    }]),
+                ))
             });
         let metrics = &self.app.metrics;
         let set = match checked {

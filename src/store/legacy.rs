@@ -134,7 +134,9 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
                             .await?;
                         found.audit_entries += 1;
                     }
-                    Err(error) => found.problems.push(format!("audit.jsonl: a line skipped: {error}")),
+                    Err(error) => found
+                        .problems
+                        .push(format!("audit.jsonl: a line skipped: {error}")),
                 }
             }
         }
@@ -151,7 +153,8 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
                         .push("flow-history.jsonl: a line that does not read was skipped".into());
                     continue;
                 };
-                let hex = !old.version.is_empty() && old.version.bytes().all(|b| b.is_ascii_hexdigit());
+                let hex =
+                    !old.version.is_empty() && old.version.bytes().all(|b| b.is_ascii_hexdigit());
                 let files = hex
                     .then(|| files_of(&state_dir.join("flow-history").join(&old.version)))
                     .flatten();
@@ -166,7 +169,12 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
                     .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
                 change.keep_flows(&old.version, &files).await?;
                 change
-                    .note_in_force(&old.version, at, &old.by, "taken over from the state directory")
+                    .note_in_force(
+                        &old.version,
+                        at,
+                        &old.by,
+                        "taken over from the state directory",
+                    )
                     .await?;
                 found.flow_versions += 1;
             }
@@ -175,7 +183,11 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
         Err(problem) => found.problems.push(problem),
     }
 
-    match read(state_dir, state::FEED_CACHE_FILE, state::FEED_CACHE_MAX_BYTES) {
+    match read(
+        state_dir,
+        state::FEED_CACHE_FILE,
+        state::FEED_CACHE_MAX_BYTES,
+    ) {
         Ok(Some(text)) => {
             sqlx::query("INSERT INTO kv (name, value) VALUES ($1, $2)")
                 .bind(FEED_CACHE)
@@ -191,7 +203,11 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
     let dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
     sqlx::query("INSERT INTO kv (name, value) VALUES ($1, $2)")
         .bind(TAKEN_OVER)
-        .bind(format!("{} at {}", dir.display(), crate::calendar::format_instant(Utc::now())))
+        .bind(format!(
+            "{} at {}",
+            dir.display(),
+            crate::calendar::format_instant(Utc::now())
+        ))
         .execute(change.connection())
         .await?;
     if found.is_empty() {

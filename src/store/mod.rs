@@ -21,7 +21,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, Executor, Pool, Row, Transaction};
 
 use crate::calendar::{DayKind, Emergencies, EmergencyClosure, OneOffDay};
-pub use url::{BadUrl, Backend, DatabaseUrl};
+pub use url::{Backend, BadUrl, DatabaseUrl};
 pub use users::{Role, User};
 
 /// The SQLite file's name in the state directory, by default.
@@ -235,8 +235,14 @@ impl Store {
 
     /// Starts a change made `by` someone: see [`Change`].
     pub async fn change(&self, by: &str) -> Result<Change> {
+        // On SQLite the write lock is taken at the start: a transaction that reads and then
+        // writes would otherwise fail at once (not wait) if another process wrote meanwhile.
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Change {
-            tx: self.pool.begin().await?,
+            tx,
             backend: self.backend,
             by: by.to_owned(),
             audited: false,
@@ -680,7 +686,10 @@ impl Change {
 
     /// The version in force as this change sees it.
     pub async fn in_force(&mut self) -> Result<Option<InForce>> {
-        Ok(read_in_force(self.connection(), 1).await?.into_iter().next())
+        Ok(read_in_force(self.connection(), 1)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Adds a user, or gives one a new role and hash: whether they are new.
@@ -757,12 +766,11 @@ impl Change {
                 "a change with no audit entry is not made".into(),
             ));
         }
-        let revision: i64 = sqlx::query(
-            "UPDATE revision SET serial = serial + 1 WHERE id = 1 RETURNING serial",
-        )
-        .fetch_one(self.connection())
-        .await?
-        .get(0);
+        let revision: i64 =
+            sqlx::query("UPDATE revision SET serial = serial + 1 WHERE id = 1 RETURNING serial")
+                .fetch_one(self.connection())
+                .await?
+                .get(0);
         if self.backend == Backend::Postgres {
             // Delivered to every listener when the transaction commits, not before.
             sqlx::query("SELECT pg_notify($1, $2)")
@@ -888,8 +896,9 @@ impl crate::calendar::feed::FeedCache for Store {
     fn save(
         &self,
         json: Vec<u8>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), String>> + Send + '_>>
-    {
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<(), String>> + Send + '_>,
+    > {
         Box::pin(async move {
             let text = String::from_utf8(json).map_err(|e| e.to_string())?;
             self.set_value(legacy::FEED_CACHE, &text)

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn an_sqlite_file_is_made_on_first_use_and_other_schemes_are_refused() {
         let url = DatabaseUrl::parse("sqlite:///var/lib/switchboard/switchboard.db").unwrap();
-        assert_eq!(url.sqlite_path(), Some("/var/lib/switchboard/switchboard.db"));
+        assert_eq!(
+            url.sqlite_path(),
+            Some("/var/lib/switchboard/switchboard.db")
+        );
         assert!(url.secret().ends_with("?mode=rwc"));
         let error = DatabaseUrl::parse("mysql://root:pw@db/x").unwrap_err();
         assert!(!error.to_string().contains("pw@"), "{error}");

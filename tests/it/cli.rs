@@ -512,7 +512,15 @@ fn check_prints_warnings_but_passes_when_there_is_no_error() {
 #[test]
 fn a_broken_bank_holiday_cache_is_reported_and_the_rules_still_answer() {
     let state = tempfile::tempdir().unwrap();
-    std::fs::write(state.path().join("bank-holidays.json"), "not json").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let url = switchboard::store::DatabaseUrl::sqlite_in(state.path());
+        let store = switchboard::store::Store::open(&url).await.unwrap();
+        store
+            .set_value(switchboard::store::legacy::FEED_CACHE, "not json")
+            .await
+            .unwrap();
+    });
     let out = switchboard(&[
         "holidays",
         "--division",
@@ -768,7 +776,7 @@ fn one_configuration_file_sets_the_directories_for_every_command() {
         text(&out.stderr)
     );
     let out = run(&["emergency", "status"]);
-    let expected = config_dir.join("state").join("emergency.toml");
+    let expected = config_dir.join("state").join("switchboard.db");
     assert!(
         text(&out.stdout).contains(&expected.display().to_string()),
         "{}",

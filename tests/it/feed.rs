@@ -15,7 +15,7 @@ use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
 use chrono::Datelike;
-use switchboard::calendar::feed::{Feed, FeedSource, Refresher};
+use switchboard::calendar::feed::{Feed, FeedSource, FileCache, Refresher};
 use switchboard::calendar::{BankHolidays, Division};
 
 /// A one-off day no rule knows: a Wednesday.
@@ -132,7 +132,7 @@ fn refresher(url: String, state: &Path) -> (Refresher, Arc<ArcSwap<BankHolidays>
     let holidays = Arc::new(ArcSwap::new(BankHolidays::builtin()));
     let source = FeedSource {
         url,
-        cache: switchboard::state::feed_cache_file(state),
+        cache: Arc::new(FileCache(switchboard::state::feed_cache_file(state))),
         every: Duration::from_secs(3600),
         timeout: Duration::from_secs(1),
     };
@@ -236,7 +236,7 @@ async fn a_bad_feed_after_a_good_one_keeps_the_good_ones_days_and_cache() {
     // The same shared holidays, now fed from a broken feed.
     let source = FeedSource {
         url: format!("http://{gov_uk}/broken.json"),
-        cache: cache.clone(),
+        cache: Arc::new(FileCache(cache.clone())),
         every: Duration::from_secs(3600),
         timeout: Duration::from_secs(1),
     };

@@ -42,12 +42,15 @@ fn misspell_a_step(text: &str) -> String {
     text.replacen("next = \"counselling\" }", "next = \"counseling\" }", 1)
 }
 
-fn serving(dir: &Path) -> (Arc<App>, axum::Router, Reloader) {
+/// A server on the flows in `dir`, following a store of its own (kept by the directory).
+async fn serving(dir: &Path) -> (Arc<App>, axum::Router, Reloader, tempfile::TempDir) {
     let flows = switchboard::flow::load_dir(dir).unwrap();
+    let version = flows.version.clone();
     let app = Arc::new(app_state(flows, NOW));
+    let (store, state) = following_a_store(&app, dir).await;
     let router = server::router(app.clone());
-    let reloader = Reloader::new(app.clone(), dir.to_owned());
-    (app, router, reloader)
+    let reloader = Reloader::new(app.clone(), store, dir.to_owned(), &version);
+    (app, router, reloader, state)
 }
 
 async fn counselling_number(router: &axum::Router) -> Option<String> {
@@ -59,16 +62,16 @@ async fn counselling_number(router: &axum::Router) -> Option<String> {
 #[tokio::test]
 async fn a_changed_destination_is_in_force_after_a_reload() {
     let dir = flow_dir();
-    let (app, router, mut reloader) = serving(dir.path());
+    let (app, router, mut reloader, _store) = serving(dir.path()).await;
     let before = app.flows.load().version.clone();
     assert_eq!(
         counselling_number(&router).await.as_deref(),
         Some(COUNSELLING)
     );
-    assert_eq!(reloader.reload(), Reloaded::Unchanged);
+    assert_eq!(reloader.reload().await, Reloaded::Unchanged);
 
     edit(dir.path(), "wellbeing.toml", new_counselling_number);
-    let Reloaded::Swapped { version } = reloader.reload() else {
+    let Reloaded::Swapped { version } = reloader.reload().await else {
         panic!("the edit is good and should be taken");
     };
     assert_ne!(version, before);
@@ -86,19 +89,19 @@ async fn a_changed_destination_is_in_force_after_a_reload() {
 #[tokio::test]
 async fn a_broken_edit_is_refused_and_the_last_good_flows_keep_serving() {
     let dir = flow_dir();
-    let (app, router, mut reloader) = serving(dir.path());
+    let (app, router, mut reloader, _store) = serving(dir.path()).await;
     let good = app.flows.load().version.clone();
     edit(dir.path(), "wellbeing.toml", |t| {
         misspell_a_step(&new_counselling_number(t))
     });
-    assert!(matches!(reloader.reload(), Reloaded::Refused { .. }));
+    assert!(matches!(reloader.reload().await, Reloaded::Refused { .. }));
     assert_eq!(app.flows.load().version, good);
     assert_eq!(
         counselling_number(&router).await.as_deref(),
         Some(COUNSELLING)
     );
     // The same broken files again are not refused (or logged) twice.
-    assert_eq!(reloader.reload(), Reloaded::Unchanged);
+    assert_eq!(reloader.reload().await, Reloaded::Unchanged);
     assert_eq!(
         app.metrics
             .get(Counter::FlowReloads, &[("result", "refused")]),
@@ -108,7 +111,7 @@ async fn a_broken_edit_is_refused_and_the_last_good_flows_keep_serving() {
     edit(dir.path(), "wellbeing.toml", |t| {
         t.replace("\"counseling\" }", "\"counselling\" }")
     });
-    assert!(matches!(reloader.reload(), Reloaded::Swapped { .. }));
+    assert!(matches!(reloader.reload().await, Reloaded::Swapped { .. }));
     assert_eq!(
         counselling_number(&router).await.as_deref(),
         Some(NEW_COUNSELLING)
@@ -118,12 +121,12 @@ async fn a_broken_edit_is_refused_and_the_last_good_flows_keep_serving() {
 #[tokio::test]
 async fn a_call_in_progress_carries_on_across_a_reload() {
     let dir = flow_dir();
-    let (_app, router, mut reloader) = serving(dir.path());
+    let (_app, router, mut reloader, _store) = serving(dir.path()).await;
     let mut call = Call::start(&router, WELLBEING).await;
     assert_eq!(call.waiting_at(), "wellbeing/main-menu?attempt=1");
 
     edit(dir.path(), "wellbeing.toml", new_counselling_number);
-    assert!(matches!(reloader.reload(), Reloaded::Swapped { .. }));
+    assert!(matches!(reloader.reload().await, Reloaded::Swapped { .. }));
     call.press("1").await;
     assert_eq!(call.dialling().as_deref(), Some(NEW_COUNSELLING));
     call.dial_ends("completed").await;
@@ -134,7 +137,7 @@ async fn a_call_in_progress_carries_on_across_a_reload() {
     edit(dir.path(), "wellbeing.toml", |t| {
         t.replace("main-menu", "choices")
     });
-    assert!(matches!(reloader.reload(), Reloaded::Swapped { .. }));
+    assert!(matches!(reloader.reload().await, Reloaded::Swapped { .. }));
     call.press("2").await;
     assert_eq!(call.dialling().as_deref(), Some(NEW_COUNSELLING));
     assert!(call.heard().contains("Sorry, something went wrong"));

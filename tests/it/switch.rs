@@ -1,6 +1,7 @@
-//! The state directory cannot hang the server or lie to ops: the emergency switch read off
-//! the async workers, only from small regular files; updates under a lock; a broken file
-//! never reopens a closed line; a table naming no schedule is said to close nothing.
+//! The emergency switch and the one-off days in the store every server reads: a change made by
+//! the CLI in another process is in force on a running server within a second; an upgrade
+//! takes over a previous release's state directory and loses nothing; a store the server
+//! cannot use stops it with the reason, and never shows a password.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -9,247 +10,189 @@ use std::time::{Duration, Instant};
 use crate::support::process::Server;
 use crate::support::*;
 
+/// Monday 23 November 2026, 10:00: the Doctor support line is open by its hours.
 const NOW: &str = "2026-11-23T10:00:00Z";
 
-fn emergency(state: &Path, args: &[&str]) -> Output {
+fn switchboard(state: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("emergency")
         .args(args)
         .args(["--flows", shipped_flows_dir().to_str().unwrap()])
         .args(["--state-dir", state.to_str().unwrap()])
         .env_remove("SWITCHBOARD_FLOWS")
+        .env_remove("SWITCHBOARD_DATABASE_URL")
         .output()
         .expect("the binary runs")
 }
 
-fn switch_file(state: &Path) -> std::path::PathBuf {
-    state.join("emergency.toml")
+/// How long after `since` a call first hears `text`.
+async fn heard_within(server: &Server, text: &str, since: Instant) -> Duration {
+    let twiml = server
+        .call_until(DOCTOR_SUPPORT, text, Duration::from_secs(5))
+        .await;
+    assert!(twiml.contains(text), "{twiml}");
+    since.elapsed()
 }
 
-#[cfg(unix)]
-fn fifo(path: &Path) {
-    let made = Command::new("mkfifo").arg(path).status().unwrap();
-    assert!(made.success());
-}
-
-#[cfg(unix)]
 #[tokio::test]
-async fn a_fifo_in_the_state_directory_neither_stops_the_server_starting_nor_hangs_it() {
+async fn on_sqlite_a_cli_in_another_process_changes_what_a_running_server_answers_within_a_second()
+{
     let state = tempfile::tempdir().unwrap();
-    fifo(&switch_file(state.path()));
-    fifo(&state.path().join("bank-holidays.json"));
-    let started = Instant::now();
     let server = Server::start(state.path(), NOW, &[]);
-    assert!(started.elapsed() < Duration::from_secs(10));
-    // Several seconds of the switch being read every second: still answering at once.
-    for _ in 0..3 {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let asked = Instant::now();
-        assert_eq!(server.get("/healthz").await, "ok\n");
-        assert!(server.call(DOCTOR_SUPPORT).await.contains("<Response>"));
-        assert!(
-            asked.elapsed() < Duration::from_millis(500),
-            "{:?}",
-            asked.elapsed()
-        );
-    }
-    assert!(
-        server.logs().contains("not a regular file"),
-        "{}",
-        server.logs()
-    );
-    // Counted on every read, so an alert on its rate fires while the file stays wrong.
-    let metrics = server.get("/metrics").await;
-    let unreadable = metrics
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(
-                "switchboard_state_read_problems_total{file=\"emergency\",problem=\"unreadable\"} ",
-            )
-        })
-        .and_then(|n| n.parse::<u64>().ok());
-    assert!(unreadable >= Some(2), "{metrics}");
-}
+    assert!(!server.call(DOCTOR_SUPPORT).await.contains("had to close"));
 
-#[test]
-fn an_oversized_or_endless_switch_file_is_refused_not_read() {
-    let state = tempfile::tempdir().unwrap();
-    std::fs::write(switch_file(state.path()), "#".repeat(100_000)).unwrap();
-    let out = emergency(state.path(), &["status"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout).contains("refused"),
-        "{}",
-        text(&out.stdout)
-    );
-    #[cfg(unix)]
-    {
-        std::fs::remove_file(switch_file(state.path())).unwrap();
-        std::os::unix::fs::symlink("/dev/zero", switch_file(state.path())).unwrap();
-        let out = emergency(state.path(), &["status"]);
-        assert!(
-            text(&out.stdout).contains("not a regular file"),
-            "{}",
-            text(&out.stdout)
-        );
-    }
-}
-
-#[test]
-fn closures_made_at_the_same_moment_are_all_kept() {
-    // Many closes at once, of different schedules: each must survive the others' writes.
-    let dir = tempfile::tempdir().unwrap();
-    let path = switch_file(dir.path());
-    let writers: Vec<_> = (0..12)
-        .map(|i| {
-            let path = path.clone();
-            std::thread::spawn(move || {
-                switchboard::calendar::Emergencies::update(&path, |switch| {
-                    switch.close(&format!("schedule-{i}"), Default::default())
-                })
-                .unwrap();
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.join().unwrap();
-    }
-    let switch = switchboard::calendar::Emergencies::read(&path).unwrap();
-    assert_eq!(switch.iter().count(), 12, "{switch:?}");
-}
-
-#[test]
-fn a_corrupt_switch_keeps_a_closed_line_closed_and_the_cli_mends_it() {
-    let state = tempfile::tempdir().unwrap();
-    let out = emergency(
+    let asked = Instant::now();
+    let out = switchboard(
         state.path(),
-        &["close", "doctor-support", "--note", "flooded office"],
+        &[
+            "emergency",
+            "close",
+            "doctor-support",
+            "--note",
+            "fire alarm",
+        ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // Someone breaks the file by hand.
-    std::fs::write(switch_file(state.path()), "[doctor-support\nnote = ").unwrap();
-    let out = emergency(state.path(), &["status"]);
-    let status = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{status}");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let took = heard_within(&server, "had to close", asked).await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    let status = switchboard(state.path(), &["emergency", "status"]);
+    let said = text(&status.stdout);
+    assert!(said.contains("doctor-support: CLOSED"), "{said}");
+    assert!(said.contains("serves the latest change"), "{said}");
+
+    let asked = Instant::now();
+    let out = switchboard(state.path(), &["emergency", "open", "doctor-support"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reopened = server
+        .call_until(DOCTOR_SUPPORT, "", Duration::from_secs(0))
+        .await;
+    let _ = reopened;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.call(DOCTOR_SUPPORT).await.contains("had to close") {
+        assert!(Instant::now() < deadline, "never reopened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(
-        status.contains("does not read") && status.contains("doctor-support: CLOSED"),
-        "{status}"
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
     );
-    // The CLI still works: it sets the broken file aside, says so, and writes a good one.
-    let out = emergency(state.path(), &["close", "doctor-support"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // A closure day for today, with its reason heard.
+    let asked = Instant::now();
+    let out = switchboard(
+        state.path(),
+        &[
+            "closures",
+            "add",
+            "doctor-support",
+            "2026-11-23",
+            "--reason",
+            "the office is closed for staff training",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let took = heard_within(&server, "staff training", asked).await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    let listed = text(&switchboard(state.path(), &["closures", "list"]).stdout);
     assert!(
-        text(&out.stderr).contains("put aside as"),
-        "{}",
-        text(&out.stderr)
+        listed.contains("doctor-support\t2026-11-23\tthe office is closed for staff training"),
+        "{listed}"
     );
-    assert!(state.path().join("emergency.toml.broken").exists());
-    // Closed again without a note: the note stays.
-    let out = emergency(state.path(), &["status"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        text(&out.stdout).contains("flooded office"),
-        "{}",
-        text(&out.stdout)
-    );
+    // No flow file was written.
+    let shipped = std::fs::read_to_string(shipped_flows_dir().join("doctor-support.toml")).unwrap();
+    assert!(!shipped.contains("staff training"));
 }
 
 #[tokio::test]
-async fn a_corrupt_switch_at_start_does_not_reopen_a_line_that_was_closed() {
+async fn an_upgrade_takes_over_the_previous_releases_state_directory() {
+    // A state directory as the previous release wrote it.
     let state = tempfile::tempdir().unwrap();
-    let out = emergency(state.path(), &["close", "doctor-support"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    std::fs::write(switch_file(state.path()), "this is not toml [").unwrap();
-    let server = Server::start(state.path(), NOW, &[]);
-    let answer = server.call(DOCTOR_SUPPORT).await;
-    assert!(answer.contains("has had to close for now"), "{answer}");
-    let metrics = server.get("/metrics").await;
-    assert!(
-        metrics.contains("switchboard_emergency_closed{schedule=\"doctor-support\"} 1"),
-        "{metrics}"
-    );
-}
-
-#[test]
-fn a_table_naming_no_schedule_is_said_to_close_nothing() {
-    let state = tempfile::tempdir().unwrap();
+    let dir = state.path();
     std::fs::write(
-        switch_file(state.path()),
-        "[doctor_support]\nnote = \"misspelt by hand\"\n",
+        dir.join("emergency.toml"),
+        "[doctor-support]\nsince = \"2026-11-20T08:00:00Z\"\nnote = \"flood in the office\"\n",
     )
     .unwrap();
-    let out = emergency(state.path(), &["status"]);
-    let status = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{status}");
+    let amira = switchboard::store::User::new(
+        "amira",
+        switchboard::store::Role::Editor,
+        "correct horse battery",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("console-users.toml"),
+        format!(
+            "[[user]]\nname = \"amira\"\nrole = \"editor\"\nhash = \"{}\"\n",
+            amira.hash
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("audit.jsonl"),
+        "{\"at\":\"2026-11-20T08:00:00Z\",\"who\":\"amira\",\"what\":\"emergency close doctor-support\",\"note\":\"flood in the office\",\"before\":\"nothing closed\",\"after\":\"doctor-support: closed\"}\n",
+    )
+    .unwrap();
+    let version = shipped_flows().version.clone();
+    let kept = dir.join("flow-history").join(&version);
+    std::fs::create_dir_all(&kept).unwrap();
+    for name in ["wellbeing.toml", "doctor-support.toml"] {
+        std::fs::copy(shipped_flows_dir().join(name), kept.join(name)).unwrap();
+    }
+    std::fs::write(
+        dir.join("flow-history.jsonl"),
+        format!("{{\"version\":\"{version}\",\"at\":\"2026-11-01T09:00:00Z\",\"by\":\"start\"}}\n"),
+    )
+    .unwrap();
+
+    let server = Server::start_with_env(dir, NOW, &[], &[("RUST_LOG", "warn")]);
+    // The switch that was closed stays closed, from the very first call.
+    assert!(server.call(DOCTOR_SUPPORT).await.contains("had to close"));
+    let logs = server.logs();
     assert!(
-        status.contains("doctor_support: NO SUCH SCHEDULE: this table closes nothing"),
-        "{status}"
+        logs.contains("took over the previous release's state directory"),
+        "{logs}"
+    );
+
+    let url = switchboard::store::DatabaseUrl::sqlite_in(dir);
+    let store = switchboard::store::Store::open(&url).await.unwrap();
+    let users = store.users().await.unwrap();
+    assert_eq!(
+        switchboard::store::users::verify(&users, "amira", "correct horse battery"),
+        Some(switchboard::store::Role::Editor)
+    );
+    let audit = store.audit(10).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.what == "emergency close doctor-support" && e.who == "amira"),
+        "{audit:?}"
+    );
+    let history = store.flow_history(10).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|v| v.version == version && v.by == "start"),
+        "{history:?}"
     );
 }
 
-#[tokio::test]
-async fn a_running_server_logs_and_counts_a_table_naming_no_schedule_as_an_error() {
+#[test]
+fn a_store_it_cannot_use_stops_serve_with_the_reason_and_no_password() {
     let state = tempfile::tempdir().unwrap();
-    std::fs::write(switch_file(state.path()), "[doctor_support]\n").unwrap();
-    let server = Server::start(state.path(), NOW, &[]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !server.logs().contains("names a schedule no flow has") {
-        assert!(Instant::now() < deadline, "{}", server.logs());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // And the line it meant to close is open: the log and a gauge say why.
-    assert!(
-        !server
-            .call(DOCTOR_SUPPORT)
-            .await
-            .contains("has had to close")
-    );
-    let metrics = server.get("/metrics").await;
-    assert!(
-        metrics.contains("switchboard_emergency_unknown_schedules 1\n"),
-        "{metrics}"
-    );
-}
-
-#[tokio::test]
-async fn status_lists_the_servers_that_read_the_switch_and_whether_each_applied_it() {
-    let state = tempfile::tempdir().unwrap();
-    // With no server reading the directory, a change warns that it reaches nobody.
-    let out = emergency(state.path(), &["close", "doctor-support"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        text(&out.stderr).contains("no running server has read"),
-        "{}",
-        text(&out.stderr)
-    );
-    let mut server = Server::start(state.path(), NOW, &[]);
-    let address = server.address.to_string();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let out = emergency(state.path(), &["status"]);
-        let status = text(&out.stdout);
-        if status.contains(&format!("at {address}: read it"))
-            && status.contains("has applied the switch as it is")
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{status}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // Now a change warns of nothing: a server reads the directory.
-    let out = emergency(state.path(), &["open", "doctor-support"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        !text(&out.stderr).contains("no running server"),
-        "{}",
-        text(&out.stderr)
-    );
-    // A server that stops says so: it is no longer listed.
-    server.terminate(Duration::from_secs(5));
-    let out = emergency(state.path(), &["status"]);
-    assert!(
-        text(&out.stdout).contains("no server has said it reads this switch"),
-        "{}",
-        text(&out.stdout)
-    );
+    let nobody = crate::support::process::free_address();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--flows", shipped_flows_dir().to_str().unwrap()])
+        .args(["--state-dir", state.path().to_str().unwrap()])
+        .args([
+            "--database",
+            &format!("postgres://switchboard:hunter2secret@{nobody}/switchboard"),
+        ])
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("cannot be reached"), "{said}");
+    assert!(said.contains("switchboard:***@"), "{said}");
+    assert!(!said.contains("hunter2secret"), "{said}");
 }

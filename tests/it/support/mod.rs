@@ -355,3 +355,30 @@ fn base_params(to: &str) -> Vec<(&'static str, &str)> {
         ("To", to),
     ]
 }
+
+/// A server's link to a store of its own (SQLite in a temporary directory, kept alive by the
+/// returned directory): the flows in `dir` published, and a follower keeping `app` current.
+pub async fn following_a_store(
+    app: &Arc<App>,
+    dir: &std::path::Path,
+) -> (switchboard::store::Store, tempfile::TempDir) {
+    let state = tempfile::tempdir().unwrap();
+    let url = switchboard::store::DatabaseUrl::sqlite_in(state.path());
+    let store = switchboard::store::Store::open(&url).await.unwrap();
+    follow(app, &store, dir).await;
+    (store, state)
+}
+
+/// Publishes the flows in `dir` to `store` (if new there) and keeps `app` current with it.
+pub async fn follow(app: &Arc<App>, store: &switchboard::store::Store, dir: &std::path::Path) {
+    use switchboard::server::{follow::Follower, reload};
+    let set = reload::read_checked(dir).unwrap_or_else(|_| panic!("{} loads", dir.display()));
+    if !store.knows_version(&set.flows.version).await.unwrap() {
+        reload::publish(store, &set, "test", "the test's flows")
+            .await
+            .unwrap();
+    }
+    let mut follower = Follower::new(app.clone(), store.clone(), set.flows, "127.0.0.1:0");
+    follower.apply(store.snapshot().await.unwrap()).await;
+    tokio::spawn(follower.run());
+}
