@@ -1,6 +1,9 @@
-//! The state directory: what the service keeps between runs, written so a reader never sees
-//! half a file. It holds the bank-holiday feed cache and the emergency switch; this module
-//! owns their names and how they are written, and the calendar reads and writes them here.
+//! The state directory: the one place that says what it holds. By default the store's SQLite
+//! file (`switchboard.db`), unless `--database` names another store; nothing else is written
+//! there. A previous release kept its state here as files (the names below): at first start
+//! on an empty store they are taken over into it (`crate::store::legacy`), then no longer read.
+//! This module also reads small files whole and writes files so a reader never sees half of
+//! one, for the recorder, fixtures and tools.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,14 +11,22 @@ use std::path::{Path, PathBuf};
 /// The default state directory, relative to where the service runs.
 pub const DEFAULT_DIR: &str = "state";
 
-/// The emergency switch's file name.
+/// The store's SQLite file, by default.
+pub const SQLITE_FILE: &str = "switchboard.db";
+
+// A previous release's files, taken over into the store.
+/// The emergency switch (and `emergency.toml.last-good` beside it).
 pub const EMERGENCY_FILE: &str = "emergency.toml";
-
-/// The last good bank-holiday feed's file name.
+/// The last good bank-holiday feed.
 pub const FEED_CACHE_FILE: &str = "bank-holidays.json";
-
-/// Where each running server says it reads the switch: one small file a server.
-pub const READERS_DIR: &str = "readers";
+/// The console's users and their password hashes.
+pub const USERS_FILE: &str = "console-users.toml";
+/// The console's audit log, a JSON object a line.
+pub const AUDIT_FILE: &str = "audit.jsonl";
+/// The flow versions that went into force, a JSON object a line…
+pub const FLOW_HISTORY_FILE: &str = "flow-history.jsonl";
+/// …and the files of each, in `flow-history/VERSION/`.
+pub const FLOW_HISTORY_DIR: &str = "flow-history";
 
 /// The emergency switch inside a state directory.
 pub fn emergency_file(dir: &Path) -> PathBuf {

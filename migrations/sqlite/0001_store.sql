@@ -82,8 +82,7 @@ CREATE TABLE servers (
     server TEXT PRIMARY KEY,
     address TEXT NOT NULL,
     seen_ms BIGINT NOT NULL,
-    revision BIGINT NOT NULL,
-    closed TEXT NOT NULL               -- the schedules it holds closed, comma-separated
+        revision BIGINT NOT NULL           -- the revision it serves
 );
 
 -- Small named values: the bank-holiday feed cache, what was taken over from a state directory.

@@ -3,11 +3,9 @@
 //! in flow files stay valid; [`crate::flow::Flows::with_days`] merges the two.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 /// Which list of one-off days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DayKind {
     Closure,
     SpecialHours,
@@ -22,12 +20,11 @@ impl DayKind {
         }
     }
 
+    /// The kind [`DayKind::as_str`] names.
     pub fn named(name: &str) -> Option<DayKind> {
-        match name {
-            "closure" | "closures" => Some(DayKind::Closure),
-            "special_hours" | "special-hours" => Some(DayKind::SpecialHours),
-            _ => None,
-        }
+        [DayKind::Closure, DayKind::SpecialHours]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 
     /// In a sentence: "closure day", "special hours".
@@ -40,7 +37,7 @@ impl DayKind {
 }
 
 /// One day of a schedule, as ops added it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OneOffDay {
     pub schedule: String,
     pub day: NaiveDate,

@@ -86,27 +86,22 @@ pub enum FeedError {
     Saved(String),
 }
 
+/// What saving the cache comes to: done, or why not.
+pub type SaveFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+
 /// Where the last good feed is kept for the next start: the store, in production.
 pub trait FeedCache: Send + Sync {
-    /// Keeps the feed, in GOV.UK's own format.
-    fn save(
-        &self,
-        json: Vec<u8>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>>;
+    fn save(&self, feed: &Feed) -> SaveFuture<'_>;
 }
 
-/// A file as the cache: for tools and tests.
+/// A file as the cache ([`Feed::write_cache`]): for tools and tests.
 pub struct FileCache(pub PathBuf);
 
 impl FeedCache for FileCache {
-    fn save(
-        &self,
-        json: Vec<u8>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>> {
-        Box::pin(async move {
-            crate::state::write_atomically(&self.0, &json)
-                .map_err(|e| format!("{}: {e}", self.0.display()))
-        })
+    fn save(&self, feed: &Feed) -> SaveFuture<'_> {
+        let saved = feed.write_cache(&self.0).map_err(|e| e.to_string());
+        Box::pin(std::future::ready(saved))
     }
 }
 
@@ -391,7 +386,7 @@ impl Refresher {
         let cache_error = self
             .source
             .cache
-            .save(self.cached.to_json())
+            .save(&self.cached)
             .await
             .err()
             .map(FeedError::Saved);

@@ -34,7 +34,7 @@ impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
         let runtime = super::runtime()?;
         let store = self.state.open(&runtime)?;
-        let by = super::emergency::cli_user();
+        let by = super::cli_user();
         runtime.block_on(async {
             match self.action {
                 Action::AddUser { name, role } => {

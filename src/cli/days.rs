@@ -62,7 +62,8 @@ impl Args {
                     _ => anyhow::bail!("the line {name} follows several schedules: name one"),
                 }
             };
-            let by = super::emergency::cli_user();
+            let by = super::cli_user();
+            let holidays = super::holidays_in(&store).await?;
             let done = match self.action {
                 Action::List => {
                     let days = store.days().await?;
@@ -96,7 +97,6 @@ impl Args {
                         }
                     };
                     let schedule = schedule_of(&line_or_schedule)?;
-                    let holidays = super::holidays_in(&store).await?;
                     ops::edit_day(
                         &store,
                         &by,
@@ -114,7 +114,6 @@ impl Args {
                     date,
                 } => {
                     let schedule = schedule_of(&line_or_schedule)?;
-                    let holidays = switchboard::calendar::BankHolidays::builtin();
                     ops::edit_day(&store, &by, &flows, &holidays, &schedule, date, kind, None)
                         .await?
                 }

@@ -44,17 +44,6 @@ impl Args {
     }
 }
 
-/// Who a change from the command line is by: the user running it, on this host.
-pub fn cli_user() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!(
-        "{user} (command line on {})",
-        switchboard::server::follow::this_server()
-    )
-}
-
 async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::Result<Done> {
     if let Action::Status = action {
         return status(store).await;
@@ -62,10 +51,10 @@ async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::R
     let flows = super::in_force(store, &flows.dir).await?;
     let done = match &action {
         Action::Close { schedule, note } => {
-            ops::throw_switch(store, &cli_user(), &flows, schedule, true, note).await?
+            ops::throw_switch(store, &super::cli_user(), &flows, schedule, true, note).await?
         }
         Action::Open { schedule } => {
-            ops::throw_switch(store, &cli_user(), &flows, schedule, false, "").await?
+            ops::throw_switch(store, &super::cli_user(), &flows, schedule, false, "").await?
         }
         Action::Status => unreachable!("answered above"),
     };

@@ -3,7 +3,7 @@
 use anyhow::bail;
 use switchboard::calendar::{Division, report};
 
-use super::{Done, StateDir, known_holidays, warn_on_stderr};
+use super::{Done, StateDir};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,11 +38,10 @@ fn holidays(division: Division, from: i32, to: i32, state: &StateDir) -> anyhow:
         bail!("--from {from} is after --to {to}");
     }
     let runtime = super::runtime()?;
-    let cached = match state.open_existing(&runtime)? {
-        Some(store) => runtime.block_on(store.get_value(switchboard::store::legacy::FEED_CACHE))?,
-        None => None,
+    let holidays = match state.open_existing(&runtime)? {
+        Some(store) => runtime.block_on(super::holidays_in(&store))?,
+        None => switchboard::calendar::BankHolidays::builtin(),
     };
-    let (holidays, _) = known_holidays(cached.as_deref(), warn_on_stderr);
     print!("{}", report::holidays_csv(&holidays, division, from, to));
     Ok(())
 }

@@ -27,7 +27,7 @@ use switchboard::calendar::feed::{Feed, FeedError};
 use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::flow::{self, Flows};
 use switchboard::state;
-use switchboard::store::{DatabaseUrl, Store};
+use switchboard::store::{DatabaseUrl, Store, legacy};
 
 /// How a command ended, for its exit status: 0, 1 (it ran, and found what it looks for:
 /// errors in the flows, fixtures that differ), or 2 (it could not do its work).
@@ -157,14 +157,40 @@ impl StateDir {
         if url.sqlite_path().is_some_and(|p| !Path::new(p).exists()) {
             return Ok(None);
         }
-        Ok(Some(runtime.block_on(Store::open(&url))?))
+        self.open(runtime).map(Some)
     }
 
-    /// Opens the store (brought up to date), on `runtime`, or says why it cannot be used.
+    /// Opens the store (brought up to date, and a previous release's state directory taken
+    /// over the first time), on `runtime`, or says why it cannot be used.
     pub fn open(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Store> {
         let url = self.database_url()?;
-        Ok(runtime.block_on(Store::open(&url))?)
+        runtime.block_on(async {
+            let store = Store::open(&url).await?;
+            if let Some(taken) = legacy::take_over(&store, &self.dir).await? {
+                for problem in &taken.problems {
+                    eprintln!("switchboard: taking over the state directory: {problem}");
+                }
+                if !taken.is_empty() {
+                    eprintln!(
+                        "switchboard: took over the previous release's state directory {} into the store ({taken})",
+                        in_full(&self.dir).display()
+                    );
+                }
+            }
+            Ok(store)
+        })
     }
+}
+
+/// Who a change from the command line is by: the user running it, on this host.
+pub fn cli_user() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!(
+        "{user} (command line on {})",
+        switchboard::server::follow::this_server()
+    )
 }
 
 /// A runtime for a command that talks to the store.
@@ -222,10 +248,12 @@ pub async fn in_force(store: &Store, dir: &Path) -> anyhow::Result<Flows> {
     if let Some(in_force) = store.flow_history(1).await?.into_iter().next()
         && let Some(files) = store.flow_files(&in_force.version).await?
     {
-        return switchboard::server::follow::published_flows(&files).map_err(|findings| {
+        let checked = flow::check_named(&files, chrono::Utc::now().date_naive());
+        return checked.flows.ok_or_else(|| {
             anyhow::anyhow!(
-                "the flows in force in the store ({}) do not load here:\n{findings}",
-                in_force.version
+                "the flows in force in the store ({}) do not load here:\n{}",
+                in_force.version,
+                checked.diagnostics
             )
         });
     }
@@ -262,9 +290,7 @@ pub fn warn_on_stderr(error: &FeedError) {
 
 /// The holidays known by rule, with the feed cached in the store.
 pub async fn holidays_in(store: &Store) -> anyhow::Result<Arc<BankHolidays>> {
-    let cached = store
-        .get_value(switchboard::store::legacy::FEED_CACHE)
-        .await?;
+    let cached = store.get_value(legacy::FEED_CACHE).await?;
     Ok(known_holidays(cached.as_deref(), warn_on_stderr).0)
 }
 

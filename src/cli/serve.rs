@@ -12,7 +12,7 @@ use switchboard::calendar::feed::{FeedSource, Refresher};
 use switchboard::calendar::parse_instant;
 use switchboard::console::Console;
 use switchboard::fixture::record::Recorder;
-use switchboard::server::follow::{self, Follower};
+use switchboard::server::follow::Follower;
 use switchboard::server::reload::{self, Reloader};
 use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl, Settings};
 use switchboard::store::{DatabaseUrl, Store, legacy};
@@ -139,24 +139,12 @@ fn serve(args: Args) -> anyhow::Result<()> {
             if !taken.is_empty() {
                 tracing::warn!(
                     state = %super::in_full(state_dir).display(),
-                    closed = ?taken.closed,
-                    users = taken.users,
-                    audit_entries = taken.audit_entries,
-                    flow_versions = taken.flow_versions,
-                    feed_cache = taken.feed_cache,
-                    "took over the previous release's state directory into the store; its files are no longer read"
+                    "took over the previous release's state directory into the store ({taken}); its files are no longer read"
                 );
             }
         }
-        // Files the store has never had go into force at start; files it has seen before do
-        // not, so a restart never undoes a roll-back made from the console.
+                reload::publish_if_new(&store, &files, &args.flows.dir).await?;
         let version = files.flows.version.clone();
-        if !store.knows_version(&version).await? {
-            let by = format!("flow files on {}", follow::this_server());
-            let why = format!("new flow files in {} at start", super::in_full(&args.flows.dir).display());
-            reload::publish(&store, &files, &by, &why).await?;
-        }
-        let snapshot = store.snapshot().await?;
         let cached = store.get_value(legacy::FEED_CACHE).await?;
         let (holidays, cached_feed) = known_holidays(cached.as_deref(), |error| {
             tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
@@ -181,14 +169,13 @@ fn serve(args: Args) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
-        let mut follower = Follower::new(
+                let follower = Follower::start(
             app.clone(),
             store.clone(),
             files.flows,
             &listener.local_addr()?.to_string(),
-        );
-        // Applied before serving, so a line closed in an emergency is never open for a moment.
-        follower.apply(snapshot).await;
+        )
+        .await?;
         tracing::info!(
             address = %listener.local_addr()?,
             flows = %super::in_full(&args.flows.dir).display(),
@@ -243,7 +230,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
         if let Some(recorder) = recorder {
             recorder.close();
         }
-        let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
+                let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
+        store.close().await;
         Ok(())
     })
 }

@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use crate::store::Role;
 
 /// The session cookie's name.
@@ -73,12 +71,12 @@ pub enum Verdict {
     Locked,
 }
 
-/// The verdict on a login, given the wrong passwords for that user and address within
-/// [`LOCKED_FOR`] (their count, and when the last was), counted by the store.
-pub fn verdict(failures: Option<(u32, DateTime<Utc>)>) -> Verdict {
+/// The verdict on a login, given the wrong passwords for that user and address, the last
+/// within [`LOCKED_FOR`], as the store counts them across every server.
+pub fn verdict(failures: u32) -> Verdict {
     match failures {
-        Some((count, _)) if count >= MAX_TRIES => Verdict::Locked,
-        Some((count, _)) if count >= FREE_TRIES => Verdict::After(Duration::from_millis(
+        count if count >= MAX_TRIES => Verdict::Locked,
+        count if count >= FREE_TRIES => Verdict::After(Duration::from_millis(
             500 * u64::from(count - FREE_TRIES + 1),
         )),
         _ => Verdict::After(Duration::ZERO),
@@ -91,16 +89,10 @@ mod tests {
 
     #[test]
     fn wrong_passwords_slow_and_then_lock() {
-        let now = Utc::now();
-        assert_eq!(verdict(None), Verdict::After(Duration::ZERO));
-        assert_eq!(
-            verdict(Some((FREE_TRIES - 1, now))),
-            Verdict::After(Duration::ZERO)
-        );
-        assert!(
-            matches!(verdict(Some((FREE_TRIES, now))), Verdict::After(d) if d > Duration::ZERO)
-        );
-        assert_eq!(verdict(Some((MAX_TRIES, now))), Verdict::Locked);
+        assert_eq!(verdict(0), Verdict::After(Duration::ZERO));
+        assert_eq!(verdict(FREE_TRIES - 1), Verdict::After(Duration::ZERO));
+        assert!(matches!(verdict(FREE_TRIES), Verdict::After(d) if d > Duration::ZERO));
+        assert_eq!(verdict(MAX_TRIES), Verdict::Locked);
     }
 
     #[test]

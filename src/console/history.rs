@@ -3,9 +3,11 @@
 use crate::store::Store;
 
 /// A unified diff of two kept versions, file by file; `None` if either is not kept.
-pub async fn diff(store: &Store, from: &str, to: &str) -> Option<String> {
-    let old = store.flow_files(from).await.ok()??;
-    let new = store.flow_files(to).await.ok()??;
+pub async fn diff(store: &Store, from: &str, to: &str) -> crate::store::Result<Option<String>> {
+    let (Some(old), Some(new)) = (store.flow_files(from).await?, store.flow_files(to).await?)
+    else {
+        return Ok(None);
+    };
     let mut names: Vec<&String> = old.iter().chain(&new).map(|(n, _)| n).collect();
     names.sort();
     names.dedup();
@@ -29,9 +31,9 @@ pub async fn diff(store: &Store, from: &str, to: &str) -> Option<String> {
             );
         }
     }
-    Some(if out.is_empty() {
+    Ok(Some(if out.is_empty() {
         "no difference\n".into()
     } else {
         out
-    })
+    }))
 }

@@ -129,6 +129,14 @@ pub enum Denied {
     BadForm,
 }
 
+/// A store that fails while a page is made: logged, and the page says the store is down.
+impl From<StoreError> for Denied {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "the console cannot reach the store");
+        Denied::StoreDown
+    }
+}
+
 impl IntoResponse for Denied {
     fn into_response(self) -> Response {
         match self {
@@ -234,7 +242,7 @@ async fn log_in(
     State(console): State<Arc<Console>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
-) -> Response {
+) -> Result<Response, Denied> {
     let form = fields(&body);
     let name = form
         .get("username")
@@ -244,26 +252,20 @@ async fn log_in(
     let password = form.get("password").cloned().unwrap_or_default();
     let from = peer.ip().to_string();
     let store = &console.store;
-    let failures = match store.login_failures(&name, &from, auth::LOCKED_FOR).await {
-        Ok(failures) => failures,
-        Err(_) => return Denied::StoreDown.into_response(),
-    };
+    let failures = store.login_failures(&name, &from, auth::LOCKED_FOR).await?;
     match auth::verdict(failures) {
         Verdict::Locked => {
             tracing::warn!(%from, "console login refused: too many wrong passwords for one name");
             let problem = "Too many wrong passwords for this user from here. Wait 15 minutes, or ask an editor to set a new password.";
-            return (
+            return Ok((
                 StatusCode::TOO_MANY_REQUESTS,
                 html(pages::login(Some(problem))),
             )
-                .into_response();
+                .into_response());
         }
         Verdict::After(wait) => tokio::time::sleep(wait).await,
     }
-    let all = match store.users().await {
-        Ok(all) => all,
-        Err(_) => return Denied::StoreDown.into_response(),
-    };
+    let all = store.users().await?;
     let known = all.iter().any(|u| u.name == name);
     let (who, secret) = (name.clone(), password);
     // Argon2 takes tens of milliseconds of CPU: off the async workers.
@@ -271,65 +273,47 @@ async fn log_in(
         .await
         .unwrap_or(None);
     let Some(role) = role else {
-        if store
-            .login_failed(&name, &from, auth::LOCKED_FOR)
-            .await
-            .is_err()
-        {
-            return Denied::StoreDown.into_response();
-        }
+        store.login_failed(&name, &from, auth::LOCKED_FOR).await?;
         // A name typed is logged only if it is a user's: what else is typed there may be a
         // password put in the wrong field.
         let user = if known { name.as_str() } else { "(not a user)" };
         tracing::warn!(user, %from, "console login refused: wrong user name or password");
-        return (
+        return Ok((
             StatusCode::UNAUTHORIZED,
             html(pages::login(Some("Wrong user name or password."))),
         )
-            .into_response();
+            .into_response());
     };
     let token = auth::random_token();
-    let started = async {
-        store.login_succeeded(&name, &from).await?;
-        store
-            .start_session(
-                &token,
-                &name,
-                &auth::random_token(),
-                auth::IDLE,
-                auth::LONGEST,
-            )
-            .await
-    };
-    if started.await.is_err() {
-        return Denied::StoreDown.into_response();
-    }
+    store.login_succeeded(&name, &from).await?;
+    let csrf = auth::random_token();
+    store
+        .start_session(&token, &name, &csrf, auth::IDLE, auth::LONGEST)
+        .await?;
     tracing::info!(user = %name, role = role.as_str(), "console login");
-    (
+    Ok((
         [(
             header::SET_COOKIE,
             auth::cookie(&token, console.secure_cookies),
         )],
         Redirect::to("/"),
     )
-        .into_response()
+        .into_response())
 }
 
 async fn log_out(
     State(console): State<Arc<Console>>,
     headers: HeaderMap,
     _posted: Posted,
-) -> Response {
-    if let Some(token) = auth::token_of(&headers)
-        && console.store.end_session(&token).await.is_err()
-    {
-        return Denied::StoreDown.into_response();
+) -> Result<Response, Denied> {
+    if let Some(token) = auth::token_of(&headers) {
+        console.store.end_session(&token).await?;
     }
-    (
+    Ok((
         [(header::SET_COOKIE, auth::cookie("", console.secure_cookies))],
         Redirect::to("/login"),
     )
-        .into_response()
+        .into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -341,7 +325,7 @@ async fn dashboard(
     State(console): State<Arc<Console>>,
     session: Session,
     Query(notice): Query<Notice>,
-) -> Response {
+) -> Result<Response, Denied> {
     let app = &console.app;
     let flows = app.flows.load();
     let holidays = app.holidays.load();
@@ -381,8 +365,7 @@ async fn dashboard(
     let readers: Vec<pages::ReaderNow> = console
         .store
         .servers()
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|r| pages::ReaderNow {
             applied: r.revision >= revision,
@@ -392,7 +375,7 @@ async fn dashboard(
         })
         .collect();
     let now_said = speech::weekday_date_time(&now.with_timezone(&chrono_tz::Europe::London));
-    html(pages::dashboard(
+    Ok(html(pages::dashboard(
         &session,
         &now_said,
         &console.today.said(),
@@ -400,7 +383,7 @@ async fn dashboard(
         &schedules,
         &readers,
         notice.done.as_deref(),
-    ))
+    )))
 }
 
 fn schedule_now(
@@ -481,12 +464,12 @@ fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-async fn audit_page(State(console): State<Arc<Console>>, session: Session) -> Response {
-    let entries = match console.store.audit(500).await {
-        Ok(entries) => entries,
-        Err(_) => return Denied::StoreDown.into_response(),
-    };
-    html(pages::audit(&session, &entries))
+async fn audit_page(
+    State(console): State<Arc<Console>>,
+    session: Session,
+) -> Result<Response, Denied> {
+    let entries = console.store.audit(500).await?;
+    Ok(html(pages::audit(&session, &entries)))
 }
 
 #[derive(serde::Deserialize)]
@@ -501,21 +484,21 @@ async fn line_page(
     session: Session,
     UrlPath(line_id): UrlPath<String>,
     Query(query): Query<TryCall>,
-) -> Response {
+) -> Result<Response, Denied> {
     let app = &console.app;
     let flows = app.flows.load();
     let Some(index) = flows.lines.iter().position(|l| l.id.as_str() == line_id) else {
-        return refused(
+        return Ok(refused(
             StatusCode::NOT_FOUND,
             Some(&session),
             "There is no such line.",
-        );
+        ));
     };
     let line = &flows.lines[index];
     let (holidays, emergencies, now) =
         (app.holidays.load(), app.emergencies.load(), app.clock.now());
     let schedules = flows.schedules_of(index);
-    let added = console.store.days().await.unwrap_or_default();
+    let added = console.store.days().await?;
     let run_time = |schedule: &str, day: NaiveDate| {
         added.iter().any(|d| d.schedule == schedule && d.day == day)
     };
@@ -589,7 +572,7 @@ async fn line_page(
     let diagram = tokio::task::spawn_blocking(move || render_svg(&dot))
         .await
         .unwrap_or_else(|_| Err(String::new()));
-    html(pages::line(
+    Ok(html(pages::line(
         &session,
         &pages::LinePage {
             name: &line.name,
@@ -601,7 +584,7 @@ async fn line_page(
             tried,
             notice: query.done,
         },
-    ))
+    )))
 }
 
 /// The DOT diagram as SVG: by Graphviz's `dot` where it is installed (it lays graphs out best),
@@ -699,11 +682,9 @@ async fn history_page(
     State(console): State<Arc<Console>>,
     session: Session,
     Query(compare): Query<Compare>,
-) -> Response {
+) -> Result<Response, Denied> {
     let in_force = console.app.flows.load().version.clone();
-    let Ok(history) = console.store.flow_history(200).await else {
-        return Denied::StoreDown.into_response();
-    };
+    let history = console.store.flow_history(200).await?;
     // Only the latest entry is in force: a version put in force again appears twice.
     let rows: Vec<pages::VersionRow> = history
         .into_iter()
@@ -717,15 +698,15 @@ async fn history_page(
         .collect();
     let diff = match (&compare.from, &compare.to) {
         (Some(from), Some(to)) => history::diff(&console.store, from, to)
-            .await
+            .await?
             .map(|d| (from.as_str(), to.as_str(), d)),
         _ => None,
     };
-    html(pages::history(
+    Ok(html(pages::history(
         &session,
         &rows,
         diff.as_ref().map(|(f, t, d)| (*f, *t, d.as_str())),
-    ))
+    )))
 }
 
 async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {

@@ -4,6 +4,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::auth::Session;
+use crate::calendar::DayKind;
 use crate::store::{AuditEntry as Entry, Role};
 
 /// Plain, large, high-contrast; the focus is always visible for keyboard use.
@@ -291,22 +292,21 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
 
 /// The words of a list of one-off days.
 struct OneOff {
-    /// As the form names it (see `DayKind::named`).
-    list: &'static str,
+    kind: DayKind,
     title: &'static str,
     asks: &'static str,
     add: &'static str,
 }
 
 const CLOSURES: OneOff = OneOff {
-    list: "closures",
+    kind: DayKind::Closure,
     title: "Closure days",
     asks: "The reason callers hear (\"the office is closed for staff training\")",
     add: "Add the closure day",
 };
 
 const SPECIAL_HOURS: OneOff = OneOff {
-    list: "special_hours",
+    kind: DayKind::SpecialHours,
     title: "Special hours",
     asks: "The day's hours (\"09:00-13:00\", or \"09:00-12:30, 13:30-17:00\")",
     add: "Add the special hours",
@@ -323,11 +323,12 @@ fn one_off_days(
     editor: bool,
 ) -> Markup {
     let OneOff {
-        list,
+        kind,
         title,
         asks,
         add,
     } = kind;
+    let list = kind.as_str();
     let id = format!("{list}-{schedule}");
     // What both the adding and the removing forms say of the list they change.
     let fields = html! {

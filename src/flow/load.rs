@@ -97,6 +97,29 @@ pub fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
     Ok(sources)
 }
 
+/// A set of flow files as the store keeps them: each file's name (`wellbeing.toml`) and text.
+pub type NamedFiles = Vec<(String, String)>;
+
+/// Each call-flow file of `dir` by its name, as the store keeps them.
+pub fn read_named(dir: &Path) -> Result<NamedFiles, Diagnostics> {
+    Ok(read_sources(dir)?
+        .into_iter()
+        .map(|(path, text)| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            (name.unwrap_or_default(), text)
+        })
+        .collect())
+}
+
+/// Checks files kept by name (see [`NamedFiles`]) as one set, as [`check_sources`] does.
+pub fn check_named(files: &[(String, String)], today: NaiveDate) -> Checked {
+    let sources: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|(name, text)| (PathBuf::from(name), text.clone()))
+        .collect();
+    check_sources(&sources, today)
+}
+
 /// The first 12 hex digits of SHA-1 over each file's name and text.
 fn version(sources: &[(PathBuf, String)]) -> String {
     use sha1::{Digest, Sha1};

@@ -22,8 +22,8 @@ use crate::twiml::{self, Language, Voice};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use load::{
-    Checked, check_dir, check_sources, flow_files, load_dir, load_sources, normalise_speech,
-    parse_openings, read_sources,
+    Checked, NamedFiles, check_dir, check_named, check_sources, flow_files, load_dir, load_sources,
+    normalise_speech, parse_openings, read_named, read_sources,
 };
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 

@@ -70,26 +70,43 @@ impl StoreLink {
 pub struct Follower {
     app: Arc<App>,
     store: Store,
-    published: Arc<Flows>,
+    published: Flows,
     seen: ServerSeen,
+    /// What the last snapshot had wrong with it, so each problem is logged once, not at every
+    /// change.
+    problems: Vec<String>,
 }
 
 impl Follower {
-    /// `published` are the flows of `snapshot`'s version, already checked; `address` is where
-    /// this server answers webhooks, for the list of servers.
-    pub fn new(app: Arc<App>, store: Store, published: Flows, address: &str) -> Follower {
+    /// `published` are the flows read at start, already checked; `address` is where this
+    /// server answers webhooks, for the list of servers.
+    fn new(app: Arc<App>, store: Store, published: Flows, address: &str) -> Follower {
         Follower {
             app,
             store,
-            published: Arc::new(published),
+            published,
             seen: ServerSeen {
                 server: this_server(),
                 address: address.to_owned(),
                 seen_ms: 0,
                 revision: -1,
-                closed: Vec::new(),
             },
+            problems: Vec::new(),
         }
+    }
+
+    /// A follower with the store's snapshot already in force in `app`: so a line closed in an
+    /// emergency is never open for a moment when a server starts.
+    pub async fn start(
+        app: Arc<App>,
+        store: Store,
+        published: Flows,
+        address: &str,
+    ) -> crate::store::Result<Follower> {
+        let snapshot = store.snapshot().await?;
+        let mut follower = Follower::new(app, store, published, address);
+        follower.apply(snapshot).await;
+        Ok(follower)
     }
 
     /// This server's name in the store's list of servers.
@@ -108,7 +125,7 @@ impl Follower {
                     self.app
                         .metrics
                         .add(Counter::FlowReloads, &[("result", "ok")]);
-                    self.published = Arc::new(flows);
+                    self.published = flows;
                 }
                 Err(problem) => {
                     self.app
@@ -118,23 +135,17 @@ impl Follower {
                 }
             }
         }
-        let (merged, clashes) = self.published.with_days(&snapshot.days);
-        for clash in &clashes {
-            tracing::warn!(%clash, "one-off days");
-        }
+        let (merged, mut problems) = self.published.with_days(&snapshot.days);
         let known: Vec<&str> = merged.schedules.iter().map(|s| s.name.as_str()).collect();
-        for schedule in snapshot.emergencies.unknown(&known) {
-            tracing::error!(
-                schedule,
-                "the emergency switch names a schedule no flow has: it closes nothing"
-            );
+        problems.extend(snapshot.emergencies.unknown(&known).into_iter().map(|schedule| {
+            format!("the emergency switch closes {schedule:?}, which no flow has: it closes nothing")
+        }));
+        for problem in problems.iter().filter(|p| !self.problems.contains(p)) {
+            tracing::warn!(%problem, "the store's run-time changes");
         }
+        self.problems = problems;
         log_switch_changes(&self.app.emergencies.load(), &snapshot.emergencies);
-        self.seen.closed = snapshot
-            .emergencies
-            .iter()
-            .map(|(name, _)| name.to_owned())
-            .collect();
+
         self.app.emergencies.store(Arc::new(snapshot.emergencies));
         self.app.swap_flows(merged);
         self.seen.revision = snapshot.revision;
@@ -148,15 +159,13 @@ impl Follower {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("version {version} is not kept in the store"))?;
-        published_flows(&files)
+        let checked = crate::flow::check_named(&files, Utc::now().date_naive());
+        checked.flows.ok_or_else(|| checked.diagnostics.to_string())
     }
 
     /// Follows the store until the process ends.
     pub async fn run(mut self) {
-        let link = self.app.clone();
-        if let Some(listening) = self.store.listen().await {
-            tokio::spawn(relay_notifications(listening, link));
-        }
+        tokio::spawn(relay_notifications(self.store.clone(), self.app.clone()));
         let mut last_heartbeat = tokio::time::Instant::now() - HEARTBEAT;
         let mut said_revision = None;
         loop {
@@ -214,45 +223,32 @@ impl Follower {
             }
         }
     }
-
-    /// Says in the store that this server no longer reads it.
-    pub async fn forget(&self) {
-        let _ = tokio::time::timeout(DEADLINE, self.store.server_gone(&self.seen.server)).await;
-    }
 }
 
-/// Wakes the follower at each PostgreSQL notification. sqlx's listener reconnects by itself;
-/// notifications sent meanwhile are lost, which the poll makes good.
-async fn relay_notifications(
-    listening: crate::store::Result<sqlx::postgres::PgListener>,
-    app: Arc<App>,
-) {
-    let mut listener = match listening {
-        Ok(listener) => listener,
-        Err(error) => {
-            tracing::warn!(%error, "cannot LISTEN for changes; polling the store instead");
-            return;
-        }
-    };
+/// Wakes the follower at each PostgreSQL notification (nothing on SQLite). A listener that
+/// cannot connect is tried again each second; once connected, sqlx's listener reconnects by
+/// itself. Notifications sent meanwhile are lost, which the poll makes good.
+async fn relay_notifications(store: Store, app: Arc<App>) {
     loop {
-        match listener.recv().await {
-            Ok(_) => app.store.wake.notify_one(),
-            Err(error) => {
-                tracing::debug!(%error, "LISTEN connection lost; reconnecting");
+        let mut listener = match store.listen().await {
+            None => return,
+            Some(Ok(listener)) => listener,
+            Some(Err(error)) => {
+                tracing::debug!(%error, "cannot LISTEN for changes yet; polling meanwhile");
                 tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            match listener.recv().await {
+                Ok(_) => app.store.wake.notify_one(),
+                Err(error) => {
+                    tracing::debug!(%error, "LISTEN connection lost; reconnecting");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
         }
     }
-}
-
-/// Flows from a published version's files, checked as `check` checks them.
-pub fn published_flows(files: &[(String, String)]) -> Result<Flows, String> {
-    let sources: Vec<(std::path::PathBuf, String)> = files
-        .iter()
-        .map(|(name, text)| (std::path::PathBuf::from(name), text.clone()))
-        .collect();
-    let checked = crate::flow::check_sources(&sources, Utc::now().date_naive());
-    checked.flows.ok_or_else(|| checked.diagnostics.to_string())
 }
 
 /// `host:process`, as the list of servers names this one.

@@ -46,28 +46,20 @@ pub enum Reloaded {
 /// A checked set of flow files: the flows, and each file's name and text.
 pub struct FlowFiles {
     pub flows: Flows,
-    pub files: Vec<(String, String)>,
+    pub files: flow::NamedFiles,
 }
 
-/// Reads and checks the flow directory: the set, or every finding.
+/// Reads and checks the flow directory: the set (its warnings logged), or the version read
+/// and every finding.
 pub fn read_checked(dir: &Path) -> Result<FlowFiles, (String, flow::Diagnostics)> {
-    let sources = flow::read_sources(dir).map_err(|d| (String::new(), d))?;
-    let checked = flow::check_sources(&sources, Utc::now().date_naive());
+    let files = flow::read_named(dir).map_err(|d| (String::new(), d))?;
+    let checked = flow::check_named(&files, Utc::now().date_naive());
+    let Some(flows) = checked.flows else {
+        return Err((checked.version, checked.diagnostics));
+    };
     for finding in &checked.diagnostics.0 {
-        if checked.flows.is_some() {
-            tracing::warn!(%finding, "call flows: warning");
-        }
+        tracing::warn!(%finding, "call flows: warning");
     }
-    let flows = checked
-        .flows
-        .ok_or((checked.version.clone(), checked.diagnostics))?;
-    let files = sources
-        .into_iter()
-        .map(|(path, text)| {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            (name.unwrap_or_default(), text)
-        })
-        .collect();
     Ok(FlowFiles { flows, files })
 }
 
@@ -96,6 +88,22 @@ pub async fn publish(
     change.commit().await
 }
 
+/// Publishes `set` at start if the store has never had it; files it has seen before are not
+/// put in force again, so a restart never undoes a roll-back made from the console.
+pub async fn publish_if_new(
+    store: &Store,
+    set: &FlowFiles,
+    dir: &Path,
+) -> crate::store::Result<()> {
+    if !store.knows_version(&set.flows.version).await? {
+        let by = format!("flow files on {}", super::follow::this_server());
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        let why = format!("new flow files in {} at start", dir.display());
+        publish(store, set, &by, &why).await?;
+    }
+    Ok(())
+}
+
 pub struct Reloader {
     app: Arc<App>,
     store: Store,
@@ -121,24 +129,15 @@ impl Reloader {
         }
     }
 
-    /// Checks the directory and, if it has no errors and is not the set in force, publishes it.
+    /// Checks the directory and, if its files changed since last read and have no errors,
+    /// publishes them and puts them in force.
     pub async fn reload(&mut self) -> Reloaded {
         let dir = self.dir.clone();
         // The files are read off the async workers that answer calls.
-        let checked = tokio::task::spawn_blocking(move || read_checked(&dir))
-            .await
-            .unwrap_or_else(|panic| {
-                Err((
-                    String::new(),
-                    flow::Diagnostics(vec![flow::Diagnostic {
-                        path: PathBuf::new(),
-                        line: 1,
-                        column: 1,
-                        severity: flow::Severity::Error,
-                        message: format!("reading the flows failed: {panic}"),
-                    }]),
-                ))
-            });
+        let Ok(checked) = tokio::task::spawn_blocking(move || read_checked(&dir)).await else {
+            tracing::error!(dir = %self.dir.display(), "reading the call flows failed; the last good flows keep serving");
+            return Reloaded::Unchanged;
+        };
         let metrics = &self.app.metrics;
         let set = match checked {
             Ok(set) => set,

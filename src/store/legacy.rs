@@ -1,10 +1,10 @@
-//! An upgrade loses nothing: at first start on an empty store, what the previous release kept
+//! An upgrade loses nothing: the first time a store is opened, what the previous release kept
 //! as files in the state directory is taken over into the store, in one transaction. The
 //! emergency switch (`emergency.toml`, or its last good copy if it does not read), the console
 //! users (`console-users.toml`, their password hashes as they were), the audit log
 //! (`audit.jsonl`), the flow versions (`flow-history.jsonl` and `flow-history/VERSION/`) and
 //! the bank-holiday feed cache (`bank-holidays.json`). The files are left where they are, and
-//! no longer read.
+//! no longer read. Whatever command first opens the store does it (see [`take_over`]).
 
 use std::path::Path;
 
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::{AuditEntry, Result, Store, StoreError, User};
 use crate::calendar::Emergencies;
 use crate::calendar::emergency::last_good;
-use crate::state;
+use crate::{flow, state};
 
 /// The name under which the store remembers that it took a state directory over.
 const TAKEN_OVER: &str = "taken-over-from";
@@ -43,6 +43,24 @@ impl TakenOver {
     }
 }
 
+/// What was taken over, in a line: for the log and the audit.
+impl std::fmt::Display for TakenOver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let closed = match self.closed.as_slice() {
+            [] => "nothing closed".to_owned(),
+            closed => format!("{} closed", closed.join(", ")),
+        };
+        write!(
+            f,
+            "emergency switch: {closed}; {} users; {} audit entries; {} flow versions; feed cache: {}",
+            self.users,
+            self.audit_entries,
+            self.flow_versions,
+            if self.feed_cache { "yes" } else { "no" }
+        )
+    }
+}
+
 #[derive(Deserialize)]
 struct UsersFile {
     #[serde(default, rename = "user")]
@@ -67,18 +85,26 @@ struct OldInForce {
     by: String,
 }
 
-/// Takes `state_dir` over if this store has never had anything in it: `None` when it has (or
-/// it took a directory over before).
+/// Takes `state_dir` over the first time this store is opened with one: `None` when a state
+/// directory was taken over before (by this process or any other, even one starting at the
+/// same moment: the claim is the transaction's first write).
 pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOver>> {
-    if store.get_value(TAKEN_OVER).await?.is_some()
-        || !store.audit(1).await?.is_empty()
-        || !store.flow_history(1).await?.is_empty()
-        || !store.users().await?.is_empty()
-    {
+    let mut change = store.change("switchboard (upgrade)").await?;
+    let dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
+    let claimed =
+        sqlx::query("INSERT INTO kv (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(TAKEN_OVER)
+            .bind(format!(
+                "{} at {}",
+                dir.display(),
+                crate::calendar::format_instant(Utc::now())
+            ))
+            .execute(change.connection())
+            .await?;
+    if claimed.rows_affected() == 0 {
         return Ok(None);
     }
     let mut found = TakenOver::default();
-    let mut change = store.change("switchboard (upgrade)").await?;
 
     let switch_file = state::emergency_file(state_dir);
     let (switch, broken) = Emergencies::read_or_last_good(&switch_file);
@@ -101,7 +127,7 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
         found.closed.push(schedule.to_owned());
     }
 
-    match read(state_dir, "console-users.toml", 1024 * 1024) {
+    match read(state_dir, state::USERS_FILE, 1024 * 1024) {
         Ok(Some(text)) => match toml::from_str::<UsersFile>(&text) {
             Ok(file) => {
                 for user in &file.users {
@@ -109,15 +135,17 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
                 }
                 found.users = file.users.len();
             }
-            Err(error) => found
-                .problems
-                .push(format!("console-users.toml: {}", error.message())),
+            Err(error) => {
+                found
+                    .problems
+                    .push(format!("{}: {}", state::USERS_FILE, error.message()))
+            }
         },
         Ok(None) => {}
         Err(problem) => found.problems.push(problem),
     }
 
-    match read(state_dir, "audit.jsonl", 64 * 1024 * 1024) {
+    match read(state_dir, state::AUDIT_FILE, 64 * 1024 * 1024) {
         Ok(Some(text)) => {
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 match serde_json::from_str::<OldAudit>(line) {
@@ -144,23 +172,30 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
         Err(problem) => found.problems.push(problem),
     }
 
-    match read(state_dir, "flow-history.jsonl", 16 * 1024 * 1024) {
+    match read(state_dir, state::FLOW_HISTORY_FILE, 16 * 1024 * 1024) {
         Ok(Some(text)) => {
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 let Ok(old) = serde_json::from_str::<OldInForce>(line) else {
-                    found
-                        .problems
-                        .push("flow-history.jsonl: a line that does not read was skipped".into());
+                    found.problems.push(format!(
+                        "{}: a line that does not read was skipped",
+                        state::FLOW_HISTORY_FILE
+                    ));
                     continue;
                 };
                 let hex =
                     !old.version.is_empty() && old.version.bytes().all(|b| b.is_ascii_hexdigit());
                 let files = hex
-                    .then(|| files_of(&state_dir.join("flow-history").join(&old.version)))
+                    .then(|| {
+                        flow::read_named(
+                            &state_dir.join(state::FLOW_HISTORY_DIR).join(&old.version),
+                        )
+                        .ok()
+                    })
                     .flatten();
                 let Some(files) = files else {
                     found.problems.push(format!(
-                        "flow-history/{}: the files of this version are not kept; it is left out",
+                        "{}/{}: the files of this version are not kept; it is left out",
+                        state::FLOW_HISTORY_DIR,
                         old.version
                     ));
                     continue;
@@ -200,29 +235,12 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
         Err(problem) => found.problems.push(problem),
     }
 
-    let dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
-    sqlx::query("INSERT INTO kv (name, value) VALUES ($1, $2)")
-        .bind(TAKEN_OVER)
-        .bind(format!(
-            "{} at {}",
-            dir.display(),
-            crate::calendar::format_instant(Utc::now())
-        ))
-        .execute(change.connection())
-        .await?;
     if found.is_empty() {
         // Nothing to take over: the store starts empty, and that is no change to audit.
         change.tx.commit().await.map_err(StoreError::Unavailable)?;
         return Ok(Some(found));
     }
-    let summary = format!(
-        "switch: {} closed; {} users; {} audit entries; {} flow versions; feed cache: {}",
-        found.closed.len(),
-        found.users,
-        found.audit_entries,
-        found.flow_versions,
-        if found.feed_cache { "yes" } else { "no" }
-    );
+    let summary = found.to_string();
     change
         .audit(
             &format!("take over the state directory {}", dir.display()),
@@ -237,13 +255,4 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
 
 fn read(state_dir: &Path, name: &str, max: u64) -> std::result::Result<Option<String>, String> {
     state::read_small(&state_dir.join(name), max).map_err(|e| format!("{name}: {e}"))
-}
-
-/// The flow files kept in a version's directory, by name.
-fn files_of(dir: &Path) -> Option<Vec<(String, String)>> {
-    let sources = crate::flow::read_sources(dir).ok()?;
-    sources
-        .into_iter()
-        .map(|(path, text)| Some((path.file_name()?.to_string_lossy().into_owned(), text)))
-        .collect()
 }

@@ -20,12 +20,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, Executor, Pool, Row, Transaction};
 
+use crate::calendar::feed::{Feed, FeedCache, SaveFuture};
 use crate::calendar::{DayKind, Emergencies, EmergencyClosure, OneOffDay};
 pub use url::{Backend, BadUrl, DatabaseUrl};
 pub use users::{Role, User};
-
-/// The SQLite file's name in the state directory, by default.
-pub const SQLITE_FILE: &str = "switchboard.db";
 
 /// The PostgreSQL channel every change is announced on.
 pub const CHANNEL: &str = "switchboard_changes";
@@ -102,9 +100,7 @@ impl Store {
             url: url.to_string(),
             source,
         };
-        let backend = url
-            .backend()
-            .ok_or_else(|| StoreError::Refused(format!("{url} is not a database URL")))?;
+        let backend = url.backend();
         if let Some(path) = url.sqlite_path()
             && let Some(dir) = std::path::Path::new(path)
                 .parent()
@@ -135,31 +131,26 @@ impl Store {
         })
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// The URL, its password hidden.
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
     }
 
+    /// Closes every connection: queries after it fail at once.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Bumped by every change.
     pub async fn revision(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT serial FROM revision WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?
-            .get(0))
+        read_revision(&self.pool).await
     }
 
     /// Everything a server answers calls from, as of one revision.
     pub async fn snapshot(&self) -> Result<Snapshot> {
         // One transaction, so the parts agree with each other and with the revision.
         let mut tx = self.pool.begin().await?;
-        let revision: i64 = sqlx::query("SELECT serial FROM revision WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?
-            .get(0);
+        let revision = read_revision(&mut *tx).await?;
         let emergencies = read_emergencies(&mut *tx).await?;
         let days = read_days(&mut *tx).await?;
         let in_force = read_in_force(&mut *tx, 1).await?.into_iter().next();
@@ -316,29 +307,19 @@ impl Store {
         Ok(())
     }
 
-    /// Wrong passwords for `user` from `address` within `window`, and the last one's instant.
-    pub async fn login_failures(
-        &self,
-        user: &str,
-        address: &str,
-        window: Duration,
-    ) -> Result<Option<(u32, DateTime<Utc>)>> {
+    /// Wrong passwords for `user` from `address`, the last within `window`.
+    pub async fn login_failures(&self, user: &str, address: &str, window: Duration) -> Result<u32> {
         let since = millis(Utc::now()) - window.as_millis() as i64;
         let row = sqlx::query(
-            "SELECT count, last_ms FROM login_failures WHERE user_name = $1 AND address = $2 AND last_ms >= $3",
+            "SELECT count FROM login_failures WHERE user_name = $1 AND address = $2 AND last_ms >= $3",
         )
         .bind(user)
         .bind(address)
         .bind(since)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|row| {
-            let count: i64 = row.get(0);
-            let last: i64 = row.get(1);
-            (
-                u32::try_from(count).unwrap_or(u32::MAX),
-                DateTime::from_timestamp_millis(last).unwrap_or_default(),
-            )
+        Ok(row.map_or(0, |row| {
+            u32::try_from(row.get::<i64, _>(0)).unwrap_or(u32::MAX)
         }))
     }
 
@@ -373,17 +354,16 @@ impl Store {
 
     // The servers that read the store.
 
-    /// Says that `server` read the store at `revision`, holding `closed` closed.
+    /// Says that a server read the store, and the revision it serves.
     pub async fn server_seen(&self, seen: &ServerSeen) -> Result<()> {
         sqlx::query(
-            "INSERT INTO servers (server, address, seen_ms, revision, closed) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (server) DO UPDATE SET address = $2, seen_ms = $3, revision = $4, closed = $5",
+            "INSERT INTO servers (server, address, seen_ms, revision) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (server) DO UPDATE SET address = $2, seen_ms = $3, revision = $4",
         )
         .bind(&seen.server)
         .bind(&seen.address)
         .bind(seen.seen_ms)
         .bind(seen.revision)
-        .bind(seen.closed.join(","))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -400,7 +380,7 @@ impl Store {
     /// Every server that said it reads the store, most recent first.
     pub async fn servers(&self) -> Result<Vec<ServerSeen>> {
         let rows = sqlx::query(
-            "SELECT server, address, seen_ms, revision, closed FROM servers ORDER BY seen_ms DESC",
+            "SELECT server, address, seen_ms, revision FROM servers ORDER BY seen_ms DESC",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -411,12 +391,6 @@ impl Store {
                 address: row.get(1),
                 seen_ms: row.get(2),
                 revision: row.get(3),
-                closed: row
-                    .get::<String, _>(4)
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
             })
             .collect())
     }
@@ -458,7 +432,7 @@ impl Store {
 }
 
 /// Everything a server answers calls from.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Snapshot {
     pub revision: i64,
     pub emergencies: Emergencies,
@@ -470,8 +444,6 @@ pub struct Snapshot {
 /// A flow version that went into force.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InForce {
-    /// Which time it went into force: a version may be put in force again by a roll-back.
-    pub id: i64,
     pub version: String,
     /// RFC 3339.
     pub at: String,
@@ -501,8 +473,6 @@ pub struct ServerSeen {
     pub seen_ms: i64,
     /// The revision it serves.
     pub revision: i64,
-    /// The schedules it holds closed by the switch.
-    pub closed: Vec<String>,
 }
 
 impl ServerSeen {
@@ -533,23 +503,15 @@ impl Change {
         &mut self.tx
     }
 
-    pub fn by(&self) -> &str {
-        &self.by
-    }
-
     pub async fn emergencies(&mut self) -> Result<Emergencies> {
         read_emergencies(self.connection()).await
     }
 
-    /// Closes or opens `schedule`. Closed again without a note, the closure keeps its note and
-    /// the time it began. Whether anything changed.
+    /// Closes `schedule` (closed again, with the new note from now) or opens it: whether
+    /// anything changed.
     pub async fn switch(&mut self, schedule: &str, switch: Switch<'_>) -> Result<bool> {
         let done = match switch {
             Switch::Close { note } => {
-                let already = self.emergencies().await?;
-                if already.is_closed(schedule) && note.is_empty() {
-                    return Ok(false);
-                }
                 sqlx::query(
                     "INSERT INTO emergency (schedule, since_ms, note) VALUES ($1, $2, $3) \
                      ON CONFLICT (schedule) DO UPDATE SET since_ms = $2, note = $3",
@@ -607,30 +569,27 @@ impl Change {
         Ok(())
     }
 
-    /// Removes a one-off day: the day removed, or refused if there is none of that kind.
+    /// Removes a one-off day; refused if there is none of that kind.
     pub async fn remove_day(
         &mut self,
         schedule: &str,
         day: NaiveDate,
         kind: DayKind,
-    ) -> Result<OneOffDay> {
-        let existing = self
-            .days()
-            .await?
-            .into_iter()
-            .find(|d| d.schedule == schedule && d.day == day && d.kind == kind)
-            .ok_or_else(|| {
-                StoreError::Refused(format!(
-                    "{schedule} has no {} on {day} added at run time.",
-                    kind.said()
-                ))
-            })?;
-        sqlx::query("DELETE FROM one_off_days WHERE schedule = $1 AND day = $2")
-            .bind(schedule)
-            .bind(day.to_string())
-            .execute(self.connection())
-            .await?;
-        Ok(existing)
+    ) -> Result<()> {
+        let removed =
+            sqlx::query("DELETE FROM one_off_days WHERE schedule = $1 AND day = $2 AND kind = $3")
+                .bind(schedule)
+                .bind(day.to_string())
+                .bind(kind.as_str())
+                .execute(self.connection())
+                .await?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::Refused(format!(
+                "{schedule} has no {} on {day} added at run time.",
+                kind.said()
+            )));
+        }
+        Ok(())
     }
 
     /// Keeps a set of flow files under its version (once), and puts it in force.
@@ -784,6 +743,13 @@ impl Change {
     }
 }
 
+async fn read_revision<'e>(executor: impl Executor<'e, Database = Any>) -> Result<i64> {
+    Ok(sqlx::query("SELECT serial FROM revision WHERE id = 1")
+        .fetch_one(executor)
+        .await?
+        .get(0))
+}
+
 fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(token.as_bytes())
@@ -843,7 +809,7 @@ async fn read_in_force<'e>(
     limit: i64,
 ) -> Result<Vec<InForce>> {
     let rows = sqlx::query(
-        "SELECT id, version, at_ms, by_whom, why FROM flows_in_force ORDER BY id DESC LIMIT $1",
+        "SELECT version, at_ms, by_whom, why FROM flows_in_force ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(executor)
@@ -851,11 +817,10 @@ async fn read_in_force<'e>(
     Ok(rows
         .iter()
         .map(|row| InForce {
-            id: row.get(0),
-            version: row.get(1),
-            at: instant(row.get(2)),
-            by: row.get(3),
-            why: row.get(4),
+            version: row.get(0),
+            at: instant(row.get(1)),
+            by: row.get(2),
+            why: row.get(3),
         })
         .collect())
 }
@@ -892,15 +857,10 @@ pub fn days_text(days: &[OneOffDay], schedule: &str) -> String {
 
 /// The store keeps the bank-holiday feed, so a server starting with the feed unreachable
 /// still knows every day any server has fetched.
-impl crate::calendar::feed::FeedCache for Store {
-    fn save(
-        &self,
-        json: Vec<u8>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = std::result::Result<(), String>> + Send + '_>,
-    > {
+impl FeedCache for Store {
+    fn save(&self, feed: &Feed) -> SaveFuture<'_> {
+        let text = String::from_utf8_lossy(&feed.to_json()).into_owned();
         Box::pin(async move {
-            let text = String::from_utf8(json).map_err(|e| e.to_string())?;
             self.set_value(legacy::FEED_CACHE, &text)
                 .await
                 .map_err(|e| e.to_string())

@@ -50,7 +50,8 @@ pub async fn throw_switch(
     } else {
         Switch::Open
     };
-    if !change.switch(schedule, switch).await? && !close {
+    // Closing always changes the switch (a new note, from now); opening only a closed one.
+    if !change.switch(schedule, switch).await? {
         return Err(refused(format!(
             "{schedule} is not closed by the emergency switch."
         )));
@@ -118,9 +119,7 @@ pub async fn edit_day(
     let before = days_text(&change.days().await?, schedule);
     match &value {
         Some(value) => change.add_day(schedule, day, kind, value).await?,
-        None => {
-            change.remove_day(schedule, day, kind).await?;
-        }
+        None => change.remove_day(schedule, day, kind).await?,
     }
     let after = days_text(&change.days().await?, schedule);
     let action = if value.is_some() { "add" } else { "remove" };
@@ -143,11 +142,7 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
         .flow_files(version)
         .await?
         .ok_or_else(|| refused(format!("Version {version} is not kept in the store.")))?;
-    let sources: Vec<(std::path::PathBuf, String)> = files
-        .iter()
-        .map(|(name, text)| (std::path::PathBuf::from(name), text.clone()))
-        .collect();
-    let checked = crate::flow::check_sources(&sources, chrono::Utc::now().date_naive());
+    let checked = crate::flow::check_named(&files, chrono::Utc::now().date_naive());
     if checked.flows.is_none() {
         return Err(refused(format!(
             "Version {version} no longer passes the check:\n{}",

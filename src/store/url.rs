@@ -3,9 +3,13 @@
 
 use std::path::Path;
 
-/// A database URL that the store can use. Its `Display` and `Debug` hide the password.
+/// A database URL that the store can use, and its backend. Its `Display` and `Debug` hide the
+/// password.
 #[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -22,56 +26,76 @@ pub struct BadUrl(String);
 impl DatabaseUrl {
     /// The default: an SQLite file in the state directory, made if it is not there.
     pub fn sqlite_in(state_dir: &Path) -> DatabaseUrl {
-        DatabaseUrl(format!(
-            "sqlite://{}?mode=rwc",
-            state_dir.join(super::SQLITE_FILE).display()
-        ))
+        DatabaseUrl {
+            url: format!(
+                "sqlite://{}?mode=rwc",
+                state_dir.join(crate::state::SQLITE_FILE).display()
+            ),
+            backend: Backend::Sqlite,
+        }
     }
 
     pub fn parse(text: &str) -> Result<DatabaseUrl, BadUrl> {
         let text = text.trim();
-        let url = DatabaseUrl(text.to_owned());
-        match url.backend() {
-            Some(Backend::Sqlite) if url.sqlite_path().is_some_and(|p| !p.is_empty()) => {
+        let refused = || BadUrl(Shown(text).to_string());
+        let (scheme, rest) = text.split_once(':').ok_or_else(refused)?;
+        match scheme {
+            "sqlite" if !sqlite_path(rest).is_empty() => {
                 // An SQLite file is made on first use, as the default one is.
-                if text.contains("mode=") {
-                    Ok(url)
-                } else {
-                    let joiner = if text.contains('?') { '&' } else { '?' };
-                    Ok(DatabaseUrl(format!("{text}{joiner}mode=rwc")))
-                }
+                let url = match text.contains("mode=") {
+                    true => text.to_owned(),
+                    false if text.contains('?') => format!("{text}&mode=rwc"),
+                    false => format!("{text}?mode=rwc"),
+                };
+                Ok(DatabaseUrl {
+                    url,
+                    backend: Backend::Sqlite,
+                })
             }
-            Some(Backend::Postgres) if text.len() > "postgres://".len() => Ok(url),
-            _ => Err(BadUrl(url.to_string())),
+            "postgres" | "postgresql" if rest.len() > "//".len() => Ok(DatabaseUrl {
+                url: text.to_owned(),
+                backend: Backend::Postgres,
+            }),
+            _ => Err(refused()),
         }
     }
 
-    pub fn backend(&self) -> Option<Backend> {
-        let scheme = self.0.split_once(':')?.0;
-        match scheme {
-            "sqlite" => Some(Backend::Sqlite),
-            "postgres" | "postgresql" => Some(Backend::Postgres),
-            _ => None,
-        }
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The SQLite file's path, for an `sqlite:` URL.
     pub fn sqlite_path(&self) -> Option<&str> {
-        let rest = self.0.strip_prefix("sqlite:")?;
-        let rest = rest.strip_prefix("//").unwrap_or(rest);
-        Some(rest.split('?').next().unwrap_or(rest))
+        match self.backend {
+            Backend::Sqlite => self.url.split_once(':').map(|(_, rest)| sqlite_path(rest)),
+            Backend::Postgres => None,
+        }
     }
 
     /// The URL itself, password and all: for the driver only.
     pub(super) fn secret(&self) -> &str {
-        &self.0
+        &self.url
     }
 }
 
-/// The URL with any password replaced by `***`.
+/// The path of an `sqlite:` URL's remainder (`//PATH?OPTIONS`).
+fn sqlite_path(rest: &str) -> &str {
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    rest.split('?').next().unwrap_or(rest)
+}
+
+/// A URL as it may be shown: any password replaced by `***`.
+struct Shown<'a>(&'a str);
+
 impl std::fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let text = &self.0;
+        Shown(&self.url).fmt(f)
+    }
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = self.0;
         let Some((scheme, rest)) = text.split_once("://") else {
             return f.write_str(text);
         };
@@ -123,7 +147,7 @@ mod tests {
         assert!(!format!("{url:?}").contains("s3cret"));
         let url = DatabaseUrl::parse("postgres://db/switchboard?user=a&password=s3cret").unwrap();
         assert!(!url.to_string().contains("s3cret"), "{url}");
-        assert_eq!(url.backend(), Some(Backend::Postgres));
+        assert_eq!(url.backend(), Backend::Postgres);
     }
 
     #[test]

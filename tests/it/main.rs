@@ -20,6 +20,7 @@ mod reload;
 mod safety;
 mod service;
 mod signatures;
+mod store;
 mod switch;
 mod webhooks;
 mod wellbeing;

@@ -42,15 +42,23 @@ fn misspell_a_step(text: &str) -> String {
     text.replacen("next = \"counselling\" }", "next = \"counseling\" }", 1)
 }
 
-/// A server on the flows in `dir`, following a store of its own (kept by the directory).
-async fn serving(dir: &Path) -> (Arc<App>, axum::Router, Reloader, tempfile::TempDir) {
+/// A server on the flows in `dir`, following a store of its own (in the directory returned
+/// with it).
+async fn serving(
+    dir: &Path,
+) -> (
+    Arc<App>,
+    axum::Router,
+    Reloader,
+    (switchboard::store::Store, tempfile::TempDir),
+) {
     let flows = switchboard::flow::load_dir(dir).unwrap();
     let version = flows.version.clone();
     let app = Arc::new(app_state(flows, NOW));
     let (store, state) = following_a_store(&app, dir).await;
     let router = server::router(app.clone());
-    let reloader = Reloader::new(app.clone(), store, dir.to_owned(), &version);
-    (app, router, reloader, state)
+    let reloader = Reloader::new(app.clone(), store.clone(), dir.to_owned(), &version);
+    (app, router, reloader, (store, state))
 }
 
 async fn counselling_number(router: &axum::Router) -> Option<String> {
@@ -299,4 +307,19 @@ async fn a_kubernetes_configmap_update_by_symlink_swap_is_taken_within_seconds()
         .call_until_after_press(WELLBEING, "1", NEW_COUNSELLING, Duration::from_secs(1))
         .await;
     assert!(twiml.contains(NEW_COUNSELLING), "{twiml}");
+}
+
+#[tokio::test]
+async fn a_good_edit_while_the_store_is_down_waits_and_the_last_flows_keep_serving() {
+    let dir = flow_dir();
+    let (app, router, mut reloader, (store, _state)) = serving(dir.path()).await;
+    let good = app.flows.load().version.clone();
+    store.close().await;
+    edit(dir.path(), "wellbeing.toml", new_counselling_number);
+    assert!(matches!(reloader.reload().await, Reloaded::Waiting { .. }));
+    assert_eq!(app.flows.load().version, good);
+    assert_eq!(
+        counselling_number(&router).await.as_deref(),
+        Some(COUNSELLING)
+    );
 }

@@ -373,12 +373,9 @@ pub async fn following_a_store(
 pub async fn follow(app: &Arc<App>, store: &switchboard::store::Store, dir: &std::path::Path) {
     use switchboard::server::{follow::Follower, reload};
     let set = reload::read_checked(dir).unwrap_or_else(|_| panic!("{} loads", dir.display()));
-    if !store.knows_version(&set.flows.version).await.unwrap() {
-        reload::publish(store, &set, "test", "the test's flows")
-            .await
-            .unwrap();
-    }
-    let mut follower = Follower::new(app.clone(), store.clone(), set.flows, "127.0.0.1:0");
-    follower.apply(store.snapshot().await.unwrap()).await;
+    reload::publish_if_new(store, &set, dir).await.unwrap();
+    let follower = Follower::start(app.clone(), store.clone(), set.flows, "127.0.0.1:0")
+        .await
+        .unwrap();
     tokio::spawn(follower.run());
 }

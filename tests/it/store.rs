@@ -1,0 +1,174 @@
+//! The store itself: changes made at the same moment are all kept, a change with no audit entry
+//! is not made, a state directory is taken over once, and a store that goes away harms no
+//! caller (the last snapshot answers, `/readyz` and the metrics say so, the console refuses a
+//! change in words).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use switchboard::store::{DatabaseUrl, Store, Switch, legacy};
+
+/// Monday 23 November 2026, 10:00: the Doctor support line is open by its hours.
+const NOW: &str = "2026-11-23T10:00:00Z";
+
+async fn doctor_support_closed(store: &Store) -> bool {
+    store
+        .emergencies()
+        .await
+        .unwrap()
+        .is_closed("doctor-support")
+}
+
+#[tokio::test]
+async fn changes_made_at_the_same_moment_by_many_processes_are_all_kept() {
+    let state = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::sqlite_in(state.path());
+    Store::open(&url).await.unwrap();
+    // A pool each, as separate servers and commands have.
+    let writers: Vec<_> = (0..12)
+        .map(|i| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let store = Store::open(&url).await.unwrap();
+                let schedule = format!("schedule-{i}");
+                let mut change = store.change(&format!("writer {i}")).await.unwrap();
+                let note = format!("note {i}");
+                assert!(
+                    change
+                        .switch(&schedule, Switch::Close { note: &note })
+                        .await
+                        .unwrap()
+                );
+                change
+                    .audit(&format!("emergency close {schedule}"), &note, "", "")
+                    .await
+                    .unwrap();
+                change.commit().await.unwrap()
+            })
+        })
+        .collect();
+    let mut revisions = Vec::new();
+    for writer in writers {
+        revisions.push(writer.await.unwrap());
+    }
+    revisions.sort_unstable();
+    assert_eq!(revisions, (1..=12).collect::<Vec<i64>>());
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.emergencies().await.unwrap().iter().count(), 12);
+    assert_eq!(store.audit(100).await.unwrap().len(), 12);
+}
+
+#[tokio::test]
+async fn a_change_with_no_audit_entry_is_not_made() {
+    let state = tempfile::tempdir().unwrap();
+    let store = Store::open(&DatabaseUrl::sqlite_in(state.path()))
+        .await
+        .unwrap();
+    let mut change = store.change("amira").await.unwrap();
+    assert!(
+        change
+            .switch("doctor-support", Switch::Close { note: "fire" })
+            .await
+            .unwrap()
+    );
+    let refused = change.commit().await.unwrap_err();
+    assert!(!refused.is_unavailable(), "{refused}");
+    assert!(!doctor_support_closed(&store).await);
+    assert_eq!(store.revision().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_state_directory_is_taken_over_once() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(
+        state.path().join("emergency.toml"),
+        "[doctor-support]\nnote = \"flood\"\n",
+    )
+    .unwrap();
+    let store = Store::open(&DatabaseUrl::sqlite_in(state.path()))
+        .await
+        .unwrap();
+    let taken = legacy::take_over(&store, state.path())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.closed, ["doctor-support"]);
+    // Reopened by ops since: a second start does not close it again from the old file.
+    let mut change = store.change("amira").await.unwrap();
+    assert!(change.switch("doctor-support", Switch::Open).await.unwrap());
+    change
+        .audit("emergency open doctor-support", "", "", "")
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+    assert_eq!(legacy::take_over(&store, state.path()).await.unwrap(), None);
+    assert!(!doctor_support_closed(&store).await);
+}
+
+#[tokio::test]
+async fn the_store_going_away_harms_no_caller_and_the_server_says_so() {
+    let flows = shipped_flows_dir();
+    let app = Arc::new(app_state(shipped_flows(), NOW));
+    let (store, _state) = following_a_store(&app, &flows).await;
+    let console = switchboard::console::router(Arc::new(switchboard::console::Console::new(
+        app.clone(),
+        store.clone(),
+        false,
+    )));
+    let webhooks = switchboard::server::router(app.clone());
+    let before = Call::start(&webhooks, DOCTOR_SUPPORT).await.heard();
+
+    store.close().await;
+    let readyz = || async {
+        let request = Request::get("/readyz").body(Body::empty()).unwrap();
+        send(&webhooks, request).await
+    };
+    let since = Instant::now();
+    loop {
+        let ready = readyz().await;
+        assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+        if ready.body.contains("\"store\":\"unavailable\"") {
+            break;
+        }
+        assert!(since.elapsed() < Duration::from_secs(5), "{}", ready.body);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Calls are answered exactly as before, from the last snapshot.
+    assert_eq!(Call::start(&webhooks, DOCTOR_SUPPORT).await.heard(), before);
+    let metrics = send(
+        &webhooks,
+        Request::get("/metrics").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(
+        metrics.body.contains("switchboard_store_available 0"),
+        "{}",
+        metrics.body
+    );
+    let counted = app.metrics.get(
+        switchboard::server::metrics::Counter::StoreProblems,
+        &[("problem", "unavailable")],
+    );
+    assert!(counted > 0);
+    // The console says so, and changes nothing.
+    let request = Request::get("/")
+        .header(header::COOKIE, "switchboard_console=0123")
+        .body(Body::empty())
+        .unwrap();
+    let page = send(&console, request).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("cannot be reached, so nothing was changed"),
+        "{}",
+        page.body
+    );
+}
