@@ -89,6 +89,10 @@ struct OldInForce {
 /// directory was taken over before (by this process or any other, even one starting at the
 /// same moment: the claim is the transaction's first write).
 pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOver>> {
+    // Read first, so a store taken over long ago is not written to by every command.
+    if store.get_value(TAKEN_OVER).await?.is_some() {
+        return Ok(None);
+    }
     let mut change = store.change("switchboard (upgrade)").await?;
     let dir = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
     let claimed =
