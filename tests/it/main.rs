@@ -16,6 +16,7 @@ mod graph;
 mod hardening;
 mod import;
 mod lint;
+mod postgres;
 mod reload;
 mod safety;
 mod service;

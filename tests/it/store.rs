@@ -22,11 +22,28 @@ async fn doctor_support_closed(store: &Store) -> bool {
         .is_closed("doctor-support")
 }
 
-#[tokio::test]
-async fn changes_made_at_the_same_moment_by_many_processes_are_all_kept() {
-    let state = tempfile::tempdir().unwrap();
-    let url = DatabaseUrl::sqlite_in(state.path());
-    Store::open(&url).await.unwrap();
+/// Runs `test` on a new SQLite store and then on a new PostgreSQL one.
+macro_rules! on_both_backends {
+    ($test:ident) => {
+        mod $test {
+            #[tokio::test]
+            async fn on_sqlite() {
+                let state = tempfile::tempdir().unwrap();
+                super::$test(&super::DatabaseUrl::sqlite_in(state.path())).await;
+            }
+
+            #[tokio::test]
+            async fn on_postgresql() {
+                let pg = crate::support::postgres::Postgres::start();
+                super::$test(&super::DatabaseUrl::parse(&pg.url()).unwrap()).await;
+            }
+        }
+    };
+}
+
+on_both_backends!(changes_made_at_the_same_moment_by_many_processes_are_all_kept);
+async fn changes_made_at_the_same_moment_by_many_processes_are_all_kept(url: &DatabaseUrl) {
+    Store::open(url).await.unwrap();
     // A pool each, as separate servers and commands have.
     let writers: Vec<_> = (0..12)
         .map(|i| {
@@ -56,17 +73,14 @@ async fn changes_made_at_the_same_moment_by_many_processes_are_all_kept() {
     }
     revisions.sort_unstable();
     assert_eq!(revisions, (1..=12).collect::<Vec<i64>>());
-    let store = Store::open(&url).await.unwrap();
+    let store = Store::open(url).await.unwrap();
     assert_eq!(store.emergencies().await.unwrap().iter().count(), 12);
     assert_eq!(store.audit(100).await.unwrap().len(), 12);
 }
 
-#[tokio::test]
-async fn a_change_with_no_audit_entry_is_not_made() {
-    let state = tempfile::tempdir().unwrap();
-    let store = Store::open(&DatabaseUrl::sqlite_in(state.path()))
-        .await
-        .unwrap();
+on_both_backends!(a_change_with_no_audit_entry_is_not_made);
+async fn a_change_with_no_audit_entry_is_not_made(url: &DatabaseUrl) {
+    let store = Store::open(url).await.unwrap();
     let mut change = store.change("amira").await.unwrap();
     assert!(
         change
@@ -80,17 +94,15 @@ async fn a_change_with_no_audit_entry_is_not_made() {
     assert_eq!(store.revision().await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn a_state_directory_is_taken_over_once() {
+on_both_backends!(a_state_directory_is_taken_over_once);
+async fn a_state_directory_is_taken_over_once(url: &DatabaseUrl) {
     let state = tempfile::tempdir().unwrap();
     std::fs::write(
         state.path().join("emergency.toml"),
         "[doctor-support]\nnote = \"flood\"\n",
     )
     .unwrap();
-    let store = Store::open(&DatabaseUrl::sqlite_in(state.path()))
-        .await
-        .unwrap();
+    let store = Store::open(url).await.unwrap();
     let taken = legacy::take_over(&store, state.path())
         .await
         .unwrap()

@@ -24,26 +24,6 @@ fn switchboard(state: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// How long after `since` a new call to the Doctor support line is first answered as `wanted`
-/// says (calling for at most 5 s).
-async fn answered_within(
-    server: &Server,
-    since: Instant,
-    wanted: impl Fn(&str) -> bool,
-) -> Duration {
-    loop {
-        let twiml = server.call(DOCTOR_SUPPORT).await;
-        if wanted(&twiml) {
-            return since.elapsed();
-        }
-        assert!(
-            since.elapsed() < Duration::from_secs(5),
-            "never answered as wanted: {twiml}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn on_sqlite_a_cli_in_another_process_changes_what_a_running_server_answers_within_a_second()
 {
@@ -63,7 +43,11 @@ async fn on_sqlite_a_cli_in_another_process_changes_what_a_running_server_answer
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let took = answered_within(&server, asked, |twiml| twiml.contains("had to close")).await;
+    let took = server
+        .answered_within(DOCTOR_SUPPORT, asked, |twiml| {
+            twiml.contains("had to close")
+        })
+        .await;
     assert!(took < Duration::from_secs(1), "{took:?}");
     let status = switchboard(state.path(), &["emergency", "status"]);
     let said = text(&status.stdout);
@@ -73,7 +57,11 @@ async fn on_sqlite_a_cli_in_another_process_changes_what_a_running_server_answer
     let asked = Instant::now();
     let out = switchboard(state.path(), &["emergency", "open", "doctor-support"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let took = answered_within(&server, asked, |twiml| !twiml.contains("had to close")).await;
+    let took = server
+        .answered_within(DOCTOR_SUPPORT, asked, |twiml| {
+            !twiml.contains("had to close")
+        })
+        .await;
     assert!(took < Duration::from_secs(1), "{took:?}");
 
     // A closure day for today, with its reason heard.
@@ -90,7 +78,11 @@ async fn on_sqlite_a_cli_in_another_process_changes_what_a_running_server_answer
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let took = answered_within(&server, asked, |twiml| twiml.contains("staff training")).await;
+    let took = server
+        .answered_within(DOCTOR_SUPPORT, asked, |twiml| {
+            twiml.contains("staff training")
+        })
+        .await;
     assert!(took < Duration::from_secs(1), "{took:?}");
     let listed = text(&switchboard(state.path(), &["closures", "list"]).stdout);
     assert!(

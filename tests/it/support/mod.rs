@@ -15,6 +15,7 @@ use switchboard::server::signature;
 use switchboard::server::{self, App, Auth, Clock};
 use switchboard::twiml::tree::{self, Element};
 
+pub mod postgres;
 pub mod process;
 
 pub const TOKEN: &str = "test-auth-token";

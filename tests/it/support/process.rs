@@ -82,18 +82,15 @@ impl Server {
 
     /// POSTs a form to `path_and_query`, signed as Twilio would: the status and body.
     pub async fn post(&self, path_and_query: &str, params: &[(&str, &str)]) -> (u16, String) {
-        let url = format!("http://{}{path_and_query}", self.address);
-        let signature = signature::sign(TOKEN, &url, &owned(params));
-        let response = self
-            .client
-            .post(&url)
-            .header(signature::HEADER, signature)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(params))
-            .send()
-            .await
-            .expect("the server answers");
-        (response.status().as_u16(), response.text().await.unwrap())
+        self.webhooks().post(path_and_query, params).await
+    }
+
+    /// A handle on this server's webhooks that tasks of their own can share.
+    pub fn webhooks(&self) -> Webhooks {
+        Webhooks {
+            address: self.address,
+            client: self.client.clone(),
+        }
     }
 
     /// POSTs `body` with `headers` as given, signed or not as the caller made them: the status.
@@ -206,6 +203,27 @@ impl Server {
         }
     }
 
+    /// How long after `since` a new call to `to` is first answered as `wanted` says (calling
+    /// for at most 5 s).
+    pub async fn answered_within(
+        &self,
+        to: &str,
+        since: Instant,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Duration {
+        loop {
+            let twiml = self.call(to).await;
+            if wanted(&twiml) {
+                return since.elapsed();
+            }
+            assert!(
+                since.elapsed() < Duration::from_secs(5),
+                "never answered as wanted: {twiml}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Calls until an answer contains `text`, for up to `within`.
     pub async fn call_until(&self, to: &str, text: &str, within: Duration) -> String {
         let deadline = Instant::now() + within;
@@ -223,5 +241,105 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A server's webhooks, called as Twilio would.
+#[derive(Clone)]
+pub struct Webhooks {
+    address: SocketAddr,
+    client: reqwest::Client,
+}
+
+impl Webhooks {
+    /// POSTs a form to `path_and_query`, signed as Twilio would: the status and body.
+    pub async fn post(&self, path_and_query: &str, params: &[(&str, &str)]) -> (u16, String) {
+        let url = format!("http://{}{path_and_query}", self.address);
+        let signature = signature::sign(TOKEN, &url, &owned(params));
+        let response = self
+            .client
+            .post(&url)
+            .header(signature::HEADER, signature)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(params))
+            .send()
+            .await
+            .expect("the server answers");
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+/// A server's ops console, driven over HTTP as a browser would (cookies by hand, redirects
+/// not followed).
+pub struct ConsoleSite {
+    base: String,
+    client: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub cookie: String,
+    pub body: String,
+}
+
+impl ConsoleSite {
+    pub fn at(address: SocketAddr) -> ConsoleSite {
+        let client = switchboard::outbound::client()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        ConsoleSite {
+            base: format!("http://{address}"),
+            client,
+        }
+    }
+
+    async fn page(request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.expect("the console answers");
+        let cookie = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
+        Page {
+            status: response.status().as_u16(),
+            cookie,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        ConsoleSite::page(request.header(reqwest::header::COOKIE, cookie)).await
+    }
+
+    pub async fn post(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(fields));
+        ConsoleSite::page(request).await
+    }
+
+    /// Tries a log-in: the answer, whose `cookie` is the session's on success (303).
+    pub async fn try_log_in(&self, user: &str, password: &str) -> Page {
+        let fields = [("username", user), ("password", password)];
+        self.post("/login", "", &fields).await
+    }
+
+    /// The CSRF token of the session `cookie` names, from the forms of its front page.
+    pub async fn csrf(&self, cookie: &str) -> String {
+        let page = self.get("/", cookie).await;
+        page.body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no CSRF token: a page for no session? {}", page.body))
+            .to_owned()
     }
 }

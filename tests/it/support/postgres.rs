@@ -1,0 +1,158 @@
+//! A PostgreSQL server of the test's own: a new cluster in a temporary directory, on a free
+//! local port, stopped and started again at the test's word, removed when dropped.
+//!
+//! It needs PostgreSQL's server programs (Debian's `postgresql` package, which `.ci/run`
+//! installs). Without them the test fails and says so: it never skips.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Postgres {
+    bin: PathBuf,
+    root: bool,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+/// Where `initdb` and `pg_ctl` are: `SWITCHBOARD_TEST_PG_BIN`, else Debian's newest
+/// `/usr/lib/postgresql/N/bin`, else the `PATH`.
+fn server_programs() -> PathBuf {
+    if let Some(dir) = std::env::var_os("SWITCHBOARD_TEST_PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let major = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((major, bin))
+        })
+        .collect();
+    debian.sort();
+    if let Some((_, bin)) = debian.pop() {
+        return bin;
+    }
+    let on_path = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists());
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "the PostgreSQL tests need PostgreSQL's server programs (initdb, pg_ctl): \
+             install Debian's postgresql package, or set SWITCHBOARD_TEST_PG_BIN to their directory"
+        )
+    })
+}
+
+/// Whether this process runs as root: the owner of a directory it has just made.
+fn running_as_root(made: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(made).unwrap().uid() == 0
+}
+
+/// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
+fn as_server_user(program: &Path, root: bool) -> Command {
+    if root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(command: &mut Command, what: &str) {
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Postgres {
+    /// A new cluster, started.
+    pub fn start() -> Postgres {
+        let bin = server_programs();
+        let dir = tempfile::Builder::new()
+            .prefix("switchboard-pg-")
+            .tempdir()
+            .unwrap();
+        let root = running_as_root(dir.path());
+        if root {
+            let postgres = Command::new("id")
+                .args(["-u", "postgres"])
+                .output()
+                .unwrap();
+            let uid: u32 = String::from_utf8_lossy(&postgres.stdout)
+                .trim()
+                .parse()
+                .expect("a postgres user (Debian's postgresql package makes it)");
+            std::os::unix::fs::chown(dir.path(), Some(uid), None).unwrap();
+        }
+        let port = super::process::free_address().port();
+        let postgres = Postgres {
+            bin,
+            root,
+            dir,
+            port,
+        };
+        run(
+            as_server_user(&postgres.bin.join("initdb"), root)
+                .args(["--auth=trust", "--username=switchboard", "--no-sync"])
+                .args(["--encoding=UTF8", "--locale=C", "-D"])
+                .arg(postgres.data()),
+            "initdb",
+        );
+        postgres.start_again();
+        postgres
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The URL the servers are given.
+    pub fn url(&self) -> String {
+        format!("postgres://switchboard@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the server again (on the same port), waiting until it accepts connections.
+    pub fn start_again(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        run(
+            as_server_user(&self.bin.join("pg_ctl"), self.root)
+                .args(["start", "--wait", "--silent", "-D"])
+                .arg(self.data())
+                .args(["-o", &options, "-l"])
+                .arg(self.dir.path().join("server.log")),
+            "pg_ctl start",
+        );
+    }
+
+    /// Stops the server at once, as a crash or a lost network would: connections drop.
+    pub fn stop(&self) {
+        run(
+            as_server_user(&self.bin.join("pg_ctl"), self.root)
+                .args(["stop", "--wait", "--silent", "-m", "immediate", "-D"])
+                .arg(self.data()),
+            "pg_ctl stop",
+        );
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = as_server_user(&self.bin.join("pg_ctl"), self.root)
+            .args(["stop", "--silent", "-m", "immediate", "-D"])
+            .arg(self.data())
+            .output();
+    }
+}
