@@ -15,7 +15,8 @@ use switchboard::calendar::{BankHolidays, Division, Emergencies};
 use switchboard::callback::Callback;
 use switchboard::engine::{self, CallInput, Context, Position};
 use switchboard::flow::{self, Flows};
-use switchboard::server::{self, signature};
+use switchboard::server;
+use switchboard::signature;
 use switchboard::simulate::{self, CallerAction};
 
 #[path = "support/first_webhook.rs"]

@@ -13,6 +13,7 @@ pub mod logs;
 pub mod outbound;
 pub mod phone;
 pub mod server;
+pub mod signature;
 pub mod simulate;
 pub mod state;
 pub mod store;

@@ -9,7 +9,8 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::Request;
 use switchboard::flow;
-use switchboard::server::{self, App, Auth, Clock, signature};
+use switchboard::server::{self, App, Auth, Clock};
+use switchboard::signature;
 use tower::ServiceExt;
 
 const TOKEN: &str = "bench-token";

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use switchboard::server::signature::Secrets;
+use switchboard::signature::Secrets;
 
 pub const AUTH_TOKEN: &str = "TWILIO_AUTH_TOKEN";
 pub const AUTH_TOKEN_SECONDARY: &str = "TWILIO_AUTH_TOKEN_SECONDARY";

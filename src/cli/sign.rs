@@ -1,7 +1,7 @@
 //! `switchboard sign`: the signature Twilio would send, for trying the server with curl.
 
 use anyhow::{Context as _, bail};
-use switchboard::server::signature::{self, Algorithm, Key};
+use switchboard::signature::{self, Algorithm, Key};
 
 use super::Done;
 use super::secrets::{self, AUTH_TOKEN, SHARED_KEYS};

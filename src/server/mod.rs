@@ -4,7 +4,6 @@
 pub mod follow;
 pub mod metrics;
 pub mod reload;
-pub mod signature;
 mod twilio;
 
 use std::any::Any;
@@ -35,6 +34,7 @@ use crate::engine::{self, CallInput, Context, Outcome};
 use crate::fixture::record::{Heard, Recorder};
 use crate::fixture::replay::PINNED_INSTANT_PARAM;
 use crate::flow::{Flows, StepRef};
+use crate::signature;
 use crate::twiml;
 use metrics::{Counter, Labels, Metrics};
 pub use twilio::{Params, Signed, TwilioRequest};

@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use proptest::prelude::*;
 use switchboard::server::metrics::Counter;
-use switchboard::server::{self, App, Limits, signature};
+use switchboard::server::{self, App, Limits};
+use switchboard::signature;
 use switchboard::twiml::tree::Element;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

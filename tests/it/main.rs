@@ -15,6 +15,7 @@ mod fixtures;
 mod graph;
 mod hardening;
 mod import;
+mod layers;
 mod lint;
 mod postgres;
 mod reload;

@@ -10,8 +10,8 @@ use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use switchboard::server::metrics::Counter;
-use switchboard::server::signature::{self, Algorithm, Key, Secrets};
 use switchboard::server::{App, Auth, Clock};
+use switchboard::signature::{self, Algorithm, Key, Secrets};
 
 const NOW: &str = "2026-11-23T10:00:00Z";
 const SECONDARY: &str = "the-secondary-token";

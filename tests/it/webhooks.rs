@@ -3,7 +3,7 @@
 use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use switchboard::server::signature;
+use switchboard::signature;
 
 const NOW: &str = "2026-11-23T10:00:00Z";
 

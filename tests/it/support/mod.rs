@@ -11,8 +11,8 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use switchboard::flow::{self, Flows};
-use switchboard::server::signature;
 use switchboard::server::{self, App, Auth, Clock};
+use switchboard::signature;
 use switchboard::twiml::tree::{self, Element};
 
 pub mod postgres;

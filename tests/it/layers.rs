@@ -1,0 +1,85 @@
+//! The house is one-way: a module uses only modules on its own floor or below, so the store
+//! never reaches into the server, nor the server into the console. Read off the source, every
+//! `crate::` path outside comments.
+
+use std::path::Path;
+
+/// The floors, lowest first. Modules on one floor may use each other (the flow model check
+/// runs the engine, and the engine runs flows).
+const FLOORS: &[&[&str]] = &[
+    &["phone", "callback", "signature", "outbound", "state"],
+    &["twiml", "logs"],
+    &["calendar", "flow", "engine"],
+    &["explore", "simulate", "fixture"],
+    &["store"],
+    &["server"],
+    &["console"],
+    &["cli"],
+];
+
+fn floor(module: &str) -> usize {
+    FLOORS
+        .iter()
+        .position(|floor| floor.contains(&module))
+        .unwrap_or_else(|| panic!("module {module} is on no floor: add it to FLOORS"))
+}
+
+/// `(file, line number, module used)` for every `crate::module` in code (not comments).
+fn uses(dir: &Path, found: &mut Vec<(String, usize, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            uses(&path, found);
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        for (number, line) in source.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            for (at, _) in code.match_indices("crate::") {
+                let rest = &code[at + "crate::".len()..];
+                // `crate::{a, b::c}` uses a and b.
+                let paths = match rest.strip_prefix('{') {
+                    Some(list) => list.split('}').next().unwrap().split(',').collect(),
+                    None => vec![rest],
+                };
+                for path_text in paths {
+                    let module: String = path_text
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    found.push((path.display().to_string(), number + 1, module));
+                }
+            }
+        }
+    }
+}
+
+/// The top module a source file belongs to: `src/server/follow.rs` is in `server`.
+fn module_of(file: &str) -> String {
+    let inside = file.split("src/").last().unwrap();
+    let first = inside.split('/').next().unwrap();
+    first.trim_end_matches(".rs").to_owned()
+}
+
+#[test]
+fn no_module_uses_one_on_a_higher_floor() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    uses(&src, &mut found);
+    assert!(found.len() > 50, "too few uses read: {found:?}");
+    let upward: Vec<String> = found
+        .iter()
+        .filter(|(file, _, _)| !file.ends_with("src/main.rs") && !file.ends_with("src/lib.rs"))
+        .filter(|(file, _, used)| floor(&module_of(file)) < floor(used))
+        .map(|(file, line, used)| format!("{file}:{line} uses crate::{used}"))
+        .collect();
+    assert!(
+        upward.is_empty(),
+        "uses up the house:\n{}",
+        upward.join("\n")
+    );
+}
