@@ -124,7 +124,8 @@ pub struct StateDir {
     pub dir: PathBuf,
     /// The store every server shares: sqlite://PATH (one machine) or
     /// postgres://USER:PASSWORD@HOST/DATABASE (any number). Default: sqlite://STATE-DIR/switchboard.db.
-    /// SWITCHBOARD_DATABASE_URL_FILE may name a file holding it.
+    /// SWITCHBOARD_DATABASE_URL_FILE may instead name a file holding it (read when neither
+    /// this flag, the variable nor the config file gives one).
     #[arg(
         long = "database",
         env = "SWITCHBOARD_DATABASE_URL",
@@ -137,10 +138,10 @@ pub struct StateDir {
 impl StateDir {
     /// The store's URL: the flag, the variable or its `_FILE`, else SQLite in the state directory.
     pub fn database_url(&self) -> anyhow::Result<DatabaseUrl> {
-        let given = match &self.database {
-            Some(url) => Some(url.clone()),
-            None => secrets::secret("SWITCHBOARD_DATABASE_URL")?,
-        };
+        // Both variables set is refused here (which would be meant?), even though clap has
+        // already taken the plain one.
+        let from_env = secrets::secret("SWITCHBOARD_DATABASE_URL")?;
+        let given = self.database.clone().or(from_env);
         match given {
             Some(url) => Ok(DatabaseUrl::parse(&url)?),
             None => Ok(DatabaseUrl::sqlite_in(&self.dir)),

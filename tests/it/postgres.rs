@@ -405,3 +405,80 @@ async fn postgresql_stopped_under_load_harms_no_caller_and_changes_flow_again_wh
     let ready = b.server.get("/readyz").await;
     assert!(ready.contains("\"store\":\"available\""), "{ready}");
 }
+
+#[tokio::test]
+async fn serve_takes_the_store_and_the_console_from_the_environment_as_the_recipes_give_them() {
+    let pg = Postgres::start();
+    store_with_users(&pg).await;
+    let secrets = tempfile::tempdir().unwrap();
+    let url_file = secrets.path().join("url");
+    std::fs::write(&url_file, format!("{}\n", pg.url())).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let console = free_address();
+    let server = Server::start_in(
+        &shipped_flows_dir(),
+        state.path(),
+        NOW,
+        &[],
+        &[
+            ("SWITCHBOARD_DATABASE_URL_FILE", url_file.to_str().unwrap()),
+            ("SWITCHBOARD_ADMIN_LISTEN", &console.to_string()),
+            ("RUST_LOG", "warn"),
+        ],
+    );
+    let ready = server.get("/readyz").await;
+    assert!(ready.contains("\"store\":\"available\""), "{ready}");
+    let page = ConsoleSite::at(console).try_log_in("amira", PASSWORD).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    // No SQLite store was made beside it: the one named is the one used.
+    assert!(!state.path().join("switchboard.db").exists());
+
+    // Both the variable and its file: refused, rather than one silently winning.
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["emergency", "status"])
+        .args(["--state-dir", state.path().to_str().unwrap()])
+        .env("SWITCHBOARD_DATABASE_URL", pg.url())
+        .env("SWITCHBOARD_DATABASE_URL_FILE", &url_file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not both"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Every `SWITCHBOARD_*` and `TWILIO_*` variable the deployment recipes set (a `_FILE` form
+/// standing for its variable) is one `switchboard serve` reads.
+#[test]
+fn every_variable_the_recipes_set_is_one_serve_reads() {
+    let help = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&help.stdout);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let mut checked = 0;
+    for recipe in [
+        "kubernetes/switchboard.yaml",
+        "compose/compose.yaml",
+        "systemd/switchboard.service",
+    ] {
+        let source = std::fs::read_to_string(root.join(recipe)).unwrap();
+        let names = source
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| word.starts_with("SWITCHBOARD_") || word.starts_with("TWILIO_"))
+            // Compose's own: the domain Caddy and the public URL are made from.
+            .filter(|word| *word != "SWITCHBOARD_DOMAIN");
+        for name in names {
+            let read = name.strip_suffix("_FILE").unwrap_or(name);
+            assert!(
+                help.contains(read),
+                "{recipe} sets {name}, which serve does not read"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} variables found");
+}
