@@ -12,6 +12,11 @@
 #   ROUNDS=3 DURATION=30s CONNECTIONS=256 bench/load.sh
 #   BASELINE=/tmp/switchboard-old bench/load.sh # also drive an older build, to measure a change
 #   TOGETHER=1 bench/load.sh                    # drive the servers at the same time (see below)
+#   POSTGRES=1 bench/load.sh                    # also Switchboard on a PostgreSQL store
+#
+# "switchboard" keeps its store in SQLite in a state directory (the default); "postgres" is
+# the same binary on a PostgreSQL cluster this script starts (bench/postgres.sh). Neither
+# store is on a webhook's path: each server answers from memory.
 #
 # Alternating runs meet the machine's noise at different moments: on a shared machine one
 # round's ratio can be 0.6 and the next 1.1. With TOGETHER=1 the servers share their core,
@@ -29,6 +34,7 @@ wrk_core=${WRK_CORE:-1}
 sb_port=18080
 ref_port=18090
 base_port=18070
+pg_port=18060
 servers="switchboard reference"
 
 if ! command -v wrk >/dev/null; then
@@ -45,16 +51,27 @@ RUST_LOG=info taskset -c "$server_core" "$bin" serve --listen "127.0.0.1:$sb_por
 sb=$!
 taskset -c "$server_core" target/release/examples/reference_server "127.0.0.1:$ref_port" 2>/dev/null &
 ref=$!
+pg=
+if [ "${POSTGRES:-0}" = 1 ]; then
+  # shellcheck source=bench/postgres.sh
+  . bench/postgres.sh
+  start_postgres "$work/pg"
+  RUST_LOG=info taskset -c "$server_core" "$bin" serve --listen "127.0.0.1:$pg_port" \
+    --public-url "http://127.0.0.1:$pg_port" --now 2026-11-23T10:00:00Z \
+    --state-dir "$work/pg-state" --database "$PG_URL" 2>"$work/postgres.log" &
+  pg=$!
+  servers="$servers postgres"
+fi
 base=
 if [ -n "${BASELINE:-}" ]; then
   RUST_LOG=info taskset -c "$server_core" "$BASELINE" serve --listen "127.0.0.1:$base_port" \
     --public-url "http://127.0.0.1:$base_port" --now 2026-11-23T10:00:00Z \
     --state-dir "$work/base-state" 2>"$work/baseline.log" &
   base=$!
-  servers="switchboard baseline reference"
+  servers="$servers baseline"
 fi
-trap 'kill $sb $ref $base 2>/dev/null || true' EXIT
-for port in $sb_port $ref_port ${base:+$base_port}; do
+trap 'kill $sb $ref $base $pg 2>/dev/null || true; [ -z "$pg" ] || stop_postgres "$work/pg"' EXIT
+for port in $sb_port $ref_port ${base:+$base_port} ${pg:+$pg_port}; do
   for _ in $(seq 100); do
     (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
@@ -90,10 +107,11 @@ drive() {
   case $name in
     switchboard) url="http://127.0.0.1:$sb_port" ;;
     baseline) url="http://127.0.0.1:$base_port" ;;
+    postgres) url="http://127.0.0.1:$pg_port" ;;
     reference) url="http://127.0.0.1:$ref_port" ;;
   esac
   # Each server checks the signature against its own URL.
-  if [ "$name" = baseline ]; then
+  if [ "$name" = baseline ] || [ "$name" = postgres ]; then
     SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
       From=+447700900123 To=+443301231245) run "$name" "$url" "$round" > "$work/line-$name"
   else
@@ -132,10 +150,12 @@ for name in $servers; do
 done
 sb_median=$(summary switchboard 2 | awk '{ print $2 }')
 ref_median=$(summary reference 2 | awk '{ print $2 }')
-# Each round's ratio, switchboard's req/s over another server's, then their median.
+# Each round's ratio, one server's req/s ($1, default switchboard) over another's ($2).
 per_round() {
-  paste -d' ' <(awk '$1 == "switchboard" { print $2 }' "$work/results") \
-    <(awk -v n="$1" '$1 == n { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }'
+  local top=switchboard bottom=$1
+  [ $# = 1 ] || { top=$1; bottom=$2; }
+  paste -d' ' <(awk -v n="$top" '$1 == n { print $2 }' "$work/results") \
+    <(awk -v n="$bottom" '$1 == n { print $2 }' "$work/results") | awk '{ printf "%.3f ", $1 / $2 }'
 }
 median_of() {
   tr ' ' '\n' | grep . | sort -g |
@@ -147,6 +167,14 @@ if [ -n "$base" ]; then
   base_median=$(summary baseline 2 | awk '{ print $2 }')
   ratios=$(per_round baseline)
   echo "throughput ratio switchboard/baseline: $(awk -v a="$sb_median" -v b="$base_median" 'BEGIN { printf "%.3f", a / b }') (medians), $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
+fi
+if [ -n "$pg" ]; then
+  ratios=$(per_round postgres switchboard)
+  echo "throughput ratio postgres/switchboard (PostgreSQL store over SQLite): $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
+  if [ -n "$base" ]; then
+    ratios=$(per_round postgres baseline)
+    echo "throughput ratio postgres/baseline: $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
+  fi
 fi
 echo "switchboard RSS after the runs: $(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$sb/status")"
 echo "switchboard log lines written: $(wc -l < "$work/switchboard.log")"
