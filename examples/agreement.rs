@@ -69,7 +69,9 @@ async fn main() {
     let [url, flows_dir, token, servers @ ..] = args.as_slice() else {
         panic!("usage: agreement DATABASE_URL FLOWS_DIR TOKEN URL... [--count N]");
     };
-    let store = Store::open(&DatabaseUrl::parse(url).unwrap()).await.unwrap();
+    let store = Store::open(&DatabaseUrl::parse(url).unwrap())
+        .await
+        .unwrap();
     let flows = switchboard::flow::load_dir(std::path::Path::new(flows_dir)).unwrap();
     let client = switchboard::outbound::client().build().unwrap();
     // Start from the line open.
@@ -92,7 +94,10 @@ async fn main() {
                     if answers_closed(&client, &token, &server).await == close {
                         return (at, started.elapsed());
                     }
-                    assert!(started.elapsed() < Duration::from_secs(10), "{server} never did");
+                    assert!(
+                        started.elapsed() < Duration::from_secs(10),
+                        "{server} never did"
+                    );
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             });
