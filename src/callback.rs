@@ -4,7 +4,9 @@
 //! Calls are stateless on the server: everything a later webhook needs is in its URL (which
 //! Twilio's signature covers), so any copy of the server can answer any step of any call. This
 //! module is the one place that knows the URL format
-//! `/voice/{line}/{step}?attempt={n}[&origin={line the call started on}]`.
+//! `/voice/{line}/{step}?attempt={n}[&origin={line the call started on}][&stage={stage}[&number={digits}]]`:
+//! `stage` and `number` only at a `callback` step, where the caller keys in a number and
+//! hears it read back before it is taken.
 
 use std::fmt::Write;
 
@@ -56,8 +58,18 @@ pub fn split_public_path(path: &str) -> Option<(&str, &str)> {
 }
 
 /// The query parameters that are ours: everything else in a query is Twilio's (a webhook sent
-/// by GET carries its parameters there).
-pub const OWN_QUERY_PARAMS: [&str; 2] = ["attempt", "origin"];
+/// by GET carries its parameters there). `number` is ours too, but a caller's: never kept.
+pub const OWN_QUERY_PARAMS: [&str; 3] = ["attempt", "origin", "stage"];
+
+/// Where a caller is in a `callback` step, after it first asked them about the number they
+/// call from (no stage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Keying in a number.
+    Keying,
+    /// Asked to confirm the number they keyed in: its national digits, `07700900123`.
+    Confirming(String),
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Callback {
@@ -68,6 +80,8 @@ pub struct Callback {
     /// The line the call started on, when it is not `line`: a call put through to another
     /// line's steps keeps the rules of the line it started on (a 24/7 line's above all).
     pub origin: Option<String>,
+    /// Only at a `callback` step.
+    pub stage: Option<Stage>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -83,7 +97,14 @@ impl Callback {
             step: step.to_owned(),
             attempt,
             origin: None,
+            stage: None,
         }
+    }
+
+    /// The same step, at `stage` of a `callback` step.
+    pub fn at_stage(mut self, stage: Stage) -> Self {
+        self.stage = Some(stage);
+        self
     }
 
     /// The same step, on a call that started on `origin` (not written when it is the step's line).
@@ -111,6 +132,14 @@ impl Callback {
         if let Some(origin) = &self.origin {
             let _ = write!(url, "&origin={origin}");
         }
+        match &self.stage {
+            None => {}
+            Some(Stage::Keying) => url.push_str("&stage=keying"),
+            // Digits only (made so by the engine), so no escaping is needed.
+            Some(Stage::Confirming(digits)) => {
+                let _ = write!(url, "&stage=confirming&number={digits}");
+            }
+        }
         url
     }
 
@@ -122,13 +151,28 @@ impl Callback {
     ) -> Result<Self, CallbackError> {
         let mut attempt = None;
         let mut origin = None;
+        let mut stage = None;
+        let mut number = None;
         for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             match name.as_ref() {
                 "attempt" => attempt = Some(value.into_owned()),
                 "origin" => origin = Some(value.into_owned()),
+                "stage" => stage = Some(value.into_owned()),
+                "number" => number = Some(value.into_owned()),
                 _ => {}
             }
         }
+        // A stage that makes no sense (or a number that is not digits) is the step's start:
+        // the caller is asked again, never stuck.
+        let stage = match (stage.as_deref(), number) {
+            (Some("keying"), _) => Some(Stage::Keying),
+            (Some("confirming"), Some(digits))
+                if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Some(Stage::Confirming(digits))
+            }
+            _ => None,
+        };
         let attempt = match attempt {
             None => 1,
             Some(text) => match text.parse::<u32>() {
@@ -136,7 +180,8 @@ impl Callback {
                 _ => return Err(CallbackError::BadAttempt(text)),
             },
         };
-        let callback = Callback::new(line, step, attempt);
+        let mut callback = Callback::new(line, step, attempt);
+        callback.stage = stage;
         Ok(match origin {
             Some(origin) => callback.from_origin(&origin),
             None => callback,
@@ -212,6 +257,36 @@ mod tests {
         let home = Callback::new("wellbeing", "counselling", 1).from_origin("wellbeing");
         assert_eq!(home.url(""), "/voice/wellbeing/counselling?attempt=1");
         assert_eq!(home.origin(), "wellbeing");
+    }
+
+    #[test]
+    fn a_call_back_stage_round_trips_and_a_mangled_one_starts_the_step_again() {
+        let confirming = Callback::new("doctor-support", "call-back", 2)
+            .at_stage(Stage::Confirming("07700900123".into()));
+        let url = confirming.url("");
+        assert_eq!(
+            url,
+            "/voice/doctor-support/call-back?attempt=2&stage=confirming&number=07700900123"
+        );
+        let query = url.split_once('?').unwrap().1;
+        assert_eq!(
+            Callback::from_request("doctor-support", "call-back", Some(query)),
+            Ok(confirming)
+        );
+        for mangled in [
+            "stage=confirming",
+            "stage=confirming&number=0770090012x",
+            "stage=confirming&number=12",
+            "stage=elsewhere",
+        ] {
+            let callback = Callback::from_request("l", "s", Some(mangled)).unwrap();
+            assert_eq!(callback.stage, None, "{mangled}");
+        }
+        // The number is never kept in a recording's path.
+        assert_eq!(
+            replayable_path("/voice/l/s", Some("attempt=1&stage=confirming&number=07700900123")),
+            "/voice/l/s?attempt=1&stage=confirming"
+        );
     }
 
     #[test]

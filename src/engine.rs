@@ -7,8 +7,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
-use crate::callback::Callback;
+use crate::callback::{Callback, Stage};
 pub use crate::callback::Position;
+use crate::phone::E164;
 use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
 
@@ -31,6 +32,46 @@ pub struct CallInput {
     pub digits: Option<String>,
     pub speech: Option<String>,
     pub dial_status: Option<String>,
+    /// Twilio's `From`: the number a caller may be called back on (never logged in clear).
+    pub from: Option<String>,
+    /// What became of the request for a call back this answer asked to keep, once the server
+    /// has tried ([`Answer::call_back`]); `None` before.
+    pub call_back: Option<CallBackResult>,
+}
+
+/// What became of a request for a call back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CallBackResult {
+    /// Kept: the team will call.
+    Taken,
+    /// This number already has a request that is not closed: nothing was added.
+    AlreadyAsked,
+    /// It could not be kept in time (the store down or slow).
+    NotTaken,
+}
+
+impl CallBackResult {
+    pub const ALL: [CallBackResult; 3] = [
+        CallBackResult::Taken,
+        CallBackResult::AlreadyAsked,
+        CallBackResult::NotTaken,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallBackResult::Taken => "taken",
+            CallBackResult::AlreadyAsked => "already-asked",
+            CallBackResult::NotTaken => "not-taken",
+        }
+    }
+}
+
+/// A request for a call back that an answer needs kept before it can be given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallBackRequest {
+    pub number: E164,
+    /// The line whose team calls back: the `callback` step's.
+    pub line: usize,
 }
 
 impl CallInput {
@@ -41,6 +82,8 @@ impl CallInput {
             digits: param("Digits").map(str::to_owned),
             speech: param("SpeechResult").map(str::to_owned),
             dial_status: param("DialCallStatus").map(str::to_owned),
+            from: param("From").map(str::to_owned),
+            call_back: None,
         }
     }
 }
@@ -99,6 +142,10 @@ pub enum Outcome {
     NoInput,
     Invalid,
     Dialled(DialStatus),
+    /// A number keyed in for a call back, to be read back.
+    Keyed,
+    /// A request for a call back, and what became of it.
+    CallBack(CallBackResult),
     /// Something went wrong: the caller was sent to the line's `on_error` step.
     Failed,
 }
@@ -113,6 +160,10 @@ impl Outcome {
             Outcome::NoInput => "no-input",
             Outcome::Invalid => "invalid",
             Outcome::Dialled(_) => "dialled",
+            Outcome::Keyed => "keyed",
+            Outcome::CallBack(CallBackResult::Taken) => "call-back-taken",
+            Outcome::CallBack(CallBackResult::AlreadyAsked) => "call-back-already-asked",
+            Outcome::CallBack(CallBackResult::NotTaken) => "call-back-not-taken",
             Outcome::Failed => "failed",
         }
     }
@@ -149,12 +200,17 @@ pub struct Answer {
     pub path: Vec<StepRef>,
     pub outcome: Outcome,
     pub error: Option<EngineError>,
+    /// A request for a call back to keep before this answer is given: the server keeps it and
+    /// asks again with [`CallInput::call_back`] set. Until then the answer is the one for a
+    /// request that could not be kept, so a caller is never told it was taken when it was not.
+    pub call_back: Option<CallBackRequest>,
 }
 
 /// The answer to one webhook. Never fails: an error answers the line's `on_error` step.
 pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answer {
     let origin = origin_of(ctx.flows, position, input);
     let mut walk = Walk::new(ctx, origin);
+    walk.own_number = input.from.as_deref().and_then(uk_number);
     match walk.respond(position, input) {
         Ok((response, outcome)) => {
             let line = walk
@@ -167,6 +223,7 @@ pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answ
                 path: walk.path,
                 outcome,
                 error: None,
+                call_back: walk.wants,
             }
         }
         Err(error) => {
@@ -237,6 +294,7 @@ fn fallback(ctx: &Context<'_>, line: usize, origin: usize, error: EngineError) -
         path: walk.path,
         outcome: Outcome::Failed,
         error: Some(error),
+        call_back: None,
     }
 }
 
@@ -247,6 +305,10 @@ struct Walk<'c, 'a> {
     origin: usize,
     path: Vec<StepRef>,
     says: Vec<Say>,
+    /// A request for a call back this answer needs kept.
+    wants: Option<CallBackRequest>,
+    /// The UK number the caller is calling from, if any (not withheld, not from abroad).
+    own_number: Option<E164>,
 }
 
 /// What a menu does with what the caller sent: go on, or ask again (or, after the last try,
@@ -264,6 +326,8 @@ impl<'c, 'a> Walk<'c, 'a> {
             origin,
             path: Vec::new(),
             says: Vec::new(),
+            wants: None,
+            own_number: None,
         }
     }
 
@@ -327,8 +391,12 @@ impl<'c, 'a> Walk<'c, 'a> {
                     Ok((self.enter(dial.after_attempts, 1)?, outcome))
                 }
             }
-            // Only menus and dials wait for a webhook: a URL naming another step is stale (the
-            // flows changed) and gets the safe answer, never a hang-up.
+            StepKind::CallBack { next, not_taken } => {
+                let ends = (*next, *not_taken);
+                self.call_back_answered(at, ends, callback, input)
+            }
+            // Only menus, dials and call backs wait for a webhook: a URL naming another step is
+            // stale (the flows changed) and gets the safe answer, never a hang-up.
             _ => Err(EngineError::NotWaiting {
                 line: callback.line.clone(),
                 step: callback.step.clone(),
@@ -395,9 +463,220 @@ impl<'c, 'a> Walk<'c, 'a> {
                     verbs.push(Verb::Hangup);
                     return Ok(Response::new(verbs));
                 }
+                StepKind::CallBack { .. } => {
+                    let here = self.callback(at, attempt);
+                    return Ok(self.call_back_start(at, here));
+                }
             }
         }
         Err(EngineError::TooManyHops)
+    }
+
+    /// A `callback` step begins (or begins again, at `here`): the caller's own number
+    /// offered, or one asked for.
+    fn call_back_start(&mut self, at: StepRef, here: Callback) -> Response {
+        // `From` arrives with every webhook, so the number is looked at afresh each time.
+        match self.own_number.clone() {
+            Some(own) => {
+                let last_three = spoken_digits(&own.as_str()[own.as_str().len() - 3..]);
+                self.say_text(
+                    at,
+                    &format!(
+                        "We can call you back on the number you are calling from, the one ending {last_three}. \
+                         We keep it only to call you back. \
+                         To use that number, press 1 or say yes. To give us another number, press 2 or say no."
+                    ),
+                );
+                self.ask(at, here, YES_OR_NO)
+            }
+            None => self.ask_for_number(at, here.at_stage(Stage::Keying)),
+        }
+    }
+
+    fn ask_for_number(&mut self, at: StepRef, here: Callback) -> Response {
+        self.say_text(
+            at,
+            "Please key in the UK phone number we should call you back on, starting with 0, \
+             then press the hash key. We keep it only to call you back.",
+        );
+        self.ask(at, here, None)
+    }
+
+    /// Asks the caller (keys, or yes and no when `words` are given), coming back to `here`.
+    fn ask(&mut self, at: StepRef, here: Callback, words: Option<&str>) -> Response {
+        let line = self.ctx.flows.line(at.line);
+        let gather = Gather {
+            action: here.clone(),
+            input: if words.is_some() {
+                Input::KeysOrSpeech
+            } else {
+                Input::Keys
+            },
+            num_digits: words.map(|_| 1),
+            timeout_seconds: CALL_BACK_TIMEOUT_SECONDS,
+            language: line.language.clone(),
+            hints: words.and_then(|w| twiml::Text::new(w).ok()),
+            prompts: self.says.drain(..).map(Prompt::Say).collect(),
+        };
+        Response::new(vec![Verb::Gather(gather), Verb::Redirect(here)])
+    }
+
+    /// A webhook back at a `callback` step: the caller's answer at the stage it was at.
+    fn call_back_answered(
+        &mut self,
+        at: StepRef,
+        (next, not_taken): (StepRef, StepRef),
+        callback: &Callback,
+        input: &CallInput,
+    ) -> Result<(Response, Outcome), EngineError> {
+        let attempt = callback.attempt;
+        let base = self.callback(at, attempt);
+        let here = |stage: Option<Stage>, attempt: u32| Callback {
+            attempt,
+            stage,
+            ..base.clone()
+        };
+        let give_up = |this: &mut Self, outcome: Outcome| {
+            this.say_text(at, "We have not taken a request for a call back.");
+            Ok((this.enter(not_taken, 1)?, outcome))
+        };
+        self.path.push(at);
+        match &callback.stage {
+            None | Some(Stage::Confirming(_)) => {
+                let yes_or_no = yes_or_no(input);
+                let number = match &callback.stage {
+                    Some(Stage::Confirming(digits)) => uk_number(digits),
+                    _ => self.own_number.clone(),
+                };
+                match (yes_or_no, number) {
+                    (Some(true), Some(number)) => {
+                        self.keep(at, number, (next, not_taken), input.call_back)
+                    }
+                    // A number that went (the caller's own, now withheld): ask for one.
+                    (Some(true), None) | (Some(false), _) if attempt < CALL_BACK_TRIES => {
+                        let keying = here(Some(Stage::Keying), attempt + 1);
+                        let outcome = Outcome::Chose(if yes_or_no == Some(true) { '1' } else { '2' });
+                        Ok((self.ask_for_number(at, keying), outcome))
+                    }
+                    (Some(_), _) => give_up(self, Outcome::Chose('2')),
+                    (None, _) => {
+                        let outcome = if input.digits.is_some() || input.speech.is_some() {
+                            Outcome::Invalid
+                        } else {
+                            Outcome::NoInput
+                        };
+                        if attempt >= CALL_BACK_TRIES {
+                            return give_up(self, outcome);
+                        }
+                        self.say_text(at, "Sorry, I didn't catch that.");
+                        let again = here(callback.stage.clone(), attempt + 1);
+                        Ok(match &callback.stage {
+                            Some(Stage::Confirming(digits)) => {
+                                (self.read_back(at, digits, again), outcome)
+                            }
+                            _ => (self.call_back_start(at, again), outcome),
+                        })
+                    }
+                }
+            }
+            Some(Stage::Keying) => {
+                let keyed: String = input
+                    .digits
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                match uk_number(&keyed) {
+                    Some(_) => {
+                        let confirming = here(Some(Stage::Confirming(keyed.clone())), 1);
+                        Ok((self.read_back(at, &keyed, confirming), Outcome::Keyed))
+                    }
+                    None => {
+                        let outcome = if keyed.is_empty() {
+                            Outcome::NoInput
+                        } else {
+                            Outcome::Invalid
+                        };
+                        if attempt >= CALL_BACK_TRIES {
+                            return give_up(self, outcome);
+                        }
+                        self.say_text(at, "Sorry, that is not a UK phone number we can call.");
+                        Ok((
+                            self.ask_for_number(at, here(Some(Stage::Keying), attempt + 1)),
+                            outcome,
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads back a keyed number, digit by digit, and asks whether it is right.
+    fn read_back(&mut self, at: StepRef, digits: &str, here: Callback) -> Response {
+        self.say_text(
+            at,
+            &format!(
+                "You keyed {}. If that is right, press 1 or say yes. To key it again, press 2 or say no.",
+                spoken_digits(digits)
+            ),
+        );
+        self.ask(at, here, YES_OR_NO)
+    }
+
+    /// The request is to be kept: what the caller hears depends on whether it was. Until the
+    /// server has tried, this answer is the not-kept one, with the request for it to keep.
+    fn keep(
+        &mut self,
+        at: StepRef,
+        number: E164,
+        (next, not_taken): (StepRef, StepRef),
+        result: Option<CallBackResult>,
+    ) -> Result<(Response, Outcome), EngineError> {
+        let result = match result {
+            Some(result) => result,
+            None => {
+                self.wants = Some(CallBackRequest {
+                    number,
+                    line: at.line,
+                });
+                CallBackResult::NotTaken
+            }
+        };
+        let outcome = Outcome::CallBack(result);
+        if result == CallBackResult::NotTaken {
+            self.say_text(
+                at,
+                "Sorry, we could not take your request for a call back just now.",
+            );
+            return Ok((self.enter(not_taken, 1)?, outcome));
+        }
+        let when = self.call_back_due(at);
+        let taken = match result {
+            CallBackResult::AlreadyAsked => "We already have a request for a call back from this number, so there is nothing more to do.",
+            _ => "Thank you: we have your request for a call back.",
+        };
+        self.say_text(at, &format!("{taken} {when}"));
+        Ok((self.enter(next, 1)?, outcome))
+    }
+
+    /// When the team will call back: from the schedule's next opening, or, while the emergency
+    /// switch has closed it, no time at all.
+    fn call_back_due(&self, at: StepRef) -> String {
+        let schedule = self.schedule(at).expect("callback steps have a schedule");
+        if self.ctx.emergencies.is_closed(&schedule.name) {
+            return "The line has had to close for now, so we cannot yet say when; the team will call you back once it reopens.".to_owned();
+        }
+        if let Status::Open { .. } = schedule.status(self.ctx.holidays, self.ctx.emergencies, self.ctx.now) {
+            return "The team will call you back as soon as they can.".to_owned();
+        }
+        match schedule.next_opening(self.ctx.holidays, self.ctx.now) {
+            Some(opens) => format!(
+                "The team will call you back from {}.",
+                speech::time_on_weekday_date(&opens)
+            ),
+            None => "The team will call you back when the line next opens.".to_owned(),
+        }
     }
 
     /// Everything said so far goes inside the Gather, so the caller can choose at any moment.
@@ -417,7 +696,7 @@ impl<'c, 'a> Walk<'c, 'a> {
             } else {
                 Input::Keys
             },
-            num_digits: 1,
+            num_digits: Some(1),
             timeout_seconds: menu.timeout_seconds,
             language: line.language.clone(),
             hints: menu.hints.clone(),
@@ -518,6 +797,49 @@ impl<'c, 'a> Walk<'c, 'a> {
             language: line.language.clone(),
         });
     }
+}
+
+/// Tries at each question of a `callback` step before the caller goes on without a request.
+const CALL_BACK_TRIES: u32 = 2;
+/// Seconds to wait for a key at a `callback` step: long enough to find a number.
+const CALL_BACK_TIMEOUT_SECONDS: u8 = 10;
+const YES_OR_NO: Option<&str> = Some("yes, no");
+
+/// Yes (1, "yes"), no (2, "no"), or neither.
+fn yes_or_no(input: &CallInput) -> Option<bool> {
+    let digits = input.digits.as_deref().map(str::trim).unwrap_or("");
+    match digits {
+        "1" => return Some(true),
+        "2" => return Some(false),
+        "" => {}
+        _ => return None,
+    }
+    let speech = normalise_speech(input.speech.as_deref().unwrap_or(""));
+    let padded = format!(" {speech} ");
+    let yes = [" yes ", " yeah ", " one "].iter().any(|w| padded.contains(w));
+    let no = [" no ", " two "].iter().any(|w| padded.contains(w));
+    match (yes, no) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
+}
+
+/// A UK number written nationally (`07700900123`) or given in E.164 (`+447700900123`), that
+/// the numbering plan says can be called; `None` for anything else (international, premium
+/// and the like are left to the plan: it refuses what does not exist).
+pub fn uk_number(text: &str) -> Option<E164> {
+    let e164 = match text.strip_prefix('0') {
+        Some(national) if !national.starts_with('0') => format!("+44{national}"),
+        _ => text.to_owned(),
+    };
+    E164::parse(&e164).ok().filter(|n| n.as_str().starts_with("+44"))
+}
+
+/// "0 7 7 0 0", the digits said one by one.
+fn spoken_digits(digits: &str) -> String {
+    let spoken: Vec<String> = digits.chars().map(String::from).collect();
+    spoken.join(", ")
 }
 
 /// What a caller's keys or words choose on a menu. Words count only on a menu that listens

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, Emergencies};
-use crate::callback::Callback;
-use crate::engine::{self, Answer, CallInput, Context, Position};
+use crate::callback::{Callback, Stage};
+use crate::engine::{self, Answer, CallBackResult, CallInput, Context, Position};
 use crate::flow::{Flows, StepKind};
 
 /// Instants that put a UK office-hours schedule in each of its states.
@@ -109,17 +109,20 @@ fn answers_at(ctx: &Context<'_>) -> Vec<(String, bool, Answer)> {
                     origin.open_24_7,
                 );
                 for step in &line.steps {
-                    for (input, what) in inputs_for(&step.kind) {
-                        for attempt in attempts_for(&step.kind) {
-                            let callback =
-                                Callback::new(&line.id, &step.id, attempt).from_origin(&origin.id);
-                            let label = format!("{} {what}", callback.url(""));
-                            run(
-                                Position::After(callback),
-                                input.clone(),
-                                label,
-                                origin.open_24_7,
-                            );
+                    for stage in stages_for(&step.kind) {
+                        for (input, what) in inputs_for(&step.kind) {
+                            for attempt in attempts_for(&step.kind) {
+                                let mut callback = Callback::new(&line.id, &step.id, attempt)
+                                    .from_origin(&origin.id);
+                                callback.stage = stage.clone();
+                                let label = format!("{} {what}", callback.url(""));
+                                run(
+                                    Position::After(callback),
+                                    input.clone(),
+                                    label,
+                                    origin.open_24_7,
+                                );
+                            }
                         }
                     }
                 }
@@ -129,10 +132,27 @@ fn answers_at(ctx: &Context<'_>) -> Vec<(String, bool, Answer)> {
     answers
 }
 
+/// The stages a step can be at: a `callback` step's each, and none for the others.
+fn stages_for(kind: &StepKind) -> Vec<Option<Stage>> {
+    match kind {
+        StepKind::CallBack { .. } => vec![
+            None,
+            Some(Stage::Keying),
+            Some(Stage::Confirming(KEYED.to_owned())),
+        ],
+        _ => vec![None],
+    }
+}
+
+/// A number a caller keys in (Ofcom's range for drama), and one they call from.
+const KEYED: &str = "07700900456";
+const CALLING_FROM: &str = "+447700900123";
+
 fn attempts_for(kind: &StepKind) -> Vec<u32> {
     let last = match kind {
         StepKind::Menu(menu) => menu.attempts,
         StepKind::Dial(dial) => dial.attempts,
+        StepKind::CallBack { .. } => 2,
         _ => 1,
     };
     (1..=last + 1).collect()
@@ -192,6 +212,37 @@ fn inputs_for(kind: &StepKind) -> Vec<(CallInput, String)> {
         })
         .chain([(CallInput::default(), "no DialCallStatus".to_owned())])
         .collect(),
+        // Each answer a caller can give, from their own number or a withheld one, before the
+        // store was asked and after each thing it can say.
+        StepKind::CallBack { .. } => {
+            let answers = [
+                digits("1"),
+                digits("2"),
+                digits("9"),
+                digits(KEYED),
+                digits("12345"),
+                speech("yes"),
+                speech("no"),
+                (CallInput::default(), "silence".to_owned()),
+            ];
+            let results = std::iter::once(None).chain(CallBackResult::ALL.map(Some));
+            let mut inputs = Vec::new();
+            for (input, what) in answers {
+                for from in [Some(CALLING_FROM), None] {
+                    for result in results.clone() {
+                        let input = CallInput {
+                            from: from.map(str::to_owned),
+                            call_back: result,
+                            ..input.clone()
+                        };
+                        let whom = if from.is_some() { "own number" } else { "withheld" };
+                        let kept = result.map_or("not yet kept", |r| r.as_str());
+                        inputs.push((input, format!("{what}, {whom}, {kept}")));
+                    }
+                }
+            }
+            inputs
+        }
         _ => vec![(CallInput::default(), "replayed".to_owned())],
     }
 }

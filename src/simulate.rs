@@ -58,7 +58,15 @@ pub fn call(ctx: &Context<'_>, to: &str, actions: &[CallerAction]) -> Transcript
         ..CallInput::default()
     };
     for _ in 0..MAX_EXCHANGES {
-        let answer = engine::answer(ctx, &position, &input);
+        let mut answer = engine::answer(ctx, &position, &input);
+        if answer.call_back.is_some() {
+            // A simulated store always keeps the request.
+            input.call_back = Some(engine::CallBackResult::Taken);
+            answer = engine::answer(ctx, &position, &input);
+            transcript
+                .lines
+                .push("  (the request for a call back is kept)".to_owned());
+        }
         let line = &ctx.flows.line(answer.line).name;
         transcript.lines.push(format!("[{line}]"));
         if let Some(error) = &answer.error {

@@ -60,6 +60,17 @@ pub fn weekday_date_time<Z: TimeZone>(instant: &DateTime<Z>) -> String {
     )
 }
 
+/// "9am on Monday 7 December", in the instant's own time zone: from when a call back is due.
+pub fn time_on_weekday_date<Z: TimeZone>(instant: &DateTime<Z>) -> String {
+    let weekday = WEEKDAYS[instant.weekday().num_days_from_monday() as usize];
+    let month = MONTHS[instant.month0() as usize];
+    format!(
+        "{} on {weekday} {} {month}",
+        time(instant.time()),
+        instant.day()
+    )
+}
+
 /// The weekly hours, grouping days with the same openings: "Monday to Friday, 9am to 5pm".
 pub fn weekly_hours(schedule: &Schedule) -> String {
     let mut groups: Vec<(usize, usize)> = Vec::new();

@@ -103,6 +103,8 @@ pub struct StepSection {
     // origin
     pub from_24_7: Option<Text>,
     pub otherwise: Option<Text>,
+    // callback
+    pub not_taken: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -125,6 +125,10 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
                 format!("says: {} and hangs up", shown(message)),
             ),
             StepKind::Hangup { message: None } => (Shape::Hangup, "hangs up".to_owned()),
+            StepKind::CallBack { .. } => (
+                Shape::Menu,
+                "takes a number to call back, from the next opening".to_owned(),
+            ),
         };
         let mut lines = vec![flows.step(at).id.to_string()];
         lines.extend(wrap(&detail));

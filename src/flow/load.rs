@@ -16,7 +16,9 @@ use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
-const STEP_TYPES: [&str; 6] = ["say", "menu", "dial", "hours", "origin", "hangup"];
+const STEP_TYPES: [&str; 7] = [
+    "say", "menu", "dial", "hours", "origin", "hangup", "callback",
+];
 const MAX_ATTEMPTS: i64 = 10;
 
 /// Everything `check` finds in a set of files, and the flows if none of it is an error.
@@ -534,6 +536,24 @@ impl<'a> Loader<'a> {
             "hangup" => StepKind::Hangup {
                 message: self.optional_message(source, section.say.as_ref(), schedule_data)?,
             },
+            "callback" => {
+                let next = need("next", section.next.as_ref(), self);
+                let not_taken = need("not_taken", section.not_taken.as_ref(), self);
+                if schedule.is_none() {
+                    self.error(
+                        source,
+                        name.span(),
+                        "a callback step needs `schedule`: the team calls back from its next opening",
+                    );
+                }
+                let next = self.resolve(source, line, &next?);
+                let not_taken = self.resolve(source, line, &not_taken?)?;
+                schedule?;
+                StepKind::CallBack {
+                    next: next?,
+                    not_taken,
+                }
+            }
             _ => unreachable!("allowed_keys knows every type"),
         };
         // A name that is not an id was reported when the line's steps were first listed.
@@ -941,6 +961,10 @@ fn why_needed(key: &str) -> &'static str {
         "from_24_7" => {
             ": the step for a call that started on a line open 24/7, which must never be hung up on"
         }
+        "next" => ": the step after the call back was taken (or was already asked for)",
+        "not_taken" => {
+            ": the step for a caller whose call back could not be taken (no number, or the store down)"
+        }
         _ => "",
     }
 }
@@ -1106,6 +1130,7 @@ fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
         ],
         "origin" => &["type", "from_24_7", "otherwise"],
         "hangup" => &["type", "say", "schedule"],
+        "callback" => &["type", "schedule", "next", "not_taken"],
         _ => return None,
     })
 }
@@ -1139,6 +1164,7 @@ fn present_keys(s: &StepSection) -> Vec<(&'static str, Range<usize>)> {
         text("emergency", &s.emergency),
         text("from_24_7", &s.from_24_7),
         text("otherwise", &s.otherwise),
+        text("not_taken", &s.not_taken),
     ]
     .into_iter()
     .flatten()

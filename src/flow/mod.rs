@@ -160,6 +160,11 @@ pub enum StepKind {
     Hangup {
         message: Option<Message>,
     },
+    /// Take a request for a call back: the number called from (confirmed by its last three
+    /// digits) or one keyed in (read back, confirmed), kept in the store before the caller is
+    /// told it was taken and from when to expect the call (the schedule's next opening).
+    /// `not_taken` when it could not be: no number after two tries, or the store down.
+    CallBack { next: StepRef, not_taken: StepRef },
 }
 
 #[derive(Clone, Debug)]
@@ -303,6 +308,10 @@ impl StepKind {
                 exit("otherwise".into(), *otherwise),
             ],
             StepKind::Hangup { .. } => Vec::new(),
+            StepKind::CallBack { next, not_taken } => vec![
+                exit("call back taken".into(), *next),
+                exit("not taken".into(), *not_taken),
+            ],
         }
     }
 

@@ -175,6 +175,12 @@ pub fn moves(flows: &Flows, state: State) -> Vec<Move> {
             }
         }
         StepKind::Hangup { .. } => push("hangs up".into(), true, Next::HangsUp),
+        // The store keeps the request, or it cannot (down, slow, or no number after two
+        // tries, which is where a silent caller goes): both branches are followed.
+        StepKind::CallBack { next, not_taken } => {
+            push("call back taken".into(), false, to(*next, None));
+            push("call back not taken".into(), true, to(*not_taken, None));
+        }
     }
     moves
 }
@@ -395,7 +401,9 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
                 .collect(),
         ),
         StepKind::Hangup { message } => (message.iter().collect(), vec![]),
-        StepKind::Hours { .. } | StepKind::Origin { .. } => (vec![], vec![]),
+        StepKind::Hours { .. } | StepKind::Origin { .. } | StepKind::CallBack { .. } => {
+            (vec![], vec![])
+        }
     };
     let schedule = step.schedule;
     let schedule_name = || schedule.map_or("?", |s| flows.schedules[s].name.as_str());

@@ -102,9 +102,10 @@ fn ways_to_a_wait(flows: &Flows, from_24_7: bool, at: StepRef) -> Vec<(StepRef, 
                 from_24_7: yes,
                 otherwise,
             } => queue.push((if from_24_7 { *yes } else { *otherwise }, heard, hops + 1)),
-            StepKind::Menu(_) | StepKind::Dial(_) | StepKind::Hangup { .. } => {
-                found.push((at, heard))
-            }
+            StepKind::Menu(_)
+            | StepKind::Dial(_)
+            | StepKind::Hangup { .. }
+            | StepKind::CallBack { .. } => found.push((at, heard)),
         }
     }
     found

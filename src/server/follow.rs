@@ -32,6 +32,8 @@ pub struct StoreLink {
     wake: tokio::sync::Notify,
     /// The revision this server serves.
     applied: tokio::sync::watch::Sender<i64>,
+    /// The store, for the one thing a webhook writes: a caller's request for a call back.
+    store: std::sync::OnceLock<Store>,
 }
 
 impl Default for StoreLink {
@@ -40,6 +42,7 @@ impl Default for StoreLink {
             available: AtomicBool::new(true),
             wake: tokio::sync::Notify::new(),
             applied: tokio::sync::watch::Sender::new(0),
+            store: std::sync::OnceLock::new(),
         }
     }
 }
@@ -48,6 +51,11 @@ impl StoreLink {
     /// Whether the last read of the store worked.
     pub fn available(&self) -> bool {
         self.available.load(Ordering::Relaxed)
+    }
+
+    /// The store this server follows, once it follows one.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.get()
     }
 
     /// The revision in force on this server.
@@ -104,6 +112,7 @@ impl Follower {
         address: &str,
     ) -> crate::store::Result<Follower> {
         let snapshot = store.snapshot().await?;
+        let _ = app.store.store.set(store.clone());
         let mut follower = Follower::new(app, store, published, address);
         follower.apply(snapshot).await;
         Ok(follower)

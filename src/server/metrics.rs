@@ -36,10 +36,12 @@ pub enum Counter {
     LogLinesDropped,
     /// Reads of the store that failed or timed out, by problem (unavailable, slow).
     StoreProblems,
+    /// Requests for a call back, by line and result (taken, already-asked, not-taken).
+    CallBacks,
 }
 
 impl Counter {
-    const ALL: [Counter; 11] = [
+    const ALL: [Counter; 12] = [
         Counter::Webhooks,
         Counter::Calls,
         Counter::MenuChoices,
@@ -51,6 +53,7 @@ impl Counter {
         Counter::FlowReloads,
         Counter::LogLinesDropped,
         Counter::StoreProblems,
+        Counter::CallBacks,
     ];
 
     fn name(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Counter {
             Counter::FlowReloads => "switchboard_flow_reloads_total",
             Counter::LogLinesDropped => "switchboard_log_lines_dropped_total",
             Counter::StoreProblems => "switchboard_store_problems_total",
+            Counter::CallBacks => "switchboard_call_back_requests_total",
         }
     }
 
@@ -83,6 +87,9 @@ impl Counter {
             Counter::LogLinesDropped => "Log lines dropped: the log output was not taking them.",
             Counter::StoreProblems => {
                 "Reads of the store that failed or took too long: calls were answered from the last snapshot."
+            }
+            Counter::CallBacks => {
+                "Requests for a call back, by line and result: not-taken means the store could not keep it in time."
             }
         }
     }

@@ -345,14 +345,64 @@ impl AcceptBackoff {
 async fn voice(State(app): State<Arc<App>>, Signed(request): Signed) -> Response {
     let position = Position::from_url(request.uri.path(), request.uri.query())
         .expect("routed here only for /voice paths");
-    webhook(&app, position, &request)
+    let started = Instant::now();
+    match webhook(&app, &position, &request, None, started) {
+        Ok(response) => response,
+        // The one webhook that waits on the store, and only for as long as a caller can: the
+        // answer says whether the request was kept, so it must be known first.
+        Err(wanted) => {
+            let kept = keep_call_back(&app, wanted).await;
+            webhook(&app, &position, &request, Some(kept), started).unwrap_or_else(|_| {
+                unreachable!("the engine asks to keep a request only before it knows the result")
+            })
+        }
+    }
 }
 
-fn webhook(app: &App, position: Position, request: &TwilioRequest) -> Response {
+/// How long a caller waits, at most, for their request for a call back to be kept: far inside
+/// the 15 s Twilio waits for an answer.
+pub const CALL_BACK_DEADLINE: Duration = Duration::from_secs(4);
+
+/// Keeps a request for a call back in the store, within [`CALL_BACK_DEADLINE`].
+async fn keep_call_back(app: &App, wanted: engine::CallBackRequest) -> engine::CallBackResult {
+    use engine::CallBackResult::{AlreadyAsked, NotTaken, Taken};
+    let Some(store) = app.store.store() else {
+        return NotTaken;
+    };
+    let line = app.flows.load().line(wanted.line).id.to_string();
+    let now = app.clock.now();
+    let kept = tokio::time::timeout(
+        CALL_BACK_DEADLINE,
+        store.request_call_back(&wanted.number, &line, now),
+    );
+    match kept.await {
+        Ok(Ok(true)) => Taken,
+        Ok(Ok(false)) => AlreadyAsked,
+        Ok(Err(error)) => {
+            tracing::error!(%line, %error, "a request for a call back could not be kept: the caller was told so");
+            NotTaken
+        }
+        Err(_) => {
+            tracing::error!(%line, "a request for a call back was not kept within the deadline: the caller was told so");
+            NotTaken
+        }
+    }
+}
+
+/// The answer to a voice webhook; or, when the engine needs a request for a call back kept
+/// first (and `call_back` does not yet say what became of it), that request.
+fn webhook(
+    app: &App,
+    position: &Position,
+    request: &TwilioRequest,
+    call_back: Option<engine::CallBackResult>,
+    started: Instant,
+) -> Result<Response, engine::CallBackRequest> {
+    let position = position.clone();
     let params = &request.params;
-    let started = Instant::now();
     let flows = app.flows.load();
-    let input = CallInput::from_params(|name| params.get(name));
+    let mut input = CallInput::from_params(|name| params.get(name));
+    input.call_back = call_back;
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
     // Looked for only when allowed: the parameters are not searched on every webhook.
@@ -368,6 +418,9 @@ fn webhook(app: &App, position: Position, request: &TwilioRequest) -> Response {
         now: pinned.unwrap_or_else(|| app.clock.now()),
     };
     let answer = engine::answer(&ctx, &position, &input);
+    if let (Some(wanted), None) = (&answer.call_back, call_back) {
+        return Err(wanted.clone());
+    }
     if let Some(recorder) = &app.recorder {
         let uri = &request.uri;
         let heard = Heard {
@@ -391,7 +444,7 @@ fn webhook(app: &App, position: Position, request: &TwilioRequest) -> Response {
     record(app, &flows, params, &decision);
     let response = twiml_response(app, &answer.response);
     app.metrics.observe_answer(started.elapsed());
-    response
+    Ok(response)
 }
 
 /// What the logs and metrics say of one answer.
@@ -475,6 +528,14 @@ fn answer_counts(flows: &Flows, decision: &Decision<'_>, count: &mut dyn FnMut(C
         }
         Outcome::Failed => {
             count(Counter::Fallbacks, &[("reason", "engine-error")]);
+            None
+        }
+        Outcome::Keyed => None,
+        Outcome::CallBack(result) => {
+            count(
+                Counter::CallBacks,
+                &[("line", line), ("result", result.as_str())],
+            );
             None
         }
     };

@@ -9,6 +9,7 @@
 //! never read the store on a webhook's path: each keeps a snapshot in memory and reloads it
 //! when the revision moves (see `server::follow`).
 
+pub mod call_backs;
 pub mod legacy;
 pub mod ops;
 mod url;

@@ -184,7 +184,9 @@ pub enum Input {
 pub struct Gather {
     pub action: Callback,
     pub input: Input,
-    pub num_digits: u8,
+    /// How many keys end the answer at once; `None` for a number keyed in, which `#` (Twilio's
+    /// default `finishOnKey`) or a pause ends.
+    pub num_digits: Option<u8>,
     pub timeout_seconds: u8,
     pub language: Language,
     /// Words the speech recogniser should expect, comma-separated.
@@ -315,15 +317,16 @@ fn write_pause(w: &mut XmlWriter, seconds: u8) -> XmlResult {
 
 fn write_gather(w: &mut XmlWriter, gather: &Gather, prefix: &str) -> XmlResult {
     let action = gather.action.url(prefix);
-    let num_digits = gather.num_digits.to_string();
+    let num_digits = gather.num_digits.map(|n| n.to_string());
     let timeout = gather.timeout_seconds.to_string();
-    let mut attributes = vec![
-        ("action", action.as_str()),
-        ("method", "POST"),
-        ("numDigits", num_digits.as_str()),
+    let mut attributes = vec![("action", action.as_str()), ("method", "POST")];
+    if let Some(num_digits) = &num_digits {
+        attributes.push(("numDigits", num_digits.as_str()));
+    }
+    attributes.extend([
         ("timeout", timeout.as_str()),
         ("language", gather.language.as_str()),
-    ];
+    ]);
     match gather.input {
         Input::Keys => attributes.push(("input", "dtmf")),
         Input::KeysOrSpeech => {
@@ -408,7 +411,7 @@ mod tests {
             Verb::Gather(Gather {
                 action: Callback::new("wellbeing", "main-menu", 1),
                 input: Input::KeysOrSpeech,
-                num_digits: 1,
+                num_digits: Some(1),
                 timeout_seconds: 5,
                 language: Language::parse("en-GB").unwrap(),
                 hints: Some(Text::new("counselling, peer support").unwrap()),

@@ -1,0 +1,150 @@
+//! Requests for a call back: kept by the webhook that takes one (one open request per number),
+//! listed for the team, and closed by them (an audited change). A number is shown in full only
+//! where a role allows; everywhere else, masked to its last three digits.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Change, Result, Store, StoreError, millis};
+use crate::phone::E164;
+
+/// One request, as the team's queue shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CallBack {
+    pub id: i64,
+    /// E.164. Never logged: show [`CallBack::masked`] unless the viewer may see it.
+    #[serde(skip)]
+    pub number: String,
+    pub line: String,
+    pub asked_ms: i64,
+    pub claimed_by: Option<String>,
+    /// Calls made that found nobody.
+    pub tries: i64,
+    pub closed_ms: Option<i64>,
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+}
+
+impl CallBack {
+    /// The number with all but its last three digits hidden: `**********123`.
+    pub fn masked(&self) -> String {
+        masked(&self.number)
+    }
+}
+
+/// All but the last three characters of `number` hidden.
+pub fn masked(number: &str) -> String {
+    let count = number.chars().count();
+    let shown: String = number.chars().skip(count.saturating_sub(3)).collect();
+    format!("{}{shown}", "*".repeat(count.saturating_sub(3)))
+}
+
+/// How a request was closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closing {
+    CalledBack,
+    Closed,
+}
+
+impl Closing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Closing::CalledBack => "called back",
+            Closing::Closed => "closed",
+        }
+    }
+}
+
+const COLUMNS: &str = "id, number, line, asked_ms, claimed_by, tries, closed_ms, outcome, note";
+
+fn call_back_of(row: &sqlx::any::AnyRow) -> CallBack {
+    CallBack {
+        id: row.get(0),
+        number: row.get(1),
+        line: row.get(2),
+        asked_ms: row.get(3),
+        claimed_by: row.get(4),
+        tries: row.get::<i64, _>(5),
+        closed_ms: row.get(6),
+        outcome: row.get(7),
+        note: row.get(8),
+    }
+}
+
+impl Store {
+    /// Keeps a request for a call back to `number` by `line`'s team: `true` if it was added,
+    /// `false` if the number already has one open (nothing is added).
+    pub async fn request_call_back(
+        &self,
+        number: &E164,
+        line: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let added = sqlx::query(
+            "INSERT INTO call_backs (number, line, asked_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(number.as_str())
+        .bind(line)
+        .bind(millis(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(added.rows_affected() == 1)
+    }
+
+    /// The open requests, oldest first, or every request (`open_only` false), newest first.
+    pub async fn call_backs(&self, open_only: bool) -> Result<Vec<CallBack>> {
+        let query = if open_only {
+            format!("SELECT {COLUMNS} FROM call_backs WHERE closed_ms IS NULL ORDER BY asked_ms, id")
+        } else {
+            format!("SELECT {COLUMNS} FROM call_backs ORDER BY asked_ms DESC, id DESC")
+        };
+        let rows = sqlx::query(&query).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(call_back_of).collect())
+    }
+}
+
+impl Change {
+    /// Closes request `id` (which must be open) as `how`, with the team's note: what it was.
+    pub async fn close_call_back(
+        &mut self,
+        id: i64,
+        how: Closing,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CallBack> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_backs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.connection())
+            .await?;
+        let Some(request) = row.as_ref().map(call_back_of) else {
+            return Err(StoreError::Refused(format!(
+                "There is no request for a call back numbered {id}."
+            )));
+        };
+        if request.closed_ms.is_some() {
+            return Err(StoreError::Refused(format!(
+                "Request {id} was already closed ({}).",
+                request.outcome.as_deref().unwrap_or("closed")
+            )));
+        }
+        sqlx::query("UPDATE call_backs SET closed_ms = $1, outcome = $2, note = $3 WHERE id = $4")
+            .bind(millis(at))
+            .bind(how.as_str())
+            .bind(note)
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_is_masked_to_its_last_three_digits() {
+        assert_eq!(masked("+447700900123"), "**********123");
+        assert_eq!(masked("12"), "12");
+    }
+}
