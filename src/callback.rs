@@ -167,7 +167,8 @@ impl Callback {
         let stage = match (stage.as_deref(), number) {
             (Some("keying"), _) => Some(Stage::Keying),
             (Some("confirming"), Some(digits))
-                if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) =>
+                if (8..=15).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
             {
                 Some(Stage::Confirming(digits))
             }
@@ -284,7 +285,10 @@ mod tests {
         }
         // The number is never kept in a recording's path.
         assert_eq!(
-            replayable_path("/voice/l/s", Some("attempt=1&stage=confirming&number=07700900123")),
+            replayable_path(
+                "/voice/l/s",
+                Some("attempt=1&stage=confirming&number=07700900123")
+            ),
             "/voice/l/s?attempt=1&stage=confirming"
         );
     }

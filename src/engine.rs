@@ -7,10 +7,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
-use crate::callback::{Callback, Stage};
 pub use crate::callback::Position;
-use crate::phone::E164;
+use crate::callback::{Callback, Stage};
 use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
+use crate::phone::E164;
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
 
 /// The most steps one answer may pass through; loops are refused at load, this is a backstop.
@@ -555,7 +555,8 @@ impl<'c, 'a> Walk<'c, 'a> {
                     // A number that went (the caller's own, now withheld): ask for one.
                     (Some(true), None) | (Some(false), _) if attempt < CALL_BACK_TRIES => {
                         let keying = here(Some(Stage::Keying), attempt + 1);
-                        let outcome = Outcome::Chose(if yes_or_no == Some(true) { '1' } else { '2' });
+                        let outcome =
+                            Outcome::Chose(if yes_or_no == Some(true) { '1' } else { '2' });
                         Ok((self.ask_for_number(at, keying), outcome))
                     }
                     (Some(_), _) => give_up(self, Outcome::Chose('2')),
@@ -601,7 +602,12 @@ impl<'c, 'a> Walk<'c, 'a> {
                         if attempt >= CALL_BACK_TRIES {
                             return give_up(self, outcome);
                         }
-                        self.say_text(at, "Sorry, that is not a UK phone number we can call.");
+                        let sorry = if keyed.is_empty() {
+                            "Sorry, we didn't hear a number."
+                        } else {
+                            "Sorry, that is not a UK phone number we can call."
+                        };
+                        self.say_text(at, sorry);
                         Ok((
                             self.ask_for_number(at, here(Some(Stage::Keying), attempt + 1)),
                             outcome,
@@ -653,7 +659,9 @@ impl<'c, 'a> Walk<'c, 'a> {
         }
         let when = self.call_back_due(at);
         let taken = match result {
-            CallBackResult::AlreadyAsked => "We already have a request for a call back from this number, so there is nothing more to do.",
+            CallBackResult::AlreadyAsked => {
+                "We already have a request for a call back from this number, so there is nothing more to do."
+            }
             _ => "Thank you: we have your request for a call back.",
         };
         self.say_text(at, &format!("{taken} {when}"));
@@ -667,7 +675,9 @@ impl<'c, 'a> Walk<'c, 'a> {
         if self.ctx.emergencies.is_closed(&schedule.name) {
             return "The line has had to close for now, so we cannot yet say when; the team will call you back once it reopens.".to_owned();
         }
-        if let Status::Open { .. } = schedule.status(self.ctx.holidays, self.ctx.emergencies, self.ctx.now) {
+        if let Status::Open { .. } =
+            schedule.status(self.ctx.holidays, self.ctx.emergencies, self.ctx.now)
+        {
             return "The team will call you back as soon as they can.".to_owned();
         }
         match schedule.next_opening(self.ctx.holidays, self.ctx.now) {
@@ -816,7 +826,9 @@ fn yes_or_no(input: &CallInput) -> Option<bool> {
     }
     let speech = normalise_speech(input.speech.as_deref().unwrap_or(""));
     let padded = format!(" {speech} ");
-    let yes = [" yes ", " yeah ", " one "].iter().any(|w| padded.contains(w));
+    let yes = [" yes ", " yeah ", " one "]
+        .iter()
+        .any(|w| padded.contains(w));
     let no = [" no ", " two "].iter().any(|w| padded.contains(w));
     match (yes, no) {
         (true, false) => Some(true),
@@ -833,7 +845,9 @@ pub fn uk_number(text: &str) -> Option<E164> {
         Some(national) if !national.starts_with('0') => format!("+44{national}"),
         _ => text.to_owned(),
     };
-    E164::parse(&e164).ok().filter(|n| n.as_str().starts_with("+44"))
+    E164::parse(&e164)
+        .ok()
+        .filter(|n| n.as_str().starts_with("+44"))
 }
 
 /// "0 7 7 0 0", the digits said one by one.

@@ -144,9 +144,9 @@ fn stages_for(kind: &StepKind) -> Vec<Option<Stage>> {
     }
 }
 
-/// A number a caller keys in (Ofcom's range for drama), and one they call from.
-const KEYED: &str = "07700900456";
-const CALLING_FROM: &str = "+447700900123";
+/// A number a caller keys in, and one they call from: numbers the numbering plan has.
+const KEYED: &str = "07911123457";
+const CALLING_FROM: &str = "+447911123456";
 
 fn attempts_for(kind: &StepKind) -> Vec<u32> {
     let last = match kind {
@@ -235,7 +235,11 @@ fn inputs_for(kind: &StepKind) -> Vec<(CallInput, String)> {
                             call_back: result,
                             ..input.clone()
                         };
-                        let whom = if from.is_some() { "own number" } else { "withheld" };
+                        let whom = if from.is_some() {
+                            "own number"
+                        } else {
+                            "withheld"
+                        };
                         let kept = result.map_or("not yet kept", |r| r.as_str());
                         inputs.push((input, format!("{what}, {whom}, {kept}")));
                     }

@@ -164,7 +164,10 @@ pub enum StepKind {
     /// digits) or one keyed in (read back, confirmed), kept in the store before the caller is
     /// told it was taken and from when to expect the call (the schedule's next opening).
     /// `not_taken` when it could not be: no number after two tries, or the store down.
-    CallBack { next: StepRef, not_taken: StepRef },
+    CallBack {
+        next: StepRef,
+        not_taken: StepRef,
+    },
 }
 
 #[derive(Clone, Debug)]

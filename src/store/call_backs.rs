@@ -94,7 +94,9 @@ impl Store {
     /// The open requests, oldest first, or every request (`open_only` false), newest first.
     pub async fn call_backs(&self, open_only: bool) -> Result<Vec<CallBack>> {
         let query = if open_only {
-            format!("SELECT {COLUMNS} FROM call_backs WHERE closed_ms IS NULL ORDER BY asked_ms, id")
+            format!(
+                "SELECT {COLUMNS} FROM call_backs WHERE closed_ms IS NULL ORDER BY asked_ms, id"
+            )
         } else {
             format!("SELECT {COLUMNS} FROM call_backs ORDER BY asked_ms DESC, id DESC")
         };

@@ -553,3 +553,40 @@ fn urgent_help_is_worded_the_same_everywhere() {
     // The welcome, both "still couldn't reach" menus, the open greeting and the counselling offer.
     assert_eq!(places, 5);
 }
+
+// --- A call back's two branches: the request kept, and not kept ---
+
+/// The Doctor support line's `callback` step with one of its ways on (`next` or `not_taken`)
+/// sent to a hang-up: a call from the 24/7 wellbeing line that asks for a call back would then
+/// be hung up on. Refused on either branch, at the hang-up's file:line:col.
+fn a_call_back_branch_to_a_hang_up_is_refused(branch: &str, taken: &str) {
+    let edit = |t: &str| {
+        with_a_goodbye(&t.replace(
+            "schedule = \"doctor-support\"\nnext = \"after-call-back\"\nnot_taken = \"after-call-back\"",
+            &format!(
+                "schedule = \"doctor-support\"\nnext = \"after-call-back\"\nnot_taken = \"after-call-back\"\n{branch} = \"bye\""
+            )
+            .replace(&format!("{branch} = \"after-call-back\"\n"), ""),
+        ))
+    };
+    let bye = step_line("doctor-support.toml", edit, "bye");
+    let errors = errors_after("doctor-support.toml", edit);
+    assert!(
+        errors.iter().any(|e| e.starts_with(&format!(
+            "call-flows/doctor-support.toml:{bye}:8: {HANGUP_BEFORE_A_PERSON}"
+        )) && e.contains(&format!(
+            "doctor-support/call-back (call back {taken}) → doctor-support/bye"
+        ))),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_call_back_that_hangs_up_on_a_24_7_call_once_the_request_is_kept_is_refused() {
+    a_call_back_branch_to_a_hang_up_is_refused("next", "taken");
+}
+
+#[test]
+fn a_call_back_that_hangs_up_on_a_24_7_call_when_the_store_cannot_keep_it_is_refused() {
+    a_call_back_branch_to_a_hang_up_is_refused("not_taken", "not taken");
+}

@@ -7,6 +7,7 @@ mod support;
 mod answers;
 mod browser;
 mod calendar;
+mod call_back;
 mod cli;
 mod console;
 mod doctor_support;

@@ -56,6 +56,23 @@ async fn a_callers_number_never_appears_in_the_logs_at_any_level_or_in_either_fo
                 200,
             ),
             ("/voice/nowhere/at-all?attempt=1", with(&[]), 200),
+            // A request for a call back: the caller's own number, and one keyed in, read back
+            // and kept.
+            (
+                "/voice/doctor-support/call-back?attempt=1",
+                with(&[("Digits", "1")]),
+                200,
+            ),
+            (
+                "/voice/doctor-support/call-back?attempt=1&stage=keying",
+                with(&[("Digits", "07911123457#")]),
+                200,
+            ),
+            (
+                "/voice/doctor-support/call-back?attempt=1&stage=confirming&number=07911123457",
+                with(&[("Digits", "1")]),
+                200,
+            ),
             (
                 "/status",
                 with(&[("CallStatus", "completed"), ("To", WELLBEING)]),
@@ -106,7 +123,13 @@ async fn a_callers_number_never_appears_in_the_logs_at_any_level_or_in_either_fo
             logs.contains("+*********123"),
             "{format}: the masked number:\n{logs}"
         );
+        assert!(
+            logs.contains("call-back-taken"),
+            "{format}: the request was not kept:\n{logs}"
+        );
         for clear in [
+            "7911123457",
+            "911123457",
             "7700900123",
             "07700 900123",
             "7700 900123",

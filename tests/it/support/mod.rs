@@ -197,6 +197,8 @@ pub fn form(params: &[(&str, &str)]) -> String {
 pub struct Call {
     router: axum::Router,
     to: String,
+    /// Twilio's `From`: the caller's number, or "anonymous" when it is withheld.
+    from: String,
     /// The latest answer.
     pub twiml: Element,
     /// Every number dialled so far, in order.
@@ -214,11 +216,17 @@ pub struct Webhook {
 
 impl Call {
     pub async fn start(router: &axum::Router, to: &str) -> Call {
-        let params = base_params(to);
+        Call::start_from(router, CALLER, to).await
+    }
+
+    /// A call from `from` ("anonymous" for a withheld number, as Twilio sends it).
+    pub async fn start_from(router: &axum::Router, from: &str, to: &str) -> Call {
+        let params = base_params(from, to);
         let reply = post(router, "/voice", &params, None).await;
         let mut call = Call {
             router: router.clone(),
             to: to.to_owned(),
+            from: from.to_owned(),
             twiml: reply.twiml(),
             dialled: Vec::new(),
             webhooks: vec![Webhook {
@@ -327,7 +335,7 @@ impl Call {
     }
 
     async fn follow(&mut self, url: &str, extra: &[(&str, &str)]) {
-        let mut params = base_params(&self.to);
+        let mut params = base_params(&self.from, &self.to);
         params.extend_from_slice(extra);
         let reply = post(&self.router, url, &params, None).await;
         self.twiml = reply.twiml();
@@ -346,13 +354,13 @@ impl Call {
     }
 }
 
-fn base_params(to: &str) -> Vec<(&'static str, &str)> {
+fn base_params<'a>(from: &'a str, to: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
         ("AccountSid", "AC00000000000000000000000000000000"),
         ("CallSid", "CA11111111111111111111111111111111"),
         ("CallStatus", "in-progress"),
         ("Direction", "inbound"),
-        ("From", CALLER),
+        ("From", from),
         ("To", to),
     ]
 }

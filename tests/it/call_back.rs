@@ -1,0 +1,244 @@
+//! A call back when the Doctor support line is closed: the caller's own number confirmed by its
+//! last three digits, or one keyed in, read back and confirmed; kept in the store before the
+//! caller hears it was taken, with when to expect the call; one request per number; and
+//! nobody dropped when a number is keyed wrongly or the store is down.
+
+use std::sync::Arc;
+
+use crate::support::*;
+use switchboard::server::{self, App};
+use switchboard::store::{Store, Switch};
+
+/// Saturday 5 December 2026, 14:00 GMT: the Doctor support line is closed until Monday.
+const SATURDAY: &str = "2026-12-05T14:00:00Z";
+/// Numbers that the numbering plan has (Ofcom's drama range, CALLER's, is not one a call back
+/// could go to): a caller's own, and one keyed in.
+const OWN: &str = "+447911123456";
+const KEYED: &str = "07911123457";
+
+struct Line {
+    app: Arc<App>,
+    webhooks: axum::Router,
+    store: Store,
+    _state: tempfile::TempDir,
+}
+
+async fn doctor_support_at(now: &str) -> Line {
+    let app = Arc::new(app_state(shipped_flows(), now));
+    let (store, state) = following_a_store(&app, &shipped_flows_dir()).await;
+    Line {
+        webhooks: server::router(app.clone()),
+        app,
+        store,
+        _state: state,
+    }
+}
+
+/// A call to the Doctor support line from `from` that asks for a call back at the closed
+/// line's menu.
+async fn asking_for_a_call_back(line: &Line, from: &str) -> Call {
+    let mut call = Call::start_from(&line.webhooks, from, DOCTOR_SUPPORT).await;
+    assert!(call.heard().contains("press 2"), "{}", call.heard());
+    call.press("2").await;
+    call
+}
+
+async fn requests(line: &Line) -> Vec<(String, String)> {
+    let open = line.store.call_backs(true).await.unwrap();
+    open.into_iter().map(|r| (r.number, r.line)).collect()
+}
+
+/// The caller is offered counselling next: a menu whose 1 puts them through to a counsellor.
+async fn offered_counselling(call: &mut Call) {
+    assert!(
+        call.heard().contains("press 1 or say counselling"),
+        "{}",
+        call.heard()
+    );
+    call.press("1").await;
+    assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
+}
+
+#[tokio::test]
+async fn a_saturday_caller_confirms_their_own_number_and_hears_mondays_opening() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = asking_for_a_call_back(&line, OWN).await;
+    let offer = call.heard();
+    assert!(offer.contains("ending 4, 5, 6"), "{offer}");
+    assert!(offer.contains("only to call you back"), "{offer}");
+    assert!(
+        !offer.contains("7911"),
+        "only the last three digits: {offer}"
+    );
+    call.press("1").await;
+    let heard = call.heard();
+    assert!(heard.contains("we have your request"), "{heard}");
+    assert!(heard.contains("from 9am on Monday 7 December"), "{heard}");
+    assert!(heard.contains("dial 999"), "{heard}");
+    assert_eq!(
+        requests(&line).await,
+        [(OWN.to_owned(), "doctor-support".to_owned())]
+    );
+    offered_counselling(&mut call).await;
+}
+
+#[tokio::test]
+async fn a_caller_whose_number_is_withheld_keys_one_in_hears_it_read_back_and_confirms() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = asking_for_a_call_back(&line, "anonymous").await;
+    assert!(call.heard().contains("Please key in"), "{}", call.heard());
+    let gather = call.gather().unwrap();
+    assert_eq!(
+        gather.attribute("numDigits"),
+        None,
+        "a number is ended by #"
+    );
+    call.press(&format!("{KEYED}#")).await;
+    assert!(
+        call.heard()
+            .contains("You keyed 0, 7, 9, 1, 1, 1, 2, 3, 4, 5, 7"),
+        "{}",
+        call.heard()
+    );
+    assert!(
+        requests(&line).await.is_empty(),
+        "not kept before it is confirmed"
+    );
+    call.say("yes").await;
+    assert!(
+        call.heard().contains("we have your request"),
+        "{}",
+        call.heard()
+    );
+    assert_eq!(
+        requests(&line).await,
+        [("+447911123457".to_owned(), "doctor-support".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_number_keyed_wrongly_twice_goes_on_to_counselling_never_a_hang_up() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = asking_for_a_call_back(&line, "anonymous").await;
+    call.press("12345#").await;
+    assert!(
+        call.heard().contains("not a UK phone number"),
+        "{}",
+        call.heard()
+    );
+    call.press("999#").await;
+    let heard = call.heard();
+    assert!(heard.contains("We have not taken a request"), "{heard}");
+    assert!(!call.hung_up());
+    assert!(requests(&line).await.is_empty());
+    offered_counselling(&mut call).await;
+}
+
+#[tokio::test]
+async fn a_silent_caller_is_asked_again_then_goes_on_to_counselling() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = asking_for_a_call_back(&line, OWN).await;
+    call.silence().await;
+    assert!(call.heard().contains("ending 4, 5, 6"), "{}", call.heard());
+    call.silence().await;
+    assert!(
+        call.heard().contains("We have not taken a request"),
+        "{}",
+        call.heard()
+    );
+    offered_counselling(&mut call).await;
+}
+
+#[tokio::test]
+async fn a_caller_asking_twice_is_told_it_is_already_held_and_nothing_is_added() {
+    let line = doctor_support_at(SATURDAY).await;
+    for _ in 0..2 {
+        let mut call = asking_for_a_call_back(&line, OWN).await;
+        call.press("1").await;
+    }
+    let mut call = asking_for_a_call_back(&line, OWN).await;
+    call.press("1").await;
+    assert!(
+        call.heard().contains("We already have a request"),
+        "{}",
+        call.heard()
+    );
+    assert_eq!(requests(&line).await.len(), 1);
+}
+
+#[tokio::test]
+async fn during_an_emergency_closure_no_time_is_promised() {
+    let line = doctor_support_at("2026-12-07T10:00:00Z").await;
+    let mut change = line.store.change("amira").await.unwrap();
+    change
+        .switch("doctor-support", Switch::Close { note: "flood" })
+        .await
+        .unwrap();
+    change
+        .audit("emergency close doctor-support", "flood", "", "")
+        .await
+        .unwrap();
+    let revision = change.commit().await.unwrap();
+    assert!(
+        line.app
+            .store
+            .serve_at_least(revision, std::time::Duration::from_secs(3))
+            .await
+    );
+    let mut call = asking_for_a_call_back(&line, OWN).await;
+    call.press("1").await;
+    let heard = call.heard();
+    assert!(heard.contains("we have your request"), "{heard}");
+    assert!(heard.contains("cannot yet say when"), "{heard}");
+    assert!(!heard.contains("9am"), "{heard}");
+}
+
+#[tokio::test]
+async fn with_the_store_down_the_caller_is_told_plainly_and_offered_counselling() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = asking_for_a_call_back(&line, OWN).await;
+    line.store.close().await;
+    call.press("1").await;
+    let heard = call.heard();
+    assert!(
+        heard.contains("could not take your request for a call back"),
+        "{heard}"
+    );
+    assert!(!heard.contains("we have your request"), "{heard}");
+    assert_eq!(
+        line.app.metrics.get(
+            switchboard::server::metrics::Counter::CallBacks,
+            &[("line", "doctor-support"), ("result", "not-taken")],
+        ),
+        1
+    );
+    offered_counselling(&mut call).await;
+}
+
+#[tokio::test]
+async fn the_wellbeing_lines_doctor_support_branch_offers_a_call_back_while_that_line_is_closed() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = Call::start_from(&line.webhooks, OWN, WELLBEING).await;
+    call.press("3").await;
+    assert!(
+        call.heard().contains("press 2 or say call back"),
+        "{}",
+        call.heard()
+    );
+    call.say("call back").await;
+    call.press("1").await;
+    assert!(
+        call.heard().contains("we have your request"),
+        "{}",
+        call.heard()
+    );
+    assert_eq!(
+        requests(&line).await,
+        [(OWN.to_owned(), "doctor-support".to_owned())]
+    );
+    // Silent from here: a call that started on the 24/7 line still reaches a counsellor.
+    call.silence().await;
+    call.silence().await;
+    assert!(!call.hung_up());
+    assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
+}
