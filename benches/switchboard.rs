@@ -49,8 +49,8 @@ fn engine_answers(c: &mut Criterion) {
     let input = |to: Option<&str>, digits: Option<&str>, dial: Option<&str>| CallInput {
         to: to.map(str::to_owned),
         digits: digits.map(str::to_owned),
-        speech: None,
         dial_status: dial.map(str::to_owned),
+        ..CallInput::default()
     };
     let after = |line: &str, step: &str| Position::After(Callback::new(line, step, 1));
     let cases = [
