@@ -487,9 +487,10 @@ fn check_insists_an_hours_step_says_where_an_emergency_closure_goes() {
 #[test]
 fn check_prints_warnings_but_passes_when_there_is_no_error() {
     let dir = edited_flows("doctor-support.toml", |t| {
-        t.replace(
+        t.replacen(
             "invalid_say = \"Sorry, that isn't one of the choices.\"\n",
             "",
+            1,
         )
     });
     let out = switchboard(&["check", "--flows", dir.path().to_str().unwrap()]);
@@ -503,7 +504,7 @@ fn check_prints_warnings_but_passes_when_there_is_no_error() {
         "{stderr}"
     );
     assert!(
-        text(&out.stdout).contains("2 lines, 28 steps, 1 warning (version "),
+        text(&out.stdout).contains("2 lines, 31 steps, 1 warning (version "),
         "{}",
         text(&out.stdout)
     );

@@ -205,15 +205,22 @@ fn on_a_24_7_line_any_way_to_a_hang_up_before_a_person_answered_is_an_error() {
 #[test]
 fn menus_that_ask_again_without_a_word_are_warned_about() {
     let sources = shipped_sources("doctor-support.toml", |t| {
-        t.replace("no_input_say = \"Sorry, we didn't hear a choice.\"\n", "")
-            .replace(
-                "invalid_say = \"Sorry, that isn't one of the choices.\"\n",
-                "",
-            )
-            .replace(
-                "attempts = 2\nafter_attempts = \"no-choice\"",
-                "after_attempts = \"no-choice\"",
-            )
+        // The first menu only, the counselling offer: the menu after a call back is the same.
+        t.replacen(
+            "no_input_say = \"Sorry, we didn't hear a choice.\"\n",
+            "",
+            1,
+        )
+        .replacen(
+            "invalid_say = \"Sorry, that isn't one of the choices.\"\n",
+            "",
+            1,
+        )
+        .replacen(
+            "attempts = 2\nafter_attempts = \"no-choice\"",
+            "after_attempts = \"no-choice\"",
+            1,
+        )
     });
     let menu = line_of(&sources, "doctor-support.toml", "[steps.offer-counselling]");
     let at = format!("call-flows/doctor-support.toml:{menu}:8: warning:");
@@ -485,11 +492,13 @@ fn a_holiday_named_outside_the_bank_holiday_branch_is_refused() {
 
 #[test]
 fn a_doctor_support_hang_up_that_a_wellbeing_caller_could_reach_is_refused() {
-    // Without the origin step, the goodbye ends calls put through from the 24/7 line.
+    // Without the origin step, the goodbye ends calls put through from the 24/7 line (the
+    // counselling offer's; the menu after a call back is left as it is).
     let edit = |t: &str| {
-        t.replace(
+        t.replacen(
             "attempts = 2\nafter_attempts = \"no-choice\"",
             "attempts = 2\nafter_attempts = \"goodbye\"",
+            1,
         )
     };
     let goodbye = step_line("doctor-support.toml", edit, "goodbye");
@@ -550,8 +559,9 @@ fn urgent_help_is_worded_the_same_everywhere() {
         assert_eq!(said, same, "{}: 999 said in other words", path.display());
         places += same;
     }
-    // The welcome, both "still couldn't reach" menus, the open greeting and the counselling offer.
-    assert_eq!(places, 5);
+    // The welcome, both "still couldn't reach" menus, the open greeting, the counselling offer
+    // and the menu after a call back.
+    assert_eq!(places, 6);
 }
 
 // --- A call back's two branches: the request kept, and not kept ---

@@ -167,7 +167,8 @@ async fn three_describes_doctor_support_and_offers_it_when_open() {
 }
 
 #[tokio::test]
-async fn three_says_when_doctor_support_reopens_when_closed_and_returns_to_the_menu() {
+async fn three_says_when_doctor_support_reopens_when_closed_offers_a_call_back_and_star_returns_to_the_menu()
+ {
     // Christmas Day 2026: closed until Tuesday 29 December (Monday 28 is the Boxing Day substitute).
     let app = app("2026-12-25T12:00:00Z");
     let mut call = Call::start(&app, WELLBEING).await;
@@ -176,6 +177,12 @@ async fn three_says_when_doctor_support_reopens_when_closed_and_returns_to_the_m
     assert!(heard.contains("closed now"), "{heard}");
     assert!(heard.contains("Tuesday 29 December at 9am"), "{heard}");
     assert!(!heard.contains("open now"), "{heard}");
+    assert!(heard.contains("call you back, press 2"), "{heard}");
+    assert_eq!(
+        call.waiting_at(),
+        "wellbeing/doctor-support-call-back-offer?attempt=1"
+    );
+    call.press("*").await;
     assert_eq!(call.waiting_at(), "wellbeing/main-menu?attempt=1");
     call.press("1").await;
     assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
