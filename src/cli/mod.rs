@@ -2,6 +2,7 @@
 //! flows and the state directory are, and reading them.
 
 mod admin;
+mod call_backs;
 mod check;
 pub mod config;
 mod days;
@@ -63,6 +64,8 @@ pub enum Command {
     Closures(days::Args),
     /// Special hours added at run time (in the store, not the flow files): add, remove, list.
     SpecialHours(days::Args),
+    /// Requests for a call back that callers left: list them, mark one done.
+    Callbacks(call_backs::Args),
     /// The ops console's users (`serve --admin-listen`): add, remove, list.
     Admin(admin::Args),
     /// Ask a running server whether it is alive (exit 0) or not (exit 1): for HEALTHCHECK.
@@ -92,6 +95,7 @@ impl Command {
             Command::Sign(args) => args.execute(),
             Command::Healthcheck(args) => args.execute(),
             Command::Admin(args) => args.execute(),
+            Command::Callbacks(args) => args.execute(),
             Command::Closures(args) => args.execute(switchboard::calendar::DayKind::Closure),
             Command::SpecialHours(args) => {
                 args.execute(switchboard::calendar::DayKind::SpecialHours)

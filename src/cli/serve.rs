@@ -85,6 +85,10 @@ pub struct Args {
     /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
     #[arg(long, default_value = "10s", value_parser = duration, env = "SWITCHBOARD_DRAIN_TIMEOUT")]
     drain_timeout: Duration,
+    /// Delete a request for a call back this many days after it was closed (its number is
+    /// kept only to call back).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), env = "SWITCHBOARD_KEEP_CALL_BACKS_DAYS")]
+    keep_call_backs_days: u32,
 }
 
 impl Args {
@@ -214,6 +218,10 @@ fn serve(args: Args) -> anyhow::Result<()> {
         if let Some(refresher) = refresher {
             tokio::spawn(refresher.run());
         }
+        tokio::spawn(forget_call_backs(
+            store.clone(),
+            chrono::Duration::days(args.keep_call_backs_days.into()),
+        ));
         if let Some(recorder) = app.recorder.clone() {
             tokio::spawn(finish_quiet_calls(recorder));
         }
@@ -281,6 +289,27 @@ fn serve_console(
             });
         })?;
     Ok(())
+}
+
+/// Deletes closed requests for a call back once they are `kept` old, each hour (every server
+/// does; deleting what another already deleted is nothing).
+async fn forget_call_backs(store: Store, kept: chrono::Duration) {
+    loop {
+        match store
+            .forget_closed_call_backs(chrono::Utc::now() - kept)
+            .await
+        {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(
+                deleted,
+                "closed requests for a call back deleted, as kept long enough"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "closed requests for a call back could not be deleted; trying again in an hour")
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
 }
 
 /// Writes out recorded calls Twilio never reported the end of. A call talking to a counsellor

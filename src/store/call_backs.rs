@@ -103,6 +103,17 @@ impl Store {
         let rows = sqlx::query(&query).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(call_back_of).collect())
     }
+
+    /// Deletes the requests closed before `before`: a number is kept only to call it back.
+    /// How many were deleted.
+    pub async fn forget_closed_call_backs(&self, before: DateTime<Utc>) -> Result<u64> {
+        let deleted =
+            sqlx::query("DELETE FROM call_backs WHERE closed_ms IS NOT NULL AND closed_ms < $1")
+                .bind(millis(before))
+                .execute(&self.pool)
+                .await?;
+        Ok(deleted.rows_affected())
+    }
 }
 
 impl Change {

@@ -172,3 +172,35 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
         said: format!("The flows of version {version} are in force on every server."),
     })
 }
+
+/// Closes request `id` for a call back as `how`, with the team's note (required: it is what
+/// the next person reads), audited with the number masked.
+pub async fn close_call_back(
+    store: &Store,
+    by: &str,
+    id: i64,
+    how: super::call_backs::Closing,
+    note: &str,
+) -> Result<Done> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(refused("Say what happened: the note is for the team."));
+    }
+    let mut change = store.change(by).await?;
+    let request = change
+        .close_call_back(id, how, note, chrono::Utc::now())
+        .await?;
+    change
+        .audit(
+            &format!("call back {id} {}", how.as_str()),
+            note,
+            &format!("open: {} for {}", request.masked(), request.line),
+            how.as_str(),
+        )
+        .await?;
+    let revision = change.commit().await?;
+    Ok(Done {
+        revision,
+        said: format!("Request {id} ({}) is {}.", request.masked(), how.as_str()),
+    })
+}

@@ -20,7 +20,7 @@ struct Line {
     app: Arc<App>,
     webhooks: axum::Router,
     store: Store,
-    _state: tempfile::TempDir,
+    state: tempfile::TempDir,
 }
 
 async fn doctor_support_at(now: &str) -> Line {
@@ -30,8 +30,20 @@ async fn doctor_support_at(now: &str) -> Line {
         webhooks: server::router(app.clone()),
         app,
         store,
-        _state: state,
+        state,
     }
+}
+
+/// `switchboard ARGS` on the line's store: its output, having succeeded.
+fn switchboard(line: &Line, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .args(["--state-dir", line.state.path().to_str().unwrap()])
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
 }
 
 /// A call to the Doctor support line from `from` that asks for a call back at the closed
@@ -241,4 +253,84 @@ async fn the_wellbeing_lines_doctor_support_branch_offers_a_call_back_while_that
     call.silence().await;
     assert!(!call.hung_up());
     assert_eq!(call.dialling().as_deref(), Some(COUNSELLING));
+}
+
+#[tokio::test]
+async fn the_team_lists_requests_masked_unless_asked_and_marks_one_called_back_audited() {
+    let line = doctor_support_at(SATURDAY).await;
+    let mut call = asking_for_a_call_back(&line, OWN).await;
+    call.press("1").await;
+
+    let listed = switchboard(&line, &["callbacks", "list"]);
+    assert!(
+        listed.contains("**********456\tdoctor-support\tasked 2026-12-05T14:00:00Z\topen"),
+        "{listed}"
+    );
+    assert!(!listed.contains("7911"), "{listed}");
+    let json = switchboard(&line, &["callbacks", "list", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["number"], "**********456", "{json}");
+    assert_eq!(rows[0]["line"], "doctor-support", "{json}");
+    let full = switchboard(&line, &["callbacks", "list", "--show-numbers"]);
+    assert!(full.contains(OWN), "{full}");
+
+    let id = rows[0]["id"].to_string();
+    let done = switchboard(
+        &line,
+        &["callbacks", "done", &id, "--note", "spoke to them"],
+    );
+    assert!(done.contains("called back"), "{done}");
+    assert!(switchboard(&line, &["callbacks", "list"]).contains("no requests"));
+    let all = switchboard(&line, &["callbacks", "list", "--all"]);
+    assert!(all.contains("called back"), "{all}");
+    let audit = line.store.audit(10).await.unwrap();
+    let entry = audit
+        .iter()
+        .find(|e| e.what == format!("call back {id} called back"))
+        .unwrap_or_else(|| panic!("{audit:#?}"));
+    assert_eq!(entry.note, "spoke to them");
+    assert!(!format!("{entry:?}").contains("7911"), "{entry:?}");
+    // Closed, the same number may ask again.
+    let mut again = asking_for_a_call_back(&line, OWN).await;
+    again.press("1").await;
+    assert!(
+        again.heard().contains("we have your request"),
+        "{}",
+        again.heard()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_request_is_deleted_once_kept_long_enough_and_an_open_one_never() {
+    let line = doctor_support_at(SATURDAY).await;
+    for from in [OWN, "+447911123460"] {
+        let mut call = asking_for_a_call_back(&line, from).await;
+        call.press("1").await;
+    }
+    let first = line.store.call_backs(true).await.unwrap()[0].id;
+    let closing = switchboard::store::call_backs::Closing::CalledBack;
+    switchboard::store::ops::close_call_back(&line.store, "amira", first, closing, "done")
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    // Closed just now: not yet kept 30 days (as if now were 30 days ago's cut-off).
+    assert_eq!(
+        line.store
+            .forget_closed_call_backs(now - day)
+            .await
+            .unwrap(),
+        0
+    );
+    // Thirty days on, the closed one goes; the open one stays.
+    assert_eq!(
+        line.store
+            .forget_closed_call_backs(now + day)
+            .await
+            .unwrap(),
+        1
+    );
+    let left = line.store.call_backs(false).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].number, "+447911123460");
 }

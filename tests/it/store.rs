@@ -184,3 +184,40 @@ async fn the_store_going_away_harms_no_caller_and_the_server_says_so() {
         page.body
     );
 }
+
+on_both_backends!(one_open_request_for_a_call_back_per_number);
+async fn one_open_request_for_a_call_back_per_number(url: &DatabaseUrl) {
+    use switchboard::store::call_backs::Closing;
+    let store = Store::open(url).await.unwrap();
+    let number = switchboard::phone::E164::parse("+447911123456").unwrap();
+    let now = chrono::Utc::now();
+    assert!(
+        store
+            .request_call_back(&number, "doctor-support", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .request_call_back(&number, "doctor-support", now)
+            .await
+            .unwrap()
+    );
+    let open = store.call_backs(true).await.unwrap();
+    assert_eq!(open.len(), 1);
+    let mut change = store.change("amira").await.unwrap();
+    change
+        .close_call_back(open[0].id, Closing::CalledBack, "spoke to them", now)
+        .await
+        .unwrap();
+    change.audit("call back closed", "", "", "").await.unwrap();
+    change.commit().await.unwrap();
+    // Closed, the number may ask again.
+    assert!(
+        store
+            .request_call_back(&number, "doctor-support", now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.call_backs(false).await.unwrap().len(), 2);
+}
