@@ -210,7 +210,7 @@ pub struct Answer {
 pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answer {
     let origin = origin_of(ctx.flows, position, input);
     let mut walk = Walk::new(ctx, origin);
-    walk.own_number = input.from.as_deref().and_then(uk_number);
+    walk.from = input.from.as_deref();
     match walk.respond(position, input) {
         Ok((response, outcome)) => {
             let line = walk
@@ -307,8 +307,9 @@ struct Walk<'c, 'a> {
     says: Vec<Say>,
     /// A request for a call back this answer needs kept.
     wants: Option<CallBackRequest>,
-    /// The UK number the caller is calling from, if any (not withheld, not from abroad).
-    own_number: Option<E164>,
+    /// Twilio's `From`, looked at only at a `callback` step (checking it against the numbering
+    /// plan on every webhook would cost every call).
+    from: Option<&'c str>,
 }
 
 /// What a menu does with what the caller sent: go on, or ask again (or, after the last try,
@@ -327,7 +328,7 @@ impl<'c, 'a> Walk<'c, 'a> {
             path: Vec::new(),
             says: Vec::new(),
             wants: None,
-            own_number: None,
+            from: None,
         }
     }
 
@@ -472,11 +473,16 @@ impl<'c, 'a> Walk<'c, 'a> {
         Err(EngineError::TooManyHops)
     }
 
+    /// The UK number the caller is calling from, if any (not withheld, not from abroad).
+    fn own_number(&self) -> Option<E164> {
+        self.from.and_then(uk_number)
+    }
+
     /// A `callback` step begins (or begins again, at `here`): the caller's own number
     /// offered, or one asked for.
     fn call_back_start(&mut self, at: StepRef, here: Callback) -> Response {
         // `From` arrives with every webhook, so the number is looked at afresh each time.
-        match self.own_number.clone() {
+        match self.own_number() {
             Some(own) => {
                 let last_three = spoken_digits(&own.as_str()[own.as_str().len() - 3..]);
                 self.say_text(
@@ -546,7 +552,7 @@ impl<'c, 'a> Walk<'c, 'a> {
                 let yes_or_no = yes_or_no(input);
                 let number = match &callback.stage {
                     Some(Stage::Confirming(digits)) => uk_number(digits),
-                    _ => self.own_number.clone(),
+                    _ => self.own_number(),
                 };
                 match (yes_or_no, number) {
                     (Some(true), Some(number)) => {

@@ -398,7 +398,6 @@ fn webhook(
     call_back: Option<engine::CallBackResult>,
     started: Instant,
 ) -> Result<Response, engine::CallBackRequest> {
-    let position = position.clone();
     let params = &request.params;
     let flows = app.flows.load();
     let mut input = CallInput::from_params(|name| params.get(name));
@@ -417,7 +416,7 @@ fn webhook(
         emergencies: &emergencies,
         now: pinned.unwrap_or_else(|| app.clock.now()),
     };
-    let answer = engine::answer(&ctx, &position, &input);
+    let answer = engine::answer(&ctx, position, &input);
     if let (Some(wanted), None) = (&answer.call_back, call_back) {
         return Err(wanted.clone());
     }
@@ -429,7 +428,7 @@ fn webhook(
             query: uri.query(),
             params: params.all(),
             at: ctx.now,
-            position: &position,
+            position,
             answer: &answer,
         };
         recorder.hear(&flows, &emergencies, &heard);
