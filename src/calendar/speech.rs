@@ -28,6 +28,11 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// "January" for 0.
+pub fn month(month0: u32) -> &'static str {
+    MONTHS[month0 as usize % 12]
+}
+
 /// "9am", "9:30am", "12 noon", "5pm", "midnight".
 pub fn time(t: NaiveTime) -> String {
     let (hour, minute) = (t.hour(), t.minute());

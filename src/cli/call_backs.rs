@@ -108,8 +108,9 @@ impl Args {
                     } else {
                         Closing::CalledBack
                     };
-                    let done =
-                        ops::close_call_back(&store, &super::cli_user(), id, how, &note).await?;
+                    let action = ops::CallBackAction::Close(how);
+                    let done = ops::act_on_call_back(&store, &super::cli_user(), id, action, &note)
+                        .await?;
                     println!("{}", done.said);
                 }
             }

@@ -89,6 +89,10 @@ pub struct Args {
     /// kept only to call back).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), env = "SWITCHBOARD_KEEP_CALL_BACKS_DAYS")]
     keep_call_backs_days: u32,
+    /// The time the team aims to call back within, from the line's opening: the console shows
+    /// each request due then, and overdue after.
+    #[arg(long, default_value = "2h", value_parser = duration, env = "SWITCHBOARD_CALL_BACK_WITHIN")]
+    call_back_within: Duration,
 }
 
 impl Args {
@@ -210,7 +214,9 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 .as_ref()
                 .is_some_and(|u| u.origin.starts_with("https://"));
             tracing::info!(address = %admin.local_addr()?, "serving the ops console");
-            serve_console(admin, app.clone(), database.clone(), secure)?;
+            let aim = chrono::Duration::from_std(args.call_back_within)
+                .context("--call-back-within is too long")?;
+            serve_console(admin, app.clone(), database.clone(), secure, aim)?;
         }
         let reloader = Reloader::new(app.clone(), store.clone(), args.flows.dir.clone(), &version);
         tokio::spawn(reloader.follow(args.watch_flows));
@@ -253,6 +259,7 @@ fn serve_console(
     app: Arc<App>,
     database: DatabaseUrl,
     secure: bool,
+    call_back_aim: chrono::Duration,
 ) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     std::thread::Builder::new()
@@ -270,7 +277,8 @@ fn serve_console(
                         return;
                     }
                 };
-                let console = Arc::new(Console::new(app, store, secure));
+                let console =
+                    Arc::new(Console::new(app, store, secure).with_call_back_aim(call_back_aim));
                 let service = switchboard::console::router(console.clone())
                     .into_make_service_with_connect_info::<SocketAddr>();
                 tokio::spawn(async move {

@@ -5,6 +5,7 @@
 //! the session's CSRF token, and is audited.
 
 pub mod auth;
+pub mod call_backs;
 pub mod history;
 pub mod pages;
 pub mod today;
@@ -41,6 +42,8 @@ pub struct Console {
     /// Cookies are marked Secure when the console is reached over HTTPS.
     pub secure_cookies: bool,
     today: today::Today,
+    /// The time the team aims to call back within, from the line's opening.
+    call_back_aim: chrono::Duration,
 }
 
 /// How long a change made here may take to be in force on this server; the others follow
@@ -57,7 +60,14 @@ impl Console {
             app,
             store,
             secure_cookies,
+            call_back_aim: call_backs::DEFAULT_AIM,
         }
+    }
+
+    /// The console with another time the team aims to call back within.
+    pub fn with_call_back_aim(mut self, aim: chrono::Duration) -> Self {
+        self.call_back_aim = aim;
+        self
     }
 
     /// Starts today's counts again once the UK day has changed: run every few seconds.
@@ -104,6 +114,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/audit", get(audit_page))
         .route("/history", get(history_page))
         .route("/history/rollback", post(roll_back))
+        .route("/call-backs", get(call_backs_page))
+        .route("/call-backs/{id}", post(call_back_action))
         .with_state(console)
 }
 
@@ -733,5 +745,51 @@ mod tests {
         let svg = super::layout_svg(&dot).expect("layout-rs draws the shipped flows");
         assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
         assert!(svg.contains("Doctor support line"));
+    }
+}
+
+async fn call_backs_page(
+    State(console): State<Arc<Console>>,
+    session: Session,
+    Query(notice): Query<Notice>,
+) -> Result<Response, Denied> {
+    let requests = console.store.call_backs(true).await?;
+    let flows = console.app.flows.load();
+    let holidays = console.app.holidays.load();
+    let now = console.app.clock.now();
+    let aim = console.call_back_aim;
+    let rows: Vec<call_backs::Row> = requests
+        .iter()
+        .map(|r| call_backs::Row::of(r, &session, &flows, &holidays, aim, now))
+        .collect();
+    Ok(html(call_backs::queue(
+        &session,
+        &rows,
+        aim,
+        notice.done.as_deref(),
+    )))
+}
+
+async fn call_back_action(
+    State(console): State<Arc<Console>>,
+    UrlPath(id): UrlPath<i64>,
+    Change(posted): Change,
+) -> Response {
+    use store::call_backs::Closing;
+    let session = &posted.session;
+    let action = match posted.field("action").as_str() {
+        "claim" => ops::CallBackAction::Claim,
+        "no-answer" => ops::CallBackAction::NoAnswer,
+        "called-back" => ops::CallBackAction::Close(Closing::CalledBack),
+        "closed" => ops::CallBackAction::Close(Closing::Closed),
+        _ => return refused(StatusCode::BAD_REQUEST, Some(session), "No such action."),
+    };
+    let note = posted.field("note");
+    match ops::act_on_call_back(&console.store, &session.user, id, action, &note).await {
+        Ok(done) => {
+            tracing::info!(user = %session.user, what = %done.said, "call back handled from the console");
+            Redirect::to(&format!("/call-backs?done={}", urlencode(&done.said))).into_response()
+        }
+        Err(error) => not_made(session, &error),
     }
 }

@@ -46,7 +46,7 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                 header {
                     strong { "Switchboard" }
                     @if let Some(session) = session {
-                        nav { a href="/" { "Lines now" } " · " a href="/audit" { "Changes" } " · " a href="/history" { "Versions" } }
+                        nav { a href="/" { "Lines now" } " · " a href="/audit" { "Changes" } " · " a href="/history" { "Versions" } " · " a href="/call-backs" { "Call backs" } }
                         form method="post" action="/logout" {
                             (csrf(session))
                             span { (session.user) " (" (session.role.as_str()) ") " }

@@ -117,14 +117,8 @@ impl Store {
 }
 
 impl Change {
-    /// Closes request `id` (which must be open) as `how`, with the team's note: what it was.
-    pub async fn close_call_back(
-        &mut self,
-        id: i64,
-        how: Closing,
-        note: &str,
-        at: DateTime<Utc>,
-    ) -> Result<CallBack> {
+    /// Request `id` as it is, which must be open.
+    async fn open_call_back(&mut self, id: i64) -> Result<CallBack> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_backs WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.connection())
@@ -140,6 +134,43 @@ impl Change {
                 request.outcome.as_deref().unwrap_or("closed")
             )));
         }
+        Ok(request)
+    }
+
+    /// `by` takes request `id` on (the others see who): what it was.
+    pub async fn claim_call_back(&mut self, id: i64, by: &str) -> Result<CallBack> {
+        let request = self.open_call_back(id).await?;
+        sqlx::query("UPDATE call_backs SET claimed_by = $1 WHERE id = $2")
+            .bind(by)
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(request)
+    }
+
+    /// A call to request `id` found nobody: one more try counted, and it is back in the queue
+    /// for anyone to try again later. What it was.
+    pub async fn call_back_unanswered(&mut self, id: i64, note: &str) -> Result<CallBack> {
+        let request = self.open_call_back(id).await?;
+        sqlx::query(
+            "UPDATE call_backs SET tries = tries + 1, claimed_by = NULL, note = $1 WHERE id = $2",
+        )
+        .bind(note)
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        Ok(request)
+    }
+
+    /// Closes request `id` (which must be open) as `how`, with the team's note: what it was.
+    pub async fn close_call_back(
+        &mut self,
+        id: i64,
+        how: Closing,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CallBack> {
+        let request = self.open_call_back(id).await?;
         sqlx::query("UPDATE call_backs SET closed_ms = $1, outcome = $2, note = $3 WHERE id = $4")
             .bind(millis(at))
             .bind(how.as_str())

@@ -173,34 +173,77 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
     })
 }
 
-/// Closes request `id` for a call back as `how`, with the team's note (required: it is what
-/// the next person reads), audited with the number masked.
-pub async fn close_call_back(
+/// What the team does with a request for a call back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallBackAction {
+    /// Take it on: the others see who.
+    Claim,
+    /// Called, nobody answered: a try counted, back in the queue.
+    NoAnswer,
+    /// Called back, or closed without a call.
+    Close(super::call_backs::Closing),
+}
+
+impl CallBackAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            CallBackAction::Claim => "claimed",
+            CallBackAction::NoAnswer => "no answer",
+            CallBackAction::Close(how) => how.as_str(),
+        }
+    }
+}
+
+/// Does `action` to request `id` for a call back, audited with the number masked. Closing
+/// needs a note (it is what the next person reads).
+pub async fn act_on_call_back(
     store: &Store,
     by: &str,
     id: i64,
-    how: super::call_backs::Closing,
+    action: CallBackAction,
     note: &str,
 ) -> Result<Done> {
     let note = note.trim();
-    if note.is_empty() {
+    if matches!(action, CallBackAction::Close(_)) && note.is_empty() {
         return Err(refused("Say what happened: the note is for the team."));
     }
     let mut change = store.change(by).await?;
-    let request = change
-        .close_call_back(id, how, note, chrono::Utc::now())
-        .await?;
+    let request = match action {
+        CallBackAction::Claim => change.claim_call_back(id, by).await?,
+        CallBackAction::NoAnswer => change.call_back_unanswered(id, note).await?,
+        CallBackAction::Close(how) => {
+            change
+                .close_call_back(id, how, note, chrono::Utc::now())
+                .await?
+        }
+    };
+    let before = match &request.claimed_by {
+        Some(who) => format!(
+            "open, claimed by {who}: {} for {}",
+            request.masked(),
+            request.line
+        ),
+        None => format!("open: {} for {}", request.masked(), request.line),
+    };
     change
         .audit(
-            &format!("call back {id} {}", how.as_str()),
+            &format!("call back {id} {}", action.as_str()),
             note,
-            &format!("open: {} for {}", request.masked(), request.line),
-            how.as_str(),
+            &before,
+            action.as_str(),
         )
         .await?;
     let revision = change.commit().await?;
-    Ok(Done {
-        revision,
-        said: format!("Request {id} ({}) is {}.", request.masked(), how.as_str()),
-    })
+    let said = match action {
+        CallBackAction::Claim => format!("You have request {id} ({}).", request.masked()),
+        CallBackAction::NoAnswer => format!(
+            "Request {id} ({}): no answer, try {} counted; it is back in the queue.",
+            request.masked(),
+            request.tries + 1
+        ),
+        CallBackAction::Close(how) => {
+            format!("Request {id} ({}) is {}.", request.masked(), how.as_str())
+        }
+    };
+    Ok(Done { revision, said })
 }

@@ -599,3 +599,99 @@ async fn a_login_never_logs_a_password_even_one_typed_as_the_name() {
     assert!(!logs.contains(EDITOR_PASSWORD), "{logs}");
     assert!(!logs.contains("a wrong password here"), "{logs}");
 }
+
+#[tokio::test]
+async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_viewers_do_not() {
+    let s = setup(false).await;
+    let number = switchboard::phone::E164::parse("+447911123456").unwrap();
+    // Asked for on Saturday 28 November: due at 11am on Monday 30 November (9am, plus two hours).
+    s.store
+        .request_call_back(&number, "doctor-support", instant("2026-11-28T14:00:00Z"))
+        .await
+        .unwrap();
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let queue = get(&s.console, "/call-backs", &cookie).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert!(queue.body.contains("+447911123456"), "{}", queue.body);
+    assert!(queue.body.contains("Doctor support line"), "{}", queue.body);
+    assert!(
+        queue
+            .body
+            .contains("Asked for Saturday 28 November 2026, 2:00pm"),
+        "{}",
+        queue.body
+    );
+    assert!(
+        queue
+            .body
+            .contains("Monday 30 November 2026, 11:00am: 48 hours overdue"),
+        "{}",
+        queue.body
+    );
+    let id = s.store.call_backs(true).await.unwrap()[0].id.to_string();
+    let act = |action: &'static str, note: &'static str| {
+        let path = format!("/call-backs/{id}");
+        let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
+        async move {
+            post_form(
+                &console,
+                &path,
+                &cookie,
+                &[("csrf", &csrf), ("action", action), ("note", note)],
+            )
+            .await
+        }
+    };
+    assert_eq!(act("claim", "").await.status, StatusCode::SEE_OTHER);
+    // Ben, a viewer, sees who has it, and only the number's last three digits.
+    let (ben, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    let seen = get(&s.console, "/call-backs", &ben).await;
+    assert!(seen.body.contains("Being called by"), "{}", seen.body);
+    assert!(seen.body.contains("amira"), "{}", seen.body);
+    assert!(seen.body.contains("**********456"), "{}", seen.body);
+    assert!(!seen.body.contains("7911123"), "{}", seen.body);
+    assert!(
+        seen.body.contains("You can look but not change anything"),
+        "{}",
+        seen.body
+    );
+
+    let unanswered = act("no-answer", "rang out").await;
+    assert_eq!(
+        unanswered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        unanswered.body
+    );
+    let queue = get(&s.console, "/call-backs", &cookie).await;
+    assert!(
+        queue.body.contains("Calls that found nobody: 1"),
+        "{}",
+        queue.body
+    );
+    assert!(
+        queue.body.contains("Nobody has taken it on yet"),
+        "{}",
+        queue.body
+    );
+    // Closing needs a note.
+    assert_eq!(act("called-back", "").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        act("called-back", "spoke to them").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let queue = get(&s.console, "/call-backs", &cookie).await;
+    assert!(queue.body.contains("Nobody is waiting"), "{}", queue.body);
+
+    let whats: Vec<String> = audit_log(&s).await.into_iter().map(|e| e.what).collect();
+    assert_eq!(
+        whats,
+        [
+            format!("call back {id} claimed"),
+            format!("call back {id} no answer"),
+            format!("call back {id} called back"),
+        ]
+    );
+    let audit = format!("{:?}", audit_log(&s).await);
+    assert!(!audit.contains("7911123"), "{audit}");
+}
