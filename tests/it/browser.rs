@@ -126,6 +126,121 @@ async fn press(browser: &Client, words: &str) {
     button.click().await.unwrap();
 }
 
+/// Adds a console user, as ops do: `switchboard admin add-user`, the password on stdin.
+fn add_user(state: &Path, name: &str, role: &str) {
+    let mut add_user = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["admin", "add-user", name, "--role", role, "--state-dir"])
+        .arg(state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    writeln!(add_user.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add_user.wait().unwrap().success());
+}
+
+async fn log_in_as(browser: &Client, console: &str, user: &str) {
+    browser.goto(&format!("{console}/login")).await.unwrap();
+    type_into(browser, "username", user).await;
+    type_into(browser, "password", PASSWORD).await;
+    press(browser, "Log in").await;
+    wait_for(browser, "The lines now").await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver: run with --ignored where they are installed (.ci/run does)"]
+async fn a_callers_request_is_claimed_and_called_back_from_a_browser_and_a_viewer_sees_no_number() {
+    assert!(
+        Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
+        "install Debian's chromium and chromium-driver"
+    );
+    let state = tempfile::tempdir().unwrap();
+    add_user(state.path(), "amira", "editor");
+    add_user(state.path(), "ben", "viewer");
+    let admin = free_address();
+    // Saturday 5 December 2026: the Doctor support line is closed.
+    let server = Server::start(
+        state.path(),
+        "2026-12-05T14:00:00Z",
+        &["--admin-listen", &admin.to_string()],
+    );
+    let caller = [
+        ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+        ("From", "+447911123456"),
+        ("To", DOCTOR_SUPPORT),
+        ("Digits", "1"),
+    ];
+    let (status, twiml) = server
+        .post("/voice/doctor-support/call-back?attempt=1", &caller)
+        .await;
+    assert_eq!(status, 200, "{twiml}");
+    assert!(twiml.contains("we have your request"), "{twiml}");
+
+    let console = format!("http://{admin}");
+    let driver = start_driver();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = browser(&driver, profile.path()).await;
+    let shots = Shots::new();
+    log_in_as(&browser, &console, "amira").await;
+    press_link(&browser, "Call backs").await;
+    let queue = wait_for(&browser, "Request 1: +447911123456").await;
+    assert!(queue.contains("Doctor support line"), "{queue}");
+    assert!(
+        queue.contains("Due Monday 7 December 2026, 11:00am"),
+        "{queue}"
+    );
+    press(&browser, "Take this one on").await;
+    wait_for(&browser, "You have request 1").await;
+    shots.take(&browser, "call-backs").await;
+    press(&browser, "Log out").await;
+
+    // Ben, a viewer, sees who has it, but not the number.
+    log_in_as(&browser, &console, "ben").await;
+    browser
+        .goto(&format!("{console}/call-backs"))
+        .await
+        .unwrap();
+    let seen = wait_for(&browser, "Being called by amira").await;
+    assert!(seen.contains("**********456"), "{seen}");
+    assert!(!seen.contains("7911123"), "{seen}");
+    let source = browser.source().await.unwrap();
+    assert!(
+        !source.contains("7911123"),
+        "the number is in the page's source"
+    );
+    assert!(
+        !source.contains("Take this one on"),
+        "a viewer has no buttons"
+    );
+    press(&browser, "Log out").await;
+
+    log_in_as(&browser, &console, "amira").await;
+    browser
+        .goto(&format!("{console}/call-backs"))
+        .await
+        .unwrap();
+    wait_for(&browser, "Request 1").await;
+    type_into(
+        &browser,
+        "note-1",
+        "spoke to them; they will call on Monday",
+    )
+    .await;
+    press(&browser, "Called back").await;
+    wait_for(&browser, "Nobody is waiting for a call back").await;
+    browser.goto(&format!("{console}/audit")).await.unwrap();
+    let audit = wait_for(&browser, "call back 1 called back").await;
+    assert!(!audit.contains("7911123"), "{audit}");
+    browser.close().await.unwrap();
+}
+
+/// Follows the link that says `words`.
+async fn press_link(browser: &Client, words: &str) {
+    let link = browser.find(Locator::LinkText(words)).await.unwrap();
+    link.click().await.unwrap();
+}
+
 #[tokio::test]
 #[ignore = "needs Debian's chromium and chromium-driver: run with --ignored where they are installed (.ci/run does)"]
 async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
@@ -134,23 +249,7 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
         "install Debian's chromium and chromium-driver"
     );
     let state = tempfile::tempdir().unwrap();
-    let mut add_user = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args([
-            "admin",
-            "add-user",
-            "amira",
-            "--role",
-            "editor",
-            "--state-dir",
-        ])
-        .arg(state.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    writeln!(add_user.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(add_user.wait().unwrap().success());
+    add_user(state.path(), "amira", "editor");
     let admin = free_address();
     let flows = tempfile::tempdir().unwrap();
     for name in ["wellbeing.toml", "doctor-support.toml"] {
