@@ -93,6 +93,15 @@ pub struct Args {
     /// each request due then, and overdue after.
     #[arg(long, default_value = "2h", value_parser = duration, env = "SWITCHBOARD_CALL_BACK_WITHIN")]
     call_back_within: Duration,
+    /// Tell the team, by a JSON POST to this URL, when a line opens with requests for a call
+    /// back waiting and when one is overdue. Signed with SWITCHBOARD_NOTIFY_KEY (or the file
+    /// SWITCHBOARD_NOTIFY_KEY_FILE names), which it needs.
+    #[arg(long, env = "SWITCHBOARD_NOTIFY_URL")]
+    notify_url: Option<reqwest::Url>,
+    /// How often to look for something to tell; also the first wait after a failed delivery
+    /// (it doubles with each, up to an hour).
+    #[arg(long, default_value = "30s", value_parser = duration, env = "SWITCHBOARD_NOTIFY_EVERY")]
+    notify_every: Duration,
 }
 
 impl Args {
@@ -206,6 +215,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
             .context("setting up the bank-holiday feed")?;
         let server_name = follower.server().to_owned();
         tokio::spawn(follower.run());
+        let aim = chrono::Duration::from_std(args.call_back_within)
+            .context("--call-back-within is too long")?;
         if let Some(address) = args.admin_listen {
             let admin = std::net::TcpListener::bind(address)
                 .with_context(|| format!("listening for the console on {address}"))?;
@@ -214,8 +225,6 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 .as_ref()
                 .is_some_and(|u| u.origin.starts_with("https://"));
             tracing::info!(address = %admin.local_addr()?, "serving the ops console");
-            let aim = chrono::Duration::from_std(args.call_back_within)
-                .context("--call-back-within is too long")?;
             serve_console(admin, app.clone(), database.clone(), secure, aim)?;
         }
         let reloader = Reloader::new(app.clone(), store.clone(), args.flows.dir.clone(), &version);
@@ -223,6 +232,20 @@ fn serve(args: Args) -> anyhow::Result<()> {
         // In the background: the server answers at once, whatever the feed does.
         if let Some(refresher) = refresher {
             tokio::spawn(refresher.run());
+        }
+        if let Some(url) = &args.notify_url {
+            let key = super::secrets::secret("SWITCHBOARD_NOTIFY_KEY")?.context(
+                "--notify-url needs SWITCHBOARD_NOTIFY_KEY (or SWITCHBOARD_NOTIFY_KEY_FILE): the key its notifications are signed with",
+            )?;
+            let notifier = switchboard::server::notify::Notifier {
+                app: app.clone(),
+                store: store.clone(),
+                url: url.to_string(),
+                key: key.into_bytes(),
+                every: args.notify_every,
+                aim,
+            };
+            tokio::spawn(notifier.run());
         }
         tokio::spawn(forget_call_backs(
             store.clone(),

@@ -8,12 +8,10 @@ use maud::{Markup, html};
 
 use super::auth::Session;
 use super::pages::{csrf, page};
-use crate::calendar::BankHolidays;
-use crate::calendar::schedule::Status;
-use crate::calendar::{Emergencies, speech};
+use crate::calendar::{BankHolidays, speech};
 use crate::flow::Flows;
 use crate::store::Role;
-use crate::store::call_backs::CallBack;
+use crate::store::call_backs::{CallBack, due};
 
 /// The time the team aims to call back within, from the line's opening, by default.
 pub const DEFAULT_AIM: Duration = Duration::hours(2);
@@ -53,26 +51,6 @@ fn span(d: Duration) -> String {
             unit(m, "minute", "minutes")
         ),
     }
-}
-
-/// When request `r` is due: from the opening of its line after it was made (or when it was
-/// made, if the line was open), plus `aim`. `None` for a line with no schedule in the flows.
-pub fn due(
-    r: &CallBack,
-    flows: &Flows,
-    holidays: &BankHolidays,
-    aim: Duration,
-) -> Option<DateTime<Utc>> {
-    let asked = DateTime::<Utc>::from_timestamp_millis(r.asked_ms)?;
-    let line = flows.line_index(&r.line)?;
-    let schedule = &flows.schedules[*flows.schedules_of(line).first()?];
-    // The switch as it is now is not what it was then: the hours alone decide.
-    let none = Emergencies::default();
-    let from = match schedule.status(holidays, &none, asked) {
-        Status::Open { .. } => asked,
-        Status::Closed(_) => schedule.next_opening(holidays, asked)?.with_timezone(&Utc),
-    };
-    Some(from + aim)
 }
 
 /// One request as the queue shows it.

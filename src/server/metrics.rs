@@ -38,10 +38,12 @@ pub enum Counter {
     StoreProblems,
     /// Requests for a call back, by line and result (taken, already-asked, not-taken).
     CallBacks,
+    /// Tries to deliver a notification to the team, by result (delivered, failed).
+    Notifications,
 }
 
 impl Counter {
-    const ALL: [Counter; 12] = [
+    const ALL: [Counter; 13] = [
         Counter::Webhooks,
         Counter::Calls,
         Counter::MenuChoices,
@@ -54,6 +56,7 @@ impl Counter {
         Counter::LogLinesDropped,
         Counter::StoreProblems,
         Counter::CallBacks,
+        Counter::Notifications,
     ];
 
     fn name(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Counter {
             Counter::LogLinesDropped => "switchboard_log_lines_dropped_total",
             Counter::StoreProblems => "switchboard_store_problems_total",
             Counter::CallBacks => "switchboard_call_back_requests_total",
+            Counter::Notifications => "switchboard_notifications_total",
         }
     }
 
@@ -90,6 +94,9 @@ impl Counter {
             }
             Counter::CallBacks => {
                 "Requests for a call back, by line and result: not-taken means the store could not keep it in time."
+            }
+            Counter::Notifications => {
+                "Tries to deliver a notification to the team, by result: failed ones are tried again, with backoff."
             }
         }
     }

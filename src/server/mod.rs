@@ -3,6 +3,7 @@
 
 pub mod follow;
 pub mod metrics;
+pub mod notify;
 pub mod reload;
 mod twilio;
 

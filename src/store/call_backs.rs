@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Change, Result, Store, StoreError, millis};
+use crate::calendar::schedule::Status;
+use crate::calendar::{BankHolidays, Emergencies};
+use crate::flow::Flows;
 use crate::phone::E164;
 
 /// One request, as the team's queue shows it.
@@ -53,6 +56,26 @@ impl Closing {
             Closing::Closed => "closed",
         }
     }
+}
+
+/// When request `r` is due: from the opening of its line after it was made (or when it was
+/// made, if the line was open), plus `aim`. `None` for a line with no schedule in the flows.
+pub fn due(
+    r: &CallBack,
+    flows: &Flows,
+    holidays: &BankHolidays,
+    aim: chrono::Duration,
+) -> Option<DateTime<Utc>> {
+    let asked = DateTime::<Utc>::from_timestamp_millis(r.asked_ms)?;
+    let line = flows.line_index(&r.line)?;
+    let schedule = &flows.schedules[*flows.schedules_of(line).first()?];
+    // The switch as it is now is not what it was then: the hours alone decide.
+    let none = Emergencies::default();
+    let from = match schedule.status(holidays, &none, asked) {
+        Status::Open { .. } => asked,
+        Status::Closed(_) => schedule.next_opening(holidays, asked)?.with_timezone(&Utc),
+    };
+    Some(from + aim)
 }
 
 const COLUMNS: &str = "id, number, line, asked_ms, claimed_by, tries, closed_ms, outcome, note";

@@ -12,6 +12,7 @@
 pub mod call_backs;
 pub mod legacy;
 pub mod ops;
+pub mod outbox;
 mod url;
 pub mod users;
 

@@ -18,6 +18,7 @@ mod hardening;
 mod import;
 mod layers;
 mod lint;
+mod notify;
 mod postgres;
 mod reload;
 mod safety;

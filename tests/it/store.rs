@@ -221,3 +221,36 @@ async fn one_open_request_for_a_call_back_per_number(url: &DatabaseUrl) {
     );
     assert_eq!(store.call_backs(false).await.unwrap().len(), 2);
 }
+
+on_both_backends!(an_event_is_one_notification_taken_by_one_server_at_a_time);
+async fn an_event_is_one_notification_taken_by_one_server_at_a_time(url: &DatabaseUrl) {
+    let store = Store::open(url).await.unwrap();
+    let now = chrono::Utc::now();
+    let lease = chrono::Duration::seconds(15);
+    assert!(store.notify("event-1", "{}", now).await.unwrap());
+    // Noticed again, by this server or another: still one.
+    assert!(!store.notify("event-1", "{}", now).await.unwrap());
+    let taken = store.take_notification(now, lease).await.unwrap().unwrap();
+    assert_eq!(taken.event, "event-1");
+    // Held by that server for its lease: nobody else takes it meanwhile.
+    assert_eq!(store.take_notification(now, lease).await.unwrap(), None);
+    let later = now + chrono::Duration::seconds(1);
+    store
+        .not_delivered(taken.row, later, "the receiver answered 500")
+        .await
+        .unwrap();
+    assert_eq!(store.take_notification(now, lease).await.unwrap(), None);
+    let again = store
+        .take_notification(later, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.event.as_str(), again.tries), ("event-1", 1));
+    store.delivered(again.row, later).await.unwrap();
+    assert_eq!(store.undelivered().await.unwrap(), 0);
+    let much_later = later + chrono::Duration::hours(1);
+    assert_eq!(
+        store.take_notification(much_later, lease).await.unwrap(),
+        None
+    );
+}
