@@ -174,3 +174,132 @@ async fn serve_reads_the_same_configuration_file() {
         );
     }
 }
+
+/// Every way a number for a call back travels, at `trace`: taken from the number called from
+/// and from one keyed in, asked for again, listed, claimed and closed in the console, notified
+/// to the team. None of it reaches a log in clear.
+#[tokio::test]
+async fn a_number_left_for_a_call_back_never_appears_in_the_logs_on_any_path() {
+    use crate::support::process::{ConsoleSite, free_address};
+    let state = tempfile::tempdir().unwrap();
+    let url = switchboard::store::DatabaseUrl::sqlite_in(state.path());
+    let store = switchboard::store::Store::open(&url).await.unwrap();
+    let mut change = store.change("test").await.unwrap();
+    let amira = switchboard::store::User::new(
+        "amira",
+        switchboard::store::Role::Editor,
+        "correct horse battery",
+    )
+    .unwrap();
+    change.put_user(&amira).await.unwrap();
+    change
+        .audit("add console user amira", "", "", "")
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+    let console_at = free_address();
+    // Monday noon: open, so a request is due at once and notified.
+    let mut server = Server::start_with_env(
+        state.path(),
+        "2026-12-07T12:00:00Z",
+        &[
+            "--admin-listen",
+            &console_at.to_string(),
+            "--notify-url",
+            "http://127.0.0.1:9/nobody-listens",
+            "--notify-every",
+            "100ms",
+            "--call-back-within",
+            "1m",
+        ],
+        &[("RUST_LOG", "trace"), ("SWITCHBOARD_NOTIFY_KEY", "key")],
+    );
+    let own = [
+        ("CallSid", CALL_SID),
+        ("From", "+447911123456"),
+        ("To", DOCTOR_SUPPORT),
+        ("Digits", "1"),
+    ];
+    let call_back = "/voice/doctor-support/call-back?attempt=1";
+    for _ in 0..2 {
+        let (status, _) = server.post(call_back, &own).await;
+        assert_eq!(status, 200);
+    }
+    let keyed = [
+        ("CallSid", CALL_SID),
+        ("From", "anonymous"),
+        ("To", DOCTOR_SUPPORT),
+        ("Digits", "07911123457#"),
+    ];
+    let (status, body) = server
+        .post(
+            "/voice/doctor-support/call-back?attempt=1&stage=keying",
+            &keyed,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("You keyed"), "{body}");
+    let confirm = [
+        ("CallSid", CALL_SID),
+        ("From", "anonymous"),
+        ("To", DOCTOR_SUPPORT),
+        ("Digits", "1"),
+    ];
+    let (status, _) = server
+        .post(
+            "/voice/doctor-support/call-back?attempt=1&stage=confirming&number=07911123457",
+            &confirm,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let console = ConsoleSite::at(console_at);
+    let login = console.try_log_in("amira", "correct horse battery").await;
+    let csrf = console.csrf(&login.cookie).await;
+    let queue = console.get("/call-backs", &login.cookie).await;
+    assert!(queue.body.contains("+447911123456"), "{}", queue.body);
+    let ids: Vec<String> = store
+        .call_backs(true)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    let (first, second) = (&ids[0], &ids[1]);
+    for (id, action) in [
+        (first, "claim"),
+        (first, "called-back"),
+        (second, "no-answer"),
+    ] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("action", action),
+            ("note", "rang"),
+        ];
+        let done = console
+            .post(&format!("/call-backs/{id}"), &login.cookie, &fields)
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+    }
+    // Notifications tried (nobody listens there).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.terminate(Duration::from_secs(5));
+
+    let logs = server.logs();
+    assert!(logs.contains("call-back-taken"), "{logs}");
+    assert!(logs.contains("call-back-already-asked"), "{logs}");
+    assert!(logs.contains("notification not delivered"), "{logs}");
+    assert!(
+        logs.contains("call back handled from the console"),
+        "{logs}"
+    );
+    for clear in [
+        "7911123456",
+        "7911123457",
+        "911123457",
+        "911123456",
+        "7911 123",
+    ] {
+        assert!(!logs.contains(clear), "{clear:?} in the logs:\n{logs}");
+    }
+}
