@@ -734,20 +734,6 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_diagram_is_drawn_without_graphviz() {
-        let flows = crate::flow::load_dir(std::path::Path::new("call-flows")).unwrap();
-        let dot =
-            crate::flow::graph::render(&flows, "doctor-support", crate::flow::graph::Format::Dot)
-                .unwrap();
-        let svg = super::layout_svg(&dot).expect("layout-rs draws the shipped flows");
-        assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
-        assert!(svg.contains("Doctor support line"));
-    }
-}
-
 async fn call_backs_page(
     State(console): State<Arc<Console>>,
     session: Session,
@@ -791,5 +777,19 @@ async fn call_back_action(
             Redirect::to(&format!("/call-backs?done={}", urlencode(&done.said))).into_response()
         }
         Err(error) => not_made(session, &error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_diagram_is_drawn_without_graphviz() {
+        let flows = crate::flow::load_dir(std::path::Path::new("call-flows")).unwrap();
+        let dot =
+            crate::flow::graph::render(&flows, "doctor-support", crate::flow::graph::Format::Dot)
+                .unwrap();
+        let svg = super::layout_svg(&dot).expect("layout-rs draws the shipped flows");
+        assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
+        assert!(svg.contains("Doctor support line"));
     }
 }
