@@ -39,6 +39,10 @@ fn main() -> ExitCode {
     match cli.command.execute(&matches) {
         Ok(cli::Done::Ok) => ExitCode::SUCCESS,
         Ok(cli::Done::Found) => ExitCode::FAILURE,
+        Err(e) if cli::reader_gone(&e) => {
+            eprintln!("switchboard: the output was closed before all of it was written");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("switchboard: {e:#}");
             ExitCode::from(2)

@@ -35,6 +35,5 @@ fn graph(dir: &Path, line: &str, format: flow::graph::Format) -> anyhow::Result<
             known.join(", ")
         );
     };
-    print!("{diagram}");
-    Ok(())
+    super::print(&diagram)
 }

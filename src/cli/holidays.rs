@@ -42,6 +42,6 @@ fn holidays(division: Division, from: i32, to: i32, state: &StateDir) -> anyhow:
         Some(store) => runtime.block_on(super::holidays_in(&store))?,
         None => switchboard::calendar::BankHolidays::builtin(),
     };
-    print!("{}", report::holidays_csv(&holidays, division, from, to));
+    super::print(&report::holidays_csv(&holidays, division, from, to))?;
     Ok(())
 }

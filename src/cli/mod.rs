@@ -199,6 +199,25 @@ pub fn cli_user() -> String {
 }
 
 /// A runtime for a command that talks to the store.
+/// Writes `text` to stdout. Unlike `print!`, a reader that has gone (`switchboard graph | dot`
+/// with no Graphviz installed) is an error to report, not a panic.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("writing the output"))
+}
+
+/// Whether `error` is stdout's reader having gone before all was written.
+pub fn reader_gone(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()

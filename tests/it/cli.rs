@@ -837,3 +837,40 @@ async fn healthcheck_says_whether_a_server_is_alive() {
     assert_eq!(nobody.status.code(), Some(1));
     assert!(!text(&nobody.stderr).is_empty());
 }
+
+#[test]
+fn a_reader_that_goes_away_is_reported_not_a_panic() {
+    // As `switchboard graph --line wellbeing | dot -Tsvg` where dot is not installed: the
+    // reader is gone before the diagram is written.
+    for args in [
+        vec!["graph", "--line", "wellbeing"],
+        vec![
+            "holidays",
+            "--division",
+            "scotland",
+            "--from",
+            "1970",
+            "--to",
+            "2100",
+            "--state-dir",
+            "/nonexistent/state",
+        ],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("the output was closed before all of it was written"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
