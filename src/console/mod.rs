@@ -116,7 +116,32 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/history/rollback", post(roll_back))
         .route("/call-backs", get(call_backs_page))
         .route("/call-backs/{id}", post(call_back_action))
+        .layer(axum::middleware::map_response(with_safe_headers))
         .with_state(console)
+}
+
+/// Every console answer: no script at all, no framing by another site, no sniffing, and not
+/// kept by any cache (pages hold callers' numbers and the state of the lines).
+const SAFE_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("cache-control", "no-store"),
+    ("referrer-policy", "no-referrer"),
+];
+
+async fn with_safe_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in SAFE_HEADERS {
+        headers.insert(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from_static(value),
+        );
+    }
+    response
 }
 
 /// The form fields of a POST body.

@@ -695,3 +695,51 @@ async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_vie
     let audit = format!("{:?}", audit_log(&s).await);
     assert!(!audit.contains("7911123"), "{audit}");
 }
+
+#[tokio::test]
+async fn every_console_answer_forbids_script_framing_sniffing_and_caching() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let requests = [
+        Request::get("/login").body(Body::empty()).unwrap(),
+        Request::get("/")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+        Request::get("/call-backs")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+        // A redirect to the login page, and a refusal.
+        Request::get("/audit").body(Body::empty()).unwrap(),
+        Request::post("/emergency")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    ];
+    for request in requests {
+        let path = request.uri().to_string();
+        let mut request = request;
+        request.extensions_mut().insert(ConnectInfo(
+            "192.0.2.1:50000".parse::<SocketAddr>().unwrap(),
+        ));
+        let reply = crate::support::send_raw(&s.console, request).await;
+        let header = |name: &str| {
+            reply
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let policy = header("content-security-policy");
+        assert!(policy.contains("default-src 'none'"), "{path}: {policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("script-src"), "{path}: {policy}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+    }
+}
