@@ -27,6 +27,8 @@ pub struct Session {
     pub role: Role,
     /// Every form that changes something carries it back.
     pub csrf: String,
+    /// The cookie's token: what the store knows the session by (as a hash).
+    pub token: String,
 }
 
 /// 32 random bytes, in hex.

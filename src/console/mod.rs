@@ -94,6 +94,19 @@ impl Console {
     }
 }
 
+/// After a change: what happened, said on the next page (`to`) this session shows.
+async fn done(console: &Console, session: &Session, said: &str, to: &str) -> Response {
+    if let Err(error) = console.store.leave_notice(&session.token, said).await {
+        tracing::warn!(%error, "the notice of a change could not be kept for its page");
+    }
+    Redirect::to(to).into_response()
+}
+
+/// The notice left for this session's next page, if any.
+async fn notice(console: &Console, session: &Session) -> Result<Option<String>, Denied> {
+    Ok(console.store.take_notice(&session.token).await?)
+}
+
 /// The answer to a change the store refused or could not make.
 fn not_made(session: &Session, error: &StoreError) -> Response {
     if error.is_unavailable() {
@@ -195,7 +208,12 @@ async fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Deni
         .session(&token, auth::IDLE, auth::LONGEST)
         .await
     {
-        Ok(Some((user, role, csrf))) => Ok(Session { user, role, csrf }),
+        Ok(Some((user, role, csrf))) => Ok(Session {
+            user,
+            role,
+            csrf,
+            token,
+        }),
         Ok(None) => Err(Denied::NoSession),
         Err(error) => {
             tracing::error!(%error, "console sessions cannot be read");
@@ -353,16 +371,11 @@ async fn log_out(
         .into_response())
 }
 
-#[derive(serde::Deserialize)]
-struct Notice {
-    done: Option<String>,
-}
-
 async fn dashboard(
     State(console): State<Arc<Console>>,
     session: Session,
-    Query(notice): Query<Notice>,
 ) -> Result<Response, Denied> {
+    let notice = notice(&console, &session).await?;
     let app = &console.app;
     let flows = app.flows.load();
     let holidays = app.holidays.load();
@@ -419,7 +432,7 @@ async fn dashboard(
         &lines,
         &schedules,
         &readers,
-        notice.done.as_deref(),
+        notice.as_deref(),
     )))
 }
 
@@ -491,14 +504,10 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
     {
         Ok(done) => {
             console.made(session, &done).await;
-            Redirect::to(&format!("/?done={}", urlencode(&done.said))).into_response()
+            self::done(&console, session, &done.said, "/").await
         }
         Err(error) => not_made(session, &error),
     }
-}
-
-fn urlencode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 async fn audit_page(
@@ -513,7 +522,6 @@ async fn audit_page(
 struct TryCall {
     at: Option<String>,
     keys: Option<String>,
-    done: Option<String>,
 }
 
 async fn line_page(
@@ -619,7 +627,7 @@ async fn line_page(
             closures,
             special_hours,
             tried,
-            notice: query.done,
+            notice: notice(&console, &session).await?,
         },
     )))
 }
@@ -702,8 +710,7 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
     match edited {
         Ok(done) => {
             console.made(session, &done).await;
-            let said = urlencode(&done.said);
-            Redirect::to(&format!("/lines/{line}?done={said}")).into_response()
+            self::done(&console, session, &done.said, &format!("/lines/{line}")).await
         }
         Err(error) => not_made(session, &error),
     }
@@ -762,8 +769,8 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
 async fn call_backs_page(
     State(console): State<Arc<Console>>,
     session: Session,
-    Query(notice): Query<Notice>,
 ) -> Result<Response, Denied> {
+    let notice = notice(&console, &session).await?;
     let requests = console.store.call_backs(true).await?;
     let flows = console.app.flows.load();
     let holidays = console.app.holidays.load();
@@ -777,7 +784,7 @@ async fn call_backs_page(
         &session,
         &rows,
         aim,
-        notice.done.as_deref(),
+        notice.as_deref(),
     )))
 }
 
@@ -799,7 +806,7 @@ async fn call_back_action(
     match ops::act_on_call_back(&console.store, &session.user, id, action, &note).await {
         Ok(done) => {
             tracing::info!(user = %session.user, what = %done.said, "call back handled from the console");
-            Redirect::to(&format!("/call-backs?done={}", urlencode(&done.said))).into_response()
+            self::done(&console, session, &done.said, "/call-backs").await
         }
         Err(error) => not_made(session, &error),
     }

@@ -301,6 +301,33 @@ impl Store {
         Ok(role.map(|role| (user, role, csrf)))
     }
 
+    /// Keeps `notice` with the session for the next page it shows.
+    pub async fn leave_notice(&self, token: &str, notice: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET notice = $1 WHERE token_hash = $2")
+            .bind(notice)
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The notice left with the session, if any, which is then gone.
+    pub async fn take_notice(&self, token: &str) -> Result<Option<String>> {
+        let hash = token_hash(token);
+        let row = sqlx::query("SELECT notice FROM sessions WHERE token_hash = $1")
+            .bind(&hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let notice: Option<String> = row.and_then(|row| row.get(0));
+        if notice.is_some() {
+            sqlx::query("UPDATE sessions SET notice = NULL WHERE token_hash = $1")
+                .bind(&hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(notice)
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))

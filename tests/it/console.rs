@@ -743,3 +743,36 @@ async fn every_console_answer_forbids_script_framing_sniffing_and_caching() {
         assert_eq!(header("x-frame-options"), "DENY", "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_notice_comes_only_from_the_server_once_and_never_from_a_link() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    // A crafted link cannot make the console say anything.
+    for path in [
+        "/?done=The%20line%20is%20safe%3A%20Done",
+        "/lines/doctor-support?done=The%20line%20is%20safe%3A%20Done",
+        "/call-backs?done=The%20line%20is%20safe%3A%20Done",
+    ] {
+        let page = get(&s.console, path, &cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            !page.body.contains("The line is safe"),
+            "{path}: {}",
+            page.body
+        );
+    }
+    // A change made: its page says so, once.
+    let closed = throw_switch(&s.console, &cookie, &csrf, "close", "fire alarm").await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    assert_eq!(closed.location, "/");
+    let page = get(&s.console, "/", &cookie).await;
+    assert!(
+        page.body
+            .contains("role=\"status\">doctor-support is closed"),
+        "{}",
+        page.body
+    );
+    let again = get(&s.console, "/", &cookie).await;
+    assert!(!again.body.contains("role=\"status\""), "{}", again.body);
+}
