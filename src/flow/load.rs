@@ -814,6 +814,15 @@ impl<'a> Loader<'a> {
             rest = &rest[open + close + 1..];
         }
         push_text(&mut pieces, rest);
+        let longest = longest_spoken(&pieces);
+        if longest > crate::twiml::SAY_MAX_CHARS {
+            let message = format!(
+                "this text would be {longest} characters when said; Twilio refuses to say more than {} at once, so the call would fail: shorten it or split it over steps",
+                crate::twiml::SAY_MAX_CHARS
+            );
+            self.error(source, text.span(), message);
+            return None;
+        }
         Some(Message::new(pieces))
     }
 
@@ -880,6 +889,13 @@ impl<'a> Loader<'a> {
                 continue;
             };
             let reason = self.text(source, &closure.reason)?;
+            let reason = match crate::calendar::plain_reason(&reason) {
+                Ok(reason) => reason,
+                Err(why) => {
+                    self.error(source, closure.reason.span(), why);
+                    continue;
+                }
+            };
             if closures.insert(date, reason).is_some() {
                 self.error(
                     source,
@@ -967,6 +983,23 @@ fn why_needed(key: &str) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// The most characters `pieces` can say, with each placeholder at its longest.
+fn longest_spoken(pieces: &[Piece]) -> usize {
+    // "Wednesday 30 September at 12:30pm"; the longest holiday name GOV.UK has used is shorter
+    // than this allowance.
+    const NEXT_OPENING: usize = 40;
+    const HOLIDAY: usize = 100;
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.chars().count(),
+            Piece::NextOpening => NEXT_OPENING,
+            Piece::Holiday => HOLIDAY,
+            Piece::ClosureReason => crate::calendar::days::REASON_MAX_CHARS,
+        })
+        .sum()
 }
 
 fn push_text(pieces: &mut Vec<Piece>, text: &str) {

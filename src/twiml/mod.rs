@@ -28,6 +28,9 @@ pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text(Arc<Spoken>);
 
+/// The most characters Twilio says in one `<Say>`: a longer one fails the call.
+pub const SAY_MAX_CHARS: usize = 4096;
+
 #[derive(Debug, PartialEq, Eq)]
 struct Spoken {
     text: Box<str>,

@@ -600,3 +600,56 @@ fn a_call_back_that_hangs_up_on_a_24_7_call_once_the_request_is_kept_is_refused(
 fn a_call_back_that_hangs_up_on_a_24_7_call_when_the_store_cannot_keep_it_is_refused() {
     a_call_back_branch_to_a_hang_up_is_refused("not_taken", "not taken");
 }
+
+// --- Spoken-text limits ---
+
+#[test]
+fn a_closure_reason_that_is_not_plain_words_of_a_sentence_is_refused_where_it_is_written() {
+    for (reason, why) in [
+        (
+            "the office is closed ".repeat(2500),
+            "keep it to 200 characters (it has 52499)",
+        ),
+        (
+            "closed <break time=\"10s\"/> today".to_owned(),
+            "is spoken as plain words: '<' cannot be said",
+        ),
+    ] {
+        let edit = |t: &str| {
+            t.replace(
+                "closures = []",
+                &format!("closures = [{{ date = \"2026-12-24\", reason = {reason:?} }}]"),
+            )
+        };
+        let errors = errors_after("doctor-support.toml", edit);
+        let line = line_of(
+            &shipped_sources("doctor-support.toml", edit),
+            "doctor-support.toml",
+            "closures = [{",
+        );
+        assert!(
+            errors.iter().any(|e| e
+                .starts_with(&format!("call-flows/doctor-support.toml:{line}:"))
+                && e.contains(why)),
+            "{errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_text_longer_than_twilio_says_at_once_is_refused() {
+    let long = "Please hold. ".repeat(320);
+    let edit = |t: &str| {
+        t.replace(
+            "say = \"We'll put you through to a counsellor now.\"",
+            &format!("say = \"{long}\""),
+        )
+    };
+    let errors = errors_after("wellbeing.toml", edit);
+    assert!(
+        errors.iter().any(|e| e.contains(
+            "this text would be 4159 characters when said; Twilio refuses to say more than 4096 at once"
+        )),
+        "{errors:#?}"
+    );
+}
