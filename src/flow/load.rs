@@ -731,7 +731,9 @@ impl<'a> Loader<'a> {
 
     fn schedule_ref(&mut self, source: &Source<'_>, name: &Text) -> Option<usize> {
         let found = self.schedule_by_name.get(name.get_ref()).copied();
-        if found.is_none() && !self.broken_schedules.contains(name.get_ref()) {
+        // A file that could not be read may well define it: that file's error is the one.
+        let maybe_unread = !self.unreadable.is_empty();
+        if found.is_none() && !self.broken_schedules.contains(name.get_ref()) && !maybe_unread {
             let known = self.schedule_by_name.keys().map(String::as_str);
             let message = format!(
                 "schedule {:?} is not defined{}",

@@ -653,3 +653,17 @@ fn a_text_longer_than_twilio_says_at_once_is_refused() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn one_broken_file_is_reported_in_that_file_only() {
+    let sources = shipped_sources("doctor-support.toml", |t| t.replacen("[line]", "[line", 1));
+    let (found, refused) = findings(&sources, today());
+    assert!(refused);
+    assert!(
+        found
+            .iter()
+            .all(|f| f.starts_with("call-flows/doctor-support.toml:")),
+        "{found:#?}"
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+}
