@@ -71,6 +71,10 @@ impl Args {
             (dropped.not_voice, "status or fallback callbacks"),
             (dropped.unanswered, "webhooks answered with an error"),
             (dropped.repeated, "events listed twice"),
+            (
+                dropped.asked_for_a_call_back,
+                "calls that asked for a call back (they hold the number to call)",
+            ),
         ]
         .into_iter()
         .filter(|(n, _)| *n > 0)

@@ -296,3 +296,55 @@ fn a_file_that_is_not_events_is_refused_with_what_is_wrong_and_nothing_written()
     );
     assert!(!out.exists());
 }
+
+#[tokio::test]
+async fn a_call_that_asked_for_a_call_back_is_not_imported_and_no_answer_keeps_a_callers_number() {
+    // A caller who asked for a call back while the Doctor support line was closed: their
+    // answers read back the number they keyed, so the call is left out.
+    let flows = shipped_flows_dir();
+    let line = app("2026-12-05T14:00:00Z");
+    let mut asked = Call::start_from(&line, "anonymous", DOCTOR_SUPPORT).await;
+    asked.press("2").await;
+    asked.press("07911123457#").await;
+    assert!(asked.heard().contains("You keyed"), "{}", asked.heard());
+    // A call whose recorded answer says the caller's own number (as an answer of another
+    // version might have): imported, with the number masked.
+    let mut said = peer_support_call().await;
+    said.webhooks[1].answer = said.webhooks[1].answer.replacen(
+        "<Say",
+        &format!("<Say>Calling from {REAL_CALLER}.</Say><Say"),
+        1,
+    );
+    // Another call: its own CallSid.
+    for webhook in &mut said.webhooks {
+        for (name, value) in &mut webhook.params {
+            if name == "CallSid" {
+                *value = "CA22222222222222222222222222222222".to_owned();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut documents = Vec::new();
+    for (name, call) in [("asked.json", &asked), ("said.json", &said)] {
+        let path = dir.path().join(name);
+        let events = events(call, PUBLIC_URL, call_event);
+        std::fs::write(&path, json!({ "events": events }).to_string()).unwrap();
+        documents.push(path);
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let files: Vec<&Path> = documents.iter().map(|p| p.as_path()).collect();
+    let out = import(out_dir.path(), &files, &flows);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said_out = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        said_out.contains("1 calls that asked for a call back"),
+        "{said_out}"
+    );
+    let written: Vec<_> = std::fs::read_dir(out_dir.path()).unwrap().collect();
+    assert_eq!(written.len(), 1, "{said_out}");
+    let fixture = std::fs::read_to_string(written[0].as_ref().unwrap().path()).unwrap();
+    assert!(fixture.contains("Calling from +*********571."), "{fixture}");
+    for clear in ["7700900571", "7911123457"] {
+        assert!(!fixture.contains(clear), "{clear} in:\n{fixture}");
+    }
+}
