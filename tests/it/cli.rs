@@ -874,3 +874,119 @@ fn a_reader_that_goes_away_is_reported_not_a_panic() {
         );
     }
 }
+
+/// The README's text, for the tests that hold it to what the commands do.
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+/// The arguments of the README's example that starts `prefix`, as a shell would split them.
+fn readme_example(prefix: &str) -> Vec<String> {
+    let readme = readme();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("the README has no example {prefix:?}"));
+    let mut args = Vec::new();
+    let mut quoted = false;
+    let mut word = String::new();
+    for c in line[prefix.len()..].chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    args.push(std::mem::take(&mut word));
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    args.extend((!word.is_empty()).then_some(word));
+    args
+}
+
+#[test]
+fn the_readmes_hours_example_is_what_hours_prints() {
+    let args = readme_example("switchboard hours ");
+    let out = switchboard(
+        &[
+            &["hours"][..],
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            &["--state-dir", "/nonexistent/state"],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let readme = readme();
+    let shown = readme
+        .split(&format!(
+            "switchboard hours {}\n```\n\n```\n",
+            args.join(" ")
+        ))
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows what hours prints");
+    assert_eq!(shown, printed);
+}
+
+#[test]
+fn the_readmes_simulate_example_uses_every_action_it_gives() {
+    let args = readme_example("cargo run --release -- simulate ");
+    let out = switchboard(
+        &[
+            &["simulate"][..],
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(!printed.contains("not used"), "{printed}");
+    assert!(printed.contains("> presses 1"), "{printed}");
+}
+
+#[test]
+fn every_flag_of_every_command_is_in_the_readme() {
+    let readme = readme();
+    let commands: [&[&str]; 19] = [
+        &["serve"],
+        &["check"],
+        &["simulate"],
+        &["replay"],
+        &["import"],
+        &["holidays"],
+        &["hours"],
+        &["graph"],
+        &["emergency", "close"],
+        &["emergency", "open"],
+        &["emergency", "status"],
+        &["closures", "add"],
+        &["closures", "list"],
+        &["special-hours", "add"],
+        &["admin", "add-user"],
+        &["callbacks", "list"],
+        &["callbacks", "done"],
+        &["healthcheck"],
+        &["sign"],
+    ];
+    let mut missing = Vec::new();
+    for command in commands {
+        let help = text(&switchboard(&[command, &["--help"]].concat()).stdout);
+        let flags = help
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '=' || c == '[' || c == '<')
+            .map(|w| w.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '-')))
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .filter(|w| !["--help", "--version"].contains(w));
+        for flag in flags {
+            let written = readme.match_indices(flag).any(|(at, _)| {
+                !readme[at + flag.len()..]
+                    .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+            });
+            if !written {
+                missing.push(format!("{} {flag}", command.join(" ")));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in the README: {missing:?}");
+}
