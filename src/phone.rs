@@ -93,8 +93,12 @@ fn write_stars(f: &mut fmt::Formatter<'_>, mut count: usize) -> fmt::Result {
     Ok(())
 }
 
-/// Digits in a row that may be a phone number: at least this many.
+/// Digits in a row that may be a phone number, written as dialled (`+…`, `0…`): at least this
+/// many.
 const DIGITS_IN_A_ROW: usize = 7;
+/// Digits in a row that may be a phone number however it starts (`447700900123`): at least
+/// this many.
+const DIGITS_WITH_A_COUNTRY: usize = 10;
 /// Digits, with spaces, dashes, dots or URL-encoded spaces between them, that may be a phone
 /// number written as people write it ("07700 900123", "0%207700%20900123"): at least this
 /// many. (A date, "2026-12-01", has 8.)
@@ -138,7 +142,12 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         }
         // A JSON number (`"field":1234567`) is our own count, never a caller's text.
         let json_number = text[..i].ends_with("\":");
-        if (longest_unbroken >= DIGITS_IN_A_ROW || digits >= DIGITS_SPACED) && !json_number {
+        // Unbroken, a number is long enough to have its country code (447700900123), or
+        // starts as one is dialled (+…, 0…); "60000000 bytes" is neither.
+        let dialled = bytes[i] == b'0' || text[..i].ends_with('+') || text[..i].ends_with("%2B");
+        let unbroken_number = longest_unbroken >= DIGITS_WITH_A_COUNTRY
+            || (longest_unbroken >= DIGITS_IN_A_ROW && dialled);
+        if (unbroken_number || digits >= DIGITS_SPACED) && !json_number {
             numbers.push((i, j));
         }
         i = j;
@@ -247,6 +256,8 @@ mod tests {
             ("0%207700%20900123", "*%20****%20***123"),
             ("447700900123", "*********123"),
             ("07700-900-123", "*****-***-123"),
+            ("Digits=07911123457#", "Digits=********457#"),
+            ("7911123456", "*******456"),
             (
                 "\"caller\":\"+447700900123\"",
                 "\"caller\":\"+*********123\"",
@@ -263,5 +274,15 @@ mod tests {
         ] {
             assert_eq!(mask_numbers(kept), kept);
         }
+    }
+
+    #[test]
+    fn a_count_in_a_log_line_is_not_taken_for_a_phone_number() {
+        for kept in ["60000000 bytes", "took 12345678 instructions", "id 987654321"] {
+            assert_eq!(mask_numbers(kept), kept);
+        }
+        // A number as dialled, or with its country code, still is.
+        assert_eq!(mask_numbers("ring 07911123457"), "ring ********457");
+        assert_eq!(mask_numbers("ring 447911123457"), "ring *********457");
     }
 }
