@@ -147,7 +147,8 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         let dialled = bytes[i] == b'0' || text[..i].ends_with('+') || text[..i].ends_with("%2B");
         let unbroken_number = longest_unbroken >= DIGITS_WITH_A_COUNTRY
             || (longest_unbroken >= DIGITS_IN_A_ROW && dialled);
-        if (unbroken_number || digits >= DIGITS_SPACED) && !json_number {
+        let spaced_number = digits >= DIGITS_SPACED && longest_unbroken < digits;
+        if (unbroken_number || spaced_number) && !json_number {
             numbers.push((i, j));
         }
         i = j;
