@@ -279,7 +279,11 @@ mod tests {
 
     #[test]
     fn a_count_in_a_log_line_is_not_taken_for_a_phone_number() {
-        for kept in ["60000000 bytes", "took 12345678 instructions", "id 987654321"] {
+        for kept in [
+            "60000000 bytes",
+            "took 12345678 instructions",
+            "id 987654321",
+        ] {
             assert_eq!(mask_numbers(kept), kept);
         }
         // A number as dialled, or with its country code, still is.

@@ -112,7 +112,7 @@ pub fn queue(session: &Session, rows: &[Row], aim: Duration, notice: Option<&str
             p { "Callers who asked the team to call them back, oldest first. Each is due "
                 (span(aim)) " after the line opens (or after it was asked for, if the line was open)." }
             @if !editor {
-                p.notice { "You can look but not change anything, and numbers show only their last three digits: an editor makes the calls." }
+                p { "Numbers show only their last three digits: an editor makes the calls." }
             }
             @if rows.is_empty() {
                 p { "Nobody is waiting for a call back." }

@@ -31,6 +31,9 @@ pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
 svg{max-width:100%;height:auto}
 ";
 
+/// What a viewer reads at the top of every page, instead of finding controls gone.
+pub const READ_ONLY: &str = "You can look but not change anything: ask an editor to make a change.";
+
 /// A whole page: the header (with the user and a way out), then `body`.
 pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
     html! {
@@ -54,7 +57,13 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main { h1 { (title) } (body) }
+                main {
+                    h1 { (title) }
+                    @if session.is_some_and(|s| s.role == Role::Viewer) {
+                        p.notice role="note" { (READ_ONLY) }
+                    }
+                    (body)
+                }
             }
         }
     }

@@ -776,3 +776,32 @@ async fn a_notice_comes_only_from_the_server_once_and_never_from_a_link() {
     let again = get(&s.console, "/", &cookie).await;
     assert!(!again.body.contains("role=\"status\""), "{}", again.body);
 }
+
+#[tokio::test]
+async fn a_viewer_is_told_on_every_page_they_can_look_but_not_change_and_finds_no_dead_controls() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    for path in [
+        "/",
+        "/lines/doctor-support",
+        "/lines/wellbeing",
+        "/audit",
+        "/history",
+        "/call-backs",
+    ] {
+        let page = get(&s.console, path, &cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains(switchboard::console::pages::READ_ONLY),
+            "{path}: {}",
+            page.body
+        );
+        // The only form that posts is the way out.
+        let posting = page.body.matches("method=\"post\"").count();
+        assert_eq!(posting, 1, "{path}: {}", page.body);
+    }
+    // An editor is not told so.
+    let (editor, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let page = get(&s.console, "/", &editor).await;
+    assert!(!page.body.contains(switchboard::console::pages::READ_ONLY));
+}
