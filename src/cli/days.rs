@@ -56,9 +56,11 @@ impl Args {
                 let Some(line) = flows.line_index(name) else {
                     return Ok(name.to_owned());
                 };
-                match flows.schedules_of(line).as_slice() {
+                match flows.own_schedules(line).as_slice() {
                     [one] => Ok(flows.schedules[*one].name.clone()),
-                    [] => anyhow::bail!("the line {name} has no hours: it is open at all times"),
+                    [] => anyhow::bail!(
+                        "the line {name} has no hours of its own: it answers at all times (name the schedule of another line's hours, if that is what you mean)"
+                    ),
                     _ => anyhow::bail!("the line {name} follows several schedules: name one"),
                 }
             };

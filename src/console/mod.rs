@@ -520,8 +520,51 @@ async fn audit_page(
 
 #[derive(serde::Deserialize)]
 struct TryCall {
+    /// When the call is made: UK time as a browser's date-and-time field gives it
+    /// (`2026-12-24T10:00`), or an RFC 3339 instant; blank for now.
     at: Option<String>,
-    keys: Option<String>,
+    /// What the caller does, in order, comma-separated: keys ("3") or words ("peer support").
+    does: Option<String>,
+    /// Set when the form was sent: the call is then played.
+    play: Option<String>,
+}
+
+/// When a call tried on the console is made: `text` as UK time (`2026-12-24T10:00`) or an
+/// RFC 3339 instant, `now` when blank.
+fn try_call_at(text: &str, now: chrono::DateTime<Utc>) -> Result<chrono::DateTime<Utc>, String> {
+    use chrono::TimeZone as _;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(now);
+    }
+    if let Ok(instant) = crate::calendar::parse_instant(text) {
+        return Ok(instant);
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map_err(|_| {
+        format!("{text:?} is not a date and time: give them as 24 December 2026, 10:00")
+    })?;
+    chrono_tz::Europe::London
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text} does not exist in UK time: the clocks went forward then"))
+}
+
+/// What the caller does, from "3, peer support, 1": keys, or words.
+fn caller_actions(text: &str) -> Vec<CallerAction> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+            {
+                CallerAction::Press(a.to_owned())
+            } else {
+                CallerAction::Say(a.to_owned())
+            }
+        })
+        .collect()
 }
 
 async fn line_page(
@@ -542,12 +585,27 @@ async fn line_page(
     let line = &flows.lines[index];
     let (holidays, emergencies, now) =
         (app.holidays.load(), app.emergencies.load(), app.clock.now());
-    let schedules = flows.schedules_of(index);
+    // Its own hours, closure days and special hours; another line's it only tells callers of.
+    let schedules = flows.own_schedules(index);
+    let depends_on: Vec<(String, String)> = {
+        let mut lines: Vec<usize> = flows
+            .schedules_of(index)
+            .into_iter()
+            .filter(|s| !schedules.contains(s))
+            .map(|s| flows.schedule_line(s))
+            .collect();
+        lines.dedup();
+        lines
+            .into_iter()
+            .map(|l| (flows.line(l).name.clone(), flows.line(l).id.to_string()))
+            .collect()
+    };
     let added = console.store.days().await?;
     let run_time = |schedule: &str, day: NaiveDate| {
         added.iter().any(|d| d.schedule == schedule && d.day == day)
     };
     let hours = match schedules.as_slice() {
+        [] if line.open_24_7 => "It answers around the clock.".to_owned(),
         [] => "It answers at all times.".to_owned(),
         _ => schedules
             .iter()
@@ -588,31 +646,30 @@ async fn line_page(
             (schedule.name.clone(), days)
         })
         .collect();
-    let tried = query
-        .at
-        .as_deref()
-        .filter(|at| !at.trim().is_empty())
-        .map(|at| {
-            let keys = query.keys.clone().unwrap_or_default();
-            let heard = match crate::calendar::parse_instant(at.trim()) {
-                Err(problem) => problem,
-                Ok(instant) => {
-                    let ctx = Context {
-                        flows: &flows,
-                        holidays: &holidays,
-                        emergencies: &emergencies,
-                        now: instant,
-                    };
-                    let actions: Vec<CallerAction> = keys
-                        .split_whitespace()
-                        .map(|k| CallerAction::Press(k.to_owned()))
-                        .collect();
-                    let to = line.numbers.first().map_or("", |n| n.as_str());
-                    simulate::call(&ctx, to, &actions).text()
-                }
-            };
-            (at.to_owned(), keys, heard)
-        });
+    let played = query.play.is_some() || query.at.is_some();
+    let tried = played.then(|| {
+        let (at_text, does) = (query.at.clone().unwrap_or_default(), query.does.clone());
+        let does = does.unwrap_or_default();
+        let heard = match try_call_at(&at_text, now) {
+            Err(problem) => Err(problem),
+            Ok(instant) => {
+                let ctx = Context {
+                    flows: &flows,
+                    holidays: &holidays,
+                    emergencies: &emergencies,
+                    now: instant,
+                };
+                let to = line.numbers.first().map_or("", |n| n.as_str());
+                let call = simulate::call(&ctx, to, &caller_actions(&does)).text();
+                Ok((call_backs::uk_time(instant), call))
+            }
+        };
+        pages::TriedCall {
+            at: at_text,
+            does,
+            heard,
+        }
+    });
     let dot = flow::graph::render(&flows, &line_id, flow::graph::Format::Dot).unwrap_or_default();
     let diagram = tokio::task::spawn_blocking(move || render_svg(&dot))
         .await
@@ -624,6 +681,7 @@ async fn line_page(
             id: &line_id,
             diagram,
             hours,
+            depends_on,
             closures,
             special_hours,
             tried,

@@ -257,10 +257,21 @@ pub struct LinePage<'a> {
     /// The diagram as SVG, or the DOT text when Graphviz is not installed.
     pub diagram: Result<String, String>,
     pub hours: String,
+    /// Lines whose hours this line tells its callers of: (name, id).
+    pub depends_on: Vec<(String, String)>,
     pub closures: Vec<(String, Vec<DayShown>)>,
     pub special_hours: Vec<(String, Vec<DayShown>)>,
-    pub tried: Option<(String, String, String)>,
+    pub tried: Option<TriedCall>,
     pub notice: Option<String>,
+}
+
+/// A call tried on the page: what was asked, and what the caller heard (or why it could not
+/// be played).
+pub struct TriedCall {
+    pub at: String,
+    pub does: String,
+    /// When (in UK words) and the call, or the problem with the time given.
+    pub heard: Result<(String, String), String>,
 }
 
 pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
@@ -270,6 +281,23 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
         Some(session),
         html! {
             @if let Some(notice) = &line.notice { p.notice role="status" { (notice) } }
+            @if let Some(tried) = &line.tried {
+                section.line aria-labelledby="heard" {
+                    h2 id="heard" { "What the caller hears" }
+                    @match &tried.heard {
+                        Ok((when, call)) => {
+                            p { "A call " (when) ", the caller doing: "
+                                (if tried.does.is_empty() { "nothing" } else { &tried.does }) "." }
+                            pre { (call) }
+                        }
+                        Err(problem) => p.problem role="alert" { (problem) },
+                    }
+                }
+            }
+            @for (name, id) in &line.depends_on {
+                p { "This line tells its callers whether the " a href=(format!("/lines/{id}")) { (name) }
+                    " is open, by that line's hours: its hours, closure days and special hours are on its page." }
+            }
             h2 { "Opening hours, the next 14 days" }
             pre { (line.hours) }
             @for (schedule, days) in &line.closures {
@@ -280,15 +308,12 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
             }
             h2 { "Try a call" }
             form method="get" action=(format!("/lines/{}", line.id)) {
-                label for="at" { "When (RFC 3339, in UTC: 2026-12-24T10:00:00Z)" }
-                input type="text" id="at" name="at" placeholder="2026-12-24T10:00:00Z" value=[line.tried.as_ref().map(|t| &t.0)];
-                label for="keys" { "Keys the caller presses, in order (\"3 1\"); silence after" }
-                input type="text" id="keys" name="keys" value=[line.tried.as_ref().map(|t| &t.1)];
+                label for="at" { "When (UK time; leave blank for now)" }
+                input type="datetime-local" id="at" name="at" value=[line.tried.as_ref().map(|t| &t.at)];
+                label for="does" { "What the caller does, in order: keys or words, separated by commas (\"3, peer support\"); then silence" }
+                input type="text" id="does" name="does" value=[line.tried.as_ref().map(|t| &t.does)];
+                input type="hidden" name="play" value="1";
                 button type="submit" { "Play the call" }
-            }
-            @if let Some((at, keys, heard)) = &line.tried {
-                p { "At " (at) ", pressing " (if keys.is_empty() { "nothing" } else { keys }) ":" }
-                pre { (heard) }
             }
             h2 { "Diagram" }
             @match &line.diagram {

@@ -207,6 +207,8 @@ struct Loader<'a> {
     schedule_by_name: HashMap<String, usize>,
     /// Schedules defined with errors: references to them are not reported again.
     broken_schedules: Vec<String>,
+    /// The line whose file defines each schedule.
+    schedule_lines: Vec<usize>,
 }
 
 impl<'a> Loader<'a> {
@@ -223,8 +225,9 @@ impl<'a> Loader<'a> {
             schedules: Vec::new(),
             schedule_by_name: HashMap::new(),
             broken_schedules: Vec::new(),
+            schedule_lines: Vec::new(),
         };
-        for (source, _, file) in files {
+        for (file_index, (source, _, file)) in files.iter().enumerate() {
             let mut ids = HashMap::new();
             for (index, name) in file.steps.keys().enumerate() {
                 if !is_name(name.get_ref()) {
@@ -250,6 +253,7 @@ impl<'a> Loader<'a> {
                         .schedule_by_name
                         .insert(name.get_ref().clone(), loader.schedules.len());
                     loader.schedules.push(schedule);
+                    loader.schedule_lines.push(file_index);
                 } else {
                     loader.broken_schedules.push(name.get_ref().clone());
                 }
@@ -320,6 +324,7 @@ impl<'a> Loader<'a> {
         let flows = Flows {
             lines,
             schedules: self.schedules,
+            schedule_lines: self.schedule_lines,
             version: String::new(),
             default_line,
             line_by_number,

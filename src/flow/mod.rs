@@ -91,6 +91,8 @@ impl PartialEq<&str> for Id {
 pub struct Flows {
     pub lines: Vec<Line>,
     pub schedules: Vec<Schedule>,
+    /// The line whose file defines each schedule (by index, as `schedules`).
+    schedule_lines: Vec<usize>,
     /// A short hash of the files' names and contents: which edit is in force.
     pub version: String,
     default_line: usize,
@@ -356,6 +358,18 @@ impl Flows {
         schedules.sort_unstable();
         schedules.dedup();
         schedules
+    }
+
+    /// The schedules the line's own file defines: its hours.
+    pub fn own_schedules(&self, line: usize) -> Vec<usize> {
+        (0..self.schedules.len())
+            .filter(|s| self.schedule_lines.get(*s) == Some(&line))
+            .collect()
+    }
+
+    /// The line whose file defines `schedule`.
+    pub fn schedule_line(&self, schedule: usize) -> usize {
+        self.schedule_lines[schedule]
     }
 
     pub fn line(&self, index: usize) -> &Line {

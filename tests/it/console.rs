@@ -805,3 +805,93 @@ async fn a_viewer_is_told_on_every_page_they_can_look_but_not_change_and_finds_n
     let page = get(&s.console, "/", &editor).await;
     assert!(!page.body.contains(switchboard::console::pages::READ_ONLY));
 }
+
+#[tokio::test]
+async fn each_line_page_is_about_that_line_and_says_in_words_which_other_line_it_tells_of() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let wellbeing = get(&s.console, "/lines/wellbeing", &cookie).await;
+    assert!(
+        wellbeing.body.contains("It answers around the clock."),
+        "{}",
+        wellbeing.body
+    );
+    assert!(
+        wellbeing.body.contains(
+            "This line tells its callers whether the <a href=\"/lines/doctor-support\">Doctor support line</a> is open"
+        ),
+        "{}",
+        wellbeing.body
+    );
+    // No form here changes the Doctor support line's days, and no Doctor support hours.
+    assert!(
+        !wellbeing.body.contains("action=\"/days\""),
+        "{}",
+        wellbeing.body
+    );
+    assert!(
+        !wellbeing.body.contains("open 09:00-17:00"),
+        "{}",
+        wellbeing.body
+    );
+    let doctor_support = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(doctor_support.body.contains("action=\"/days\""));
+    assert!(doctor_support.body.contains("open 09:00-17:00"));
+}
+
+#[tokio::test]
+async fn try_a_call_defaults_to_now_takes_uk_time_keys_and_words_and_answers_at_the_top() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    // Blank: now (Wednesday 2 December 2026, 11:00, open), the team dialled.
+    let now = get(
+        &s.console,
+        "/lines/doctor-support?at=&does=&play=1",
+        &cookie,
+    )
+    .await;
+    assert!(
+        now.body
+            .contains("A call Wednesday 2 December 2026, 11:00am"),
+        "{}",
+        now.body
+    );
+    assert!(now.body.contains("dials: +442079460103"), "{}", now.body);
+    let heard_at = now.body.find("What the caller hears").unwrap();
+    assert!(heard_at < now.body.find("Opening hours, the next 14 days").unwrap());
+    // A UK date and time, from the browser's field, in BST; keys and words.
+    let summer = get(
+        &s.console,
+        "/lines/wellbeing?at=2026-07-01T21%3A30&does=3%2C+call+back%2C+07911123457%2C+1&play=1",
+        &cookie,
+    )
+    .await;
+    assert!(
+        summer.body.contains("A call Wednesday 1 July 2026, 9:30pm"),
+        "{}",
+        summer.body
+    );
+    assert!(summer.body.contains("&gt; presses 3"), "{}", summer.body);
+    assert!(
+        summer.body.contains("&gt; says &quot;call back&quot;"),
+        "{}",
+        summer.body
+    );
+    assert!(
+        summer.body.contains("the request for a call back is kept"),
+        "{}",
+        summer.body
+    );
+    // A time that never was: said so, plainly.
+    let gap = get(
+        &s.console,
+        "/lines/wellbeing?at=2026-03-29T01%3A30&does=&play=1",
+        &cookie,
+    )
+    .await;
+    assert!(
+        gap.body.contains("does not exist in UK time"),
+        "{}",
+        gap.body
+    );
+}
