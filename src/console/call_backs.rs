@@ -8,7 +8,7 @@ use maud::{Markup, html};
 
 use super::auth::Session;
 use super::pages::{csrf, page};
-use crate::calendar::{BankHolidays, speech};
+use crate::calendar::BankHolidays;
 use crate::flow::Flows;
 use crate::store::Role;
 use crate::store::call_backs::{CallBack, due};
@@ -21,21 +21,7 @@ pub fn sees_numbers(role: Role) -> bool {
     role == Role::Editor
 }
 
-/// "Saturday 5 December 2026, 2:00pm", in UK time.
-pub fn uk_time(at: DateTime<Utc>) -> String {
-    use chrono::{Datelike, Timelike};
-    let uk = at.with_timezone(&chrono_tz::Europe::London);
-    let (pm, hour) = uk.hour12();
-    format!(
-        "{} {} {} {}, {hour}:{:02}{}",
-        speech::weekday(uk.weekday()),
-        uk.day(),
-        speech::month(uk.month0()),
-        uk.year(),
-        uk.minute(),
-        if pm { "pm" } else { "am" }
-    )
-}
+pub use super::pages::uk_time;
 
 /// "2 hours 5 minutes", "40 minutes".
 fn span(d: Duration) -> String {

@@ -31,6 +31,28 @@ pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
 svg{max-width:100%;height:auto}
 ";
 
+/// "Saturday 5 December 2026, 2:00pm", in UK time.
+pub fn uk_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    use crate::calendar::speech;
+    use chrono::{Datelike, Timelike};
+    let uk = at.with_timezone(&chrono_tz::Europe::London);
+    let (pm, hour) = uk.hour12();
+    format!(
+        "{} {} {} {}, {hour}:{:02}{}",
+        speech::weekday(uk.weekday()),
+        uk.day(),
+        speech::month(uk.month0()),
+        uk.year(),
+        uk.minute(),
+        if pm { "pm" } else { "am" }
+    )
+}
+
+/// An RFC 3339 instant (as the store keeps them) in UK words; as given if it is not one.
+fn uk_words(rfc3339: &str) -> String {
+    crate::calendar::parse_instant(rfc3339).map_or_else(|_| rfc3339.to_owned(), uk_time)
+}
+
 /// What a viewer reads at the top of every page, instead of finding controls gone.
 pub const READ_ONLY: &str = "You can look but not change anything: ask an editor to make a change.";
 
@@ -237,7 +259,7 @@ pub fn audit(session: &Session, entries: &[Entry]) -> Markup {
                     thead { tr { th { "When" } th { "Who" } th { "What" } th { "Note" } th { "Before" } th { "After" } } }
                     tbody {
                         @for e in entries {
-                            tr { td { (e.at) } td { (e.who) } td { (e.what) } td { (e.note) } td { pre { (e.before) } } td { pre { (e.after) } } }
+                            tr { td { (uk_words(&e.at)) } td { (e.who) } td { (e.what) } td { (e.note) } td { pre { (e.before) } } td { pre { (e.after) } } }
                         }
                     }
                 }
@@ -428,7 +450,7 @@ pub fn history(session: &Session, rows: &[VersionRow], diff: Option<(&str, &str,
                     @for (i, row) in rows.iter().enumerate() {
                         tr {
                             td { code { (row.version) } @if row.in_force { " (in force)" } }
-                            td { (row.at) }
+                            td { (uk_words(&row.at)) }
                             td { (row.by) }
                             td {
                                 @if let Some(older) = rows.get(i + 1) {

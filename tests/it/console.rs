@@ -895,3 +895,22 @@ async fn try_a_call_defaults_to_now_takes_uk_time_keys_and_words_and_answers_at_
         gap.body
     );
 }
+
+#[tokio::test]
+async fn changes_and_versions_say_when_in_uk_words_not_utc_timestamps() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let closed = throw_switch(&s.console, &cookie, &csrf, "close", "fire alarm").await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    let today = switchboard::console::pages::uk_time(chrono::Utc::now());
+    let day = today.split(',').next().unwrap();
+    for path in ["/audit", "/history"] {
+        let page = get(&s.console, path, &cookie).await;
+        assert!(
+            page.body.contains(day),
+            "{path}: no {day:?} in {}",
+            page.body
+        );
+        assert!(!page.body.contains("Z</td>"), "{path}: {}", page.body);
+    }
+}
