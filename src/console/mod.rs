@@ -573,6 +573,20 @@ async fn line_page(
     UrlPath(line_id): UrlPath<String>,
     Query(query): Query<TryCall>,
 ) -> Result<Response, Denied> {
+    line_page_with(&console, &session, &line_id, query, None).await
+}
+
+/// A line's page; with `problem`, the day form it names shows it beside its field and keeps
+/// what was typed.
+async fn line_page_with(
+    console: &Console,
+    session: &Session,
+    line_id: &str,
+    query: TryCall,
+    problem: Option<pages::DayProblem>,
+) -> Result<Response, Denied> {
+    let session = session.clone();
+    let line_id = line_id.to_owned();
     let app = &console.app;
     let flows = app.flows.load();
     let Some(index) = flows.lines.iter().position(|l| l.id.as_str() == line_id) else {
@@ -685,7 +699,8 @@ async fn line_page(
             closures,
             special_hours,
             tried,
-            notice: notice(&console, &session).await?,
+            notice: notice(console, &session).await?,
+            problem,
         },
     )))
 }
@@ -769,6 +784,25 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         Ok(done) => {
             console.made(session, &done).await;
             self::done(&console, session, &done.said, &format!("/lines/{line}")).await
+        }
+        Err(error) if !error.is_unavailable() && add => {
+            // Said beside the field, with what was typed kept, on the line's own page.
+            let problem = pages::DayProblem {
+                list: kind,
+                schedule,
+                date: date.to_string(),
+                value: value.unwrap_or_default().to_owned(),
+                message: error.to_string(),
+            };
+            let query = TryCall {
+                at: None,
+                does: None,
+                play: None,
+            };
+            match line_page_with(&console, session, &line, query, Some(problem)).await {
+                Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+                Err(denied) => denied.into_response(),
+            }
         }
         Err(error) => not_made(session, &error),
     }

@@ -285,6 +285,17 @@ pub struct LinePage<'a> {
     pub special_hours: Vec<(String, Vec<DayShown>)>,
     pub tried: Option<TriedCall>,
     pub notice: Option<String>,
+    /// A day form sent back with a problem.
+    pub problem: Option<DayProblem>,
+}
+
+/// A closure day or special hours that could not be added: which form, what was typed, why.
+pub struct DayProblem {
+    pub list: DayKind,
+    pub schedule: String,
+    pub date: String,
+    pub value: String,
+    pub message: String,
 }
 
 /// A call tried on the page: what was asked, and what the caller heard (or why it could not
@@ -323,10 +334,10 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
             h2 { "Opening hours, the next 14 days" }
             pre { (line.hours) }
             @for (schedule, days) in &line.closures {
-                (one_off_days(session, line.id, schedule, &CLOSURES, days, editor))
+                (one_off_days(session, line.id, schedule, &CLOSURES, days, editor, line.problem.as_ref()))
             }
             @for (schedule, days) in &line.special_hours {
-                (one_off_days(session, line.id, schedule, &SPECIAL_HOURS, days, editor))
+                (one_off_days(session, line.id, schedule, &SPECIAL_HOURS, days, editor, line.problem.as_ref()))
             }
             h2 { "Try a call" }
             form method="get" action=(format!("/lines/{}", line.id)) {
@@ -377,6 +388,7 @@ fn one_off_days(
     kind: &OneOff,
     days: &[DayShown],
     editor: bool,
+    problem: Option<&DayProblem>,
 ) -> Markup {
     let OneOff {
         kind,
@@ -413,13 +425,19 @@ fn one_off_days(
             }
         }
         @if editor {
-            form method="post" action="/days" {
+            @let problem = problem.filter(|p| p.list == *kind && p.schedule == schedule);
+            form method="post" action="/days" id=(format!("add-{id}")) {
                 (fields)
                 input type="hidden" name="action" value="add";
                 label for=(format!("date-{id}")) { "Day" }
-                input type="date" id=(format!("date-{id}")) name="date" required;
+                input type="date" id=(format!("date-{id}")) name="date" required value=[problem.map(|p| &p.date)];
                 label for=(format!("value-{id}")) { (asks) }
-                input type="text" id=(format!("value-{id}")) name="value" required;
+                @if let Some(problem) = problem {
+                    p.problem id=(format!("problem-{id}")) role="alert" { (problem.message) }
+                    input type="text" id=(format!("value-{id}")) name="value" required value=(problem.value) aria-invalid="true" aria-describedby=(format!("problem-{id}")) autofocus;
+                } @else {
+                    input type="text" id=(format!("value-{id}")) name="value" required;
+                }
                 button type="submit" { (add) }
             }
         }

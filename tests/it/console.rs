@@ -419,7 +419,8 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
         "twice",
     )
     .await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    // Said on the line's page, beside the form (see the form error test).
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     let audit = audit_log(&s).await;
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(
@@ -436,7 +437,7 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
         "10:00-12:00",
     )
     .await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused.body.contains("is a bank holiday"),
         "{}",
@@ -913,4 +914,48 @@ async fn changes_and_versions_say_when_in_uk_words_not_utc_timestamps() {
         );
         assert!(!page.body.contains("Z</td>"), "{path}: {}", page.body);
     }
+}
+
+#[tokio::test]
+async fn a_form_error_is_shown_beside_its_field_on_the_same_page_with_what_was_typed_kept() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let typed = "the office is closed because ".repeat(10);
+    let answer = edit_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-24",
+        &typed,
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let body = &answer.body;
+    // The line's own page, the problem beside the reason's field, what was typed kept.
+    assert!(body.contains("<h1>Doctor support line</h1>"), "{body}");
+    let problem = body
+        .find("id=\"problem-closure-doctor-support\"")
+        .expect("the problem is said beside the field");
+    let field = body.find("id=\"value-closure-doctor-support\"").unwrap();
+    assert!(problem < field, "{body}");
+    assert!(
+        body[problem..].contains("keep it to 200 characters"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("value=\"{}\"", typed.trim())),
+        "{body}"
+    );
+    assert!(body.contains("value=\"2026-12-24\""), "{body}");
+    assert!(body.contains("aria-invalid=\"true\""), "{body}");
+    // No server path in it.
+    let flows = s.flows.path().to_str().unwrap().to_owned();
+    assert!(!body.contains(&flows), "{body}");
+    assert!(!body.contains(".toml"), "{body}");
 }
