@@ -487,11 +487,52 @@ fn schedule_now(
     }
 }
 
+/// What a new call to each line that follows `schedule` hears first, were the switch thrown
+/// (`close`) or lifted now: (line name, the words).
+fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Vec<(String, String)> {
+    let app = &console.app;
+    let flows = app.flows.load();
+    let holidays = app.holidays.load();
+    let mut emergencies = Emergencies::clone(&app.emergencies.load());
+    if close {
+        let closure = crate::calendar::EmergencyClosure {
+            since: String::new(),
+            note: String::new(),
+        };
+        emergencies.close(schedule, closure);
+    } else {
+        emergencies.open(schedule);
+    }
+    let ctx = Context {
+        flows: &flows,
+        holidays: &holidays,
+        emergencies: &emergencies,
+        now: app.clock.now(),
+    };
+    let Some(index) = flows.schedules.iter().position(|s| s.name == schedule) else {
+        return Vec::new();
+    };
+    let line = flows.line(flows.schedule_line(index));
+    let input = crate::engine::CallInput {
+        to: line.numbers.first().map(|n| n.to_string()),
+        ..Default::default()
+    };
+    let answer = crate::engine::answer(&ctx, &crate::engine::Position::Start, &input);
+    vec![(line.name.clone(), answer.response.spoken())]
+}
+
 async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
     let session = &posted.session;
     let (schedule, note) = (posted.field("schedule"), posted.field("note"));
     let close = posted.field("action") == "close";
     let flows = console.app.flows.load();
+    if posted.field("confirmed") != "yes" {
+        // Before the change: what callers will hear from now, and the reason asked for.
+        let heard = heard_if_switched(&console, &schedule, close);
+        return html(pages::confirm_switch(
+            session, &schedule, close, &note, &heard,
+        ));
+    }
     match ops::throw_switch(
         &console.store,
         &session.user,

@@ -272,6 +272,48 @@ pub fn audit(session: &Session, entries: &[Entry]) -> Markup {
 /// removable here).
 pub type DayShown = (String, String, bool);
 
+/// Before the switch is thrown or lifted: what callers will hear from now, the reason, and
+/// the one button that does it.
+pub fn confirm_switch(
+    session: &Session,
+    schedule: &str,
+    close: bool,
+    note: &str,
+    heard: &[(String, String)],
+) -> Markup {
+    let title = if close {
+        format!("Close {schedule} now?")
+    } else {
+        format!("Reopen {schedule} now?")
+    };
+    page(
+        &title,
+        Some(session),
+        html! {
+            @for (line, words) in heard {
+                p { "From the moment you confirm, until "
+                    @if close { "it is reopened" } @else { "its hours say otherwise" }
+                    ", a caller to the " strong { (line) } " hears first:" }
+                blockquote { (words) }
+            }
+            form method="post" action="/emergency" {
+                (csrf(session))
+                input type="hidden" name="schedule" value=(schedule);
+                input type="hidden" name="action" value=(if close { "close" } else { "open" });
+                input type="hidden" name="confirmed" value="yes";
+                @if close {
+                    label for="note" { "Why it must close now (for the team and the log)" }
+                    input type="text" id="note" name="note" required value=(note);
+                }
+                button.danger[close] type="submit" {
+                    @if close { "Yes, close " (schedule) " now" } @else { "Yes, reopen " (schedule) }
+                }
+                " " a href="/" { "Cancel: change nothing" }
+            }
+        },
+    )
+}
+
 /// A line's page: its diagram, its hours, its closures, and a call to try.
 pub struct LinePage<'a> {
     pub name: &'a str,

@@ -213,6 +213,24 @@ pub struct Dial {
 }
 
 impl Response {
+    /// Everything this answer says, in order, inside a Gather or not, joined.
+    pub fn spoken(&self) -> String {
+        let mut said: Vec<&str> = Vec::new();
+        for verb in &self.verbs {
+            match verb {
+                Verb::Say(say) => said.push(say.text.as_str()),
+                Verb::Gather(gather) => {
+                    said.extend(gather.prompts.iter().filter_map(|p| match p {
+                        Prompt::Say(say) => Some(say.text.as_str()),
+                        Prompt::Pause { .. } => None,
+                    }))
+                }
+                _ => {}
+            }
+        }
+        said.join(" ")
+    }
+
     pub fn new(verbs: Vec<Verb>) -> Self {
         Response { verbs }
     }

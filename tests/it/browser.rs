@@ -293,6 +293,11 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
     )
     .await;
     press(&browser, "Close doctor-support now").await;
+    // Asked first, in callers' words.
+    let asked = wait_for(&browser, "Close doctor-support now?").await;
+    assert!(asked.contains("had to close"), "{asked}");
+    shots.take(&browser, "switch-confirm").await;
+    press(&browser, "Yes, close doctor-support now").await;
     let closed = wait_for(&browser, "doctor-support is closed").await;
     assert!(
         closed.contains("the emergency switch closes it"),
@@ -304,6 +309,8 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
 
     // And reopen it.
     press(&browser, "Reopen doctor-support").await;
+    wait_for(&browser, "Reopen doctor-support now?").await;
+    press(&browser, "Yes, reopen doctor-support").await;
     wait_for(&browser, "doctor-support is reopened").await;
     assert!(
         !server

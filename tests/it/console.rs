@@ -152,7 +152,8 @@ async fn log_in(router: &axum::Router, user: &str, password: &str) -> (String, S
     (cookie, csrf)
 }
 
-/// Closes or opens the Doctor support schedule from the console, with `csrf` ("" for none).
+/// Closes or opens the Doctor support schedule from the console, confirmed, with `csrf` (""
+/// for none).
 async fn throw_switch(
     router: &axum::Router,
     cookie: &str,
@@ -164,6 +165,7 @@ async fn throw_switch(
         ("schedule", "doctor-support"),
         ("action", action),
         ("note", note),
+        ("confirmed", "yes"),
     ];
     if !csrf.is_empty() {
         fields.push(("csrf", csrf));
@@ -958,4 +960,57 @@ async fn a_form_error_is_shown_beside_its_field_on_the_same_page_with_what_was_t
     let flows = s.flows.path().to_str().unwrap().to_owned();
     assert!(!body.contains(&flows), "{body}");
     assert!(!body.contains(".toml"), "{body}");
+}
+
+#[tokio::test]
+async fn the_switch_asks_first_showing_what_callers_will_hear_and_changes_nothing_until_confirmed()
+{
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("schedule", "doctor-support"),
+        ("action", "close"),
+        ("note", "fire alarm"),
+    ];
+    let asked = post_form(&s.console, "/emergency", &cookie, &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains("Close doctor-support now?"),
+        "{}",
+        asked.body
+    );
+    // In callers' words: the emergency message they would hear from now.
+    assert!(asked.body.contains("had to close"), "{}", asked.body);
+    assert!(asked.body.contains("Doctor support line"), "{}", asked.body);
+    assert!(
+        asked.body.contains("value=\"fire alarm\""),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains("Cancel: change nothing"),
+        "{}",
+        asked.body
+    );
+    // Nothing changed yet.
+    assert!(!s.app.emergencies.load().is_closed("doctor-support"));
+    assert!(audit_log(&s).await.is_empty());
+    // Confirmed: done, and the reopening asks too, saying what callers will hear then.
+    let closed = throw_switch(&s.console, &cookie, &csrf, "close", "fire alarm").await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    assert!(s.app.emergencies.load().is_closed("doctor-support"));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("schedule", "doctor-support"),
+        ("action", "open"),
+    ];
+    let reopen = post_form(&s.console, "/emergency", &cookie, &fields).await;
+    assert!(
+        reopen.body.contains("Reopen doctor-support now?"),
+        "{}",
+        reopen.body
+    );
+    assert!(!reopen.body.contains("had to close"), "{}", reopen.body);
+    assert!(s.app.emergencies.load().is_closed("doctor-support"));
 }

@@ -75,6 +75,7 @@ impl Replica {
             ("schedule", "doctor-support"),
             ("action", action),
             ("note", "fire alarm in the building"),
+            ("confirmed", "yes"),
         ];
         self.console
             .post("/emergency", cookie, &fields)
