@@ -512,13 +512,61 @@ fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Vec<(Str
     let Some(index) = flows.schedules.iter().position(|s| s.name == schedule) else {
         return Vec::new();
     };
-    let line = flows.line(flows.schedule_line(index));
+    let line = flows.schedule_line(index);
+    vec![(flows.line(line).name.clone(), first_heard(&ctx, line))]
+}
+
+/// What a new call to `line` hears first, in `ctx`.
+fn first_heard(ctx: &Context<'_>, line: usize) -> String {
     let input = crate::engine::CallInput {
-        to: line.numbers.first().map(|n| n.to_string()),
+        to: ctx.flows.line(line).numbers.first().map(|n| n.to_string()),
         ..Default::default()
     };
-    let answer = crate::engine::answer(&ctx, &crate::engine::Position::Start, &input);
-    vec![(line.name.clone(), answer.response.spoken())]
+    let answer = crate::engine::answer(ctx, &crate::engine::Position::Start, &input);
+    answer.response.spoken()
+}
+
+/// For a roll-back to `version`: each line, what a new call hears first now, and after it.
+async fn heard_after_roll_back(
+    console: &Console,
+    version: &str,
+) -> Result<Vec<pages::HeardBeforeAfter>, StoreError> {
+    let files = console.store.flow_files(version).await?.ok_or_else(|| {
+        StoreError::Refused(format!("Version {version} is not kept in the store."))
+    })?;
+    let app = &console.app;
+    let checked = flow::check_named(&files, app.clock.now().date_naive());
+    let Some(target) = checked.flows else {
+        return Err(StoreError::Refused(format!(
+            "Version {version} no longer passes the check, so it cannot be put in force."
+        )));
+    };
+    let days = console.store.days().await?;
+    let target = target.with_days(&days).0;
+    let (flows, holidays, emergencies) = (
+        app.flows.load(),
+        app.holidays.load(),
+        app.emergencies.load(),
+    );
+    let now = app.clock.now();
+    let ctx = |flows| Context {
+        flows,
+        holidays: &holidays,
+        emergencies: &emergencies,
+        now,
+    };
+    Ok(flows
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| pages::HeardBeforeAfter {
+            line: line.name.clone(),
+            now: first_heard(&ctx(&flows), index),
+            after: target
+                .line_index(&line.id)
+                .map(|i| first_heard(&ctx(&target), i)),
+        })
+        .collect())
 }
 
 async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
@@ -883,6 +931,7 @@ async fn history_page(
         &session,
         &rows,
         diff.as_ref().map(|(f, t, d)| (*f, *t, d.as_str())),
+        notice(&console, &session).await?.as_deref(),
     )))
 }
 
@@ -890,10 +939,17 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
     let session = &posted.session;
     let version = posted.field("version");
     let why = posted.field("note");
+    if posted.field("confirmed") != "yes" {
+        // Before the change: what callers will hear, now and after it.
+        return match heard_after_roll_back(&console, &version).await {
+            Ok(heard) => html(pages::confirm_roll_back(session, &version, &why, &heard)),
+            Err(error) => not_made(session, &error),
+        };
+    }
     match ops::roll_back(&console.store, &session.user, &version, &why).await {
         Ok(done) => {
             console.made(session, &done).await;
-            Redirect::to("/history").into_response()
+            self::done(&console, session, &done.said, "/history").await
         }
         Err(error) => not_made(session, &error),
     }

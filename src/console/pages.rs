@@ -314,6 +314,56 @@ pub fn confirm_switch(
     )
 }
 
+/// What a new call to a line hears first, now and after a change (`None`: the line is gone).
+pub struct HeardBeforeAfter {
+    pub line: String,
+    pub now: String,
+    pub after: Option<String>,
+}
+
+/// Before a roll-back: what callers hear now and after, line by line, the reason, and the
+/// one button that does it.
+pub fn confirm_roll_back(
+    session: &Session,
+    version: &str,
+    why: &str,
+    heard: &[HeardBeforeAfter],
+) -> Markup {
+    page(
+        &format!("Put version {version} back in force?"),
+        Some(session),
+        html! {
+            p { "Every server would serve it within a second, until another version is put in force. "
+                "What a new call hears first, now and after:" }
+            @for h in heard {
+                section.line {
+                    h2 { (h.line) }
+                    @match &h.after {
+                        Some(after) if *after == h.now => {
+                            p { "The same as now (what changes is further into the call; see the difference of the files):" }
+                            blockquote { (h.now) }
+                        }
+                        Some(after) => {
+                            p { "Now:" } blockquote { (h.now) }
+                            p { "After:" } blockquote { (after) }
+                        }
+                        None => p.problem { "This line is not in that version: its number would reach the line that answers numbers no line claims." },
+                    }
+                }
+            }
+            form method="post" action="/history/rollback" {
+                (csrf(session))
+                input type="hidden" name="version" value=(version);
+                input type="hidden" name="confirmed" value="yes";
+                label for="note" { "Why (for the team and the log)" }
+                input type="text" id="note" name="note" value=(why);
+                button.danger type="submit" { "Yes, put version " (version) " in force" }
+                " " a href="/history" { "Cancel: change nothing" }
+            }
+        },
+    )
+}
+
 /// A line's page: its diagram, its hours, its closures, and a call to try.
 pub struct LinePage<'a> {
     pub name: &'a str,
@@ -494,12 +544,18 @@ pub struct VersionRow {
     pub in_force: bool,
 }
 
-pub fn history(session: &Session, rows: &[VersionRow], diff: Option<(&str, &str, &str)>) -> Markup {
+pub fn history(
+    session: &Session,
+    rows: &[VersionRow],
+    diff: Option<(&str, &str, &str)>,
+    notice: Option<&str>,
+) -> Markup {
     let editor = session.role == Role::Editor;
     page(
         "Flow versions",
         Some(session),
         html! {
+            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
             @if let Some((from, to, text)) = diff {
                 h2 { "From " (from) " to " (to) }
                 pre { (text) }

@@ -509,11 +509,44 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
     )
     .await;
     assert!(diff.body.contains("+442079460199"), "{}", diff.body);
-    let back = post_form(
+    // Asked first: what callers hear now and after, line by line; nothing changes yet.
+    let asked = post_form(
         &s.console,
         "/history/rollback",
         &cookie,
         &[("csrf", &csrf), ("version", &first_version)],
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains(&format!("Put version {first_version} back in force?")),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains("Wellbeing support line"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked
+            .body
+            .contains("The same as now (what changes is further into the call"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(s.app.flows.load().version, second_version);
+    let back = post_form(
+        &s.console,
+        "/history/rollback",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("version", &first_version),
+            ("confirmed", "yes"),
+        ],
     )
     .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
@@ -1013,4 +1046,51 @@ async fn the_switch_asks_first_showing_what_callers_will_hear_and_changes_nothin
     );
     assert!(!reopen.body.contains("had to close"), "{}", reopen.body);
     assert!(s.app.emergencies.load().is_closed("doctor-support"));
+}
+
+#[tokio::test]
+async fn a_roll_back_asks_first_showing_what_a_new_call_hears_now_and_after() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let first_version = s.app.flows.load().version.clone();
+    let edited = edited_flows("wellbeing.toml", |t| {
+        t.replace(
+            "Welcome to the wellbeing support line:",
+            "Hello, this is the wellbeing support line:",
+        )
+    });
+    let set = switchboard::server::reload::read_checked(edited.path()).unwrap();
+    let revision = switchboard::server::reload::publish(&s.store, &set, "test", "an edit")
+        .await
+        .unwrap();
+    assert!(
+        s.app
+            .store
+            .serve_at_least(revision, std::time::Duration::from_secs(3))
+            .await
+    );
+    let asked = post_form(
+        &s.console,
+        "/history/rollback",
+        &cookie,
+        &[("csrf", &csrf), ("version", &first_version)],
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let body = &asked.body;
+    let now = body.find("Now:").expect("what callers hear now");
+    let after = body.find("After:").expect("and after");
+    assert!(
+        body[now..after].contains("Hello, this is the wellbeing support line"),
+        "{body}"
+    );
+    assert!(
+        body[after..].contains("Welcome to the wellbeing support line"),
+        "{body}"
+    );
+    assert_eq!(
+        s.app.flows.load().version,
+        set.flows.version,
+        "nothing changed yet"
+    );
 }

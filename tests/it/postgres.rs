@@ -213,7 +213,11 @@ async fn a_roll_back_from_one_servers_console_is_in_force_on_the_other_and_audit
         .post(
             "/history/rollback",
             &cookie,
-            &[("csrf", csrf.as_str()), ("version", first.as_str())],
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", first.as_str()),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     assert_eq!(back.status, 303, "{}", back.body);
