@@ -516,6 +516,45 @@ fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Vec<(Str
     vec![(flows.line(line).name.clone(), first_heard(&ctx, line))]
 }
 
+/// What a new call hears first at noon (UK time) on `date`, on the line whose schedule it
+/// is, once that day is no longer a closure day (or a day of special hours).
+fn heard_without_day(
+    console: &Console,
+    schedule: &str,
+    date: NaiveDate,
+    kind: DayKind,
+) -> Vec<(String, String)> {
+    use chrono::TimeZone as _;
+    let app = &console.app;
+    let mut flows = flow::Flows::clone(&app.flows.load());
+    let Some(index) = flows.schedules.iter().position(|s| s.name == schedule) else {
+        return Vec::new();
+    };
+    match kind {
+        DayKind::Closure => flows.schedules[index].closures.remove(&date).map(|_| ()),
+        DayKind::SpecialHours => flows.schedules[index]
+            .special_hours
+            .remove(&date)
+            .map(|_| ()),
+    };
+    let noon = date.and_hms_opt(12, 0, 0).expect("noon exists");
+    let Some(at) = chrono_tz::Europe::London
+        .from_local_datetime(&noon)
+        .earliest()
+    else {
+        return Vec::new();
+    };
+    let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
+    let ctx = Context {
+        flows: &flows,
+        holidays: &holidays,
+        emergencies: &emergencies,
+        now: at.with_timezone(&Utc),
+    };
+    let line = flows.schedule_line(index);
+    vec![(flows.line(line).name.clone(), first_heard(&ctx, line))]
+}
+
 /// What a new call to `line` hears first, in `ctx`.
 fn first_heard(ctx: &Context<'_>, line: usize) -> String {
     let input = crate::engine::CallInput {
@@ -856,6 +895,13 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         );
     };
     let add = posted.field("action") == "add";
+    if !add && posted.field("confirmed") != "yes" {
+        // Before a day is removed: what a caller will hear on it instead.
+        let heard = heard_without_day(&console, &schedule, date, kind);
+        return html(pages::confirm_remove_day(
+            session, &line, &schedule, kind, date, &heard,
+        ));
+    }
     let value = add.then_some(value.as_str());
     let (flows, holidays) = (console.app.flows.load(), console.app.holidays.load());
     let edited = ops::edit_day(

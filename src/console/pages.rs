@@ -314,6 +314,47 @@ pub fn confirm_switch(
     )
 }
 
+/// Before a closure day or special hours are removed: what a caller will hear that day
+/// instead, and the one button that does it.
+pub fn confirm_remove_day(
+    session: &Session,
+    line: &str,
+    schedule: &str,
+    kind: DayKind,
+    date: chrono::NaiveDate,
+    heard: &[(String, String)],
+) -> Markup {
+    use chrono::Datelike;
+    let day = format!(
+        "{} {} {} {}",
+        crate::calendar::speech::weekday(date.weekday()),
+        date.day(),
+        crate::calendar::speech::month(date.month0()),
+        date.year()
+    );
+    page(
+        &format!("Remove the {} of {day}?", kind.said()),
+        Some(session),
+        html! {
+            @for (line_name, words) in heard {
+                p { "Then, on " (day) ", a caller to the " strong { (line_name) } " at 12 noon hears first:" }
+                blockquote { (words) }
+            }
+            form method="post" action="/days" {
+                (csrf(session))
+                input type="hidden" name="line" value=(line);
+                input type="hidden" name="schedule" value=(schedule);
+                input type="hidden" name="list" value=(kind.as_str());
+                input type="hidden" name="date" value=(date.to_string());
+                input type="hidden" name="action" value="remove";
+                input type="hidden" name="confirmed" value="yes";
+                button.danger type="submit" { "Yes, remove it" }
+                " " a href=(format!("/lines/{line}")) { "Cancel: change nothing" }
+            }
+        },
+    )
+}
+
 /// What a new call to a line hears first, now and after a change (`None`: the line is gone).
 pub struct HeardBeforeAfter {
     pub line: String,

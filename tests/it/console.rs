@@ -173,8 +173,8 @@ async fn throw_switch(
     post_form(router, "/emergency", cookie, &fields).await
 }
 
-/// Adds or removes a one-off day of the Doctor support schedule from its line's page, in the
-/// session (cookie, CSRF token) given.
+/// Adds or removes (confirmed) a one-off day of the Doctor support schedule from its line's
+/// page, in the session (cookie, CSRF token) given.
 async fn edit_day(
     router: &axum::Router,
     (cookie, csrf): (&str, &str),
@@ -191,6 +191,7 @@ async fn edit_day(
         ("action", action),
         ("date", date),
         ("value", value),
+        ("confirmed", "yes"),
     ];
     post_form(router, "/days", cookie, &fields).await
 }
@@ -1093,4 +1094,48 @@ async fn a_roll_back_asks_first_showing_what_a_new_call_hears_now_and_after() {
         set.flows.version,
         "nothing changed yet"
     );
+}
+
+#[tokio::test]
+async fn removing_a_day_asks_first_showing_what_a_caller_will_hear_that_day_instead() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let reason = "the office is closed for staff training";
+    let added = edit_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-09",
+        reason,
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("line", "doctor-support"),
+        ("schedule", "doctor-support"),
+        ("list", "closure"),
+        ("action", "remove"),
+        ("date", "2026-12-09"),
+    ];
+    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains("Remove the closure day of Wednesday 9 December 2026?"),
+        "{}",
+        asked.body
+    );
+    // Open that Wednesday at noon, once the day is gone: the greeting, not the reason.
+    assert!(
+        asked
+            .body
+            .contains("Thank you for calling the Doctor support service"),
+        "{}",
+        asked.body
+    );
+    assert!(!asked.body.contains("staff training"), "{}", asked.body);
+    assert_eq!(audit_log(&s).await.len(), 1, "nothing removed yet");
 }
