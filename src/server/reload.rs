@@ -220,6 +220,9 @@ impl Reloader {
         } else {
             None
         };
+        // An edit saved between the first read and the watch starting made no event: look once
+        // now (nothing happens if the files are as they were read).
+        self.reload().await;
         let mut hangup = hangups();
         loop {
             let retry = async {
