@@ -92,6 +92,30 @@ impl Shots {
 }
 
 /// The page's main text; `None` while a page is loading (its element not there yet, or gone).
+/// axe-core's script, from `SWITCHBOARD_AXE_JS` (`.ci/run` installs it from npm).
+fn axe_script() -> String {
+    let path = std::env::var("SWITCHBOARD_AXE_JS").expect(
+        "set SWITCHBOARD_AXE_JS to axe-core's axe.min.js (npm install axe-core; .ci/run does)",
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The serious and critical accessibility problems axe-core finds in the page now.
+async fn accessibility_problems(browser: &Client, axe: &str) -> Vec<String> {
+    browser.execute(axe, vec![]).await.expect("axe-core loads");
+    let found = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document).then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' (' + v.nodes.length + ')')));",
+            vec![],
+        )
+        .await
+        .expect("axe-core runs");
+    serde_json::from_value(found).unwrap()
+}
+
 async fn main_text(browser: &Client) -> Option<String> {
     let main = browser.find(Locator::Css("main")).await.ok()?;
     main.text().await.ok()
@@ -329,6 +353,23 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
     let line = wait_for(&browser, "Opening hours, the next 14 days").await;
     assert!(line.contains("Christmas Day"), "{line}");
     shots.take(&browser, "line").await;
+    let axe = axe_script();
+    let mut problems = Vec::new();
+    for path in [
+        "/",
+        "/lines/doctor-support",
+        "/lines/wellbeing",
+        "/audit",
+        "/history",
+        "/call-backs",
+    ] {
+        browser.goto(&format!("{console}{path}")).await.unwrap();
+        wait_for(&browser, "").await;
+        for problem in accessibility_problems(&browser, &axe).await {
+            problems.push(format!("{path}: {problem}"));
+        }
+    }
+    assert!(problems.is_empty(), "axe-core: {problems:#?}");
     browser.goto(&format!("{console}/audit")).await.unwrap();
     let audit = wait_for(&browser, "emergency close doctor-support").await;
     assert!(
