@@ -70,8 +70,8 @@ impl CallBackResult {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallBackRequest {
     pub number: E164,
-    /// The line whose team calls back: the `callback` step's.
-    pub line: usize,
+    /// The id of the line whose team calls back: the `callback` step's.
+    pub line: String,
 }
 
 impl CallInput {
@@ -650,7 +650,7 @@ impl<'c, 'a> Walk<'c, 'a> {
             None => {
                 self.wants = Some(CallBackRequest {
                     number,
-                    line: at.line,
+                    line: self.ctx.flows.line(at.line).id.to_string(),
                 });
                 CallBackResult::NotTaken
             }

@@ -370,7 +370,7 @@ async fn keep_call_back(app: &App, wanted: engine::CallBackRequest) -> engine::C
     let Some(store) = app.store.store() else {
         return NotTaken;
     };
-    let line = app.flows.load().line(wanted.line).id.to_string();
+    let line = wanted.line;
     let now = app.clock.now();
     let kept = tokio::time::timeout(
         CALL_BACK_DEADLINE,
