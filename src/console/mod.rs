@@ -565,28 +565,39 @@ fn first_heard(ctx: &Context<'_>, line: usize) -> String {
     answer.response.spoken()
 }
 
-/// For a roll-back to `version`: each line, what a new call hears first now, and after it.
-async fn heard_after_roll_back(
-    console: &Console,
-    version: &str,
-) -> Result<Vec<pages::HeardBeforeAfter>, StoreError> {
+/// Version `version` of the flows as a server would serve it now: checked, with the days
+/// added at run time.
+async fn version_flows(console: &Console, version: &str) -> Result<flow::Flows, StoreError> {
     let files = console.store.flow_files(version).await?.ok_or_else(|| {
         StoreError::Refused(format!("Version {version} is not kept in the store."))
     })?;
-    let app = &console.app;
-    let checked = flow::check_named(&files, app.clock.now().date_naive());
-    let Some(target) = checked.flows else {
+    let checked = flow::check_named(&files, console.app.clock.now().date_naive());
+    let Some(flows) = checked.flows else {
         return Err(StoreError::Refused(format!(
             "Version {version} no longer passes the check, so it cannot be put in force."
         )));
     };
     let days = console.store.days().await?;
-    let target = target.with_days(&days).0;
-    let (flows, holidays, emergencies) = (
-        app.flows.load(),
-        app.holidays.load(),
-        app.emergencies.load(),
-    );
+    Ok(flows.with_days(&days).0)
+}
+
+/// For a roll-back to `version`: each line, what a new call hears first now, and after it.
+async fn heard_after_roll_back(
+    console: &Console,
+    version: &str,
+) -> Result<Vec<pages::HeardBeforeAfter>, StoreError> {
+    let target = version_flows(console, version).await?;
+    Ok(heard_in(console, &console.app.flows.load(), &target))
+}
+
+/// Each line of `before`: what a new call hears first now in it, and in `after`.
+fn heard_in(
+    console: &Console,
+    before: &flow::Flows,
+    after: &flow::Flows,
+) -> Vec<pages::HeardBeforeAfter> {
+    let app = &console.app;
+    let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
     let now = app.clock.now();
     let ctx = |flows| Context {
         flows,
@@ -594,18 +605,18 @@ async fn heard_after_roll_back(
         emergencies: &emergencies,
         now,
     };
-    Ok(flows
+    before
         .lines
         .iter()
         .enumerate()
         .map(|(index, line)| pages::HeardBeforeAfter {
             line: line.name.clone(),
-            now: first_heard(&ctx(&flows), index),
-            after: target
+            now: first_heard(&ctx(before), index),
+            after: after
                 .line_index(&line.id)
-                .map(|i| first_heard(&ctx(&target), i)),
+                .map(|i| first_heard(&ctx(after), i)),
         })
-        .collect())
+        .collect()
 }
 
 async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
@@ -967,16 +978,30 @@ async fn history_page(
             by: v.by,
         })
         .collect();
-    let diff = match (&compare.from, &compare.to) {
-        (Some(from), Some(to)) => history::diff(&console.store, from, to)
-            .await?
-            .map(|d| (from.as_str(), to.as_str(), d)),
+    let compared = match (&compare.from, &compare.to) {
+        (Some(from), Some(to)) => {
+            let files = history::diff(&console.store, from, to).await?;
+            // What callers hear in each, where both still pass the check.
+            let heard = match (
+                version_flows(&console, from).await,
+                version_flows(&console, to).await,
+            ) {
+                (Ok(before), Ok(after)) => heard_in(&console, &before, &after),
+                _ => Vec::new(),
+            };
+            files.map(|diff| pages::Compared {
+                from: from.clone(),
+                to: to.clone(),
+                heard,
+                diff,
+            })
+        }
         _ => None,
     };
     Ok(html(pages::history(
         &session,
         &rows,
-        diff.as_ref().map(|(f, t, d)| (*f, *t, d.as_str())),
+        compared.as_ref(),
         notice(&console, &session).await?.as_deref(),
     )))
 }

@@ -585,21 +585,60 @@ pub struct VersionRow {
     pub in_force: bool,
 }
 
+/// Two versions compared: what a new call hears first in each, line by line, and the files'
+/// difference.
+pub struct Compared {
+    pub from: String,
+    pub to: String,
+    pub heard: Vec<HeardBeforeAfter>,
+    pub diff: String,
+}
+
 pub fn history(
     session: &Session,
     rows: &[VersionRow],
-    diff: Option<(&str, &str, &str)>,
+    compared: Option<&Compared>,
     notice: Option<&str>,
 ) -> Markup {
     let editor = session.role == Role::Editor;
+    let mut versions: Vec<&str> = rows.iter().map(|r| r.version.as_str()).collect();
+    versions.dedup();
     page(
         "Flow versions",
         Some(session),
         html! {
             @if let Some(notice) = notice { p.notice role="status" { (notice) } }
-            @if let Some((from, to, text)) = diff {
-                h2 { "From " (from) " to " (to) }
-                pre { (text) }
+            form method="get" action="/history" {
+                label for="from" { "Compare version" }
+                select id="from" name="from" {
+                    @for v in &versions { option value=(v) selected[compared.is_some_and(|c| c.from == *v)] { (v) } }
+                }
+                label for="to" { "with version" }
+                select id="to" name="to" {
+                    @for v in &versions { option value=(v) selected[compared.is_some_and(|c| c.to == *v)] { (v) } }
+                }
+                button type="submit" { "Compare" }
+            }
+            @if let Some(c) = compared {
+                h2 { "From " (c.from) " to " (c.to) }
+                @for h in &c.heard {
+                    section.line {
+                        h3 { (h.line) ": what a new call hears first, now" }
+                        @match &h.after {
+                            Some(after) if *after == h.now => {
+                                p { "The same in both (what changed is further into the call; see the files):" }
+                                blockquote { (h.now) }
+                            }
+                            Some(after) => {
+                                p { "In " (c.from) ":" } blockquote { (h.now) }
+                                p { "In " (c.to) ":" } blockquote { (after) }
+                            }
+                            None => p { "This line is not in " (c.to) "." },
+                        }
+                    }
+                }
+                h3 { "The files" }
+                pre { (c.diff) }
             }
             table {
                 thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "" } } }

@@ -1139,3 +1139,56 @@ async fn removing_a_day_asks_first_showing_what_a_caller_will_hear_that_day_inst
     assert!(!asked.body.contains("staff training"), "{}", asked.body);
     assert_eq!(audit_log(&s).await.len(), 1, "nothing removed yet");
 }
+
+#[tokio::test]
+async fn any_two_versions_compare_with_what_callers_hear_in_each_and_the_files() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    let first = s.app.flows.load().version.clone();
+    let edited = edited_flows("wellbeing.toml", |t| {
+        t.replace(
+            "Welcome to the wellbeing support line:",
+            "Hello, this is the wellbeing support line:",
+        )
+    });
+    let set = switchboard::server::reload::read_checked(edited.path()).unwrap();
+    switchboard::server::reload::publish(&s.store, &set, "test", "an edit")
+        .await
+        .unwrap();
+    let second = set.flows.version.clone();
+    let page = get(&s.console, "/history", &cookie).await;
+    // Any two can be chosen.
+    assert!(
+        page.body.contains("<select id=\"from\" name=\"from\">"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("<option value=\"{first}\"")),
+        "{}",
+        page.body
+    );
+    let compared = get(
+        &s.console,
+        &format!("/history?from={second}&to={first}"),
+        &cookie,
+    )
+    .await;
+    let body = &compared.body;
+    let in_second = body
+        .find(&format!("In {second}:"))
+        .expect("what callers hear in the newer");
+    let in_first = body
+        .find(&format!("In {first}:"))
+        .expect("and in the older");
+    assert!(
+        body[in_second..in_first].contains("Hello, this is the wellbeing support line"),
+        "{body}"
+    );
+    assert!(
+        body[in_first..].contains("Welcome to the wellbeing support line"),
+        "{body}"
+    );
+    assert!(body.contains("The same in both"), "{body}");
+    assert!(body.contains("<h3>The files</h3>"), "{body}");
+}
