@@ -840,8 +840,105 @@ async fn line_page_with(
             tried,
             notice: notice(console, &session).await?,
             problem,
+            walk_through: walk_through(&flows, index),
         },
     )))
+}
+
+/// A step's name in words: "main-menu" is "Main menu".
+fn step_title(id: &str) -> String {
+    let words = id.replace('-', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A message as its words, placeholders named in words.
+fn message_words(message: &flow::Message) -> String {
+    message
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            flow::Piece::Text(text) => text.as_str(),
+            flow::Piece::NextOpening => "(when it next opens)",
+            flow::Piece::Holiday => "(today's bank holiday)",
+            flow::Piece::ClosureReason => "(the closure's reason)",
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// The line's steps in words, for the text beside the diagram: each step's title, what it
+/// does, and where a caller goes from it.
+fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
+    let this = flows.line(line);
+    let title = |at: flow::StepRef| {
+        let step = step_title(&flows.step(at).id);
+        if at.line == line {
+            step
+        } else {
+            format!("{} (the {})", step, flows.line(at.line).name)
+        }
+    };
+    this.steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            let at = flow::StepRef { line, step: index };
+            let does = match &step.kind {
+                flow::StepKind::Say { message, .. } => {
+                    format!("Says: “{}”", message_words(message))
+                }
+                flow::StepKind::Menu(menu) => format!("Asks: “{}”", message_words(&menu.prompt)),
+                flow::StepKind::Dial(dial) => {
+                    format!(
+                        "Puts the caller through to {}, ringing for {} seconds.",
+                        dial.number, dial.ring_seconds
+                    )
+                }
+                flow::StepKind::Hours { .. } => {
+                    let schedule = step
+                        .schedule
+                        .map_or("its schedule", |s| flows.schedules[s].name.as_str());
+                    format!("Checks whether {schedule} is open now.")
+                }
+                flow::StepKind::Origin { .. } => {
+                    "Checks whether the call started on a line open around the clock.".to_owned()
+                }
+                flow::StepKind::Hangup {
+                    message: Some(message),
+                } => format!("Says: “{}”, and ends the call.", message_words(message)),
+                flow::StepKind::Hangup { message: None } => "Ends the call.".to_owned(),
+                flow::StepKind::CallBack { .. } => {
+                    "Takes a number for the team to call back, and says from when.".to_owned()
+                }
+            };
+            let mut ways: Vec<(String, String)> = step
+                .kind
+                .exits()
+                .into_iter()
+                .map(|exit| (exit.label, title(exit.to)))
+                .collect();
+            if let flow::StepKind::Dial(_) = step.kind {
+                ways.insert(
+                    0,
+                    (
+                        "answered".to_owned(),
+                        "the caller talks to that person".to_owned(),
+                    ),
+                );
+            }
+            pages::WalkStep {
+                id: step.id.to_string(),
+                title: title(at),
+                does,
+                ways,
+            }
+        })
+        .collect()
 }
 
 /// The DOT diagram as SVG: by Graphviz's `dot` where it is installed (it lays graphs out best),

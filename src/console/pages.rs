@@ -420,6 +420,17 @@ pub struct LinePage<'a> {
     pub notice: Option<String>,
     /// A day form sent back with a problem.
     pub problem: Option<DayProblem>,
+    /// The steps in words, beside the diagram.
+    pub walk_through: Vec<WalkStep>,
+}
+
+/// One step of a line, in words.
+pub struct WalkStep {
+    pub id: String,
+    pub title: String,
+    pub does: String,
+    /// (when, where to).
+    pub ways: Vec<(String, String)>,
 }
 
 /// A closure day or special hours that could not be added: which form, what was typed, why.
@@ -480,6 +491,17 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
                 input type="text" id="does" name="does" value=[line.tried.as_ref().map(|t| &t.does)];
                 input type="hidden" name="play" value="1";
                 button type="submit" { "Play the call" }
+            }
+            h2 { "The call, step by step" }
+            ol {
+                @for step in &line.walk_through {
+                    li id=(format!("step-{}", step.id)) {
+                        strong { (step.title) } ". " (step.does)
+                        @if !step.ways.is_empty() {
+                            ul { @for (when, to) in &step.ways { li { (when) ": " (to) "." } } }
+                        }
+                    }
+                }
             }
             h2 { "Diagram" }
             @match &line.diagram {

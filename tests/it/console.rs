@@ -1192,3 +1192,27 @@ async fn any_two_versions_compare_with_what_callers_hear_in_each_and_the_files()
     assert!(body.contains("The same in both"), "{body}");
     assert!(body.contains("<h3>The files</h3>"), "{body}");
 }
+
+#[tokio::test]
+async fn a_line_page_walks_through_the_call_in_words_beside_the_diagram() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    let page = get(&s.console, "/lines/wellbeing", &cookie).await;
+    let body = &page.body;
+    let walk = body.find("The call, step by step").expect("a walk-through");
+    assert!(walk < body.find("<h2>Diagram</h2>").unwrap(), "{body}");
+    assert!(
+        body.contains("<strong>Main menu</strong>. Asks: “For counselling, press 1"),
+        "{body}"
+    );
+    assert!(body.contains("1 or &quot;counselling&quot;"), "{body}");
+    // Another line's step is named with its line, in words.
+    assert!(
+        body.contains("Call back (the Doctor support line)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("no choice after 3 tries: No choice."),
+        "{body}"
+    );
+}
