@@ -29,17 +29,10 @@ pub struct CallBack {
 }
 
 impl CallBack {
-    /// The number with all but its last three digits hidden: `**********123`.
+    /// The number as logs show one: all but its last three digits hidden, `+*********123`.
     pub fn masked(&self) -> String {
-        masked(&self.number)
+        crate::phone::Masked(&self.number).to_string()
     }
-}
-
-/// All but the last three characters of `number` hidden.
-pub fn masked(number: &str) -> String {
-    let count = number.chars().count();
-    let shown: String = number.chars().skip(count.saturating_sub(3)).collect();
-    format!("{}{shown}", "*".repeat(count.saturating_sub(3)))
 }
 
 /// How a request was closed.
@@ -202,16 +195,5 @@ impl Change {
             .execute(self.connection())
             .await?;
         Ok(request)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_number_is_masked_to_its_last_three_digits() {
-        assert_eq!(masked("+447700900123"), "**********123");
-        assert_eq!(masked("12"), "12");
     }
 }

@@ -226,7 +226,7 @@ async fn a_callers_request_is_claimed_and_called_back_from_a_browser_and_a_viewe
         .await
         .unwrap();
     let seen = wait_for(&browser, "Being called by amira").await;
-    assert!(seen.contains("**********456"), "{seen}");
+    assert!(seen.contains("+*********456"), "{seen}");
     assert!(!seen.contains("7911123"), "{seen}");
     let source = browser.source().await.unwrap();
     assert!(

@@ -263,13 +263,13 @@ async fn the_team_lists_requests_masked_unless_asked_and_marks_one_called_back_a
 
     let listed = switchboard(&line, &["callbacks", "list"]);
     assert!(
-        listed.contains("**********456\tdoctor-support\tasked 2026-12-05T14:00:00Z\topen"),
+        listed.contains("+*********456\tdoctor-support\tasked 2026-12-05T14:00:00Z\topen"),
         "{listed}"
     );
     assert!(!listed.contains("7911"), "{listed}");
     let json = switchboard(&line, &["callbacks", "list", "--format", "json"]);
     let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(rows[0]["number"], "**********456", "{json}");
+    assert_eq!(rows[0]["number"], "+*********456", "{json}");
     assert_eq!(rows[0]["line"], "doctor-support", "{json}");
     let full = switchboard(&line, &["callbacks", "list", "--show-numbers"]);
     assert!(full.contains(OWN), "{full}");

@@ -685,7 +685,7 @@ async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_vie
     let seen = get(&s.console, "/call-backs", &ben).await;
     assert!(seen.body.contains("Being called by"), "{}", seen.body);
     assert!(seen.body.contains("amira"), "{}", seen.body);
-    assert!(seen.body.contains("**********456"), "{}", seen.body);
+    assert!(seen.body.contains("+*********456"), "{}", seen.body);
     assert!(!seen.body.contains("7911123"), "{}", seen.body);
     assert!(
         seen.body.contains("You can look but not change anything"),
