@@ -595,9 +595,11 @@ impl<'c, 'a> Walk<'c, 'a> {
                     .filter(char::is_ascii_digit)
                     .collect();
                 match uk_number(&keyed) {
-                    Some(_) => {
-                        let confirming = here(Some(Stage::Confirming(keyed.clone())), 1);
-                        Ok((self.read_back(at, &keyed, confirming), Outcome::Keyed))
+                    Some(number) => {
+                        // As dialled in the UK, so it is read back as a phone number.
+                        let national = format!("0{}", &number.as_str()["+44".len()..]);
+                        let confirming = here(Some(Stage::Confirming(national.clone())), 1);
+                        Ok((self.read_back(at, &national, confirming), Outcome::Keyed))
                     }
                     None => {
                         let outcome = if keyed.is_empty() {
@@ -624,13 +626,13 @@ impl<'c, 'a> Walk<'c, 'a> {
         }
     }
 
-    /// Reads back a keyed number, digit by digit, and asks whether it is right.
-    fn read_back(&mut self, at: StepRef, digits: &str, here: Callback) -> Response {
+    /// Reads back a keyed number (written nationally, which the TwiML marks to be said as a
+    /// phone number, digit by digit) and asks whether it is right.
+    fn read_back(&mut self, at: StepRef, national: &str, here: Callback) -> Response {
         self.say_text(
             at,
             &format!(
-                "You keyed {}. If that is right, press 1 or say yes. To key it again, press 2 or say no.",
-                spoken_digits(digits)
+                "You keyed {national}. If that is right, press 1 or say yes. To key it again, press 2 or say no."
             ),
         );
         self.ask(at, here, YES_OR_NO)
@@ -847,11 +849,7 @@ fn yes_or_no(input: &CallInput) -> Option<bool> {
 /// the numbering plan says can be called; `None` for anything else (international, premium
 /// and the like are left to the plan: it refuses what does not exist).
 pub fn uk_number(text: &str) -> Option<E164> {
-    let e164 = match text.strip_prefix('0') {
-        Some(national) if !national.starts_with('0') => format!("+44{national}"),
-        _ => text.to_owned(),
-    };
-    E164::parse(&e164)
+    E164::from_written(text)
         .ok()
         .filter(|n| n.as_str().starts_with("+44"))
 }

@@ -107,10 +107,15 @@ async fn a_caller_whose_number_is_withheld_keys_one_in_hears_it_read_back_and_co
     );
     call.press(&format!("{KEYED}#")).await;
     assert!(
-        call.heard()
-            .contains("You keyed 0, 7, 9, 1, 1, 1, 2, 3, 4, 5, 7"),
+        call.heard().contains("You keyed 07911123457."),
         "{}",
         call.heard()
+    );
+    // Said as a phone number, digit by digit.
+    let answer = &call.webhooks.last().unwrap().answer;
+    assert!(
+        answer.contains("<say-as interpret-as=\"telephone\">07911123457</say-as>"),
+        "{answer}"
     );
     assert!(
         requests(&line).await.is_empty(),
