@@ -95,8 +95,20 @@ impl Console {
 }
 
 /// After a change: what happened, said on the next page (`to`) this session shows.
-async fn done(console: &Console, session: &Session, said: &str, to: &str) -> Response {
-    if let Err(error) = console.store.leave_notice(&session.token, said).await {
+/// The answer to a change: made, it is in force here, logged, and said on the next page (`to`);
+/// not made, the reason.
+async fn after_change(
+    console: &Console,
+    session: &Session,
+    made: store::Result<ops::Done>,
+    to: &str,
+) -> Response {
+    let done = match made {
+        Ok(done) => done,
+        Err(error) => return not_made(session, &error),
+    };
+    console.made(session, &done).await;
+    if let Err(error) = console.store.leave_notice(&session.token, &done.said).await {
         tracing::warn!(%error, "the notice of a change could not be kept for its page");
     }
     Redirect::to(to).into_response()
@@ -631,7 +643,7 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
             session, &schedule, close, &note, &heard,
         ));
     }
-    match ops::throw_switch(
+    let made = ops::throw_switch(
         &console.store,
         &session.user,
         &flows,
@@ -639,14 +651,8 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
         close,
         &note,
     )
-    .await
-    {
-        Ok(done) => {
-            console.made(session, &done).await;
-            self::done(&console, session, &done.said, "/").await
-        }
-        Err(error) => not_made(session, &error),
-    }
+    .await;
+    after_change(&console, session, made, "/").await
 }
 
 async fn audit_page(
@@ -1024,10 +1030,6 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
     )
     .await;
     match edited {
-        Ok(done) => {
-            console.made(session, &done).await;
-            self::done(&console, session, &done.said, &format!("/lines/{line}")).await
-        }
         Err(error) if !error.is_unavailable() && add => {
             // Said beside the field, with what was typed kept, on the line's own page.
             let problem = pages::DayProblem {
@@ -1047,7 +1049,7 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
                 Err(denied) => denied.into_response(),
             }
         }
-        Err(error) => not_made(session, &error),
+        made => after_change(&console, session, made, &format!("/lines/{line}")).await,
     }
 }
 
@@ -1114,13 +1116,8 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
             Err(error) => not_made(session, &error),
         };
     }
-    match ops::roll_back(&console.store, &session.user, &version, &why).await {
-        Ok(done) => {
-            console.made(session, &done).await;
-            self::done(&console, session, &done.said, "/history").await
-        }
-        Err(error) => not_made(session, &error),
-    }
+    let made = ops::roll_back(&console.store, &session.user, &version, &why).await;
+    after_change(&console, session, made, "/history").await
 }
 
 async fn call_backs_page(
@@ -1160,13 +1157,8 @@ async fn call_back_action(
         _ => return refused(StatusCode::BAD_REQUEST, Some(session), "No such action."),
     };
     let note = posted.field("note");
-    match ops::act_on_call_back(&console.store, &session.user, id, action, &note).await {
-        Ok(done) => {
-            tracing::info!(user = %session.user, what = %done.said, "call back handled from the console");
-            self::done(&console, session, &done.said, "/call-backs").await
-        }
-        Err(error) => not_made(session, &error),
-    }
+    let made = ops::act_on_call_back(&console.store, &session.user, id, action, &note).await;
+    after_change(&console, session, made, "/call-backs").await
 }
 
 #[cfg(test)]
