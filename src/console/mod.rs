@@ -501,7 +501,7 @@ fn schedule_now(
 
 /// What a new call to each line that follows `schedule` hears first, were the switch thrown
 /// (`close`) or lifted now: (line name, the words).
-fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Vec<(String, String)> {
+fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Option<(String, String)> {
     let app = &console.app;
     let flows = app.flows.load();
     let holidays = app.holidays.load();
@@ -521,11 +521,8 @@ fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Vec<(Str
         emergencies: &emergencies,
         now: app.clock.now(),
     };
-    let Some(index) = flows.schedules.iter().position(|s| s.name == schedule) else {
-        return Vec::new();
-    };
-    let line = flows.schedule_line(index);
-    vec![(flows.line(line).name.clone(), first_heard(&ctx, line))]
+    let index = flows.schedules.iter().position(|s| s.name == schedule)?;
+    Some(heard_on_line_of(&ctx, index))
 }
 
 /// What a new call hears first at noon (UK time) on `date`, on the line whose schedule it
@@ -535,13 +532,11 @@ fn heard_without_day(
     schedule: &str,
     date: NaiveDate,
     kind: DayKind,
-) -> Vec<(String, String)> {
+) -> Option<(String, String)> {
     use chrono::TimeZone as _;
     let app = &console.app;
     let mut flows = flow::Flows::clone(&app.flows.load());
-    let Some(index) = flows.schedules.iter().position(|s| s.name == schedule) else {
-        return Vec::new();
-    };
+    let index = flows.schedules.iter().position(|s| s.name == schedule)?;
     match kind {
         DayKind::Closure => flows.schedules[index].closures.remove(&date).map(|_| ()),
         DayKind::SpecialHours => flows.schedules[index]
@@ -550,12 +545,9 @@ fn heard_without_day(
             .map(|_| ()),
     };
     let noon = date.and_hms_opt(12, 0, 0).expect("noon exists");
-    let Some(at) = chrono_tz::Europe::London
+    let at = chrono_tz::Europe::London
         .from_local_datetime(&noon)
-        .earliest()
-    else {
-        return Vec::new();
-    };
+        .earliest()?;
     let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
     let ctx = Context {
         flows: &flows,
@@ -563,8 +555,14 @@ fn heard_without_day(
         emergencies: &emergencies,
         now: at.with_timezone(&Utc),
     };
-    let line = flows.schedule_line(index);
-    vec![(flows.line(line).name.clone(), first_heard(&ctx, line))]
+    Some(heard_on_line_of(&ctx, index))
+}
+
+/// The line whose file defines schedule `index`, and what a new call to it hears first in
+/// `ctx`.
+fn heard_on_line_of(ctx: &Context<'_>, schedule: usize) -> (String, String) {
+    let line = ctx.flows.schedule_line(schedule);
+    (ctx.flows.line(line).name.clone(), first_heard(ctx, line))
 }
 
 /// What a new call to `line` hears first, in `ctx`.
@@ -640,7 +638,11 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
         // Before the change: what callers will hear from now, and the reason asked for.
         let heard = heard_if_switched(&console, &schedule, close);
         return html(pages::confirm_switch(
-            session, &schedule, close, &note, &heard,
+            session,
+            &schedule,
+            close,
+            &note,
+            heard.as_slice(),
         ));
     }
     let made = ops::throw_switch(
@@ -1013,7 +1015,12 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         // Before a day is removed: what a caller will hear on it instead.
         let heard = heard_without_day(&console, &schedule, date, kind);
         return html(pages::confirm_remove_day(
-            session, &line, &schedule, kind, date, &heard,
+            session,
+            &line,
+            &schedule,
+            kind,
+            date,
+            heard.as_slice(),
         ));
     }
     let value = add.then_some(value.as_str());
