@@ -525,3 +525,54 @@ fn a_wrong_token_is_a_difference_not_a_crash() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("HTTP 403 Forbidden"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_recorded_call_that_asked_for_a_call_back_is_not_written() {
+    let state = tempfile::tempdir().unwrap();
+    let recorded = tempfile::tempdir().unwrap();
+    let dir = recorded.path().to_str().unwrap();
+    // Saturday: the Doctor support line is closed, and offers a call back.
+    let mut server = Server::start_with_env(
+        state.path(),
+        "2026-12-05T14:00:00Z",
+        &["--record", dir],
+        &[("RUST_LOG", "info")],
+    );
+    let asked = [
+        ("/voice", vec![]),
+        (
+            "/voice/doctor-support/offer-counselling?attempt=1",
+            vec![("Digits", "2")],
+        ),
+        (
+            "/voice/doctor-support/call-back?attempt=1",
+            vec![("Digits", "1")],
+        ),
+    ];
+    for (path, extra) in &asked {
+        let (status, body) = server.post(path, &real_params(DOCTOR_SUPPORT, extra)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // Another call, which is written.
+    let mut other = real_params(WELLBEING, &[]);
+    for (name, value) in &mut other {
+        if *name == "CallSid" {
+            *value = "CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        }
+    }
+    let (status, _) = server.post("/voice", &other).await;
+    assert_eq!(status, 200);
+    let status = server
+        .terminate(Duration::from_secs(10))
+        .expect("serve stops on SIGTERM");
+    assert!(status.success(), "{}", server.logs());
+    let files = fixture::files(&[recorded.path().to_owned()]).unwrap();
+    assert_eq!(files.len(), 1, "{}", server.logs());
+    let written = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(written.contains("line = \"wellbeing\""), "{written}");
+    assert!(
+        server.logs().contains("asked for a call back: not written"),
+        "{}",
+        server.logs()
+    );
+}
