@@ -341,3 +341,44 @@ async fn a_closed_request_is_deleted_once_kept_long_enough_and_an_open_one_never
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].number, "+447911123460");
 }
+
+#[tokio::test]
+async fn serve_deletes_requests_closed_longer_ago_than_it_keeps_them() {
+    use switchboard::store::call_backs::Closing;
+    let state = tempfile::tempdir().unwrap();
+    let store = Store::open(&switchboard::store::DatabaseUrl::sqlite_in(state.path()))
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    for (number, closed_days_ago) in [("+447911123456", 40), ("+447911123460", 2)] {
+        let number = switchboard::phone::E164::parse(number).unwrap();
+        store
+            .request_call_back(&number, "doctor-support", now)
+            .await
+            .unwrap();
+        let id = store.call_backs(true).await.unwrap()[0].id;
+        let mut change = store.change("amira").await.unwrap();
+        let closed = now - chrono::Duration::days(closed_days_ago);
+        change
+            .close_call_back(id, Closing::CalledBack, "spoke to them", closed)
+            .await
+            .unwrap();
+        change.audit("call back closed", "", "", "").await.unwrap();
+        change.commit().await.unwrap();
+    }
+    // Kept 30 days by default: the one closed 40 days ago goes, the other stays.
+    let _server = crate::support::process::Server::start(state.path(), SATURDAY, &[]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left = store.call_backs(false).await.unwrap();
+        if left.len() == 1 {
+            assert_eq!(left[0].number, "+447911123460");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never deleted: {left:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
