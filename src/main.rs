@@ -2,6 +2,17 @@
 //! tools ops use (holidays, hours, the emergency switch). This file parses the command line
 //! and maps the outcome to an exit status; each subcommand is in `cli/`.
 
+/// `println!` for a command's output. The reader may go away (`switchboard hours | head`):
+/// that is an error the command returns, not a panic.
+macro_rules! out {
+    () => {
+        crate::cli::print("\n")?
+    };
+    ($($arg:tt)*) => {
+        crate::cli::print(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
 mod cli;
 
 use std::process::ExitCode;

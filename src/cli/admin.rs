@@ -57,7 +57,7 @@ impl Args {
                         .audit(&what, "", &before, &format!("{name}: {}", role.as_str()))
                         .await?;
                     change.commit().await?;
-                    println!(
+                    out!(
                         "{} {name} ({}) in the store {}",
                         if new { "added" } else { "changed" },
                         role.as_str(),
@@ -78,15 +78,15 @@ impl Args {
                         )
                         .await?;
                     change.commit().await?;
-                    println!("removed {name}; their sessions have ended");
+                    out!("removed {name}; their sessions have ended");
                 }
                 Action::ListUsers => {
                     let all = store.users().await?;
                     if all.is_empty() {
-                        println!("no users in the store {}", store.url());
+                        out!("no users in the store {}", store.url());
                     }
                     for user in all {
-                        println!("{}\t{}", user.name, user.role.as_str());
+                        out!("{}\t{}", user.name, user.role.as_str());
                     }
                 }
             }

@@ -79,11 +79,11 @@ impl Args {
                                     row
                                 })
                                 .collect();
-                            println!("{}", serde_json::Value::Array(rows));
+                            out!("{}", serde_json::Value::Array(rows));
                         }
                         Format::Text => {
                             if requests.is_empty() {
-                                println!("no requests for a call back");
+                                out!("no requests for a call back");
                             }
                             for r in &requests {
                                 let state = match (&r.outcome, &r.claimed_by) {
@@ -91,7 +91,7 @@ impl Args {
                                     (None, Some(who)) => format!("claimed by {who}"),
                                     (None, None) => "open".to_owned(),
                                 };
-                                println!(
+                                out!(
                                     "{}\t{}\t{}\tasked {}\t{state}",
                                     r.id,
                                     shown(r, show_numbers),
@@ -111,7 +111,7 @@ impl Args {
                     let action = ops::CallBackAction::Close(how);
                     let done = ops::act_on_call_back(&store, &super::cli_user(), id, action, &note)
                         .await?;
-                    println!("{}", done.said);
+                    out!("{}", done.said);
                 }
             }
             Ok(Done::Ok)

@@ -25,17 +25,17 @@ enum Format {
 
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
-        Ok(check(&self.flows.dir, self.format))
+        check(&self.flows.dir, self.format)
     }
 }
 
-fn check(dir: &Path, format: Format) -> Done {
+fn check(dir: &Path, format: Format) -> anyhow::Result<Done> {
     let checked = flow::check_dir(dir, Utc::now().date_naive());
     match format {
         Format::Text => eprint!("{}", checked.diagnostics),
         Format::Github => {
             for finding in &checked.diagnostics.0 {
-                println!("{}", finding.github_annotation());
+                out!("{}", finding.github_annotation());
             }
         }
     }
@@ -47,14 +47,14 @@ fn check(dir: &Path, format: Format) -> Done {
                 0 => "no problems".to_owned(),
                 n => flow::plural(n as u32, "warning", "warnings"),
             };
-            println!(
+            out!(
                 "{}: {} lines, {steps} steps, {warnings} (version {})",
                 super::in_full(dir).display(),
                 flows.lines.len(),
                 flows.version
             );
-            Done::Ok
+            Ok(Done::Ok)
         }
-        None => Done::Found,
+        None => Ok(Done::Found),
     }
 }

@@ -71,16 +71,16 @@ impl Args {
                     let days = store.days().await?;
                     let shown: Vec<_> = days.iter().filter(|d| d.kind == kind).collect();
                     if shown.is_empty() {
-                        println!("no {} added at run time", kind.said());
+                        out!("no {} added at run time", kind.said());
                     }
                     for day in shown {
-                        println!(
+                        out!(
                             "{}\t{}\t{}\tadded by {} at {}",
                             day.schedule, day.day, day.value, day.added_by, day.added_at
                         );
                     }
                     for clash in flows.with_days(&days).1 {
-                        println!("clash: {clash}");
+                        out!("clash: {clash}");
                     }
                     return Ok(Done::Ok);
                 }
@@ -120,7 +120,7 @@ impl Args {
                         .await?
                 }
             };
-            println!("{} (in the store {})", done.said, store.url());
+            out!("{} (in the store {})", done.said, store.url());
             super::warn_if_nobody_reads(&store).await;
             Ok(Done::Ok)
         })

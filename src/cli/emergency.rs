@@ -58,7 +58,7 @@ async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::R
         }
         Action::Status => unreachable!("answered above"),
     };
-    println!("{} (in the store {})", done.said, store.url());
+    out!("{} (in the store {})", done.said, store.url());
     super::warn_if_nobody_reads(store).await;
     Ok(Done::Ok)
 }
@@ -67,18 +67,19 @@ async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::R
 async fn status(store: &Store) -> anyhow::Result<Done> {
     let switch = store.emergencies().await?;
     if switch.iter().next().is_none() {
-        println!("no emergency closures (in the store {})", store.url());
+        out!("no emergency closures (in the store {})", store.url());
     }
     for (schedule, closure) in switch.iter() {
-        println!(
+        out!(
             "{schedule}: CLOSED since {} {}",
-            closure.since, closure.note
+            closure.since,
+            closure.note
         );
     }
     let revision = store.revision().await?;
     let servers = store.servers().await?;
     if servers.is_empty() {
-        println!("no server has said it reads this store");
+        out!("no server has said it reads this store");
     }
     let now = Utc::now();
     for server in &servers {
@@ -93,7 +94,7 @@ async fn status(store: &Store) -> anyhow::Result<Done> {
         } else {
             " (not running, or not reading it)"
         };
-        println!(
+        out!(
             "server {} at {}: read it {:.1} s ago, {applied}{running}",
             server.server,
             server.address,

@@ -23,7 +23,7 @@ impl Args {
             .build()?;
         match client.get(&self.url).send() {
             Ok(response) if response.status().is_success() => {
-                println!("{}: {}", self.url, response.status());
+                out!("{}: {}", self.url, response.status());
                 Ok(Done::Ok)
             }
             Ok(response) => {

@@ -54,22 +54,19 @@ fn hours(
     };
     let line = &flows.lines[index];
     let schedules = flows.schedules_of(index);
-    println!("{} ({})", line.name, line.id);
+    out!("{} ({})", line.name, line.id);
     if schedules.is_empty() {
-        println!("no hours step: the line answers at all times");
+        out!("no hours step: the line answers at all times");
     }
     for schedule in schedules {
-        println!();
-        print!(
-            "{}",
-            report::hours(
-                &flows.schedules[schedule],
-                holidays,
-                emergencies,
-                from,
-                days
-            )
-        );
+        out!();
+        super::print(&report::hours(
+            &flows.schedules[schedule],
+            holidays,
+            emergencies,
+            from,
+            days,
+        ))?;
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ impl Args {
             );
             let (path, exchanges) = fixture::write_new(&self.out, fixture, &comment)
                 .map_err(|(path, e)| anyhow::anyhow!("writing {}: {e}", path.display()))?;
-            println!(
+            out!(
                 "{}: a {line} call at {}, {}",
                 in_full(&path).display(),
                 format_instant(at),
@@ -81,7 +81,7 @@ impl Args {
         .map(|(n, what)| format!("{n} {what}"))
         .collect::<Vec<_>>();
         if !left_out.is_empty() {
-            println!("left out: {}", left_out.join(", "));
+            out!("left out: {}", left_out.join(", "));
         }
         Ok(Done::Ok)
     }

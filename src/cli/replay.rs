@@ -138,12 +138,12 @@ fn replay(
     );
     progress.finish_and_clear();
     if with_coverage {
-        println!();
+        out!();
         for line in coverage.lines(&flows) {
-            print!("{line}");
+            super::print(&line.to_string())?;
         }
     }
-    println!();
+    out!();
     let mut summary = format!(
         "{} fixtures: {passed} passed, {differ} differ, {broken} broken",
         files.len()
@@ -154,6 +154,6 @@ fn replay(
     if update {
         summary.push_str(&format!(", {updated} updated"));
     }
-    println!("{summary}");
+    out!("{summary}");
     Ok(differ == 0 && broken == 0)
 }

@@ -82,16 +82,16 @@ fn sign(args: Args) -> anyhow::Result<()> {
     };
     let signed = Key::new(&secret).sign_with(algorithm, &url, &pairs);
     if args.headers {
-        println!("{}: {signed}", signature::HEADER);
+        out!("{}: {signed}", signature::HEADER);
         if let Some(id) = &args.key_id {
-            println!(
+            out!(
                 "{}: key={id},algorithm={}",
                 signature::SETTINGS_HEADER,
                 algorithm.name()
             );
         }
     } else {
-        println!("{signed}");
+        out!("{signed}");
     }
     if args.json_body.is_some() {
         eprintln!("signed for the URL with the body's hash: {url}");

@@ -87,14 +87,14 @@ fn simulate(args: &Args, actions: &[CallerAction]) -> anyhow::Result<()> {
         now: args.at,
     };
     let transcript = simulate::call(&ctx, args.to.as_str(), actions);
-    print!("{}", transcript.text());
+    super::print(&transcript.text())?;
     for action in &transcript.unused {
         let (flag, value) = match action {
             CallerAction::Press(keys) => ("--press", keys),
             CallerAction::Say(words) => ("--say", words),
             CallerAction::Dial(status) => ("--dial", status),
         };
-        println!("not used: {flag} {value:?} (the call never came to it)");
+        out!("not used: {flag} {value:?} (the call never came to it)");
     }
     Ok(())
 }

@@ -841,9 +841,24 @@ async fn healthcheck_says_whether_a_server_is_alive() {
 #[test]
 fn a_reader_that_goes_away_is_reported_not_a_panic() {
     // As `switchboard graph --line wellbeing | dot -Tsvg` where dot is not installed: the
-    // reader is gone before the diagram is written.
+    // reader is gone before the diagram is written. Every command writes its output the same
+    // way; these are some of them.
     for args in [
         vec!["graph", "--line", "wellbeing"],
+        vec![
+            "hours",
+            "--line",
+            "doctor-support",
+            "--state-dir",
+            "/nonexistent/state",
+        ],
+        vec![
+            "simulate",
+            "--to",
+            DOCTOR_SUPPORT,
+            "--at",
+            "2026-12-25T10:00:00Z",
+        ],
         vec![
             "holidays",
             "--division",
