@@ -732,14 +732,12 @@ async fn line_page_with(
     query: TryCall,
     problem: Option<pages::DayProblem>,
 ) -> Result<Response, Denied> {
-    let session = session.clone();
-    let line_id = line_id.to_owned();
     let app = &console.app;
     let flows = app.flows.load();
     let Some(index) = flows.lines.iter().position(|l| l.id.as_str() == line_id) else {
         return Ok(refused(
             StatusCode::NOT_FOUND,
-            Some(&session),
+            Some(session),
             "There is no such line.",
         ));
     };
@@ -831,22 +829,22 @@ async fn line_page_with(
             heard,
         }
     });
-    let dot = flow::graph::render(&flows, &line_id, flow::graph::Format::Dot).unwrap_or_default();
+    let dot = flow::graph::render(&flows, line_id, flow::graph::Format::Dot).unwrap_or_default();
     let diagram = tokio::task::spawn_blocking(move || render_svg(&dot))
         .await
         .unwrap_or_else(|_| Err(String::new()));
     Ok(html(pages::line(
-        &session,
+        session,
         &pages::LinePage {
             name: &line.name,
-            id: &line_id,
+            id: line_id,
             diagram,
             hours,
             depends_on,
             closures,
             special_hours,
             tried,
-            notice: notice(console, &session).await?,
+            notice: notice(console, session).await?,
             problem,
             walk_through: walk_through(&flows, index),
         },

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::postgres::Postgres;
-use crate::support::process::{ConsoleSite, Server, free_address};
+use crate::support::process::{ConsoleSite, Server, free_address, menu_action};
 use crate::support::*;
 use switchboard::store::{DatabaseUrl, Role, Store, User};
 
@@ -272,12 +272,7 @@ impl Load {
         let mut tasks = Vec::new();
         for server in servers {
             let first = server.call(WELLBEING).await;
-            let action = first
-                .split("action=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .expect("the first answer is a menu")
-                .replace("&amp;", "&");
+            let action = menu_action(&first);
             let pressed = server.press_at_first_menu(WELLBEING, "1").await;
             assert!(pressed.contains(COUNSELLING), "{pressed}");
             for _ in 0..2 {

@@ -168,12 +168,7 @@ impl Server {
     /// A new call to `to` that presses `key` at the first menu: the answer to the key press.
     pub async fn press_at_first_menu(&self, to: &str, key: &str) -> String {
         let first = self.call(to).await;
-        let action = first
-            .split("action=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("the first answer is a menu")
-            .replace("&amp;", "&");
+        let action = menu_action(&first);
         let params = [
             ("CallSid", "CA0123456789abcdef0123456789abcdef"),
             ("From", CALLER),
@@ -242,6 +237,16 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Where an answer that asks the caller something sends their answer: its Gather's action.
+pub fn menu_action(twiml: &str) -> String {
+    twiml
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the answer is a menu")
+        .replace("&amp;", "&")
 }
 
 /// A server's webhooks, called as Twilio would.
