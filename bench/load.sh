@@ -87,15 +87,7 @@ run() {
   local name=$1 url=$2 round=$3
   taskset -c "$wrk_core" wrk -t1 -c"$connections" -d"$duration" --latency -s bench/voice.lua \
     "$url/voice" > "$work/$name-$round.txt"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    / 50%/ { p50 = ms($2) }
-    / 99%/ { p99 = ms($2) }
-    /Socket errors/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i }
-    /Non-2xx/ { errors += $NF }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }
-  ' "$work/$name-$round.txt"
+  awk -f bench/wrk-figures.awk "$work/$name-$round.txt"
 }
 
 echo "rounds=$rounds duration=$duration connections=$connections server core $server_core, wrk core $wrk_core, together=$together"

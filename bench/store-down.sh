@@ -39,15 +39,9 @@ for round in $(seq "$rounds"); do
     taskset -c 1 wrk -t1 -c"$connections" -d"$duration" --latency -s bench/voice.lua "$url/voice" \
       > "$work/wrk.txt"
     ready=$(curl -s "$url/readyz" | python3 -c 'import json, sys; print(json.load(sys.stdin)["store"])')
-    awk -v r="$round" -v s="$state" -v ready="$ready" '
-      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-      /Requests\/sec/ { rps = $2 }
-      / 50%/ { p50 = ms($2) }
-      / 99%/ { p99 = ms($2) }
-      /Socket errors/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errors += $i }
-      /Non-2xx/ { errors += $NF }
-      END { printf "%-5s %-6s %10.0f %9.3f %9.3f %7d %s\n", r, s, rps, p50, p99, errors, ready }
-    ' "$work/wrk.txt" | tee -a "$work/results"
+    read -r rps p50 p99 errors < <(awk -f bench/wrk-figures.awk "$work/wrk.txt")
+    printf '%-5s %-6s %10s %9s %9s %7s %s\n' "$round" "$state" "$rps" "$p50" "$p99" "$errors" "$ready" |
+      tee -a "$work/results"
     if [ "$state" = down ]; then
       restart_postgres "$work/pg"
       sleep 1 # the server has caught up (it checks every 200 ms)
