@@ -5,6 +5,7 @@
 //! sha256=HEX`, and `X-Switchboard-Event` the id to deduplicate by), tried again with backoff
 //! until the receiver takes it. No caller's number is ever in one.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,8 +58,11 @@ impl Notifier {
                 return;
             }
         };
+        // Events this server has already put in the outbox (or found there): not written again
+        // at every look.
+        let mut noticed = HashSet::new();
         loop {
-            if let Err(error) = self.notice().await {
+            if let Err(error) = self.notice(&mut noticed).await {
                 tracing::warn!(%error, "could not look for notifications to send; trying again");
             }
             if let Err(error) = self.deliver(&client).await {
@@ -68,8 +72,8 @@ impl Notifier {
         }
     }
 
-    /// Adds to the outbox what there is to tell now.
-    async fn notice(&self) -> crate::store::Result<()> {
+    /// Adds to the outbox what there is to tell now, unless `noticed` already holds it.
+    async fn notice(&self, noticed: &mut HashSet<String>) -> crate::store::Result<()> {
         let waiting = self.store.call_backs(true).await?;
         if waiting.is_empty() {
             return Ok(());
@@ -87,7 +91,7 @@ impl Notifier {
             let Some(oldest) = for_line.first() else {
                 continue;
             };
-            let open = flows.schedules_of(index).first().is_some_and(|s| {
+            let open = flows.own_schedules(index).first().is_some_and(|s| {
                 matches!(
                     flows.schedules[*s].status(&holidays, &emergencies, now),
                     Status::Open { .. }
@@ -97,6 +101,9 @@ impl Notifier {
                 // Once a UK day a line is open with requests waiting.
                 let day = now.with_timezone(&chrono_tz::Europe::London).date_naive();
                 let event = format!("call-backs-waiting:{}:{day}", line.id);
+                if noticed.contains(&event) {
+                    continue;
+                }
                 let body = serde_json::json!({
                     "id": event,
                     "kind": "call-backs-waiting",
@@ -108,6 +115,7 @@ impl Notifier {
                 self.store
                     .notify(&event, &body.to_string(), written)
                     .await?;
+                noticed.insert(event);
             }
         }
         for request in &waiting {
@@ -118,6 +126,9 @@ impl Notifier {
                 continue;
             }
             let event = format!("call-back-overdue:{}", request.id);
+            if noticed.contains(&event) {
+                continue;
+            }
             let name = flows
                 .line_index(&request.line)
                 .map_or(request.line.clone(), |i| flows.line(i).name.clone());
@@ -133,6 +144,7 @@ impl Notifier {
             self.store
                 .notify(&event, &body.to_string(), written)
                 .await?;
+            noticed.insert(event);
         }
         Ok(())
     }
