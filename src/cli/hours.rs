@@ -53,10 +53,27 @@ fn hours(
         );
     };
     let line = &flows.lines[index];
-    let schedules = flows.schedules_of(index);
+    // A line's own hours; another line's schedule it only reports to callers is that
+    // line's to show (and to change), so it is named, not printed as if it were this one's.
+    let schedules = flows.own_schedules(index);
     out!("{} ({})", line.name, line.id);
     if schedules.is_empty() {
-        out!("no hours step: the line answers at all times");
+        out!("no hours of its own: the line answers at all times");
+    }
+    let mut told_of: Vec<usize> = flows
+        .schedules_of(index)
+        .into_iter()
+        .filter(|s| !schedules.contains(s))
+        .map(|s| flows.schedule_line(s))
+        .collect();
+    told_of.dedup();
+    for other in told_of {
+        let other = flows.line(other);
+        out!(
+            "it tells callers whether the {} is open: see switchboard hours --line {}",
+            other.name,
+            other.id
+        );
     }
     for schedule in schedules {
         out!();

@@ -356,6 +356,31 @@ Thu 2026-12-31  open 10:00-13:00 (special hours)
 }
 
 #[test]
+fn hours_of_a_line_without_hours_names_the_line_whose_hours_it_reports() {
+    let state = tempfile::tempdir().unwrap();
+    let out = switchboard(&[
+        "hours",
+        "--line",
+        "wellbeing",
+        "--flows",
+        shipped_flows_dir().to_str().unwrap(),
+        "--state-dir",
+        state.path().to_str().unwrap(),
+        "--from",
+        "2026-12-23T17:30:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "\
+Wellbeing support line (wellbeing)
+no hours of its own: the line answers at all times
+it tells callers whether the Doctor support line is open: see switchboard hours --line doctor-support
+"
+    );
+}
+
+#[test]
 fn emergency_close_names_the_schedule_and_hours_reports_it() {
     let state = tempfile::tempdir().unwrap();
     let state_dir = state.path().to_str().unwrap();
