@@ -1,6 +1,6 @@
 //! Times and opening hours as a caller hears them: "Tuesday 29 December at 9am".
 
-use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Timelike, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Weekday};
 
 use super::schedule::{Opening, Schedule};
 
@@ -31,6 +31,17 @@ const MONTHS: [&str; 12] = [
 /// "January" for 0.
 pub fn month(month0: u32) -> &'static str {
     MONTHS[month0 as usize % 12]
+}
+
+/// "Thursday 24 December 2026".
+pub fn full_date(date: NaiveDate) -> String {
+    format!(
+        "{} {} {} {}",
+        weekday(date.weekday()),
+        date.day(),
+        month(date.month0()),
+        date.year()
+    )
 }
 
 /// "9am", "9:30am", "12 noon", "5pm", "midnight".

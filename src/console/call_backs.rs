@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use maud::{Markup, html};
 
 use super::auth::Session;
-use super::pages::{csrf, page};
+use super::pages::{self, Notice, csrf, page};
 use crate::calendar::BankHolidays;
 use crate::flow::Flows;
 use crate::store::Role;
@@ -88,13 +88,13 @@ impl Row {
     }
 }
 
-pub fn queue(session: &Session, rows: &[Row], aim: Duration, notice: Option<&str>) -> Markup {
+pub fn queue(session: &Session, rows: &[Row], aim: Duration, notice: Option<&Notice>) -> Markup {
     let editor = session.role == Role::Editor;
     page(
         "Call backs",
         Some(session),
         html! {
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (pages::notice(notice, session))
             p { "Callers who asked the team to call them back, oldest first. Each is due "
                 (span(aim)) " after the line opens (or after it was asked for, if the line was open)." }
             @if !editor {

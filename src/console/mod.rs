@@ -34,6 +34,7 @@ use crate::server::App;
 use crate::simulate::{self, CallerAction};
 use crate::store::{self, Role, Store, StoreError, ops};
 use auth::{Session, Verdict};
+use pages::Notice;
 
 /// What the console needs: the server's state, and the store every server shares.
 pub struct Console {
@@ -94,29 +95,31 @@ impl Console {
     }
 }
 
-/// After a change: what happened, said on the next page (`to`) this session shows.
-/// The answer to a change: made, it is in force here, logged, and said on the next page (`to`);
-/// not made, the reason.
+/// The answer to a change: made, it is in force here, logged, and `said` (what it did, and
+/// its undo) on the next page (`to`); not made, the reason.
 async fn after_change(
     console: &Console,
     session: &Session,
     made: store::Result<ops::Done>,
     to: &str,
+    said: impl FnOnce(&ops::Done) -> Notice,
 ) -> Response {
     let done = match made {
         Ok(done) => done,
         Err(error) => return not_made(session, &error),
     };
     console.made(session, &done).await;
-    if let Err(error) = console.store.leave_notice(&session.token, &done.said).await {
+    let notice = said(&done).kept();
+    if let Err(error) = console.store.leave_notice(&session.token, &notice).await {
         tracing::warn!(%error, "the notice of a change could not be kept for its page");
     }
     Redirect::to(to).into_response()
 }
 
 /// The notice left for this session's next page, if any.
-async fn notice(console: &Console, session: &Session) -> Result<Option<String>, Denied> {
-    Ok(console.store.take_notice(&session.token).await?)
+async fn notice(console: &Console, session: &Session) -> Result<Option<Notice>, Denied> {
+    let kept = console.store.take_notice(&session.token).await?;
+    Ok(kept.as_deref().map(Notice::read))
 }
 
 /// The answer to a change the store refused or could not make.
@@ -397,7 +400,11 @@ async fn dashboard(
     let schedules: Vec<pages::ScheduleNow> = flows
         .schedules
         .iter()
-        .map(|s| schedule_now(s, &holidays, &emergencies, now))
+        .enumerate()
+        .map(|(index, s)| {
+            let line = flows.line(flows.schedule_line(index)).name.clone();
+            schedule_now(s, line, &holidays, &emergencies, now)
+        })
         .collect();
     let lines: Vec<pages::LineNow> = flows
         .lines
@@ -444,12 +451,13 @@ async fn dashboard(
         &lines,
         &schedules,
         &readers,
-        notice.as_deref(),
+        notice.as_ref(),
     )))
 }
 
 fn schedule_now(
     schedule: &crate::calendar::Schedule,
+    line: String,
     holidays: &crate::calendar::BankHolidays,
     emergencies: &Emergencies,
     now: chrono::DateTime<Utc>,
@@ -485,11 +493,12 @@ fn schedule_now(
     let emergency_note = emergencies
         .get(&schedule.name)
         .map(|c| match c.note.as_str() {
-            "" => format!("since {}", c.since),
-            note => format!("{note} (since {})", c.since),
+            "" => format!("since {}", pages::uk_words(&c.since)),
+            note => format!("{note} (since {})", pages::uk_words(&c.since)),
         });
     pages::ScheduleNow {
         name: schedule.name.clone(),
+        line,
         open,
         why,
         next_change,
@@ -525,26 +534,31 @@ fn heard_if_switched(console: &Console, schedule: &str, close: bool) -> Option<(
     Some(heard_on_line_of(&ctx, index))
 }
 
-/// What a new call hears first at noon (UK time) on `date`, on the line whose schedule it
-/// is, once that day is no longer a closure day (or a day of special hours).
-fn heard_without_day(
-    console: &Console,
-    schedule: &str,
-    date: NaiveDate,
-    kind: DayKind,
-) -> Option<(String, String)> {
+/// What a new call hears first at noon (UK time) on `change.date`, on the line whose
+/// schedule it is, once the change is made (the day added with its value, or removed).
+fn heard_on_day(console: &Console, change: &pages::DayChange<'_>) -> Option<(String, String)> {
     use chrono::TimeZone as _;
     let app = &console.app;
     let mut flows = flow::Flows::clone(&app.flows.load());
-    let index = flows.schedules.iter().position(|s| s.name == schedule)?;
-    match kind {
-        DayKind::Closure => flows.schedules[index].closures.remove(&date).map(|_| ()),
-        DayKind::SpecialHours => flows.schedules[index]
-            .special_hours
-            .remove(&date)
-            .map(|_| ()),
-    };
-    let noon = date.and_hms_opt(12, 0, 0).expect("noon exists");
+    let index = flows
+        .schedules
+        .iter()
+        .position(|s| s.name == change.schedule)?;
+    let schedule = &mut flows.schedules[index];
+    schedule.closures.remove(&change.date);
+    schedule.special_hours.remove(&change.date);
+    if let Some(value) = change.value {
+        let day = crate::calendar::OneOffDay {
+            schedule: change.schedule.to_owned(),
+            day: change.date,
+            kind: change.kind,
+            value: value.to_owned(),
+            added_by: String::new(),
+            added_at: String::new(),
+        };
+        flows = flows.with_days(&[day]).0;
+    }
+    let noon = change.date.and_hms_opt(12, 0, 0).expect("noon exists");
     let at = chrono_tz::Europe::London
         .from_local_datetime(&noon)
         .earliest()?;
@@ -556,6 +570,18 @@ fn heard_without_day(
         now: at.with_timezone(&Utc),
     };
     Some(heard_on_line_of(&ctx, index))
+}
+
+/// The name of the line whose file defines `schedule` (the schedule's own name if none does).
+fn line_of_schedule(flows: &flow::Flows, schedule: &str) -> String {
+    flows
+        .schedules
+        .iter()
+        .position(|s| s.name == schedule)
+        .map_or_else(
+            || schedule.to_owned(),
+            |s| flows.line(flows.schedule_line(s)).name.clone(),
+        )
 }
 
 /// The line whose file defines schedule `index`, and what a new call to it hears first in
@@ -634,16 +660,16 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
     let (schedule, note) = (posted.field("schedule"), posted.field("note"));
     let close = posted.field("action") == "close";
     let flows = console.app.flows.load();
-    if posted.field("confirmed") != "yes" {
-        // Before the change: what callers will hear from now, and the reason asked for.
+    // Before the change, and again with the problem if it is refused: what callers will hear
+    // from now, and the reason asked for.
+    let ask = |problem: Option<&str>| {
         let heard = heard_if_switched(&console, &schedule, close);
-        return html(pages::confirm_switch(
-            session,
-            &schedule,
-            close,
-            &note,
-            heard.as_slice(),
-        ));
+        let page = pages::confirm_switch(session, &schedule, close, &note, heard.as_ref(), problem);
+        let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
+        (status, html(page)).into_response()
+    };
+    if posted.field("confirmed") != "yes" {
+        return ask(None);
     }
     let made = ops::throw_switch(
         &console.store,
@@ -654,7 +680,32 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
         &note,
     )
     .await;
-    after_change(&console, session, made, "/").await
+    if let Err(error) = &made
+        && !error.is_unavailable()
+    {
+        return ask(Some(&error.to_string()));
+    }
+    let line = line_of_schedule(&flows, &schedule);
+    let at = pages::uk_time(console.app.clock.now());
+    after_change(&console, session, made, "/", |_| {
+        let fields = [("schedule", schedule.as_str())];
+        if close {
+            Notice::said(format!(
+                "The {line} is closed from {at} until it is reopened."
+            ))
+            .with_undo("Reopen it", "/emergency", &[fields[0], ("action", "open")])
+        } else {
+            Notice::said(format!(
+                "The {line} was reopened at {at}: its hours decide again."
+            ))
+            .with_undo(
+                "Close it again",
+                "/emergency",
+                &[fields[0], ("action", "close")],
+            )
+        }
+    })
+    .await
 }
 
 async fn audit_page(
@@ -851,16 +902,6 @@ async fn line_page_with(
     )))
 }
 
-/// A step's name in words: "main-menu" is "Main menu".
-fn step_title(id: &str) -> String {
-    let words = id.replace('-', " ");
-    let mut chars = words.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 /// A message as its words, placeholders named in words.
 fn message_words(message: &flow::Message) -> String {
     message
@@ -882,7 +923,7 @@ fn message_words(message: &flow::Message) -> String {
 fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
     let this = flows.line(line);
     let title = |at: flow::StepRef| {
-        let step = step_title(&flows.step(at).id);
+        let step = flow::step_title(&flows.step(at).id);
         if at.line == line {
             step
         } else {
@@ -1008,22 +1049,58 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
             "Give the day as a date.",
         );
     };
-    let add = posted.field("action") == "add";
-    if !add && posted.field("confirmed") != "yes" {
-        // Before a day is removed: what a caller will hear on it instead.
-        let heard = heard_without_day(&console, &schedule, date, kind);
-        return html(pages::confirm_remove_day(
-            session,
-            &line,
-            &schedule,
-            kind,
-            date,
-            heard.as_slice(),
-        ));
-    }
-    let value = add.then_some(value.as_str());
     let (flows, holidays) = (console.app.flows.load(), console.app.holidays.load());
-    let edited = ops::edit_day(
+    let add = posted.field("action") == "add";
+    // A day that cannot be added is said beside its field, with what was typed kept, on the
+    // line's own page: when first asked, or if the store then refuses it.
+    let beside_field = |message: String| async {
+        let problem = pages::DayProblem {
+            list: kind,
+            schedule: schedule.clone(),
+            date: date.to_string(),
+            value: value.clone(),
+            message,
+        };
+        let query = TryCall {
+            at: None,
+            does: None,
+            play: None,
+        };
+        match line_page_with(&console, session, &line, query, Some(problem)).await {
+            Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+            Err(denied) => denied.into_response(),
+        }
+    };
+    let checked = match add {
+        true => match ops::day_value(&flows, &holidays, &schedule, date, kind, &value) {
+            Ok(value) => Some(value),
+            Err(error) => return beside_field(error.to_string()).await,
+        },
+        false => None,
+    };
+    let change = pages::DayChange {
+        line: &line,
+        schedule: &schedule,
+        kind,
+        date,
+        value: checked.as_deref(),
+    };
+    if posted.field("confirmed") != "yes" {
+        // Before the change: the reason as it will be spoken, and what a caller hears that day.
+        let heard = heard_on_day(&console, &change);
+        return html(pages::confirm_day(session, &change, heard.as_ref()));
+    }
+    // What the day held before, so that a removal can be undone (a store that does not
+    // answer refuses the change itself just after).
+    let removed = match add {
+        true => None,
+        false => console.store.days().await.ok().and_then(|days| {
+            days.into_iter()
+                .find(|d| d.schedule == schedule && d.day == date && d.kind == kind)
+                .map(|d| d.value)
+        }),
+    };
+    let made = ops::edit_day(
         &console.store,
         &session.user,
         &flows,
@@ -1031,31 +1108,45 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
         &schedule,
         date,
         kind,
-        value,
+        change.value,
     )
     .await;
-    match edited {
-        Err(error) if !error.is_unavailable() && add => {
-            // Said beside the field, with what was typed kept, on the line's own page.
-            let problem = pages::DayProblem {
-                list: kind,
-                schedule,
-                date: date.to_string(),
-                value: value.unwrap_or_default().to_owned(),
-                message: error.to_string(),
-            };
-            let query = TryCall {
-                at: None,
-                does: None,
-                play: None,
-            };
-            match line_page_with(&console, session, &line, query, Some(problem)).await {
-                Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-                Err(denied) => denied.into_response(),
+    if let Err(error) = &made
+        && add
+        && !error.is_unavailable()
+    {
+        return beside_field(error.to_string()).await;
+    }
+    let line_name = line_of_schedule(&flows, &schedule);
+    let (day, date) = (pages::uk_day(date), date.to_string());
+    let fields = [
+        ("line", line.as_str()),
+        ("schedule", schedule.as_str()),
+        ("list", kind.as_str()),
+        ("date", date.as_str()),
+    ];
+    after_change(&console, session, made, &format!("/lines/{line}"), |_| {
+        let what = kind.said();
+        match (add, &removed) {
+            (true, _) => Notice::said(format!("Added to the {line_name}: {what} on {day}."))
+                .with_undo(
+                    "Remove it",
+                    "/days",
+                    &[&fields[..], &[("action", "remove")]].concat(),
+                ),
+            (false, Some(value)) => {
+                Notice::said(format!("Removed from the {line_name}: {what} on {day}.")).with_undo(
+                    "Add it back",
+                    "/days",
+                    &[&fields[..], &[("action", "add"), ("value", value.as_str())]].concat(),
+                )
+            }
+            (false, None) => {
+                Notice::said(format!("Removed from the {line_name}: {what} on {day}."))
             }
         }
-        made => after_change(&console, session, made, &format!("/lines/{line}")).await,
-    }
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -1070,16 +1161,32 @@ async fn history_page(
     Query(compare): Query<Compare>,
 ) -> Result<Response, Denied> {
     let in_force = console.app.flows.load().version.clone();
-    let history = console.store.flow_history(200).await?;
+    let history = console.store.flow_history(100).await?;
+    // Each version's files, read once: each row says what changed since the row below it.
+    let mut files = std::collections::HashMap::new();
+    for v in &history {
+        if !files.contains_key(&v.version) {
+            let kept = console.store.flow_files(&v.version).await?;
+            files.insert(v.version.clone(), kept.unwrap_or_default());
+        }
+    }
+    let changes = |i: usize| match history.get(i + 1) {
+        Some(older) => {
+            flow::changes::described(&files[&older.version], &files[&history[i].version])
+        }
+        None => vec!["The first version kept.".to_owned()],
+    };
     // Only the latest entry is in force: a version put in force again appears twice.
     let rows: Vec<pages::VersionRow> = history
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, v)| pages::VersionRow {
             in_force: i == 0 && v.version == in_force,
-            version: v.version,
-            at: v.at,
-            by: v.by,
+            can_roll_back: v.version != in_force,
+            version: v.version.clone(),
+            at: v.at.clone(),
+            by: v.by.clone(),
+            changes: changes(i),
         })
         .collect();
     let compared = match (&compare.from, &compare.to) {
@@ -1106,23 +1213,47 @@ async fn history_page(
         &session,
         &rows,
         compared.as_ref(),
-        notice(&console, &session).await?.as_deref(),
+        notice(&console, &session).await?.as_ref(),
     )))
 }
 
 async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) -> Response {
     let session = &posted.session;
-    let version = posted.field("version");
-    let why = posted.field("note");
-    if posted.field("confirmed") != "yes" {
-        // Before the change: what callers will hear, now and after it.
-        return match heard_after_roll_back(&console, &version).await {
-            Ok(heard) => html(pages::confirm_roll_back(session, &version, &why, &heard)),
+    let (console, version, why) = (&console, &posted.field("version"), &posted.field("note"));
+    // Before the change, and again with the problem if it is refused: what callers will
+    // hear, now and after it, and the reason asked for.
+    let ask = |problem: Option<String>| async move {
+        match heard_after_roll_back(console, version).await {
+            Ok(heard) => {
+                let page =
+                    pages::confirm_roll_back(session, version, why, &heard, problem.as_deref());
+                let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
+                (status, html(page)).into_response()
+            }
             Err(error) => not_made(session, &error),
-        };
+        }
+    };
+    if posted.field("confirmed") != "yes" {
+        return ask(None).await;
     }
-    let made = ops::roll_back(&console.store, &session.user, &version, &why).await;
-    after_change(&console, session, made, "/history").await
+    let before = console.app.flows.load().version.clone();
+    let made = ops::roll_back(&console.store, &session.user, version, why).await;
+    if let Err(error) = &made
+        && !error.is_unavailable()
+    {
+        return ask(Some(error.to_string())).await;
+    }
+    after_change(console, session, made, "/history", |_| {
+        Notice::said(format!(
+            "Version {version} is in force on every server; version {before} was until now."
+        ))
+        .with_undo(
+            &format!("Put version {before} back"),
+            "/history/rollback",
+            &[("version", before.as_str())],
+        )
+    })
+    .await
 }
 
 async fn call_backs_page(
@@ -1143,7 +1274,7 @@ async fn call_backs_page(
         &session,
         &rows,
         aim,
-        notice.as_deref(),
+        notice.as_ref(),
     )))
 }
 
@@ -1163,7 +1294,10 @@ async fn call_back_action(
     };
     let note = posted.field("note");
     let made = ops::act_on_call_back(&console.store, &session.user, id, action, &note).await;
-    after_change(&console, session, made, "/call-backs").await
+    after_change(&console, session, made, "/call-backs", |done| {
+        Notice::said(&done.said)
+    })
+    .await
 }
 
 #[cfg(test)]

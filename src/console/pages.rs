@@ -29,6 +29,8 @@ pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
 .notice{border-left:6px solid #0b3d61;padding:.4rem .8rem;background:#eef4f8}
 .problem{border-left:6px solid #a50e0e;padding:.4rem .8rem;background:#fbeeee}
 svg{max-width:100%;height:auto}
+.now{display:flex;flex-direction:column}
+@media (max-width:40rem){.now>.switches{order:-1}}
 ";
 
 /// "Saturday 5 December 2026, 2:00pm", in UK time.
@@ -49,8 +51,77 @@ pub fn uk_time(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// An RFC 3339 instant (as the store keeps them) in UK words; as given if it is not one.
-fn uk_words(rfc3339: &str) -> String {
+pub fn uk_words(rfc3339: &str) -> String {
     crate::calendar::parse_instant(rfc3339).map_or_else(|_| rfc3339.to_owned(), uk_time)
+}
+
+pub use crate::calendar::speech::full_date as uk_day;
+
+/// What a change did, said on the session's next page, with the way to undo it where one
+/// makes sense. Kept with the session (as JSON) between the change and that page.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Notice {
+    pub said: String,
+    pub undo: Option<Undo>,
+}
+
+/// A button that asks for the opposite change: it leads to that change's own confirmation.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Undo {
+    pub label: String,
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Notice {
+    pub fn said(said: impl Into<String>) -> Self {
+        Notice {
+            said: said.into(),
+            undo: None,
+        }
+    }
+
+    pub fn with_undo(mut self, label: &str, action: &str, fields: &[(&str, &str)]) -> Self {
+        self.undo = Some(Undo {
+            label: label.to_owned(),
+            action: action.to_owned(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        });
+        self
+    }
+
+    /// As kept with the session.
+    pub fn kept(&self) -> String {
+        serde_json::to_string(self).expect("a notice is plain strings")
+    }
+
+    /// A kept notice read back; a plain sentence (kept by an older release) is said as it is.
+    pub fn read(kept: &str) -> Self {
+        serde_json::from_str(kept).unwrap_or_else(|_| Notice::said(kept))
+    }
+}
+
+/// A notice at the top of a page: what was done and, for an editor, its undo.
+pub fn notice(notice: Option<&Notice>, session: &Session) -> Markup {
+    html! {
+        @if let Some(notice) = notice {
+            div.notice role="status" {
+                p { (notice.said) }
+                @if let (Some(undo), Role::Editor) = (&notice.undo, session.role) {
+                    form method="post" action=(undo.action) {
+                        (csrf(session))
+                        @for (name, value) in &undo.fields {
+                            input type="hidden" name=(name) value=(value);
+                        }
+                        button type="submit" { (undo.label) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What a viewer reads at the top of every page, instead of finding controls gone.
@@ -128,7 +199,10 @@ pub fn message(title: &str, session: Option<&Session>, text: &str, back: &str) -
 /// One schedule of a line, as the dashboard shows it.
 #[derive(Clone)]
 pub struct ScheduleNow {
+    /// The schedule's id, as its forms name it.
     pub name: String,
+    /// The name of the line whose hours it is.
+    pub line: String,
     pub open: bool,
     /// Why it is open or closed, in plain words.
     pub why: String,
@@ -171,6 +245,66 @@ fn schedule_state(schedule: &ScheduleNow) -> Markup {
     }
 }
 
+/// One line's state on the dashboard: open or closed and why, and today's calls.
+fn line_now(line: &LineNow, since: &str) -> Markup {
+    html! {
+        section.line aria-labelledby=(format!("line-{}", line.id)) {
+            h2 id=(format!("line-{}", line.id)) { a href=(format!("/lines/{}", line.id)) { (line.name) } }
+            p { "Number: " (line.numbers.join(", ")) }
+            @if line.open_24_7 {
+                p { span.open { "OPEN" } " around the clock." }
+                @for schedule in &line.schedules {
+                    p { "It tells callers whether the " (schedule.line) " is open: "
+                        @if schedule.open { "it is." } @else { "it is not." } }
+                }
+            } @else if line.schedules.is_empty() {
+                p { span.open { "OPEN" } " at all times." }
+            } @else {
+                @for schedule in &line.schedules { (schedule_state(schedule)) }
+            }
+            p {
+                (line.calls) " calls " (since)
+                @for (status, count) in &line.outcomes { @if *count > 0 { "; " (count) " " (status) } }
+                "."
+            }
+        }
+    }
+}
+
+/// The emergency switch of each schedule; its buttons only for editors.
+fn emergency_switches(session: &Session, schedules: &[ScheduleNow]) -> Markup {
+    html! {
+        section.switches aria-labelledby="switch" {
+            h2 id="switch" { "Emergency switch" }
+            p { "Closing a line here closes it at once for every caller, on every server reading the store, until it is reopened." }
+            @for schedule in schedules {
+                section.line {
+                    h3 { (schedule.line) }
+                    (schedule_state(schedule))
+                    @if let Some(note) = &schedule.emergency_note {
+                        p { strong { "Closed by the emergency switch: " } (note) }
+                    }
+                    @if session.role == Role::Editor {
+                        form method="post" action="/emergency" {
+                            (csrf(session))
+                            input type="hidden" name="schedule" value=(schedule.name);
+                            @if schedule.emergency_note.is_some() {
+                                input type="hidden" name="action" value="open";
+                                button type="submit" { "Reopen the " (schedule.line) }
+                            } @else {
+                                input type="hidden" name="action" value="close";
+                                label for=(format!("note-{}", schedule.name)) { "Why it must close now (for the team)" }
+                                input type="text" id=(format!("note-{}", schedule.name)) name="note" required;
+                                button.danger type="submit" { "Close the " (schedule.line) " now" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn dashboard(
     session: &Session,
     now: &str,
@@ -178,62 +312,18 @@ pub fn dashboard(
     lines: &[LineNow],
     schedules: &[ScheduleNow],
     readers: &[ReaderNow],
-    notice: Option<&str>,
+    notice_shown: Option<&Notice>,
 ) -> Markup {
-    let editor = session.role == Role::Editor;
     page(
         "The lines now",
         Some(session),
         html! {
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice(notice_shown, session))
             p { "As of " (now) " (UK time)." }
-            @for line in lines {
-                section.line aria-labelledby=(format!("line-{}", line.id)) {
-                    h2 id=(format!("line-{}", line.id)) { a href=(format!("/lines/{}", line.id)) { (line.name) } }
-                    p { "Number: " (line.numbers.join(", ")) }
-                    @if line.open_24_7 {
-                        p { span.open { "OPEN" } " around the clock." }
-                        @for schedule in &line.schedules {
-                            p { "It tells callers whether " (schedule.name) " is open: "
-                                @if schedule.open { "it is." } @else { "it is not." } }
-                        }
-                    } @else if line.schedules.is_empty() {
-                        p { span.open { "OPEN" } " at all times." }
-                    } @else {
-                        @for schedule in &line.schedules { (schedule_state(schedule)) }
-                    }
-                    p {
-                        (line.calls) " calls " (since)
-                        @for (status, count) in &line.outcomes { @if *count > 0 { "; " (count) " " (status) } }
-                        "."
-                    }
-                }
-            }
-            h2 { "Emergency switch" }
-            p { "Closing a schedule here closes it at once for every caller, on every server reading the store, until it is reopened." }
-            @for schedule in schedules {
-                section.line {
-                    h2 { (schedule.name) }
-                    (schedule_state(schedule))
-                    @if let Some(note) = &schedule.emergency_note {
-                        p { strong { "Closed by the emergency switch: " } (note) }
-                    }
-                    @if editor {
-                        form method="post" action="/emergency" {
-                            (csrf(session))
-                            input type="hidden" name="schedule" value=(schedule.name);
-                            @if schedule.emergency_note.is_some() {
-                                input type="hidden" name="action" value="open";
-                                button type="submit" { "Reopen " (schedule.name) }
-                            } @else {
-                                input type="hidden" name="action" value="close";
-                                label for=(format!("note-{}", schedule.name)) { "Why it must close now (for the team)" }
-                                input type="text" id=(format!("note-{}", schedule.name)) name="note" required;
-                                button.danger type="submit" { "Close " (schedule.name) " now" }
-                            }
-                        }
-                    }
-                }
+            // On a phone the switch comes first (see `.now` in STYLE).
+            div.now {
+                @for line in lines { (line_now(line, since)) }
+                (emergency_switches(session, schedules))
             }
             h2 { "Servers reading the store" }
             @if readers.is_empty() {
@@ -279,18 +369,20 @@ pub fn confirm_switch(
     schedule: &str,
     close: bool,
     note: &str,
-    heard: &[(String, String)],
+    heard: Option<&(String, String)>,
+    problem: Option<&str>,
 ) -> Markup {
+    let line = heard.map_or(schedule, |(line, _)| line.as_str());
     let title = if close {
-        format!("Close {schedule} now?")
+        format!("Close the {line} now?")
     } else {
-        format!("Reopen {schedule} now?")
+        format!("Reopen the {line} now?")
     };
     page(
         &title,
         Some(session),
         html! {
-            @for (line, words) in heard {
+            @if let Some((line, words)) = heard {
                 p { "From the moment you confirm, until "
                     @if close { "it is reopened" } @else { "its hours say otherwise" }
                     ", a caller to the " strong { (line) } " hears first:" }
@@ -303,10 +395,14 @@ pub fn confirm_switch(
                 input type="hidden" name="confirmed" value="yes";
                 @if close {
                     label for="note" { "Why it must close now (for the team and the log)" }
-                    input type="text" id="note" name="note" required value=(note);
+                    (field_problem("note", problem))
+                    input type="text" id="note" name="note" required value=(note)
+                        aria-describedby=[problem.map(|_| "note-problem")];
+                } @else if let Some(problem) = problem {
+                    p.problem role="alert" { (problem) }
                 }
                 button.danger[close] type="submit" {
-                    @if close { "Yes, close " (schedule) " now" } @else { "Yes, reopen " (schedule) }
+                    @if close { "Yes, close it now" } @else { "Yes, reopen it" }
                 }
                 " " a href="/" { "Cancel: change nothing" }
             }
@@ -314,42 +410,70 @@ pub fn confirm_switch(
     )
 }
 
-/// Before a closure day or special hours are removed: what a caller will hear that day
-/// instead, and the one button that does it.
-pub fn confirm_remove_day(
+/// A problem with what was typed, said just above its field (which points to it).
+fn field_problem(field: &str, problem: Option<&str>) -> Markup {
+    html! {
+        @if let Some(problem) = problem {
+            p.problem id=(format!("{field}-problem")) role="alert" { (problem) }
+        }
+    }
+}
+
+/// A closure day or special hours to add (`value`: the reason as callers will hear it, or
+/// the day's hours) or to remove (`None`).
+pub struct DayChange<'a> {
+    pub line: &'a str,
+    pub schedule: &'a str,
+    pub kind: DayKind,
+    pub date: chrono::NaiveDate,
+    pub value: Option<&'a str>,
+}
+
+/// Before a closure day or special hours are added or removed: what a caller will hear that
+/// day, and the one button that does it.
+pub fn confirm_day(
     session: &Session,
-    line: &str,
-    schedule: &str,
-    kind: DayKind,
-    date: chrono::NaiveDate,
-    heard: &[(String, String)],
+    change: &DayChange<'_>,
+    heard: Option<&(String, String)>,
 ) -> Markup {
-    use chrono::Datelike;
-    let day = format!(
-        "{} {} {} {}",
-        crate::calendar::speech::weekday(date.weekday()),
-        date.day(),
-        crate::calendar::speech::month(date.month0()),
-        date.year()
-    );
+    let day = uk_day(change.date);
+    let title = match change.value {
+        Some(_) => format!("Add a {} on {day}?", change.kind.said()),
+        None => format!("Remove the {} of {day}?", change.kind.said()),
+    };
     page(
-        &format!("Remove the {} of {day}?", kind.said()),
+        &title,
         Some(session),
         html! {
-            @for (line_name, words) in heard {
+            @match (change.kind, change.value) {
+                (DayKind::Closure, Some(reason)) => {
+                    p { "Callers are told why, in these words:" }
+                    blockquote { (reason) }
+                }
+                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (hours) } "." },
+                _ => {}
+            }
+            @if let Some((line_name, words)) = heard {
                 p { "Then, on " (day) ", a caller to the " strong { (line_name) } " at 12 noon hears first:" }
                 blockquote { (words) }
             }
             form method="post" action="/days" {
                 (csrf(session))
-                input type="hidden" name="line" value=(line);
-                input type="hidden" name="schedule" value=(schedule);
-                input type="hidden" name="list" value=(kind.as_str());
-                input type="hidden" name="date" value=(date.to_string());
-                input type="hidden" name="action" value="remove";
-                input type="hidden" name="confirmed" value="yes";
-                button.danger type="submit" { "Yes, remove it" }
-                " " a href=(format!("/lines/{line}")) { "Cancel: change nothing" }
+                input type="hidden" name="line" value=(change.line);
+                input type="hidden" name="schedule" value=(change.schedule);
+                input type="hidden" name="list" value=(change.kind.as_str());
+                input type="hidden" name="date" value=(change.date.to_string());
+                @if let Some(value) = change.value {
+                    input type="hidden" name="value" value=(value);
+                    input type="hidden" name="action" value="add";
+                    input type="hidden" name="confirmed" value="yes";
+                    button type="submit" { "Yes, add it" }
+                } @else {
+                    input type="hidden" name="action" value="remove";
+                    input type="hidden" name="confirmed" value="yes";
+                    button.danger type="submit" { "Yes, remove it" }
+                }
+                " " a href=(format!("/lines/{}", change.line)) { "Cancel: change nothing" }
             }
         },
     )
@@ -369,6 +493,7 @@ pub fn confirm_roll_back(
     version: &str,
     why: &str,
     heard: &[HeardBeforeAfter],
+    problem: Option<&str>,
 ) -> Markup {
     page(
         &format!("Put version {version} back in force?"),
@@ -397,7 +522,9 @@ pub fn confirm_roll_back(
                 input type="hidden" name="version" value=(version);
                 input type="hidden" name="confirmed" value="yes";
                 label for="note" { "Why (for the team and the log)" }
-                input type="text" id="note" name="note" value=(why);
+                (field_problem("note", problem))
+                input type="text" id="note" name="note" required value=(why)
+                    aria-describedby=[problem.map(|_| "note-problem")];
                 button.danger type="submit" { "Yes, put version " (version) " in force" }
                 " " a href="/history" { "Cancel: change nothing" }
             }
@@ -417,7 +544,7 @@ pub struct LinePage<'a> {
     pub closures: Vec<(String, Vec<DayShown>)>,
     pub special_hours: Vec<(String, Vec<DayShown>)>,
     pub tried: Option<TriedCall>,
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
     /// A day form sent back with a problem.
     pub problem: Option<DayProblem>,
     /// The steps in words, beside the diagram.
@@ -457,7 +584,7 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
         line.name,
         Some(session),
         html! {
-            @if let Some(notice) = &line.notice { p.notice role="status" { (notice) } }
+            (notice(line.notice.as_ref(), session))
             @if let Some(tried) = &line.tried {
                 section.line aria-labelledby="heard" {
                     h2 id="heard" { "What the caller hears" }
@@ -561,19 +688,21 @@ fn one_off_days(
         input type="hidden" name="list" value=(list);
     };
     html! {
-        h2 { (title) " of " (schedule) }
+        // A line's own hours are usually named for it; other hours are named.
+        h2 { (title) @if schedule != line { " (the hours named “" (schedule) "”)" } }
         @if days.is_empty() { p { "None." } }
         ul {
             @for (date, value, run_time) in days {
+                @let day = date.parse().map_or_else(|_| date.clone(), uk_day);
                 li {
-                    (date) ": " (value)
+                    (day) ": " (value)
                     @if !run_time { " (in the flow file: change it there)" }
                     @if editor && *run_time {
                         form method="post" action="/days" {
                             (fields)
                             input type="hidden" name="date" value=(date);
                             input type="hidden" name="action" value="remove";
-                            button type="submit" { "Remove " (date) }
+                            button type="submit" { "Remove " (day) }
                         }
                     }
                 }
@@ -605,6 +734,10 @@ pub struct VersionRow {
     pub at: String,
     pub by: String,
     pub in_force: bool,
+    /// Another version than the one in force (a version put in force again appears twice).
+    pub can_roll_back: bool,
+    /// What changed from the version before, in words.
+    pub changes: Vec<String>,
 }
 
 /// Two versions compared: what a new call hears first in each, line by line, and the files'
@@ -620,7 +753,7 @@ pub fn history(
     session: &Session,
     rows: &[VersionRow],
     compared: Option<&Compared>,
-    notice: Option<&str>,
+    notice_shown: Option<&Notice>,
 ) -> Markup {
     let editor = session.role == Role::Editor;
     let mut versions: Vec<&str> = rows.iter().map(|r| r.version.as_str()).collect();
@@ -629,7 +762,7 @@ pub fn history(
         "Flow versions",
         Some(session),
         html! {
-            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            (notice(notice_shown, session))
             form method="get" action="/history" {
                 label for="from" { "Compare version" }
                 select id="from" name="from" {
@@ -663,7 +796,7 @@ pub fn history(
                 pre { (c.diff) }
             }
             table {
-                thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "" } } }
+                thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "What changed" } th { "" } } }
                 tbody {
                     @for (i, row) in rows.iter().enumerate() {
                         tr {
@@ -671,10 +804,14 @@ pub fn history(
                             td { (uk_words(&row.at)) }
                             td { (row.by) }
                             td {
+                                @if row.changes.is_empty() { "The same files as the version before." }
+                                @else { ul { @for change in &row.changes { li { (change) } } } }
+                            }
+                            td {
                                 @if let Some(older) = rows.get(i + 1) {
-                                    a href=(format!("/history?from={}&to={}", older.version, row.version)) { "What changed" }
+                                    a href=(format!("/history?from={}&to={}", older.version, row.version)) { "Compare with the version before" }
                                 }
-                                @if editor && !row.in_force {
+                                @if editor && row.can_roll_back {
                                     form method="post" action="/history/rollback" {
                                         (csrf(session))
                                         input type="hidden" name="version" value=(row.version);

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 pub type Text = Spanned<String>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowFile {
     pub line: LineSection,
@@ -16,7 +16,7 @@ pub struct FlowFile {
     pub steps: BTreeMap<Text, StepSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineSection {
     pub name: Text,
@@ -35,7 +35,7 @@ pub struct LineSection {
     pub open_24_7: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSection {
     pub timezone: Text,
@@ -53,14 +53,14 @@ pub struct ScheduleSection {
     pub special_hours: Vec<Spanned<SpecialHoursSection>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClosureSection {
     pub date: Text,
     pub reason: Text,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecialHoursSection {
     pub date: Text,
@@ -69,7 +69,7 @@ pub struct SpecialHoursSection {
 
 /// Every step type shares one table shape; which keys a type takes is checked on load, so the
 /// message can say "a say step has no `number`" rather than a generic serde error.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSection {
     #[serde(rename = "type")]
@@ -107,7 +107,7 @@ pub struct StepSection {
     pub not_taken: Option<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptionSection {
     pub key: Text,

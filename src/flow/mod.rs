@@ -3,6 +3,7 @@
 //! Once a [`Flows`] exists every reference in it resolves, every number is E.164, every text
 //! can be written as TwiML, and no chain of steps loops without asking the caller something.
 
+pub mod changes;
 mod diagnostic;
 mod file;
 pub mod graph;
@@ -459,4 +460,14 @@ impl Flows {
         }
         (merged, clashes)
     }
+}
+
+/// A step's name in words: "main-menu" is "Main menu".
+pub fn step_title(id: &str) -> String {
+    let words = id.replace('-', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -89,30 +89,11 @@ pub async fn edit_day(
     kind: DayKind,
     value: Option<&str>,
 ) -> Result<Done> {
-    schedule_exists(flows, schedule)?;
-    let value = match (kind, value) {
-        (_, None) => None,
-        (DayKind::Closure, Some(reason)) => Some(plain_reason(reason).map_err(refused)?),
-        (DayKind::SpecialHours, Some(hours)) => {
-            let hours = hours.trim();
-            let openings = parse_openings(hours).map_err(|e| refused(format!("{e}.")))?;
-            if openings.is_empty() {
-                return Err(refused(
-                    "For a day closed all day, add a closure day with the reason callers hear.",
-                ));
-            }
-            let division = flows
-                .schedules
-                .iter()
-                .find(|s| s.name == schedule)
-                .map(|s| s.holidays);
-            if let Some(holiday) = division.and_then(|d| holidays.on(d, day)) {
-                return Err(refused(format!(
-                    "{day} is a bank holiday ({}), when {schedule} is closed whatever its hours: special hours would never apply.",
-                    holiday.name
-                )));
-            }
-            Some(hours.to_owned())
+    let value = match value {
+        Some(value) => Some(day_value(flows, holidays, schedule, day, kind, value)?),
+        None => {
+            schedule_exists(flows, schedule)?;
+            None
         }
     };
     let mut change = store.change(by).await?;
@@ -135,9 +116,49 @@ pub async fn edit_day(
     Ok(Done { revision, said })
 }
 
+/// A closure day's reason or a day's special hours, as they would be kept (and a reason
+/// spoken), or why they cannot be added to `schedule` on `day`.
+pub fn day_value(
+    flows: &Flows,
+    holidays: &BankHolidays,
+    schedule: &str,
+    day: NaiveDate,
+    kind: DayKind,
+    value: &str,
+) -> Result<String> {
+    schedule_exists(flows, schedule)?;
+    match kind {
+        DayKind::Closure => plain_reason(value).map_err(refused),
+        DayKind::SpecialHours => {
+            let hours = value.trim();
+            let openings = parse_openings(hours).map_err(|e| refused(format!("{e}.")))?;
+            if openings.is_empty() {
+                return Err(refused(
+                    "For a day closed all day, add a closure day with the reason callers hear.",
+                ));
+            }
+            let index = flows.schedules.iter().position(|s| s.name == schedule);
+            if let Some(index) = index
+                && let Some(holiday) = holidays.on(flows.schedules[index].holidays, day)
+            {
+                return Err(refused(format!(
+                    "{} is a bank holiday ({}), when the {} is closed whatever its hours: special hours would never apply.",
+                    crate::calendar::speech::full_date(day),
+                    holiday.name,
+                    flows.line(flows.schedule_line(index)).name
+                )));
+            }
+            Ok(hours.to_owned())
+        }
+    }
+}
+
 /// Puts a version published before in force again, on every server, once it still passes the
 /// check.
 pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Result<Done> {
+    if why.trim().is_empty() {
+        return Err(refused("Say why: the reason is for the team and the log."));
+    }
     let files = store
         .flow_files(version)
         .await?

@@ -316,13 +316,13 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
         "fire alarm: the office is evacuated",
     )
     .await;
-    press(&browser, "Close doctor-support now").await;
+    press(&browser, "Close the Doctor support line now").await;
     // Asked first, in callers' words.
-    let asked = wait_for(&browser, "Close doctor-support now?").await;
+    let asked = wait_for(&browser, "Close the Doctor support line now?").await;
     assert!(asked.contains("had to close"), "{asked}");
     shots.take(&browser, "switch-confirm").await;
-    press(&browser, "Yes, close doctor-support now").await;
-    let closed = wait_for(&browser, "doctor-support is closed").await;
+    press(&browser, "Yes, close it now").await;
+    let closed = wait_for(&browser, "The Doctor support line is closed from").await;
     assert!(
         closed.contains("the emergency switch closes it"),
         "{closed}"
@@ -332,10 +332,10 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
     assert!(answer.contains("has had to close"), "{answer}");
 
     // And reopen it.
-    press(&browser, "Reopen doctor-support").await;
-    wait_for(&browser, "Reopen doctor-support now?").await;
-    press(&browser, "Yes, reopen doctor-support").await;
-    wait_for(&browser, "doctor-support is reopened").await;
+    press(&browser, "Reopen the Doctor support line").await;
+    wait_for(&browser, "Reopen the Doctor support line now?").await;
+    press(&browser, "Yes, reopen it").await;
+    wait_for(&browser, "The Doctor support line was reopened at").await;
     assert!(
         !server
             .call(DOCTOR_SUPPORT)

@@ -408,7 +408,7 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
     let line = get(&s.console, "/lines/doctor-support", &cookie).await;
     assert!(
         line.body
-            .contains("2026-12-02: the office is closed for staff training"),
+            .contains("Wednesday 2 December 2026: the office is closed for staff training"),
         "{}",
         line.body
     );
@@ -442,7 +442,9 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        refused.body.contains("is a bank holiday"),
+        refused
+            .body
+            .contains("Monday 28 December 2026 is a bank holiday"),
         "{}",
         refused.body
     );
@@ -459,7 +461,7 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
     assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
     let line = get(&s.console, "/lines/doctor-support", &cookie).await;
     assert!(
-        line.body.contains("2026-12-31: 09:00-13:00"),
+        line.body.contains("Thursday 31 December 2026: 09:00-13:00"),
         "{}",
         line.body
     );
@@ -539,23 +541,50 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
         asked.body
     );
     assert_eq!(s.app.flows.load().version, second_version);
-    let back = post_form(
-        &s.console,
-        "/history/rollback",
-        &cookie,
-        &[
-            ("csrf", &csrf),
-            ("version", &first_version),
-            ("confirmed", "yes"),
-        ],
-    )
-    .await;
+    let confirmed = |note: &'static str| {
+        let (console, cookie, csrf, version) = (&s.console, &cookie, &csrf, &first_version);
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("note", note),
+                ("confirmed", "yes"),
+            ];
+            post_form(console, "/history/rollback", cookie, &fields).await
+        }
+    };
+    // Without a reason: asked again on the same page, beside the field; nothing changes.
+    let unsaid = confirmed("  ").await;
+    assert_eq!(unsaid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unsaid.body.contains("id=\"note-problem\""),
+        "{}",
+        unsaid.body
+    );
+    assert!(unsaid.body.contains("Say why"), "{}", unsaid.body);
+    assert_eq!(s.app.flows.load().version, second_version);
+    let back = confirmed("the new number is not staffed yet").await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
     assert_eq!(s.app.flows.load().version, first_version);
     let history = get(&s.console, "/history", &cookie).await;
     assert_eq!(
         history.body.matches("(in force)").count(),
         1,
+        "{}",
+        history.body
+    );
+    // The version in force is listed twice now; neither entry offers to put it back.
+    assert!(
+        !history
+            .body
+            .contains(&format!("Roll back to {first_version}")),
+        "{}",
+        history.body
+    );
+    assert!(
+        history
+            .body
+            .contains(&format!("Roll back to {second_version}")),
         "{}",
         history.body
     );
@@ -806,10 +835,12 @@ async fn a_notice_comes_only_from_the_server_once_and_never_from_a_link() {
     let page = get(&s.console, "/", &cookie).await;
     assert!(
         page.body
-            .contains("role=\"status\">doctor-support is closed"),
+            .contains("role=\"status\"><p>The Doctor support line is closed from "),
         "{}",
         page.body
     );
+    // With its undo, which asks first like any change.
+    assert!(page.body.contains(">Reopen it</button>"), "{}", page.body);
     let again = get(&s.console, "/", &cookie).await;
     assert!(!again.body.contains("role=\"status\""), "{}", again.body);
 }
@@ -1010,7 +1041,7 @@ async fn the_switch_asks_first_showing_what_callers_will_hear_and_changes_nothin
     let asked = post_form(&s.console, "/emergency", &cookie, &fields).await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     assert!(
-        asked.body.contains("Close doctor-support now?"),
+        asked.body.contains("Close the Doctor support line now?"),
         "{}",
         asked.body
     );
@@ -1041,7 +1072,7 @@ async fn the_switch_asks_first_showing_what_callers_will_hear_and_changes_nothin
     ];
     let reopen = post_form(&s.console, "/emergency", &cookie, &fields).await;
     assert!(
-        reopen.body.contains("Reopen doctor-support now?"),
+        reopen.body.contains("Reopen the Doctor support line now?"),
         "{}",
         reopen.body
     );
@@ -1157,6 +1188,18 @@ async fn any_two_versions_compare_with_what_callers_hear_in_each_and_the_files()
         .unwrap();
     let second = set.flows.version.clone();
     let page = get(&s.console, "/history", &cookie).await;
+    // Each version says in words what changed since the one before.
+    assert!(
+        page.body
+            .contains("<li>Wellbeing support line: what callers hear at “Welcome” changed</li>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("The first version kept."),
+        "{}",
+        page.body
+    );
     // Any two can be chosen.
     assert!(
         page.body.contains("<select id=\"from\" name=\"from\">"),
@@ -1215,4 +1258,150 @@ async fn a_line_page_walks_through_the_call_in_words_beside_the_diagram() {
         body.contains("no choice after 3 tries: No choice."),
         "{body}"
     );
+}
+
+/// The form a page's notice offers as its undo: where it posts, and its fields.
+fn undo_form(page: &str) -> (String, Vec<(String, String)>) {
+    let notice = page
+        .split("class=\"notice\" role=\"status\"")
+        .nth(1)
+        .expect("the page has a notice");
+    let form = notice.split("</form>").next().unwrap();
+    let action = form
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the notice offers an undo")
+        .to_owned();
+    let fields = form
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|input| {
+            let (name, rest) = input.split_once('"').unwrap();
+            let value = rest.split("value=\"").nth(1).unwrap().split('"').next();
+            (name.to_owned(), value.unwrap().to_owned())
+        })
+        .collect();
+    (action, fields)
+}
+
+#[tokio::test]
+async fn adding_a_day_asks_first_with_the_reason_as_spoken_and_can_be_undone() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let typed = "the office is closed\n   for staff   training";
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("line", "doctor-support"),
+        ("schedule", "doctor-support"),
+        ("list", "closure"),
+        ("action", "add"),
+        ("date", "2026-12-02"),
+        ("value", typed),
+    ];
+    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains("Add a closure day on Wednesday 2 December 2026?"),
+        "{}",
+        asked.body
+    );
+    // The reason as callers will hear it (one plain sentence), and the day at noon.
+    assert!(
+        asked
+            .body
+            .contains("<blockquote>the office is closed for staff training</blockquote>"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains("at 12 noon hears first:"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains("staff training. "),
+        "what a caller hears that day includes the reason: {}",
+        asked.body
+    );
+    // Nothing changed yet.
+    assert!(s.store.days().await.unwrap().is_empty());
+    assert!(audit_log(&s).await.is_empty());
+
+    let added = edit_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-02",
+        typed,
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(
+        page.body.contains(
+            "Added to the Doctor support line: closure day on Wednesday 2 December 2026."
+        ),
+        "{}",
+        page.body
+    );
+    // Its undo asks to remove that day, and asks first.
+    let (action, undo) = undo_form(&page.body);
+    assert_eq!(action, "/days");
+    let mut fields: Vec<(&str, &str)> =
+        undo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(fields.contains(&("action", "remove")), "{fields:?}");
+    assert!(fields.contains(&("date", "2026-12-02")), "{fields:?}");
+    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    assert!(
+        asked
+            .body
+            .contains("Remove the closure day of Wednesday 2 December 2026?"),
+        "{}",
+        asked.body
+    );
+    fields.push(("confirmed", "yes"));
+    let removed = post_form(&s.console, "/days", &cookie, &fields).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    assert!(s.store.days().await.unwrap().is_empty());
+    // And that removal's undo adds the day back with its reason.
+    let page = get(&s.console, "/lines/doctor-support", &cookie).await;
+    let (_, undo) = undo_form(&page.body);
+    assert!(
+        undo.contains(&(
+            "value".to_owned(),
+            "the office is closed for staff training".to_owned()
+        )),
+        "{undo:?}"
+    );
+    assert!(undo.contains(&("action".to_owned(), "add".to_owned())));
+}
+
+#[tokio::test]
+async fn a_switch_without_its_reason_is_asked_again_beside_the_field() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let unsaid = throw_switch(&s.console, &cookie, &csrf, "close", "   ").await;
+    assert_eq!(unsaid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unsaid.body.contains("Close the Doctor support line now?"),
+        "{}",
+        unsaid.body
+    );
+    assert!(
+        unsaid.body.contains(
+            "<p class=\"problem\" id=\"note-problem\" role=\"alert\">Say why it must close"
+        ),
+        "{}",
+        unsaid.body
+    );
+    assert!(
+        unsaid.body.contains("aria-describedby=\"note-problem\""),
+        "{}",
+        unsaid.body
+    );
+    assert!(!s.app.emergencies.load().is_closed("doctor-support"));
 }

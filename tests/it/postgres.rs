@@ -216,6 +216,7 @@ async fn a_roll_back_from_one_servers_console_is_in_force_on_the_other_and_audit
             &[
                 ("csrf", csrf.as_str()),
                 ("version", first.as_str()),
+                ("note", "the new number is not staffed yet"),
                 ("confirmed", "yes"),
             ],
         )
