@@ -28,7 +28,8 @@ impl Args {
 
 fn graph(dir: &Path, line: &str, format: flow::graph::Format) -> anyhow::Result<()> {
     let flows = load(dir)?;
-    let Some(diagram) = flow::graph::render(&flows, line, format) else {
+    let Some(diagram) = flow::graph::render(&flows, line, format, flow::graph::Readers::Engineers)
+    else {
         let known: Vec<&str> = flows.lines.iter().map(|l| l.id.as_str()).collect();
         bail!(
             "there is no line {line:?}; the lines are {}",

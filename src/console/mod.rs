@@ -880,7 +880,13 @@ async fn line_page_with(
             heard,
         }
     });
-    let dot = flow::graph::render(&flows, line_id, flow::graph::Format::Dot).unwrap_or_default();
+    let dot = flow::graph::render(
+        &flows,
+        line_id,
+        flow::graph::Format::Dot,
+        flow::graph::Readers::Ops,
+    )
+    .unwrap_or_default();
     let diagram = tokio::task::spawn_blocking(move || render_svg(&dot))
         .await
         .unwrap_or_else(|_| Err(String::new()));
@@ -902,22 +908,6 @@ async fn line_page_with(
     )))
 }
 
-/// A message as its words, placeholders named in words.
-fn message_words(message: &flow::Message) -> String {
-    message
-        .pieces
-        .iter()
-        .map(|piece| match piece {
-            flow::Piece::Text(text) => text.as_str(),
-            flow::Piece::NextOpening => "(when it next opens)",
-            flow::Piece::Holiday => "(today's bank holiday)",
-            flow::Piece::ClosureReason => "(the closure's reason)",
-        })
-        .collect::<String>()
-        .trim()
-        .to_owned()
-}
-
 /// The line's steps in words, for the text beside the diagram: each step's title, what it
 /// does, and where a caller goes from it.
 fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
@@ -937,9 +927,9 @@ fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
             let at = flow::StepRef { line, step: index };
             let does = match &step.kind {
                 flow::StepKind::Say { message, .. } => {
-                    format!("Says: “{}”", message_words(message))
+                    format!("Says: “{}”", message.in_words())
                 }
-                flow::StepKind::Menu(menu) => format!("Asks: “{}”", message_words(&menu.prompt)),
+                flow::StepKind::Menu(menu) => format!("Asks: “{}”", menu.prompt.in_words()),
                 flow::StepKind::Dial(dial) => {
                     format!(
                         "Puts the caller through to {}, ringing for {} seconds.",
@@ -957,7 +947,7 @@ fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
                 }
                 flow::StepKind::Hangup {
                     message: Some(message),
-                } => format!("Says: “{}”, and ends the call.", message_words(message)),
+                } => format!("Says: “{}”, and ends the call.", message.in_words()),
                 flow::StepKind::Hangup { message: None } => "Ends the call.".to_owned(),
                 flow::StepKind::CallBack { .. } => {
                     "Takes a number for the team to call back, and says from when.".to_owned()
@@ -1305,9 +1295,13 @@ mod tests {
     #[test]
     fn a_diagram_is_drawn_without_graphviz() {
         let flows = crate::flow::load_dir(std::path::Path::new("call-flows")).unwrap();
-        let dot =
-            crate::flow::graph::render(&flows, "doctor-support", crate::flow::graph::Format::Dot)
-                .unwrap();
+        let dot = crate::flow::graph::render(
+            &flows,
+            "doctor-support",
+            crate::flow::graph::Format::Dot,
+            crate::flow::graph::Readers::Ops,
+        )
+        .unwrap();
         let svg = super::layout_svg(&dot).expect("layout-rs draws the shipped flows");
         assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
         assert!(svg.contains("Doctor support line"));

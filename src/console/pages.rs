@@ -28,7 +28,11 @@ main{overflow-wrap:break-word}td,th{border-bottom:1px solid #bbb;padding:.3rem;t
 pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
 .notice{border-left:6px solid #0b3d61;padding:.4rem .8rem;background:#eef4f8}
 .problem{border-left:6px solid #a50e0e;padding:.4rem .8rem;background:#fbeeee}
-svg{max-width:100%;height:auto}
+.zoom{border:0;padding:0;margin:0 0 .4rem}.zoom span{display:inline-block;margin-right:1rem}.zoom label{display:inline;font-weight:400}
+.diagram{overflow:auto;max-height:85vh;border:1px solid #bbb}
+.diagram svg{display:block;width:100%;height:auto;max-width:none}
+main:has(#zoom-read:checked) .diagram svg{width:auto}
+main:has(#zoom-large:checked) .diagram svg{width:auto;zoom:1.5}
 .now{display:flex;flex-direction:column}
 @media (max-width:40rem){.now>.switches{order:-1}}
 ";
@@ -632,7 +636,18 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
             }
             h2 { "Diagram" }
             @match &line.diagram {
-                Ok(svg) => div role="img" aria-label=(format!("The call flow of {}", line.name)) { (PreEscaped(svg)) },
+                Ok(svg) => {
+                    // Zoom without script: the checked size styles the picture (see STYLE).
+                    fieldset.zoom {
+                        legend { "Size of the diagram (scroll it to move around)" }
+                        @for (id, words) in [("zoom-fit", "The whole diagram"), ("zoom-read", "Readable size"), ("zoom-large", "Larger")] {
+                            span { input type="radio" name="zoom" id=(id) checked[id == "zoom-fit"]; " " label for=(id) { (words) } }
+                        }
+                    }
+                    div.diagram role="region" tabindex="0" aria-label=(format!("Diagram of the {}; the same steps in words are above", line.name)) {
+                        div role="img" aria-label=(format!("The call flow of the {}", line.name)) { (PreEscaped(svg)) }
+                    }
+                },
                 Err(dot) => { p { "Graphviz is not installed on the server, so here is the diagram's source (paste it into any DOT viewer):" } pre { (dot) } },
             }
         },

@@ -71,9 +71,17 @@ const CONNECTED: &str = "talking to a person";
 /// A dial's way out when a person picks up.
 pub const ANSWERED: &str = "answered";
 
+/// Who reads the diagram: engineers see step ids and placeholders as the files write them
+/// (to find them there); ops see steps titled in words and menu choices by their first phrase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readers {
+    Engineers,
+    Ops,
+}
+
 /// The line's diagram, or `None` if the flows have no such line.
-pub fn render(flows: &Flows, line_id: &str, format: Format) -> Option<String> {
-    let diagram = diagram(flows, flows.line_index(line_id)?);
+pub fn render(flows: &Flows, line_id: &str, format: Format, readers: Readers) -> Option<String> {
+    let diagram = diagram(flows, flows.line_index(line_id)?, readers);
     Some(match format {
         Format::Dot => to_dot(&diagram),
         Format::Mermaid => to_mermaid(&diagram),
@@ -84,7 +92,30 @@ fn id(flows: &Flows, at: StepRef) -> String {
     flows.step(at).qualified_id.clone()
 }
 
-fn diagram(flows: &Flows, line: usize) -> Diagram {
+/// A step's name for its box.
+fn title(flows: &Flows, at: StepRef, readers: Readers) -> String {
+    match readers {
+        Readers::Engineers => flows.step(at).id.to_string(),
+        Readers::Ops => super::step_title(&flows.step(at).id),
+    }
+}
+
+/// The ways out of a step, labelled for `readers`: ops see a menu choice as its key and
+/// first phrase ("1 or “counselling”"), which keeps a menu's arrows short.
+fn exits(kind: &StepKind, readers: Readers) -> Vec<super::Exit> {
+    let mut exits = kind.exits();
+    if let (StepKind::Menu(menu), Readers::Ops) = (kind, readers) {
+        for (exit, option) in exits.iter_mut().zip(&menu.options) {
+            exit.label = match option.speech.first() {
+                Some(words) => format!("{} or “{words}”", option.key),
+                None => option.key.to_string(),
+            };
+        }
+    }
+    exits
+}
+
+fn diagram(flows: &Flows, line: usize, readers: Readers) -> Diagram {
     let this = flows.line(line);
     let mut nodes = vec![Node {
         id: ARRIVAL.into(),
@@ -102,13 +133,22 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
     for step in 0..this.steps.len() {
         let at = StepRef { line, step };
         let kind = &flows.step(at).kind;
+        let shown = |message| shown(message, readers);
         let (shape, detail) = match kind {
             StepKind::Say { message, .. } => (Shape::Say, format!("says: {}", shown(message))),
             StepKind::Menu(menu) => (Shape::Menu, format!("asks: {}", shown(&menu.prompt))),
             StepKind::Hours { .. } => {
-                let schedule = flows.step(at).schedule.map(|s| &flows.schedules[s]);
-                let name = schedule.map_or("?", |s| s.name.as_str());
-                (Shape::Hours, format!("is schedule {name} open?"))
+                let schedule = flows.step(at).schedule;
+                let question = match (schedule, readers) {
+                    (Some(s), Readers::Ops) => {
+                        format!("is the {} open?", flows.line(flows.schedule_line(s)).name)
+                    }
+                    (Some(s), Readers::Engineers) => {
+                        format!("is schedule {} open?", flows.schedules[s].name)
+                    }
+                    (None, _) => "is schedule ? open?".to_owned(),
+                };
+                (Shape::Hours, question)
             }
             StepKind::Origin { .. } => (
                 Shape::Hours,
@@ -130,14 +170,14 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
                 "takes a number to call back, from the next opening".to_owned(),
             ),
         };
-        let mut lines = vec![flows.step(at).id.to_string()];
+        let mut lines = vec![title(flows, at, readers)];
         lines.extend(wrap(&detail));
         nodes.push(Node {
             id: id(flows, at),
             lines,
             shape,
         });
-        for exit in kind.exits() {
+        for exit in exits(kind, readers) {
             if exit.to.line != line && !elsewhere.contains(&exit.to) {
                 elsewhere.push(exit.to);
             }
@@ -181,7 +221,13 @@ fn diagram(flows: &Flows, line: usize) -> Diagram {
     for at in elsewhere {
         nodes.push(Node {
             id: id(flows, at),
-            lines: vec![id(flows, at), format!("on {}", flows.line(at.line).name)],
+            lines: vec![
+                match readers {
+                    Readers::Engineers => id(flows, at),
+                    Readers::Ops => title(flows, at, readers),
+                },
+                format!("on the {}", flows.line(at.line).name),
+            ],
             shape: Shape::Elsewhere,
         });
     }
@@ -214,18 +260,22 @@ fn wrap(text: &str) -> Vec<String> {
     lines
 }
 
-/// The start of a message as text, placeholders shown by name.
-fn shown(message: &Message) -> String {
-    let text: String = message
-        .pieces
-        .iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => text.as_str(),
-            Piece::NextOpening => "{next_opening}",
-            Piece::Holiday => "{holiday}",
-            Piece::ClosureReason => "{closure_reason}",
-        })
-        .collect();
+/// The start of a message as text, placeholders as the files write them (for engineers) or
+/// in words (for ops).
+fn shown(message: &Message, readers: Readers) -> String {
+    let text: String = match readers {
+        Readers::Engineers => message
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.as_str(),
+                Piece::NextOpening => "{next_opening}",
+                Piece::Holiday => "{holiday}",
+                Piece::ClosureReason => "{closure_reason}",
+            })
+            .collect(),
+        Readers::Ops => message.in_words(),
+    };
     let text = text.trim();
     if text.chars().count() <= SHOWN_CHARS {
         return text.to_owned();

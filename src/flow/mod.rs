@@ -241,6 +241,21 @@ impl Message {
         };
         Message { pieces, fixed }
     }
+
+    /// The message as its words, placeholders named in words, for ops to read.
+    pub fn in_words(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.as_str(),
+                Piece::NextOpening => "(when it next opens)",
+                Piece::Holiday => "(today's bank holiday)",
+                Piece::ClosureReason => "(the closure's reason)",
+            })
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -613,7 +613,7 @@ async fn a_line_page_shows_its_hours_and_plays_a_call() {
     // Its diagram, drawn on the server (by Graphviz, or by layout-rs where it is not installed).
     assert!(
         page.body
-            .contains("aria-label=\"The call flow of Doctor support line\"><svg"),
+            .contains("aria-label=\"The call flow of the Doctor support line\"><svg"),
         "{}",
         page.body
     );
@@ -1257,6 +1257,23 @@ async fn a_line_page_walks_through_the_call_in_words_beside_the_diagram() {
     assert!(
         body.contains("no choice after 3 tries: No choice."),
         "{body}"
+    );
+    // The diagram names steps in words too, and zooms and pans without a script.
+    let diagram = &body[body.find("<h2>Diagram</h2>").unwrap()..];
+    assert!(diagram.contains(">Main menu</text>"), "{diagram}");
+    assert!(!diagram.contains(">main-menu</text>"), "{diagram}");
+    assert!(!body.contains("<script"), "{body}");
+    for size in ["zoom-fit", "zoom-read", "zoom-large"] {
+        assert!(
+            diagram.contains(&format!(
+                "<input type=\"radio\" name=\"zoom\" id=\"{size}\""
+            )),
+            "{diagram}"
+        );
+    }
+    assert!(
+        diagram.contains("class=\"diagram\" role=\"region\" tabindex=\"0\""),
+        "{diagram}"
     );
 }
 

@@ -4,10 +4,27 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::support::*;
-use switchboard::flow::graph::{Format, render};
+use switchboard::flow::graph::{Format, Readers, render};
 
 fn diagram(line: &str, format: Format) -> String {
-    render(&shipped_flows(), line, format).expect("the line exists")
+    render(&shipped_flows(), line, format, Readers::Engineers).expect("the line exists")
+}
+
+#[test]
+fn for_ops_steps_are_titled_in_words_and_a_choice_by_its_first_phrase() {
+    let dot = render(&shipped_flows(), "wellbeing", Format::Dot, Readers::Ops).unwrap();
+    for expected in [
+        "label=\"Main menu\\nasks: For counselling, press 1 or",
+        "\"wellbeing/main-menu\" -> \"wellbeing/counselling\" [label=\"1 or “counselling”\"];",
+        "label=\"Doctor support now\\nis the Doctor support line open?\"",
+        "label=\"Call back\\non the Doctor support line\"",
+        "opens again on (when it next opens).",
+    ] {
+        assert!(dot.contains(expected), "{expected}\n{dot}");
+    }
+    for engineers_words in ["label=\"main-menu", "{next_opening}", "is schedule"] {
+        assert!(!dot.contains(engineers_words), "{engineers_words}\n{dot}");
+    }
 }
 
 #[test]
@@ -33,7 +50,7 @@ fn dot_shows_steps_choices_schedule_branches_dial_outcomes_and_retries() {
         "\"wellbeing/counselling\" -> \"wellbeing/counselling-unavailable\" [label=\"no answer after 3 tries\", style=dashed];",
         "\"wellbeing/counselling\" -> \"wellbeing/counselling\" [label=\"no connection: tries again (3 tries in all)\", style=dashed];",
         // A step of another line is drawn, not followed.
-        "\"doctor-support/team\" [shape=box, style=dashed, label=\"doctor-support/team\\non Doctor support line\"];",
+        "\"doctor-support/team\" [shape=box, style=dashed, label=\"doctor-support/team\\non the Doctor support line\"];",
     ] {
         assert!(dot.contains(expected), "missing {expected}\n{dot}");
     }
