@@ -572,18 +572,6 @@ fn heard_on_day(console: &Console, change: &pages::DayChange<'_>) -> Option<(Str
     Some(heard_on_line_of(&ctx, index))
 }
 
-/// The name of the line whose file defines `schedule` (the schedule's own name if none does).
-fn line_of_schedule(flows: &flow::Flows, schedule: &str) -> String {
-    flows
-        .schedules
-        .iter()
-        .position(|s| s.name == schedule)
-        .map_or_else(
-            || schedule.to_owned(),
-            |s| flows.line(flows.schedule_line(s)).name.clone(),
-        )
-}
-
 /// The line whose file defines schedule `index`, and what a new call to it hears first in
 /// `ctx`.
 fn heard_on_line_of(ctx: &Context<'_>, schedule: usize) -> (String, String) {
@@ -685,8 +673,9 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
     {
         return ask(Some(&error.to_string()));
     }
-    let line = line_of_schedule(&flows, &schedule);
-    let at = pages::uk_time(console.app.clock.now());
+    let line = flows.schedule_line_name(&schedule).to_owned();
+    // The wall clock, as the store stamps the switch (a server's pinned `--now` is for calls).
+    let at = pages::uk_time(chrono::Utc::now());
     after_change(&console, session, made, "/", |_| {
         let fields = [("schedule", schedule.as_str())];
         if close {
@@ -908,10 +897,30 @@ async fn line_page_with(
     )))
 }
 
+/// The line's steps in the order a caller meets them: from the first step, each step's ways
+/// on in turn (breadth first); steps no call reaches from there last, in file order.
+fn in_call_order(flows: &flow::Flows, line: usize) -> Vec<usize> {
+    let this = flows.line(line);
+    let mut order = Vec::with_capacity(this.steps.len());
+    let mut queue = std::collections::VecDeque::from([this.start]);
+    while let Some(at) = queue.pop_front() {
+        if at.line != line || order.contains(&at.step) {
+            continue;
+        }
+        order.push(at.step);
+        queue.extend(flows.step(at).kind.exits().into_iter().map(|exit| exit.to));
+    }
+    order.extend(
+        (0..this.steps.len())
+            .filter(|step| !order.contains(step))
+            .collect::<Vec<_>>(),
+    );
+    order
+}
+
 /// The line's steps in words, for the text beside the diagram: each step's title, what it
 /// does, and where a caller goes from it.
 fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
-    let this = flows.line(line);
     let title = |at: flow::StepRef| {
         let step = flow::step_title(&flows.step(at).id);
         if at.line == line {
@@ -920,11 +929,11 @@ fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
             format!("{} (the {})", step, flows.line(at.line).name)
         }
     };
-    this.steps
-        .iter()
-        .enumerate()
-        .map(|(index, step)| {
+    in_call_order(flows, line)
+        .into_iter()
+        .map(|index| {
             let at = flow::StepRef { line, step: index };
+            let step = flows.step(at);
             let does = match &step.kind {
                 flow::StepKind::Say { message, .. } => {
                     format!("Says: “{}”", message.in_words())
@@ -1107,33 +1116,27 @@ async fn one_off_days(State(console): State<Arc<Console>>, Change(posted): Chang
     {
         return beside_field(error.to_string()).await;
     }
-    let line_name = line_of_schedule(&flows, &schedule);
-    let (day, date) = (pages::uk_day(date), date.to_string());
+    let date = date.to_string();
     let fields = [
         ("line", line.as_str()),
         ("schedule", schedule.as_str()),
         ("list", kind.as_str()),
         ("date", date.as_str()),
     ];
-    after_change(&console, session, made, &format!("/lines/{line}"), |_| {
-        let what = kind.said();
+    after_change(&console, session, made, &format!("/lines/{line}"), |done| {
+        let said = Notice::said(&done.said);
         match (add, &removed) {
-            (true, _) => Notice::said(format!("Added to the {line_name}: {what} on {day}."))
-                .with_undo(
-                    "Remove it",
-                    "/days",
-                    &[&fields[..], &[("action", "remove")]].concat(),
-                ),
-            (false, Some(value)) => {
-                Notice::said(format!("Removed from the {line_name}: {what} on {day}.")).with_undo(
-                    "Add it back",
-                    "/days",
-                    &[&fields[..], &[("action", "add"), ("value", value.as_str())]].concat(),
-                )
-            }
-            (false, None) => {
-                Notice::said(format!("Removed from the {line_name}: {what} on {day}."))
-            }
+            (true, _) => said.with_undo(
+                "Remove it",
+                "/days",
+                &[&fields[..], &[("action", "remove")]].concat(),
+            ),
+            (false, Some(value)) => said.with_undo(
+                "Add it back",
+                "/days",
+                &[&fields[..], &[("action", "add"), ("value", value.as_str())]].concat(),
+            ),
+            (false, None) => said,
         }
     })
     .await

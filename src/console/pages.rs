@@ -23,9 +23,9 @@ input[type=text],input[type=password],input[type=date],input[type=datetime-local
 button{background:#0b3d61;color:#fff;border-color:#0b3d61;cursor:pointer;margin:.4rem .4rem .4rem 0}
 button.danger{background:#a50e0e;border-color:#a50e0e}
 :focus-visible{outline:3px solid #f5a300;outline-offset:2px}
-table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}
-main{overflow-wrap:break-word}td,th{border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
-pre{white-space:pre-wrap;background:#f3f3f3;padding:.6rem;overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+main{overflow-wrap:break-word}td,th{overflow-wrap:anywhere;border-bottom:1px solid #bbb;padding:.3rem;text-align:left;vertical-align:top}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f3f3;padding:.6rem}
 .notice{border-left:6px solid #0b3d61;padding:.4rem .8rem;background:#eef4f8}
 .problem{border-left:6px solid #a50e0e;padding:.4rem .8rem;background:#fbeeee}
 .zoom{border:0;padding:0;margin:0 0 .4rem}.zoom span{display:inline-block;margin-right:1rem}.zoom label{display:inline;font-weight:400}
@@ -771,8 +771,16 @@ pub fn history(
     notice_shown: Option<&Notice>,
 ) -> Markup {
     let editor = session.role == Role::Editor;
-    let mut versions: Vec<&str> = rows.iter().map(|r| r.version.as_str()).collect();
-    versions.dedup();
+    // Each version once, named by when it (last) came into force.
+    let mut versions: Vec<(&str, String)> = Vec::new();
+    for row in rows {
+        if !versions.iter().any(|(v, _)| *v == row.version) {
+            versions.push((
+                &row.version,
+                format!("{}, from {}", row.version, uk_words(&row.at)),
+            ));
+        }
+    }
     page(
         "Flow versions",
         Some(session),
@@ -781,11 +789,11 @@ pub fn history(
             form method="get" action="/history" {
                 label for="from" { "Compare version" }
                 select id="from" name="from" {
-                    @for v in &versions { option value=(v) selected[compared.is_some_and(|c| c.from == *v)] { (v) } }
+                    @for (v, named) in &versions { option value=(v) selected[compared.is_some_and(|c| c.from == *v)] { (named) } }
                 }
                 label for="to" { "with version" }
                 select id="to" name="to" {
-                    @for v in &versions { option value=(v) selected[compared.is_some_and(|c| c.to == *v)] { (v) } }
+                    @for (v, named) in &versions { option value=(v) selected[compared.is_some_and(|c| c.to == *v)] { (named) } }
                 }
                 button type="submit" { "Compare" }
             }

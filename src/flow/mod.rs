@@ -388,6 +388,15 @@ impl Flows {
         self.schedule_lines[schedule]
     }
 
+    /// The name of the line whose file defines the schedule named `schedule`, as ops know it
+    /// ("Doctor support line"); the schedule's own name if there is no such schedule.
+    pub fn schedule_line_name<'a>(&'a self, schedule: &'a str) -> &'a str {
+        self.schedules
+            .iter()
+            .position(|s| s.name == schedule)
+            .map_or(schedule, |s| &self.line(self.schedule_line(s)).name)
+    }
+
     pub fn line(&self, index: usize) -> &Line {
         &self.lines[index]
     }

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::{Result, Store, StoreError, Switch, days_text, switch_text};
-use crate::calendar::{BankHolidays, DayKind, plain_reason};
+use crate::calendar::{BankHolidays, DayKind, plain_reason, speech};
 use crate::flow::{Flows, parse_openings};
 
 /// What a change did: the revision it made, and a sentence for the person who made it.
@@ -53,14 +53,16 @@ pub async fn throw_switch(
     // Closing always changes the switch (a new note, from now); opening only a closed one.
     if !change.switch(schedule, switch).await? {
         return Err(refused(format!(
-            "{schedule} is not closed by the emergency switch."
+            "The {} is not closed by the emergency switch.",
+            flows.schedule_line_name(schedule)
         )));
     }
     let after = change.emergencies().await?;
-    let action = if close { "close" } else { "open" };
+    let line = flows.schedule_line_name(schedule);
+    let action = if close { "closed" } else { "reopened" };
     change
         .audit(
-            &format!("emergency {action} {schedule}"),
+            &format!("{action} the {line} with the emergency switch"),
             note.trim(),
             &switch_text(&before),
             &switch_text(&after),
@@ -68,9 +70,9 @@ pub async fn throw_switch(
         .await?;
     let revision = change.commit().await?;
     let said = if close {
-        format!("{schedule} is closed: callers hear its emergency message.")
+        format!("The {line} is closed: callers hear its emergency message.")
     } else {
-        format!("{schedule} is reopened: it follows its hours again.")
+        format!("The {line} is reopened: its hours decide again.")
     };
     Ok(Done { revision, said })
 }
@@ -103,15 +105,18 @@ pub async fn edit_day(
         None => change.remove_day(schedule, day, kind).await?,
     }
     let after = days_text(&change.days().await?, schedule);
-    let action = if value.is_some() { "add" } else { "remove" };
-    let what = format!("{action} {} {day} of {schedule}", kind.said());
+    let (line, date) = (flows.schedule_line_name(schedule), speech::full_date(day));
+    let what = match &value {
+        Some(_) => format!("{} added to the {line} for {date}", kind.said()),
+        None => format!("{} removed from the {line} for {date}", kind.said()),
+    };
     change
         .audit(&what, value.as_deref().unwrap_or(""), &before, &after)
         .await?;
     let revision = change.commit().await?;
     let said = match &value {
-        Some(_) => format!("Added {} on {day} to {schedule}.", kind.said()),
-        None => format!("Removed the {} on {day} from {schedule}.", kind.said()),
+        Some(_) => format!("Added to the {line}: {} on {date}.", kind.said()),
+        None => format!("Removed from the {line}: {} on {date}.", kind.said()),
     };
     Ok(Done { revision, said })
 }
@@ -181,7 +186,7 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
     change.put_version_in_force(version, why).await?;
     change
         .audit(
-            &format!("roll back the flows to {version}"),
+            &format!("flows rolled back to version {version}"),
             why,
             &before,
             version,

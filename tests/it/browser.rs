@@ -1,9 +1,11 @@
-//! The ops console in a real browser: headless Chromium, driven through chromedriver, logs in,
-//! reads the lines, throws the emergency switch, hears the Doctor support line closed in a
-//! signed webhook, and reopens it. It takes a screenshot of each page on the way (into
+//! The ops console in a real browser: headless Chromium, driven through chromedriver, does
+//! each ops task as a person would, on a desktop and then on a phone: closes the Doctor support
+//! line with the emergency switch and undoes it, adds a closure day and removes it, tries a
+//! call, rolls the flows back; each asked first and heard in signed webhooks to the running
+//! server. axe-core checks every page on the way; a viewer finds nothing to change; a call back
+//! is taken and called back. It takes a screenshot of each page (into
 //! `target/console-screenshots/`, and into `$SWITCHBOARD_SCREENSHOTS_TO` when set, as the
 //! README's are made: `SWITCHBOARD_SCREENSHOTS_TO=docs/console cargo test -- --ignored browser`).
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -265,15 +267,248 @@ async fn press_link(browser: &Client, words: &str) {
     link.click().await.unwrap();
 }
 
+/// A browser window's size: a desktop, or a phone held upright.
+#[derive(Clone, Copy, PartialEq)]
+enum Screen {
+    Desktop,
+    Phone,
+}
+
+impl Screen {
+    /// What its screenshots' names end with.
+    fn suffix(self) -> &'static str {
+        match self {
+            Screen::Desktop => "",
+            Screen::Phone => "-phone",
+        }
+    }
+}
+
+/// Where one run of the ops tasks happens, and what it found wrong with the pages' access.
+struct Ops<'a> {
+    browser: &'a Client,
+    console: &'a str,
+    server: &'a Server,
+    shots: &'a Shots,
+    axe: String,
+    problems: Vec<String>,
+    screen: Screen,
+}
+
+impl Ops<'_> {
+    async fn goto(&self, path: &str) {
+        self.browser
+            .goto(&format!("{}{path}", self.console))
+            .await
+            .unwrap();
+    }
+
+    /// Takes a screenshot of the page, and checks its accessibility.
+    async fn look(&mut self, name: &str) {
+        let name = format!("{name}{}", self.screen.suffix());
+        self.shots.take(self.browser, &name).await;
+        for problem in accessibility_problems(self.browser, &self.axe).await {
+            self.problems.push(format!("{name}: {problem}"));
+        }
+    }
+
+    /// What a new call to the Doctor support line hears first, from the running server.
+    async fn doctor_support_heard(&self) -> String {
+        self.server.call(DOCTOR_SUPPORT).await
+    }
+
+    /// Closes the Doctor support line with the switch, asked first; then undoes it from the
+    /// notice, asked again.
+    async fn close_and_reopen_the_line(&mut self) {
+        self.goto("/").await;
+        wait_for(self.browser, "The lines now").await;
+        if self.screen == Screen::Phone {
+            // On a phone the switch is the first thing on the page.
+            let switch = self.browser.find(Locator::Id("switch")).await.unwrap();
+            let first_line = self
+                .browser
+                .find(Locator::Css("section.line"))
+                .await
+                .unwrap();
+            let (_, switch_at, _, _) = switch.rectangle().await.unwrap();
+            let (_, line_at, _, _) = first_line.rectangle().await.unwrap();
+            assert!(
+                switch_at < line_at,
+                "on a phone the switch ({switch_at}px down) comes before the lines ({line_at}px)"
+            );
+        }
+        self.look("dashboard").await;
+        assert!(
+            !self
+                .doctor_support_heard()
+                .await
+                .contains("has had to close")
+        );
+        type_into(
+            self.browser,
+            "note-doctor-support",
+            "fire alarm: the office is evacuated",
+        )
+        .await;
+        press(self.browser, "Close the Doctor support line now").await;
+        // Asked first, in callers' words.
+        let asked = wait_for(self.browser, "Close the Doctor support line now?").await;
+        assert!(asked.contains("had to close"), "{asked}");
+        self.look("switch-confirm").await;
+        press(self.browser, "Yes, close it now").await;
+        let closed = wait_for(self.browser, "The Doctor support line is closed from").await;
+        assert!(
+            closed.contains("the emergency switch closes it"),
+            "{closed}"
+        );
+        self.look("switch-closed").await;
+        assert!(
+            self.doctor_support_heard()
+                .await
+                .contains("has had to close")
+        );
+        // The notice's undo, asked first too.
+        press(self.browser, "Reopen it").await;
+        wait_for(self.browser, "Reopen the Doctor support line now?").await;
+        press(self.browser, "Yes, reopen it").await;
+        wait_for(self.browser, "The Doctor support line was reopened at").await;
+        assert!(
+            !self
+                .doctor_support_heard()
+                .await
+                .contains("has had to close")
+        );
+    }
+
+    /// Closes the line for today with a reason, asked first with the reason as callers will
+    /// hear it; then removes the day, asked again.
+    async fn add_and_remove_a_closure_day(&mut self) {
+        const REASON: &str = "the office is closed for staff training";
+        self.goto("/lines/doctor-support").await;
+        wait_for(self.browser, "Closure days").await;
+        // A date field's typing depends on the browser's locale; its value does not.
+        self.browser
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec!["date-closure-doctor-support".into(), "2026-12-02".into()],
+            )
+            .await
+            .unwrap();
+        type_into(self.browser, "value-closure-doctor-support", REASON).await;
+        press(self.browser, "Add the closure day").await;
+        let asked = wait_for(
+            self.browser,
+            "Add a closure day on Wednesday 2 December 2026?",
+        )
+        .await;
+        assert!(asked.contains(REASON), "{asked}");
+        self.look("day-confirm").await;
+        press(self.browser, "Yes, add it").await;
+        let added = wait_for(
+            self.browser,
+            "Added to the Doctor support line: closure day on Wednesday 2 December 2026.",
+        )
+        .await;
+        assert!(
+            added.contains(&format!("Wednesday 2 December 2026: {REASON}")),
+            "{added}"
+        );
+        self.look("day-added").await;
+        assert!(self.doctor_support_heard().await.contains(REASON));
+        press(self.browser, "Remove Wednesday 2 December 2026").await;
+        wait_for(
+            self.browser,
+            "Remove the closure day of Wednesday 2 December 2026?",
+        )
+        .await;
+        press(self.browser, "Yes, remove it").await;
+        wait_for(
+            self.browser,
+            "Removed from the Doctor support line: closure day on Wednesday 2 December 2026.",
+        )
+        .await;
+        assert!(!self.doctor_support_heard().await.contains(REASON));
+    }
+
+    /// Plays a call now (the time left blank), pressing 1: the answer comes first on the page.
+    async fn try_a_call(&mut self) {
+        self.goto("/lines/wellbeing").await;
+        wait_for(self.browser, "Try a call").await;
+        type_into(self.browser, "does", "1").await;
+        press(self.browser, "Play the call").await;
+        let heard = wait_for(self.browser, "What the caller hears").await;
+        assert!(
+            heard.find("What the caller hears") < heard.find("Try a call"),
+            "the answer is at the top: {heard}"
+        );
+        assert!(
+            heard.contains(COUNSELLING),
+            "pressing 1 reaches counselling: {heard}"
+        );
+        self.look("try-a-call").await;
+        // The diagram is drawn, and can be made larger without a script.
+        let larger = self
+            .browser
+            .find(Locator::Css("label[for=zoom-large]"))
+            .await
+            .unwrap();
+        let picture = self
+            .browser
+            .find(Locator::Css(".diagram svg"))
+            .await
+            .unwrap();
+        let (_, _, fit, _) = picture.rectangle().await.unwrap();
+        larger.click().await.unwrap();
+        let (_, _, zoomed, _) = picture.rectangle().await.unwrap();
+        assert!(
+            zoomed > fit,
+            "Larger draws it larger: {fit}px, then {zoomed}px"
+        );
+        let choices = serde_json::to_value(&larger).unwrap();
+        self.browser
+            .execute("arguments[0].scrollIntoView();", vec![choices])
+            .await
+            .unwrap();
+        self.look("diagram-larger").await;
+    }
+
+    /// Puts back the version before the one in force, asked first with a reason.
+    async fn roll_back(&mut self) {
+        let before = self.server.call(WELLBEING).await;
+        self.goto("/history").await;
+        let history = wait_for(self.browser, "in force").await;
+        assert!(
+            history.contains("Wellbeing support line: what callers hear at “Welcome” changed"),
+            "{history}"
+        );
+        self.look("history").await;
+        press(self.browser, "Roll back to").await;
+        wait_for(self.browser, "back in force?").await;
+        type_into(self.browser, "note", "the new welcome confused callers").await;
+        self.look("roll-back-confirm").await;
+        press(self.browser, "Yes, put version").await;
+        wait_for(self.browser, "is in force on every server").await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.server.call(WELLBEING).await == before {
+            assert!(
+                Instant::now() < deadline,
+                "callers never heard the version put back"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs Debian's chromium and chromium-driver: run with --ignored where they are installed (.ci/run does)"]
-async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
+async fn ops_do_every_task_from_a_browser_on_a_desktop_and_on_a_phone() {
     assert!(
         Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
         "install Debian's chromium and chromium-driver"
     );
     let state = tempfile::tempdir().unwrap();
     add_user(state.path(), "amira", "editor");
+    add_user(state.path(), "ben", "viewer");
     let admin = free_address();
     let flows = tempfile::tempdir().unwrap();
     for name in ["wellbeing.toml", "doctor-support.toml"] {
@@ -286,109 +521,97 @@ async fn ops_close_and_reopen_the_doctor_support_line_from_a_browser() {
         &["--admin-listen", &admin.to_string()],
         &[],
     );
+    // A second version of the flows, as an edit to a file puts one in force: a roll-back
+    // has somewhere to go.
+    let wellbeing = flows.path().join("wellbeing.toml");
+    let edited = std::fs::read_to_string(&wellbeing).unwrap().replace(
+        "Welcome to the wellbeing support line:",
+        "Hello, this is the wellbeing support line:",
+    );
+    std::fs::write(&wellbeing, edited).unwrap();
+    server
+        .call_until(
+            WELLBEING,
+            "Hello, this is the wellbeing support line",
+            Duration::from_secs(10),
+        )
+        .await;
+
     let console = format!("http://{admin}");
     let driver = start_driver();
     let profile = tempfile::tempdir().unwrap();
     let browser = browser(&driver, profile.path()).await;
     let shots = Shots::new();
-
     browser.goto(&format!("{console}/")).await.unwrap();
     assert_eq!(browser.current_url().await.unwrap().path(), "/login");
     shots.take(&browser, "login").await;
-    type_into(&browser, "username", "amira").await;
-    type_into(&browser, "password", PASSWORD).await;
-    press(&browser, "Log in").await;
-    let dashboard = wait_for(&browser, "The lines now").await;
-    assert!(dashboard.contains("Doctor support line"), "{dashboard}");
-    assert!(dashboard.contains("OPEN — within its hours"), "{dashboard}");
-    shots.take(&browser, "dashboard").await;
+    log_in_as(&browser, &console, "amira").await;
 
-    // Throw the switch.
-    assert!(
-        !server
-            .call(DOCTOR_SUPPORT)
-            .await
-            .contains("has had to close")
-    );
-    type_into(
+    let mut ops = Ops {
+        browser: &browser,
+        console: &console,
+        server: &server,
+        shots: &shots,
+        axe: axe_script(),
+        problems: Vec::new(),
+        screen: Screen::Desktop,
+    };
+    for screen in [Screen::Desktop, Screen::Phone] {
+        if screen == Screen::Phone {
+            browser.set_window_size(390, 844).await.unwrap();
+        }
+        ops.screen = screen;
+        ops.close_and_reopen_the_line().await;
+        ops.add_and_remove_a_closure_day().await;
+        ops.try_a_call().await;
+        ops.roll_back().await;
+    }
+    // The rest on a desktop again.
+    browser.set_window_size(1100, 1500).await.unwrap();
+    ops.screen = Screen::Desktop;
+    // Every change is in the audit, with its reason.
+    ops.goto("/audit").await;
+    let audit = wait_for(
         &browser,
-        "note-doctor-support",
-        "fire alarm: the office is evacuated",
+        "closed the Doctor support line with the emergency switch",
     )
     .await;
-    press(&browser, "Close the Doctor support line now").await;
-    // Asked first, in callers' words.
-    let asked = wait_for(&browser, "Close the Doctor support line now?").await;
-    assert!(asked.contains("had to close"), "{asked}");
-    shots.take(&browser, "switch-confirm").await;
-    press(&browser, "Yes, close it now").await;
-    let closed = wait_for(&browser, "The Doctor support line is closed from").await;
-    assert!(
-        closed.contains("the emergency switch closes it"),
-        "{closed}"
-    );
-    shots.take(&browser, "switch-closed").await;
-    let answer = server.call(DOCTOR_SUPPORT).await;
-    assert!(answer.contains("has had to close"), "{answer}");
-
-    // And reopen it.
-    press(&browser, "Reopen the Doctor support line").await;
-    wait_for(&browser, "Reopen the Doctor support line now?").await;
-    press(&browser, "Yes, reopen it").await;
-    wait_for(&browser, "The Doctor support line was reopened at").await;
-    assert!(
-        !server
-            .call(DOCTOR_SUPPORT)
-            .await
-            .contains("has had to close")
-    );
-
-    // The other pages, as ops see them.
-    browser
-        .goto(&format!(
-            "{console}/lines/doctor-support?at=2026-12-25T10:00:00Z&keys="
-        ))
-        .await
-        .unwrap();
-    let line = wait_for(&browser, "Opening hours, the next 14 days").await;
-    assert!(line.contains("Christmas Day"), "{line}");
-    shots.take(&browser, "line").await;
-    let axe = axe_script();
-    let mut problems = Vec::new();
-    for path in [
-        "/",
-        "/lines/doctor-support",
-        "/lines/wellbeing",
-        "/audit",
-        "/history",
-        "/call-backs",
-    ] {
-        browser.goto(&format!("{console}{path}")).await.unwrap();
-        wait_for(&browser, "").await;
-        for problem in accessibility_problems(&browser, &axe).await {
-            problems.push(format!("{path}: {problem}"));
-        }
-    }
-    assert!(problems.is_empty(), "axe-core: {problems:#?}");
-    browser.goto(&format!("{console}/audit")).await.unwrap();
-    let audit = wait_for(&browser, "emergency close doctor-support").await;
     assert!(
         audit.contains("fire alarm: the office is evacuated"),
         "{audit}"
     );
-    shots.take(&browser, "audit").await;
-    browser.goto(&format!("{console}/history")).await.unwrap();
-    wait_for(&browser, "in force").await;
-    shots.take(&browser, "history").await;
-    // On a phone.
-    browser.set_window_size(390, 844).await.unwrap();
-    browser.goto(&format!("{console}/")).await.unwrap();
-    wait_for(&browser, "The lines now").await;
-    shots.take(&browser, "dashboard-phone").await;
+    assert!(
+        audit.contains("the new welcome confused callers"),
+        "{audit}"
+    );
+    ops.look("audit").await;
+    for (path, name) in [
+        ("/lines/doctor-support", "line"),
+        ("/call-backs", "call-backs-none"),
+    ] {
+        ops.goto(path).await;
+        wait_for(&browser, "").await;
+        ops.look(name).await;
+    }
+    press(&browser, "Log out").await;
 
+    // A viewer is told the pages are read-only, and has no control that would change anything.
+    log_in_as(&browser, &console, "ben").await;
+    for path in ["/lines/doctor-support", "/history", "/"] {
+        ops.goto(path).await;
+        let page = wait_for(&browser, "You can look but not change anything").await;
+        assert!(
+            !page.contains("Close the Doctor support line now"),
+            "{page}"
+        );
+        assert!(!page.contains("Add the closure day"), "{page}");
+        assert!(!page.contains("Roll back to"), "{page}");
+    }
+    ops.look("viewer").await;
+    assert!(ops.problems.is_empty(), "axe-core: {:#?}", ops.problems);
     // Logging out ends the session.
     press(&browser, "Log out").await;
-    browser.goto(&format!("{console}/")).await.unwrap();
+    ops.goto("/").await;
     assert_eq!(browser.current_url().await.unwrap().path(), "/login");
     browser.close().await.unwrap();
 }

@@ -256,11 +256,17 @@ async fn an_editor_closes_the_line_callers_hear_it_and_it_is_audited() {
     let entries = audit_log(&s).await;
     assert_eq!(entries.len(), 2, "{entries:?}");
     assert_eq!(entries[0].who, "amira");
-    assert_eq!(entries[0].what, "emergency close doctor-support");
+    assert_eq!(
+        entries[0].what,
+        "closed the Doctor support line with the emergency switch"
+    );
     assert_eq!(entries[0].note, "fire alarm at the office");
     assert_eq!(entries[0].before, "nothing closed");
     assert!(entries[0].after.contains("doctor-support: closed"));
-    assert_eq!(entries[1].what, "emergency open doctor-support");
+    assert_eq!(
+        entries[1].what,
+        "reopened the Doctor support line with the emergency switch"
+    );
     let page = get(&s.console, "/audit", &cookie).await;
     assert!(
         page.body.contains("fire alarm at the office"),
@@ -428,7 +434,7 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(
         audit[0].what,
-        "add closure day 2026-12-02 of doctor-support"
+        "closure day added to the Doctor support line for Wednesday 2 December 2026"
     );
     // Special hours on a bank holiday would never apply: refused, saying why.
     let refused = edit_day(
@@ -591,7 +597,8 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
     let audit = audit_log(&s).await;
     assert!(
         audit.iter().any(
-            |e| e.what == format!("roll back the flows to {first_version}") && e.who == "amira"
+            |e| e.what == format!("flows rolled back to version {first_version}")
+                && e.who == "amira"
         ),
         "{audit:?}"
     );
@@ -1249,6 +1256,14 @@ async fn a_line_page_walks_through_the_call_in_words_beside_the_diagram() {
         "{body}"
     );
     assert!(body.contains("1 or &quot;counselling&quot;"), "{body}");
+    // In the order a caller meets the steps, from the first.
+    let at = |step: &str| {
+        body.find(&format!("<strong>{step}</strong>"))
+            .unwrap_or_else(|| panic!("{step}: {body}"))
+    };
+    assert!(at("Welcome") < at("Main menu"), "{body}");
+    assert!(at("Main menu") < at("Counselling"), "{body}");
+    assert!(at("Counselling") < at("Counselling unavailable"), "{body}");
     // Another line's step is named with its line, in words.
     assert!(
         body.contains("Call back (the Doctor support line)"),
