@@ -28,7 +28,7 @@ pub fn hours(
         Status::Closed(ClosedBecause::OutsideHours) => {
             match day(schedule, holidays, local.date_naive()) {
                 Day::Closed(why) => format!("closed ({why})"),
-                Day::Open(_) => "closed (outside opening hours)".to_owned(),
+                Day::Open { .. } => "closed (outside opening hours)".to_owned(),
             }
         }
         Status::Closed(why) => format!("closed ({})", reason(&why)),
@@ -61,20 +61,48 @@ pub fn hours(
         let date = local.date_naive() + Duration::days(offset);
         let what = match day(schedule, holidays, date) {
             Day::Closed(why) => format!("closed all day: {why}"),
-            Day::Open(hours) => format!("open {hours}"),
+            Day::Open { openings, special } => {
+                format!("open {}{}", ranges(openings), special_mark(special))
+            }
         };
         let _ = writeln!(out, "{}  {what}", date.format("%a %Y-%m-%d"));
     }
     out
 }
 
+/// The next `days` days from `from`'s local date, in words for ops, leaving out the emergency
+/// switch: ("Wednesday 2 December 2026", "9am to 5pm"), or why the day is closed.
+pub fn days_in_words(
+    schedule: &Schedule,
+    holidays: &BankHolidays,
+    from: DateTime<Utc>,
+    days: u32,
+) -> Vec<(String, String)> {
+    let first = from.with_timezone(&schedule.timezone).date_naive();
+    (0..i64::from(days))
+        .map(|offset| {
+            let date = first + Duration::days(offset);
+            let hours = match day(schedule, holidays, date) {
+                Day::Closed(why) => format!("closed: {why}"),
+                Day::Open { openings, special } => {
+                    format!("{}{}", speech::openings(openings), special_mark(special))
+                }
+            };
+            (speech::full_date(date), hours)
+        })
+        .collect()
+}
+
 /// A day as the schedule has it, leaving out the emergency switch.
-enum Day {
-    Open(String),
+enum Day<'s> {
+    Open {
+        openings: &'s [Opening],
+        special: bool,
+    },
     Closed(String),
 }
 
-fn day(schedule: &Schedule, holidays: &BankHolidays, date: NaiveDate) -> Day {
+fn day<'s>(schedule: &'s Schedule, holidays: &BankHolidays, date: NaiveDate) -> Day<'s> {
     if let Some(why) = schedule.closed_all_day(holidays, date) {
         return Day::Closed(reason(&why));
     }
@@ -83,11 +111,15 @@ fn day(schedule: &Schedule, holidays: &BankHolidays, date: NaiveDate) -> Day {
             Day::Closed("weekend".to_owned())
         }
         [] => Day::Closed("no hours on this weekday".to_owned()),
-        openings if schedule.special_hours.contains_key(&date) => {
-            Day::Open(format!("{} (special hours)", ranges(openings)))
-        }
-        openings => Day::Open(ranges(openings)),
+        openings => Day::Open {
+            openings,
+            special: schedule.special_hours.contains_key(&date),
+        },
     }
+}
+
+fn special_mark(special: bool) -> &'static str {
+    if special { " (special hours)" } else { "" }
 }
 
 fn reason(why: &ClosedBecause) -> String {

@@ -120,7 +120,8 @@ pub fn weekly_hours(schedule: &Schedule) -> String {
     join_with_and(&parts, "; ")
 }
 
-fn openings(day: &[Opening]) -> String {
+/// A day's openings: "9am to 12:30pm, and 1:30pm to 5pm".
+pub fn openings(day: &[Opening]) -> String {
     let ranges: Vec<String> = day
         .iter()
         .map(|o| format!("{} to {}", time(o.opens), time(o.closes)))

@@ -804,13 +804,20 @@ async fn line_page_with(
         added.iter().any(|d| d.schedule == schedule && d.day == day)
     };
     let hours = match schedules.as_slice() {
-        [] if line.open_24_7 => "It answers around the clock.".to_owned(),
-        [] => "It answers at all times.".to_owned(),
-        _ => schedules
-            .iter()
-            .map(|s| report::hours(&flows.schedules[*s], &holidays, &emergencies, now, 14))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        [] if line.open_24_7 => pages::Hours::Always("It answers around the clock."),
+        [] => pages::Hours::Always("It answers at all times."),
+        _ => pages::Hours::Schedules(
+            schedules
+                .iter()
+                .map(|s| {
+                    let schedule = &flows.schedules[*s];
+                    let state =
+                        schedule_now(schedule, line.name.clone(), &holidays, &emergencies, now);
+                    let days = report::days_in_words(schedule, &holidays, now, 14);
+                    (state, days)
+                })
+                .collect(),
+        ),
     };
     let special_hours = schedules
         .iter()

@@ -537,12 +537,20 @@ pub fn confirm_roll_back(
 }
 
 /// A line's page: its diagram, its hours, its closures, and a call to try.
+/// A line's opening hours, as its page shows them.
+pub enum Hours {
+    /// It has no hours of its own: why it answers at all times.
+    Always(&'static str),
+    /// Each of its schedules: its state now, and the coming days in words (day, hours).
+    Schedules(Vec<(ScheduleNow, Vec<(String, String)>)>),
+}
+
 pub struct LinePage<'a> {
     pub name: &'a str,
     pub id: &'a str,
     /// The diagram as SVG, or the DOT text when Graphviz is not installed.
     pub diagram: Result<String, String>,
-    pub hours: String,
+    pub hours: Hours,
     /// Lines whose hours this line tells its callers of: (name, id).
     pub depends_on: Vec<(String, String)>,
     pub closures: Vec<(String, Vec<DayShown>)>,
@@ -607,7 +615,18 @@ pub fn line(session: &Session, line: &LinePage<'_>) -> Markup {
                     " is open, by that line's hours: its hours, closure days and special hours are on its page." }
             }
             h2 { "Opening hours, the next 14 days" }
-            pre { (line.hours) }
+            @match &line.hours {
+                Hours::Always(why) => p { (why) },
+                Hours::Schedules(schedules) => {
+                    @for (now, days) in schedules {
+                        (schedule_state(now))
+                        table {
+                            thead { tr { th { "Day" } th { "Hours" } } }
+                            tbody { @for (day, hours) in days { tr { td { (day) } td { (hours) } } } }
+                        }
+                    }
+                }
+            }
             @for (schedule, days) in &line.closures {
                 (one_off_days(session, line.id, schedule, &CLOSURES, days, editor, line.problem.as_ref()))
             }

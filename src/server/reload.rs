@@ -221,8 +221,11 @@ impl Reloader {
             None
         };
         // An edit saved between the first read and the watch starting made no event: look once
-        // now (nothing happens if the files are as they were read).
-        self.reload().await;
+        // now (nothing happens if the files are as they were read). Not watching, only SIGHUP
+        // reloads.
+        if watch {
+            self.reload().await;
+        }
         let mut hangup = hangups();
         loop {
             let retry = async {

@@ -905,13 +905,29 @@ async fn each_line_page_is_about_that_line_and_says_in_words_which_other_line_it
         wellbeing.body
     );
     assert!(
-        !wellbeing.body.contains("open 09:00-17:00"),
+        !wellbeing.body.contains("<td>9am to 5pm</td>"),
         "{}",
         wellbeing.body
     );
     let doctor_support = get(&s.console, "/lines/doctor-support", &cookie).await;
     assert!(doctor_support.body.contains("action=\"/days\""));
-    assert!(doctor_support.body.contains("open 09:00-17:00"));
+    // Its hours in words, day by day: no ISO dates, 24-hour clocks or schedule ids.
+    let body = &doctor_support.body;
+    assert!(
+        body.contains("<tr><td>Wednesday 2 December 2026</td><td>9am to 5pm</td></tr>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<tr><td>Saturday 5 December 2026</td><td>closed: weekend</td></tr>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("OPEN</span> — within its hours (Monday to Friday, 9am to 5pm)"),
+        "{body}"
+    );
+    for engineers_words in ["2026-12-02", "09:00-17:00", "schedule doctor-support"] {
+        assert!(!body.contains(engineers_words), "{engineers_words}: {body}");
+    }
 }
 
 #[tokio::test]
