@@ -380,6 +380,13 @@ impl<'a> Settings<'a> {
     }
 }
 
+/// `bytes` random bytes from the system, in hex: tokens and keys.
+pub fn random_hex(bytes: usize) -> String {
+    let mut random = vec![0u8; bytes];
+    getrandom::fill(&mut random).expect("the system's random numbers");
+    random.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -655,3 +662,4 @@ mod tests {
         );
     }
 }
+

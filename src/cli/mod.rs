@@ -13,6 +13,7 @@ mod holidays;
 mod hours;
 mod import;
 mod replay;
+mod report;
 pub mod secrets;
 mod serve;
 mod sign;
@@ -66,6 +67,9 @@ pub enum Command {
     SpecialHours(days::Args),
     /// Requests for a call back that callers left: list them, mark one done.
     Callbacks(call_backs::Args),
+    /// How the lines were used over a range of UK dates: calls by day and hour, how they
+    /// ended, time to a person, choices, calls while closed, call backs. Text, CSV or JSON.
+    Report(report::Args),
     /// The ops console's users (`serve --admin-listen`): add, remove, list.
     Admin(admin::Args),
     /// Ask a running server whether it is alive (exit 0) or not (exit 1): for HEALTHCHECK.
@@ -96,6 +100,7 @@ impl Command {
             Command::Healthcheck(args) => args.execute(),
             Command::Admin(args) => args.execute(),
             Command::Callbacks(args) => args.execute(),
+            Command::Report(args) => args.execute(),
             Command::Closures(args) => args.execute(switchboard::calendar::DayKind::Closure),
             Command::SpecialHours(args) => {
                 args.execute(switchboard::calendar::DayKind::SpecialHours)

@@ -89,6 +89,14 @@ pub struct Args {
     /// kept only to call back).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650), env = "SWITCHBOARD_KEEP_CALL_BACKS_DAYS")]
     keep_call_backs_days: u32,
+    /// Record how each call goes (never a number or words) for the reports: `switchboard
+    /// report` and the console's Reports page. Written off the webhook's path.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "SWITCHBOARD_CALL_RECORDS")]
+    call_records: bool,
+    /// Keep each call's record this many days (a year and a bit, to compare a year with the
+    /// last), then only its day's totals.
+    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=3650), env = "SWITCHBOARD_KEEP_CALL_RECORDS_DAYS")]
+    keep_call_records_days: u32,
     /// The time the team aims to call back within, from the line's opening: the console shows
     /// each request due then, and overdue after.
     #[arg(long, default_value = "2h", value_parser = duration, env = "SWITCHBOARD_CALL_BACK_WITHIN")]
@@ -180,6 +188,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             holidays,
             emergencies: Default::default(),
             recorder,
+            call_records: args.call_records,
             accept_pinned_instants: args.accept_pinned_instants,
         };
         let app = Arc::new(App::with(files.flows.clone(), settings));
@@ -247,6 +256,11 @@ fn serve(args: Args) -> anyhow::Result<()> {
             };
             tokio::spawn(notifier.run());
         }
+        switchboard::server::calls::CallRecords::start_writing(
+            &app,
+            store.clone(),
+            args.keep_call_records_days,
+        );
         tokio::spawn(forget_call_backs(
             store.clone(),
             chrono::Duration::days(args.keep_call_backs_days.into()),

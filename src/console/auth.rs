@@ -33,9 +33,7 @@ pub struct Session {
 
 /// 32 random bytes, in hex.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the system's random numbers");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::signature::random_hex(32)
 }
 
 /// The session token in a request's Cookie headers.

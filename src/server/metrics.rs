@@ -40,10 +40,12 @@ pub enum Counter {
     CallBacks,
     /// Tries to deliver a notification to the team, by result (delivered, failed).
     Notifications,
+    /// Records of calls for reports, by result (written; dropped: queue-full, store).
+    CallRecords,
 }
 
 impl Counter {
-    const ALL: [Counter; 13] = [
+    const ALL: [Counter; 14] = [
         Counter::Webhooks,
         Counter::Calls,
         Counter::MenuChoices,
@@ -57,6 +59,7 @@ impl Counter {
         Counter::StoreProblems,
         Counter::CallBacks,
         Counter::Notifications,
+        Counter::CallRecords,
     ];
 
     fn name(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Counter {
             Counter::StoreProblems => "switchboard_store_problems_total",
             Counter::CallBacks => "switchboard_call_back_requests_total",
             Counter::Notifications => "switchboard_notifications_total",
+            Counter::CallRecords => "switchboard_call_records_total",
         }
     }
 
@@ -97,6 +101,9 @@ impl Counter {
             }
             Counter::Notifications => {
                 "Tries to deliver a notification to the team, by result: failed ones are tried again, with backoff."
+            }
+            Counter::CallRecords => {
+                "Records of how calls went, for reports, by result: written, or dropped (queue-full, store) so that no webhook waits."
             }
         }
     }

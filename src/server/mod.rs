@@ -1,6 +1,7 @@
 //! The HTTP face: Twilio's webhooks in, TwiML out, every request's signature checked, behind
 //! the limits, fallbacks and metrics an on-call engineer relies on.
 
+pub mod calls;
 pub mod follow;
 pub mod metrics;
 pub mod notify;
@@ -150,6 +151,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Writes each call as a fixture when it ends (`serve --record`).
     pub recorder: Option<Arc<Recorder>>,
+    /// How each call went, queued for the store's reports.
+    pub call_records: calls::CallRecords,
     /// Lets a signed webhook pin its own instant ([`PINNED_INSTANT_PARAM`]), so a tester can
     /// replay fixtures against this server. Never in production.
     pub accept_pinned_instants: bool,
@@ -164,6 +167,8 @@ pub struct Settings {
     pub holidays: Arc<BankHolidays>,
     pub emergencies: Emergencies,
     pub recorder: Option<Arc<Recorder>>,
+    /// Record how each call went for reports (`serve --call-records`).
+    pub call_records: bool,
     pub accept_pinned_instants: bool,
 }
 
@@ -181,6 +186,7 @@ impl App {
                 holidays: BankHolidays::builtin(),
                 emergencies: Emergencies::default(),
                 recorder: None,
+                call_records: false,
                 accept_pinned_instants: false,
             },
         )
@@ -192,6 +198,9 @@ impl App {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
         metrics.declare(Counter::LogLinesDropped, &[]);
+        for result in ["written", "dropped-queue-full", "dropped-store"] {
+            metrics.declare(Counter::CallRecords, &[("result", result)]);
+        }
         for problem in ["unavailable", "slow"] {
             metrics.declare(Counter::StoreProblems, &[("problem", problem)]);
         }
@@ -206,6 +215,7 @@ impl App {
             limits: settings.limits,
             metrics,
             recorder: settings.recorder,
+            call_records: calls::CallRecords::new(settings.call_records),
             accept_pinned_instants: settings.accept_pinned_instants,
         }
     }
@@ -442,6 +452,8 @@ fn webhook(
         error: answer.error.as_ref(),
     };
     record(app, &flows, params, &decision);
+    let dial_duration = params.get("DialCallDuration").and_then(|d| d.parse().ok());
+    calls::note_answer(app, &ctx, &answer, params.call_sid(), dial_duration);
     let response = twiml_response(app, &answer.response);
     app.metrics.observe_answer(started.elapsed());
     Ok(response)
@@ -608,6 +620,9 @@ async fn status_callback(State(app): State<Arc<App>>, Signed(request): Signed) -
         .get("CallDuration")
         .and_then(|d| d.parse::<u32>().ok());
     let (call_sid, from) = (params.call_sid(), params.from());
+    if status != "in-progress" {
+        calls::note_status(&app, call_sid, status, duration);
+    }
     tracing::info!(call_sid, line = line.as_str(), status, duration, %from, "call status");
     twiml_response(&app, &twiml::Response::new(Vec::new()))
 }

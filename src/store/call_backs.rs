@@ -194,6 +194,16 @@ impl Change {
             .bind(id)
             .execute(self.connection())
             .await?;
+        if how == Closing::CalledBack {
+            // For reports: how long it waited (no number), kept after the request is deleted.
+            super::calls::record_call_back_wait(
+                self.connection(),
+                &request.line,
+                request.asked_ms,
+                at,
+            )
+            .await?;
+        }
         Ok(request)
     }
 }

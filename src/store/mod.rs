@@ -10,9 +10,11 @@
 //! when the revision moves (see `server::follow`).
 
 pub mod call_backs;
+pub mod calls;
 pub mod legacy;
 pub mod ops;
 pub mod outbox;
+pub mod report;
 mod url;
 pub mod users;
 

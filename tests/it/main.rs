@@ -21,6 +21,7 @@ mod lint;
 mod notify;
 mod postgres;
 mod reload;
+mod reports;
 mod safety;
 mod service;
 mod signatures;

@@ -1,0 +1,271 @@
+//! Every call's story for reports, kept off the webhook's path: a webhook puts what it heard on
+//! a bounded queue and goes on; one task per server writes the queue to the store in batches.
+//! When the queue is full, or the store cannot take a batch, those records are dropped and
+//! counted (`switchboard_call_records_total{result="dropped-…"}`): no webhook ever waits.
+//!
+//! The CallSid is hashed with the store's shared key before anything is written, so a call is
+//! one record whichever servers answered it, and the SID itself is never kept.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use super::App;
+use super::metrics::Counter;
+use crate::calendar::schedule::{ClosedBecause, Status};
+use crate::engine::{Answer, Context, Outcome};
+use crate::flow::StepKind;
+use crate::store::Store;
+use crate::store::calls::{CallRecord, StepRecord};
+
+/// Records waiting to be written, at most: about a minute of a very busy line's webhooks.
+pub const QUEUE: usize = 10_000;
+/// Records written in one transaction, at most.
+const BATCH: usize = 500;
+/// A batch the store has not taken by then is dropped.
+const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+/// How often old records are rolled up into daily totals.
+const ROLL_UP_EVERY: Duration = Duration::from_secs(3600);
+
+/// A record before its CallSid is hashed; in memory only.
+struct Heard {
+    call_sid: String,
+    record: CallRecord,
+}
+
+/// The sending end of the queue, and its receiving end until the writer takes it.
+pub struct CallRecords {
+    sender: Option<mpsc::Sender<Heard>>,
+    receiver: Mutex<Option<mpsc::Receiver<Heard>>>,
+}
+
+impl CallRecords {
+    /// A queue (`on`), or nothing at all (`serve --call-records false`, and tools).
+    pub fn new(on: bool) -> CallRecords {
+        let (sender, receiver) = if on {
+            let (sender, receiver) = mpsc::channel(QUEUE);
+            (Some(sender), Some(receiver))
+        } else {
+            (None, None)
+        };
+        CallRecords {
+            sender,
+            receiver: Mutex::new(receiver),
+        }
+    }
+
+    /// Writes the queue to `store` for as long as the server runs, and rolls records older
+    /// than `keep_days` up into daily totals every hour.
+    pub fn start_writing(app: &Arc<App>, store: Store, keep_days: u32) {
+        let taken = app.call_records.receiver.lock().map(|mut r| r.take());
+        if let Ok(Some(receiver)) = taken {
+            tokio::spawn(write(app.clone(), store.clone(), receiver));
+            tokio::spawn(roll_up(app.clone(), store, keep_days));
+        }
+    }
+
+    /// Whether a webhook for `call_sid` is recorded: when records are on, for a call Twilio
+    /// named (`-` is what a missing or malformed CallSid reads as).
+    fn wanted(&self, call_sid: &str) -> bool {
+        self.sender.is_some() && !call_sid.is_empty() && call_sid != "-"
+    }
+
+    /// Puts a record on the queue, or counts it dropped when the queue is full.
+    fn note(&self, app: &App, call_sid: &str, record: CallRecord) {
+        let Some(sender) = &self.sender else {
+            return;
+        };
+        let heard = Heard {
+            call_sid: call_sid.to_owned(),
+            record,
+        };
+        if sender.try_send(heard).is_err() {
+            app.metrics
+                .add(Counter::CallRecords, &[("result", "dropped-queue-full")]);
+        }
+    }
+}
+
+/// What a voice webhook's answer says of the call.
+pub fn note_answer(
+    app: &App,
+    ctx: &Context<'_>,
+    answer: &Answer,
+    call_sid: &str,
+    dial_duration: Option<u32>,
+) {
+    if !app.call_records.wanted(call_sid) {
+        return;
+    }
+    let flows = ctx.flows;
+    let started = (answer.outcome == Outcome::Started).then(|| line_state(ctx, answer.line));
+    let about = answer
+        .path
+        .first()
+        .map(|s| flows.step(*s).qualified_id.clone());
+    let (choice, result) = match answer.outcome {
+        Outcome::Chose(key) => (Some(key.to_string()), None),
+        Outcome::AnyKey | Outcome::NoInput | Outcome::Invalid => {
+            (Some(answer.outcome.as_str().to_owned()), None)
+        }
+        Outcome::Dialled(status) => (None, Some(status.as_str().to_owned())),
+        _ => (None, None),
+    };
+    let at_ms = ctx.now.timestamp_millis();
+    // A person answered: the connection lasted DialCallDuration seconds up to this webhook.
+    let answered = match answer.outcome {
+        Outcome::Dialled(status) if status.connected() => {
+            let talked = dial_duration.unwrap_or(0);
+            about
+                .clone()
+                .map(|team| (at_ms - i64::from(talked) * 1000, team))
+        }
+        _ => None,
+    };
+    let call_back = match answer.outcome {
+        Outcome::CallBack(result) => Some(result.as_str()),
+        _ => None,
+    };
+    let record = CallRecord {
+        call: String::new(),
+        line: flows.line(answer.line).id.to_string(),
+        at_ms,
+        started,
+        step: about
+            .filter(|_| choice.is_some() || result.is_some())
+            .map(|step| StepRecord {
+                step,
+                choice,
+                result,
+            }),
+        answered,
+        call_back,
+        // `None` when the line ends the call here (a goodbye).
+        waiting_at: answer
+            .path
+            .last()
+            .filter(|s| !matches!(flows.step(**s).kind, StepKind::Hangup { .. }))
+            .map(|s| flows.step(*s).qualified_id.clone()),
+        status: None,
+    };
+    app.call_records.note(app, call_sid, record);
+}
+
+/// What a status callback says of the call: how it ended, and how long it lasted.
+pub fn note_status(app: &App, call_sid: &str, status: &str, duration: Option<u32>) {
+    if !app.call_records.wanted(call_sid) {
+        return;
+    }
+    let record = CallRecord {
+        at_ms: app.clock.now().timestamp_millis(),
+        status: Some((status.to_owned(), duration.map(i64::from))),
+        ..CallRecord::default()
+    };
+    app.call_records.note(app, call_sid, record);
+}
+
+/// The line's state as the call starts: by its own hours (a line with none is open).
+fn line_state(ctx: &Context<'_>, line: usize) -> &'static str {
+    let Some(schedule) = ctx.flows.own_schedules(line).first().copied() else {
+        return "open";
+    };
+    match ctx.flows.schedules[schedule].status(ctx.holidays, ctx.emergencies, ctx.now) {
+        Status::Open { .. } => "open",
+        Status::Closed(ClosedBecause::OutsideHours) => "closed",
+        Status::Closed(ClosedBecause::Holiday(_)) => "holiday",
+        Status::Closed(ClosedBecause::Closure(_)) => "closure",
+        Status::Closed(ClosedBecause::Emergency) => "emergency",
+    }
+}
+
+/// The hex of the first 16 bytes of HMAC-SHA256(key, CallSid).
+fn hashed(key: &str, call_sid: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    mac.update(call_sid.as_bytes());
+    mac.finalize().into_bytes()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Heard>) {
+    let mut key: Option<String> = None;
+    let mut batch = Vec::with_capacity(BATCH);
+    while receiver.recv_many(&mut batch, BATCH).await > 0 {
+        if key.is_none() {
+            key = tokio::time::timeout(WRITE_DEADLINE, store.call_record_key())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .filter(|k| !k.is_empty());
+        }
+        let written = match &key {
+            Some(key) => {
+                let records: Vec<CallRecord> = batch
+                    .drain(..)
+                    .map(|heard| CallRecord {
+                        call: hashed(key, &heard.call_sid),
+                        ..heard.record
+                    })
+                    .collect();
+                let count = records.len();
+                let result =
+                    tokio::time::timeout(WRITE_DEADLINE, store.record_calls(&records)).await;
+                match result {
+                    Ok(Ok(())) => Ok(count),
+                    Ok(Err(error)) => Err((count, error.to_string())),
+                    Err(_) => Err((count, "the store did not answer in time".to_owned())),
+                }
+            }
+            None => {
+                let count = batch.len();
+                batch.clear();
+                Err((
+                    count,
+                    "the key for call records could not be read".to_owned(),
+                ))
+            }
+        };
+        match written {
+            Ok(count) => {
+                app.metrics
+                    .add_by(Counter::CallRecords, &[("result", "written")], count as u64)
+            }
+            Err((count, error)) => {
+                tracing::warn!(count, %error, "call records dropped: the store could not take them");
+                app.metrics.add_by(
+                    Counter::CallRecords,
+                    &[("result", "dropped-store")],
+                    count as u64,
+                );
+            }
+        }
+    }
+}
+
+/// Every hour: records of calls older than `keep_days` become daily totals.
+async fn roll_up(app: Arc<App>, store: Store, keep_days: u32) {
+    let mut every = tokio::time::interval(ROLL_UP_EVERY);
+    loop {
+        every.tick().await;
+        let today: NaiveDate = app
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::Europe::London)
+            .date_naive();
+        let before = today - chrono::Duration::days(i64::from(keep_days));
+        match store.roll_up_calls(before).await {
+            Ok(0) => {}
+            Ok(rolled) => {
+                tracing::info!(rolled, %before, "call records rolled up into daily totals")
+            }
+            Err(error) => {
+                tracing::warn!(%error, "call records could not be rolled up; trying again in an hour")
+            }
+        }
+    }
+}

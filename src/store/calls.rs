@@ -1,0 +1,209 @@
+//! Records of how calls went, for coordinators' reports: written in batches off the webhook's
+//! path, joined across servers by a keyed hash of the CallSid, and after a set number of days
+//! rolled up into daily totals. No number, name or words said is ever part of one.
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+
+use super::{Backend, Result, Store};
+
+/// What one webhook (or status callback) says of a call. Every field but `call` may be
+/// missing: each server records what it heard, and the store joins them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallRecord {
+    /// The keyed hash of the CallSid.
+    pub call: String,
+    /// The line called.
+    pub line: String,
+    /// When the webhook was answered.
+    pub at_ms: i64,
+    /// For the call's first webhook: the line's state then (open, closed, holiday, closure,
+    /// emergency).
+    pub started: Option<&'static str>,
+    /// The step the webhook was about, and the choice made there or the connection's result.
+    pub step: Option<StepRecord>,
+    /// When a person answered (from the connection's result and duration), and which step.
+    pub answered: Option<(i64, String)>,
+    /// A request for a call back and what became of it.
+    pub call_back: Option<&'static str>,
+    /// Where the call now waits; `None` when the line ended it.
+    pub waiting_at: Option<String>,
+    /// Twilio's final status and the call's duration, from the status callback.
+    pub status: Option<(String, Option<i64>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRecord {
+    /// `line/step`.
+    pub step: String,
+    /// The option's key, or no-input, invalid, any-key.
+    pub choice: Option<String>,
+    /// A connection's DialCallStatus.
+    pub result: Option<String>,
+}
+
+/// The UK date ("2026-12-02") and hour of the week (Monday 00:00 is 0) of an instant.
+pub fn uk_day_and_hour(at: DateTime<Utc>) -> (String, i64) {
+    let uk = at.with_timezone(&chrono_tz::Europe::London);
+    let week_hour = uk.weekday().num_days_from_monday() * 24 + uk.hour();
+    (uk.date_naive().to_string(), i64::from(week_hour))
+}
+
+/// Where one record goes: unknown fields keep what other records said.
+const UPSERT: &str = "INSERT INTO calls (call, line, started_ms, day, week_hour, state, answered_ms, team, call_back, last_step, last_ms, ended_ms, status, duration_s) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     ON CONFLICT (call) DO UPDATE SET \
+     line = COALESCE(excluded.line, calls.line), \
+     started_ms = COALESCE(excluded.started_ms, calls.started_ms), \
+     day = COALESCE(excluded.day, calls.day), \
+     week_hour = COALESCE(excluded.week_hour, calls.week_hour), \
+     state = COALESCE(excluded.state, calls.state), \
+     team = CASE WHEN excluded.answered_ms IS NOT NULL AND (calls.answered_ms IS NULL OR excluded.answered_ms < calls.answered_ms) THEN excluded.team ELSE calls.team END, \
+     answered_ms = CASE WHEN excluded.answered_ms IS NOT NULL AND (calls.answered_ms IS NULL OR excluded.answered_ms < calls.answered_ms) THEN excluded.answered_ms ELSE calls.answered_ms END, \
+     call_back = COALESCE(excluded.call_back, calls.call_back), \
+     last_step = CASE WHEN excluded.last_ms IS NOT NULL AND (calls.last_ms IS NULL OR excluded.last_ms >= calls.last_ms) THEN excluded.last_step ELSE calls.last_step END, \
+     last_ms = CASE WHEN excluded.last_ms IS NOT NULL AND (calls.last_ms IS NULL OR excluded.last_ms >= calls.last_ms) THEN excluded.last_ms ELSE calls.last_ms END, \
+     ended_ms = COALESCE(calls.ended_ms, excluded.ended_ms), \
+     status = COALESCE(excluded.status, calls.status), \
+     duration_s = COALESCE(excluded.duration_s, calls.duration_s)";
+
+/// The name in the store's `kv` of the key CallSids are hashed with.
+const KEY: &str = "call-record-key";
+
+impl Store {
+    /// The key every server hashes CallSids with (made by the first to ask): the same call
+    /// is one record whichever servers answered it, and the SID is never kept.
+    pub async fn call_record_key(&self) -> Result<String> {
+        sqlx::query("INSERT INTO kv (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(KEY)
+            .bind(crate::signature::random_hex(32))
+            .execute(&self.pool)
+            .await?;
+        Ok(self.get_value(KEY).await?.unwrap_or_default())
+    }
+
+    /// Writes a batch of records in one transaction.
+    pub async fn record_calls(&self, records: &[CallRecord]) -> Result<()> {
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        for r in records {
+            let at = DateTime::<Utc>::from_timestamp_millis(r.at_ms).unwrap_or_default();
+            let (day, week_hour) = uk_day_and_hour(at);
+            let started = r.started.is_some();
+            // A webhook that is not about a call's start, or a status callback, says nothing of
+            // which line or state the call started in.
+            let line_known = started || r.step.is_some() || r.waiting_at.is_some();
+            sqlx::query(UPSERT)
+                .bind(&r.call)
+                .bind(line_known.then_some(r.line.as_str()))
+                .bind(started.then_some(r.at_ms))
+                .bind(started.then_some(day.as_str()))
+                .bind(started.then_some(week_hour))
+                .bind(r.started)
+                .bind(r.answered.as_ref().map(|(at, _)| *at))
+                .bind(r.answered.as_ref().map(|(_, team)| team.as_str()))
+                .bind(r.call_back)
+                .bind(r.waiting_at.as_deref())
+                .bind((r.status.is_none()).then_some(r.at_ms))
+                .bind((r.status.is_none() && r.waiting_at.is_none()).then_some(r.at_ms))
+                .bind(r.status.as_ref().map(|(s, _)| s.as_str()))
+                .bind(r.status.as_ref().and_then(|(_, d)| *d))
+                .execute(&mut *tx)
+                .await?;
+            if let Some(step) = &r.step
+                && (step.choice.is_some() || step.result.is_some())
+            {
+                sqlx::query(
+                    "INSERT INTO call_steps (call, line, day, step, choice, result) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&r.call)
+                .bind(&r.line)
+                .bind(&day)
+                .bind(&step.step)
+                .bind(step.choice.as_deref())
+                .bind(step.result.as_deref())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rolls the records of calls started before `before` (a UK date) up into daily totals,
+    /// and deletes them: how many calls were rolled up.
+    pub async fn roll_up_calls(&self, before: NaiveDate) -> Result<u64> {
+        let before = before.to_string();
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        let totals = format!(
+            "INSERT INTO call_days (line, day, calls, answered, abandoned, closed_calls, call_backs) \
+             SELECT line, day, COUNT(*), SUM(CASE WHEN {ENDED} = 'answered' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {ENDED} = 'hung up' THEN 1 ELSE 0 END), SUM(CASE WHEN {CLOSED} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {CALL_BACK_TAKEN} THEN 1 ELSE 0 END) \
+             FROM calls WHERE day < $1 AND line IS NOT NULL GROUP BY line, day \
+             ON CONFLICT (line, day) DO UPDATE SET calls = call_days.calls + excluded.calls, \
+             answered = call_days.answered + excluded.answered, abandoned = call_days.abandoned + excluded.abandoned, \
+             closed_calls = call_days.closed_calls + excluded.closed_calls, call_backs = call_days.call_backs + excluded.call_backs"
+        );
+        sqlx::query(&totals).bind(&before).execute(&mut *tx).await?;
+        let rolled = sqlx::query("DELETE FROM calls WHERE day < $1")
+            .bind(&before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        for table in ["call_steps", "call_back_waits"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE day < $1"))
+                .bind(&before)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Records that never learned their start (their first webhook's record was dropped).
+        sqlx::query("DELETE FROM calls WHERE day IS NULL AND last_ms < $1")
+            .bind(super::millis(
+                before
+                    .parse::<NaiveDate>()
+                    .unwrap_or_default()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap_or_default()
+                    .and_utc(),
+            ))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rolled)
+    }
+}
+
+/// How a call ended, over a row of `calls`: the one place each ending is decided. A person
+/// answered; else a request for a call back was taken; else the line ended it (a goodbye);
+/// else the caller hung up before any of these ("abandoned").
+pub(super) const ENDED: &str = "CASE WHEN answered_ms IS NOT NULL THEN 'answered' \
+     WHEN call_back = 'taken' THEN 'call back' \
+     WHEN ended_ms IS NOT NULL THEN 'ended by the line' ELSE 'hung up' END";
+
+/// The line was not open when the call started.
+pub(super) const CLOSED: &str = "state <> 'open'";
+/// A request for a call back was taken during the call.
+pub(super) const CALL_BACK_TAKEN: &str = "call_back = 'taken'";
+
+/// Keeps how long a request for a call back waited until the team called back.
+pub(super) async fn record_call_back_wait(
+    connection: &mut sqlx::AnyConnection,
+    line: &str,
+    asked_ms: i64,
+    called_back: DateTime<Utc>,
+) -> Result<()> {
+    let asked = DateTime::<Utc>::from_timestamp_millis(asked_ms).unwrap_or_default();
+    let waited = (called_back - asked).num_seconds().max(0);
+    sqlx::query("INSERT INTO call_back_waits (line, day, waited_s) VALUES ($1, $2, $3)")
+        .bind(line)
+        .bind(uk_day_and_hour(asked).0)
+        .bind(waited)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,617 @@
+//! Reports for coordinators: how the lines were used over a range of UK dates, per line and
+//! for all lines, counted exactly in the store from the call records (and, for days older than
+//! the records kept, from their daily totals). Written as text, CSV or JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::calls::{CALL_BACK_TAKEN, ENDED};
+use super::{Result, Store};
+use crate::calendar::speech;
+
+/// The middle and the 90th percentile of some waits, by nearest rank, in whole seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Waits {
+    /// How many waits there were.
+    pub count: u64,
+    pub median_s: Option<i64>,
+    pub p90_s: Option<i64>,
+}
+
+impl Waits {
+    /// From a histogram of (seconds, how many).
+    fn of(mut histogram: Vec<(i64, u64)>) -> Waits {
+        histogram.sort_unstable();
+        let count = histogram.iter().map(|(_, n)| n).sum();
+        let at_rank = |share: f64| {
+            let rank = ((share * count as f64).ceil() as u64).max(1);
+            let mut seen = 0;
+            histogram.iter().find_map(|(value, n)| {
+                seen += n;
+                (seen >= rank).then_some(*value)
+            })
+        };
+        Waits {
+            count,
+            median_s: at_rank(0.5),
+            p90_s: at_rank(0.9),
+        }
+    }
+}
+
+/// One day's calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Day {
+    /// YYYY-MM-DD, UK.
+    pub day: String,
+    pub calls: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    pub closed_calls: u64,
+    pub callbacks: u64,
+}
+
+/// How many calls ended one way, at one step (the team that answered, or where the caller
+/// hung up; empty when it does not apply).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ending {
+    pub how: String,
+    pub step: String,
+    pub calls: u64,
+}
+
+/// Calls that arrived while the line was closed, by why and the UK hour of the day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClosedHour {
+    pub reason: String,
+    pub hour: u32,
+    pub calls: u64,
+}
+
+/// Choices made at a menu (the option's key, or no-input, invalid, any-key).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub step: String,
+    pub choice: String,
+    pub calls: u64,
+}
+
+/// Connection attempts from a dial step, by DialCallStatus.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Connection {
+    pub step: String,
+    pub result: String,
+    pub attempts: u64,
+}
+
+/// One line's figures (or all lines', as `line` "all").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LineReport {
+    /// The line's id, as flow files and URLs name it.
+    pub line: String,
+    pub name: String,
+    pub calls: u64,
+    /// Reached a person.
+    pub answered: u64,
+    /// Hung up before a person answered, a call back was taken or the line ended the call.
+    pub abandoned: u64,
+    /// Ended by the line itself (a goodbye, as when it is closed).
+    pub ended_by_line: u64,
+    /// Arrived while the line was closed (its hours, a bank holiday, a closure day, the
+    /// emergency switch).
+    pub closed_calls: u64,
+    /// Requests for a call back taken.
+    pub callbacks: u64,
+    /// From the call's start to a person answering.
+    pub wait_for_person: Waits,
+    /// From a request for a call back to the team calling back (those called back).
+    pub call_back_wait: Waits,
+    pub by_day: Vec<Day>,
+    /// Calls by UK hour of the week, Monday 00:00 first: 168 figures.
+    pub by_week_hour: Vec<u64>,
+    pub ended: Vec<Ending>,
+    pub closed_by_hour: Vec<ClosedHour>,
+    pub choices: Vec<Choice>,
+    pub connections: Vec<Connection>,
+}
+
+impl LineReport {
+    fn new(line: &str, name: &str, days: &[String]) -> LineReport {
+        LineReport {
+            line: line.to_owned(),
+            name: name.to_owned(),
+            by_day: days
+                .iter()
+                .map(|day| Day {
+                    day: day.clone(),
+                    ..Day::default()
+                })
+                .collect(),
+            by_week_hour: vec![0; 168],
+            ..LineReport::default()
+        }
+    }
+
+    /// Calls that arrived while closed, by why.
+    pub fn closed_by_reason(&self) -> BTreeMap<&str, u64> {
+        let mut reasons = BTreeMap::new();
+        for c in &self.closed_by_hour {
+            *reasons.entry(c.reason.as_str()).or_default() += c.calls;
+        }
+        reasons
+    }
+}
+
+/// The report over `from..=to` (UK dates).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Each line asked for (every line, or the one).
+    pub lines: Vec<LineReport>,
+    /// All of them together.
+    pub all: LineReport,
+}
+
+fn count(row: &sqlx::any::AnyRow, index: usize) -> u64 {
+    row.get::<i64, _>(index).max(0) as u64
+}
+
+/// A map's entries as a sorted vector of `T`.
+fn sorted<K: Ord + Clone, T>(map: BTreeMap<K, u64>, make: impl Fn(K, u64) -> T) -> Vec<T> {
+    map.into_iter().map(|(k, n)| make(k, n)).collect()
+}
+
+impl Store {
+    /// The report over `from..=to` for `lines` ((id, name), in the order to show them; a line
+    /// in the records but not in `lines` is left out).
+    pub async fn report(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        lines: &[(String, String)],
+    ) -> Result<Report> {
+        let days: Vec<String> = from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .map(|d| d.to_string())
+            .collect();
+        let (first, last) = (from.to_string(), to.to_string());
+        let mut by_line: Vec<LineReport> = lines
+            .iter()
+            .map(|(id, name)| LineReport::new(id, name, &days))
+            .collect();
+        let mut all = LineReport::new("all", "All lines", &days);
+        let index = |line: &str| lines.iter().position(|(id, _)| id == line);
+        let day_index = |day: &str| days.iter().position(|d| d == day);
+
+        // Calls, grouped by everything the figures split them by.
+        let calls = format!(
+            "SELECT line, day, week_hour, state, {ENDED} AS ended, \
+             CASE WHEN answered_ms IS NOT NULL THEN team ELSE COALESCE(last_step, '') END AS at_step, \
+             SUM(CASE WHEN {CALL_BACK_TAKEN} THEN 1 ELSE 0 END), COUNT(*) \
+             FROM calls WHERE day >= $1 AND day <= $2 AND line IS NOT NULL \
+             GROUP BY line, day, week_hour, state, ended, at_step"
+        );
+        let mut endings: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
+        let mut closed: Vec<BTreeMap<(String, u32), u64>> = vec![BTreeMap::new(); lines.len()];
+        for row in sqlx::query(&calls)
+            .bind(&first)
+            .bind(&last)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+                continue;
+            };
+            let day: String = row.get(1);
+            let week_hour = row.get::<i64, _>(2).clamp(0, 167) as usize;
+            let state: String = row.get(3);
+            let (ended, step): (String, Option<String>) = (row.get(4), row.get(5));
+            let (call_backs, n) = (count(&row, 6), count(&row, 7));
+            let step = match ended.as_str() {
+                "answered" | "hung up" => step.unwrap_or_default(),
+                _ => String::new(),
+            };
+            for report in [&mut by_line[i], &mut all] {
+                report.calls += n;
+                report.callbacks += call_backs;
+                report.by_week_hour[week_hour] += n;
+                let day = day_index(&day).map(|d| &mut report.by_day[d]);
+                if let Some(day) = day {
+                    day.calls += n;
+                    day.callbacks += call_backs;
+                    match ended.as_str() {
+                        "answered" => day.answered += n,
+                        "hung up" => day.abandoned += n,
+                        _ => {}
+                    }
+                    if state != "open" {
+                        day.closed_calls += n;
+                    }
+                }
+                match ended.as_str() {
+                    "answered" => report.answered += n,
+                    "hung up" => report.abandoned += n,
+                    "ended by the line" => report.ended_by_line += n,
+                    _ => {}
+                }
+                if state != "open" {
+                    report.closed_calls += n;
+                }
+            }
+            *endings[i].entry((ended.clone(), step)).or_default() += n;
+            if state != "open" {
+                *closed[i]
+                    .entry((state, (week_hour % 24) as u32))
+                    .or_default() += n;
+            }
+        }
+        let mut all_endings = BTreeMap::new();
+        let mut all_closed = BTreeMap::new();
+        for (i, report) in by_line.iter_mut().enumerate() {
+            for (key, n) in &endings[i] {
+                *all_endings.entry(key.clone()).or_default() += n;
+            }
+            for (key, n) in &closed[i] {
+                *all_closed.entry(key.clone()).or_default() += n;
+            }
+            report.ended = sorted(std::mem::take(&mut endings[i]), ending);
+            report.closed_by_hour = sorted(std::mem::take(&mut closed[i]), closed_hour);
+        }
+        all.ended = sorted(all_endings, ending);
+        all.closed_by_hour = sorted(all_closed, closed_hour);
+
+        // Days older than the records kept: their totals.
+        for row in sqlx::query(
+            "SELECT line, day, calls, answered, abandoned, closed_calls, call_backs FROM call_days \
+             WHERE day >= $1 AND day <= $2",
+        )
+        .bind(&first)
+        .bind(&last)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+                continue;
+            };
+            let day: String = row.get(1);
+            let figures = [2, 3, 4, 5, 6].map(|c| count(&row, c));
+            for report in [&mut by_line[i], &mut all] {
+                report.calls += figures[0];
+                report.answered += figures[1];
+                report.abandoned += figures[2];
+                report.closed_calls += figures[3];
+                report.callbacks += figures[4];
+                if let Some(d) = day_index(&day) {
+                    let d = &mut report.by_day[d];
+                    d.calls += figures[0];
+                    d.answered += figures[1];
+                    d.abandoned += figures[2];
+                    d.closed_calls += figures[3];
+                    d.callbacks += figures[4];
+                }
+            }
+        }
+
+        // Waits for a person, and for a call back, as histograms of whole seconds.
+        let waits = |sql: &'static str| {
+            let (first, last) = (first.clone(), last.clone());
+            async move {
+                let rows = sqlx::query(sql)
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut per_line: Vec<Vec<(i64, u64)>> = vec![Vec::new(); lines.len()];
+                let mut all = Vec::new();
+                for row in rows {
+                    if let Some(i) = index(row.get::<String, _>(0).as_str()) {
+                        let entry = (row.get::<i64, _>(1).max(0), count(&row, 2));
+                        per_line[i].push(entry);
+                        all.push(entry);
+                    }
+                }
+                Result::Ok((per_line, all))
+            }
+        };
+        let (per_line, all_waits) = waits(
+            "SELECT line, (answered_ms - started_ms) / 1000 AS wait, COUNT(*) FROM calls \
+             WHERE day >= $1 AND day <= $2 AND answered_ms IS NOT NULL AND started_ms IS NOT NULL \
+             AND line IS NOT NULL GROUP BY line, wait",
+        )
+        .await?;
+        for (report, histogram) in by_line.iter_mut().zip(per_line) {
+            report.wait_for_person = Waits::of(histogram);
+        }
+        all.wait_for_person = Waits::of(all_waits);
+        let (per_line, all_waits) = waits(
+            "SELECT line, waited_s, COUNT(*) FROM call_back_waits WHERE day >= $1 AND day <= $2 \
+             GROUP BY line, waited_s",
+        )
+        .await?;
+        for (report, histogram) in by_line.iter_mut().zip(per_line) {
+            report.call_back_wait = Waits::of(histogram);
+        }
+        all.call_back_wait = Waits::of(all_waits);
+
+        // Choices at menus and connection attempts.
+        let mut choices: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
+        let mut connections = choices.clone();
+        for row in sqlx::query(
+            "SELECT line, step, COALESCE(choice, ''), COALESCE(result, ''), COUNT(*) FROM call_steps \
+             WHERE day >= $1 AND day <= $2 GROUP BY line, step, choice, result",
+        )
+        .bind(&first)
+        .bind(&last)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+                continue;
+            };
+            let (step, choice, result): (String, String, String) =
+                (row.get(1), row.get(2), row.get(3));
+            let n = count(&row, 4);
+            if !choice.is_empty() {
+                *choices[i].entry((step.clone(), choice)).or_default() += n;
+            }
+            if !result.is_empty() {
+                *connections[i].entry((step, result)).or_default() += n;
+            }
+        }
+        let (mut all_choices, mut all_connections) = (BTreeMap::new(), BTreeMap::new());
+        for (i, report) in by_line.iter_mut().enumerate() {
+            for (key, n) in &choices[i] {
+                *all_choices.entry(key.clone()).or_default() += n;
+            }
+            for (key, n) in &connections[i] {
+                *all_connections.entry(key.clone()).or_default() += n;
+            }
+            report.choices = sorted(std::mem::take(&mut choices[i]), choice);
+            report.connections = sorted(std::mem::take(&mut connections[i]), connection);
+        }
+        all.choices = sorted(all_choices, choice);
+        all.connections = sorted(all_connections, connection);
+        Ok(Report {
+            from,
+            to,
+            lines: by_line,
+            all,
+        })
+    }
+}
+
+fn ending((how, step): (String, String), calls: u64) -> Ending {
+    Ending { how, step, calls }
+}
+
+fn closed_hour((reason, hour): (String, u32), calls: u64) -> ClosedHour {
+    ClosedHour {
+        reason,
+        hour,
+        calls,
+    }
+}
+
+fn choice((step, choice): (String, String), calls: u64) -> Choice {
+    Choice {
+        step,
+        choice,
+        calls,
+    }
+}
+
+fn connection((step, result): (String, String), attempts: u64) -> Connection {
+    Connection {
+        step,
+        result,
+        attempts,
+    }
+}
+
+/// The summary's columns, one row a line: the CSV's header.
+pub const SUMMARY_COLUMNS: [&str; 14] = [
+    "line",
+    "name",
+    "from",
+    "to",
+    "calls",
+    "answered",
+    "abandoned",
+    "ended_by_line",
+    "closed_calls",
+    "callbacks",
+    "median_wait_for_person_s",
+    "p90_wait_for_person_s",
+    "median_call_back_wait_s",
+    "p90_call_back_wait_s",
+];
+
+/// A CSV field: quoted when it must be.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// CSV text with a header row.
+pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn optional(value: Option<i64>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+impl Report {
+    /// One row a line, as [`SUMMARY_COLUMNS`] names them.
+    pub fn summary_rows(&self) -> Vec<Vec<String>> {
+        self.lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.line.clone(),
+                    l.name.clone(),
+                    self.from.to_string(),
+                    self.to.to_string(),
+                    l.calls.to_string(),
+                    l.answered.to_string(),
+                    l.abandoned.to_string(),
+                    l.ended_by_line.to_string(),
+                    l.closed_calls.to_string(),
+                    l.callbacks.to_string(),
+                    optional(l.wait_for_person.median_s),
+                    optional(l.wait_for_person.p90_s),
+                    optional(l.call_back_wait.median_s),
+                    optional(l.call_back_wait.p90_s),
+                ]
+            })
+            .collect()
+    }
+
+    pub fn to_csv(&self) -> String {
+        csv(&SUMMARY_COLUMNS, &self.summary_rows())
+    }
+
+    /// One object a line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.lines).expect("plain data") + "\n"
+    }
+
+    /// For people: each line, then all lines together.
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "Calls from {} to {} (UK dates)\n",
+            speech::full_date(self.from),
+            speech::full_date(self.to)
+        );
+        let several = self.lines.len() > 1;
+        for line in self.lines.iter().chain(several.then_some(&self.all)) {
+            out.push('\n');
+            line_text(&mut out, line);
+        }
+        out
+    }
+}
+
+/// A wait as people say it: "45 s", "3 min 20 s", "2 h 5 min".
+pub fn duration_words(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+fn waits_text(waits: &Waits) -> String {
+    match (waits.median_s, waits.p90_s) {
+        (Some(median), Some(p90)) => format!(
+            "median {}, 90th percentile {} (of {})",
+            duration_words(median),
+            duration_words(p90),
+            waits.count
+        ),
+        _ => "none".to_owned(),
+    }
+}
+
+fn line_text(out: &mut String, l: &LineReport) {
+    let _ = writeln!(out, "{} ({})", l.name, l.line);
+    let _ = writeln!(
+        out,
+        "  calls: {}; a person answered {}; call back taken {}; ended by the line {}; hung up before any of these {}",
+        l.calls,
+        l.answered,
+        l.ended
+            .iter()
+            .filter(|e| e.how == "call back")
+            .map(|e| e.calls)
+            .sum::<u64>(),
+        l.ended_by_line,
+        l.abandoned
+    );
+    let reasons: Vec<String> = l
+        .closed_by_reason()
+        .iter()
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  arrived while closed: {}{}",
+        l.closed_calls,
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join(", "))
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  time to a person: {}",
+        waits_text(&l.wait_for_person)
+    );
+    let _ = writeln!(
+        out,
+        "  call backs asked for: {}; time to the call back: {}",
+        l.callbacks,
+        waits_text(&l.call_back_wait)
+    );
+    out.push_str("  by day:\n");
+    for d in &l.by_day {
+        let day = d.day.parse().map_or(d.day.clone(), speech::full_date);
+        let _ = writeln!(
+            out,
+            "    {day}: {} calls, {} answered, {} hung up, {} while closed, {} call backs",
+            d.calls, d.answered, d.abandoned, d.closed_calls, d.callbacks
+        );
+    }
+    if !l.choices.is_empty() {
+        out.push_str("  choices:\n");
+        for c in &l.choices {
+            let _ = writeln!(out, "    {}: {} {}", c.step, c.choice, c.calls);
+        }
+    }
+    if !l.connections.is_empty() {
+        out.push_str("  connection attempts:\n");
+        for c in &l.connections {
+            let _ = writeln!(out, "    {}: {} {}", c.step, c.result, c.attempts);
+        }
+    }
+    let hung_up: Vec<&Ending> = l.ended.iter().filter(|e| e.how == "hung up").collect();
+    if !hung_up.is_empty() {
+        out.push_str("  where callers hung up:\n");
+        for e in hung_up {
+            let _ = writeln!(out, "    {}: {}", e.step, e.calls);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Waits;
+
+    #[test]
+    fn percentiles_are_by_nearest_rank() {
+        let waits = Waits::of(vec![(30, 1), (10, 2), (20, 6), (40, 1)]);
+        // 10 10 20 20 20 20 20 20 30 40: the 5th and the 9th.
+        assert_eq!(waits.count, 10);
+        assert_eq!(waits.median_s, Some(20));
+        assert_eq!(waits.p90_s, Some(30));
+        assert_eq!(Waits::of(Vec::new()).median_s, None);
+        assert_eq!(Waits::of(vec![(7, 1)]).p90_s, Some(7));
+    }
+}

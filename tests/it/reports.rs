@@ -1,0 +1,454 @@
+//! Reports for coordinators: known calls played through two servers sharing one store, each
+//! webhook of a call to either server, at pinned instants in GMT and in BST and across an hour
+//! boundary, with their connections' results and Twilio's status callbacks; the report's every
+//! figure, as JSON and as CSV, is the known one.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::process::{Server, menu_action};
+use crate::support::*;
+
+/// A caller's own number (in the numbering plan, so a call back can be taken for it).
+const OWN: &str = "+447911123456";
+/// The servers' own clock: when the team is asked to call back (the request is kept then).
+const SERVER_NOW: &str = "2026-12-02T18:05:20Z";
+
+struct Replica {
+    server: Server,
+    _state: tempfile::TempDir,
+}
+
+fn replica(database: &str) -> Replica {
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        &shipped_flows_dir(),
+        state.path(),
+        SERVER_NOW,
+        &["--database", database, "--accept-pinned-instants"],
+        &[("RUST_LOG", "warn")],
+    );
+    Replica {
+        server,
+        _state: state,
+    }
+}
+
+/// One call as Twilio makes it: each webhook to the server given, at the instant given.
+struct Call<'a> {
+    sid: String,
+    to: &'static str,
+    /// Where the call's next webhook goes: its latest answer's action.
+    next: String,
+    servers: [&'a Server; 2],
+}
+
+impl<'a> Call<'a> {
+    async fn start(
+        servers: [&'a Server; 2],
+        number: u32,
+        to: &'static str,
+        on: usize,
+        at: &str,
+    ) -> Call<'a> {
+        let mut call = Call {
+            sid: format!("CA{number:032x}"),
+            to,
+            next: "/voice".to_owned(),
+            servers,
+        };
+        call.webhook(on, at, &[]).await;
+        call
+    }
+
+    /// Sends the call's next webhook (with `params`) to server `on` at `at`: the answer.
+    async fn webhook(&mut self, on: usize, at: &str, params: &[(&str, &str)]) -> String {
+        let mut all = vec![
+            ("CallSid", self.sid.as_str()),
+            ("From", OWN),
+            ("To", self.to),
+            ("SwitchboardPinnedInstant", at),
+        ];
+        all.extend_from_slice(params);
+        let (status, twiml) = self.servers[on].post(&self.next, &all).await;
+        assert_eq!(status, 200, "{twiml}");
+        if twiml.contains("action=\"") {
+            self.next = menu_action(&twiml);
+        }
+        twiml
+    }
+
+    /// Twilio's status callback when the call ends.
+    async fn ended(&self, on: usize, duration: &str) {
+        let params = [
+            ("CallSid", self.sid.as_str()),
+            ("From", OWN),
+            ("To", self.to),
+            ("CallStatus", "completed"),
+            ("CallDuration", duration),
+        ];
+        let (status, body) = self.servers[on].post("/status", &params).await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+/// `switchboard ARGS` on the shared store: its output, having succeeded.
+fn switchboard(database: &str, args: &[&str]) -> String {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .args(["--state-dir", state.path().to_str().unwrap()])
+        .args(["--database", database])
+        .env_remove("SWITCHBOARD_FLOWS")
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn report_json(database: &str) -> serde_json::Value {
+    let args = [
+        "report",
+        "--from",
+        "2026-06-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "json",
+    ];
+    serde_json::from_str(&switchboard(database, &args)).unwrap()
+}
+
+/// Plays the known calls: what each must add to the report is said beside it.
+async fn play_known_calls(servers: [&Server; 2]) {
+    // A. Wellbeing, Wednesday 2 December 2026 (GMT), 09:59:50: starts on one server, presses 1
+    // on the other after 10:00 (the hour is the start's), a counsellor answers 70 s after the
+    // start and talks 300 s; Twilio says it ended after 370 s.
+    let mut a = Call::start(servers, 1, WELLBEING, 0, "2026-12-02T09:59:50Z").await;
+    let dialling = a
+        .webhook(1, "2026-12-02T10:00:05Z", &[("Digits", "1")])
+        .await;
+    assert!(dialling.contains(COUNSELLING), "{dialling}");
+    let connected = [("DialCallStatus", "completed"), ("DialCallDuration", "300")];
+    a.webhook(0, "2026-12-02T10:06:00Z", &connected).await;
+    a.ended(1, "370").await;
+
+    // B. Wellbeing, 10:00:10 GMT: hangs up at the main menu.
+    let b = Call::start(servers, 2, WELLBEING, 1, "2026-12-02T10:00:10Z").await;
+    b.ended(0, "15").await;
+
+    // C. Doctor support, Tuesday 2 June 2026, 09:30 BST (08:30 UTC), open: nobody answers the
+    // first try, the second is answered 80 s after the start.
+    let mut c = Call::start(servers, 3, DOCTOR_SUPPORT, 0, "2026-06-02T08:30:00Z").await;
+    let retry = c
+        .webhook(
+            1,
+            "2026-06-02T08:30:40Z",
+            &[("DialCallStatus", "no-answer")],
+        )
+        .await;
+    assert!(retry.contains(DOCTOR_SUPPORT_TEAM), "{retry}");
+    let connected = [("DialCallStatus", "completed"), ("DialCallDuration", "600")];
+    c.webhook(0, "2026-06-02T08:41:20Z", &connected).await;
+    c.ended(1, "680").await;
+
+    // D. Doctor support, 18:30 BST, closed: says nothing at the menu twice, and the line says
+    // goodbye.
+    let mut d = Call::start(servers, 4, DOCTOR_SUPPORT, 1, "2026-06-02T17:30:00Z").await;
+    d.webhook(0, "2026-06-02T17:30:20Z", &[]).await;
+    let goodbye = d.webhook(1, "2026-06-02T17:30:40Z", &[]).await;
+    assert!(goodbye.contains("<Hangup"), "{goodbye}");
+    d.ended(0, "45").await;
+
+    // E. Doctor support, Wednesday 2 December, 18:05 GMT, closed: asks for a call back and
+    // confirms their own number.
+    let mut e = Call::start(servers, 5, DOCTOR_SUPPORT, 0, "2026-12-02T18:05:00Z").await;
+    e.webhook(1, "2026-12-02T18:05:10Z", &[("Digits", "2")])
+        .await;
+    let taken = e
+        .webhook(0, "2026-12-02T18:05:20Z", &[("Digits", "1")])
+        .await;
+    assert!(taken.contains("we have your request"), "{taken}");
+    e.ended(1, "60").await;
+}
+
+/// Waits until the servers have written `records` records (a webhook's or status callback's
+/// each) to the store.
+async fn wait_for_written(servers: [&Server; 2], records: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut written = 0;
+        for server in servers {
+            let metrics = server.get("/metrics").await;
+            written += metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("switchboard_call_records_total{result=\"written\"} "))
+                .map_or(0, |n| n.trim().parse::<u64>().unwrap());
+        }
+        if written == records {
+            return;
+        }
+        assert!(written < records, "more records than webhooks: {written}");
+        assert!(
+            Instant::now() < deadline,
+            "{written} of {records} records written"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn line<'r>(report: &'r serde_json::Value, id: &str) -> &'r serde_json::Value {
+    report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
+}
+
+/// The hours of the week (Monday 00:00 is 0) with calls, and how many.
+fn busy_hours(line: &serde_json::Value) -> Vec<(usize, u64)> {
+    line["by_week_hour"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter_map(|(hour, n)| Some((hour, n.as_u64().unwrap())).filter(|(_, n)| *n > 0))
+        .collect()
+}
+
+fn day<'r>(line: &'r serde_json::Value, date: &str) -> &'r serde_json::Value {
+    line["by_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["day"] == date)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn known_calls_through_two_servers_give_every_figure_of_the_report_exactly() {
+    let shared = tempfile::tempdir().unwrap();
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        shared.path().join("shared.db").display()
+    );
+    let (one, two) = (replica(&database), replica(&database));
+    play_known_calls([&one.server, &two.server]).await;
+    // 13 webhooks and 5 status callbacks.
+    wait_for_written([&one.server, &two.server], 18).await;
+    let report = report_json(&database);
+
+    let wellbeing = line(&report, "wellbeing");
+    assert_eq!(wellbeing["name"], "Wellbeing support line");
+    for (figure, known) in [
+        ("calls", 2),
+        ("answered", 1),
+        ("abandoned", 1),
+        ("ended_by_line", 0),
+        ("closed_calls", 0),
+        ("callbacks", 0),
+    ] {
+        assert_eq!(
+            wellbeing[figure], known,
+            "wellbeing {figure}: {wellbeing:#}"
+        );
+    }
+    assert_eq!(
+        wellbeing["wait_for_person"],
+        serde_json::json!({"count": 1, "median_s": 70, "p90_s": 70})
+    );
+    // Wednesday is day 2 of the week: 09:00 (A, started before the hour) and 10:00 (B).
+    assert_eq!(busy_hours(wellbeing), [(2 * 24 + 9, 1), (2 * 24 + 10, 1)]);
+    assert_eq!(
+        wellbeing["ended"],
+        serde_json::json!([
+            {"how": "answered", "step": "wellbeing/counselling", "calls": 1},
+            {"how": "hung up", "step": "wellbeing/main-menu", "calls": 1},
+        ])
+    );
+    assert_eq!(
+        wellbeing["choices"],
+        serde_json::json!([{"step": "wellbeing/main-menu", "choice": "1", "calls": 1}])
+    );
+    assert_eq!(
+        wellbeing["connections"],
+        serde_json::json!([{"step": "wellbeing/counselling", "result": "completed", "attempts": 1}])
+    );
+    assert_eq!(day(wellbeing, "2026-12-02")["calls"], 2);
+    assert_eq!(day(wellbeing, "2026-06-02")["calls"], 0);
+
+    let doctor_support = line(&report, "doctor-support");
+    for (figure, known) in [
+        ("calls", 3),
+        ("answered", 1),
+        ("abandoned", 0),
+        ("ended_by_line", 1),
+        ("closed_calls", 2),
+        ("callbacks", 1),
+    ] {
+        assert_eq!(
+            doctor_support[figure], known,
+            "doctor-support {figure}: {doctor_support:#}"
+        );
+    }
+    assert_eq!(
+        doctor_support["wait_for_person"],
+        serde_json::json!({"count": 1, "median_s": 80, "p90_s": 80})
+    );
+    // Tuesday 09:00 and 18:00 in BST, Wednesday 18:00 in GMT: UK hours, not UTC's.
+    assert_eq!(
+        busy_hours(doctor_support),
+        [(24 + 9, 1), (24 + 18, 1), (2 * 24 + 18, 1)]
+    );
+    assert_eq!(
+        doctor_support["closed_by_hour"],
+        serde_json::json!([{"reason": "closed", "hour": 18, "calls": 2}])
+    );
+    assert_eq!(
+        doctor_support["ended"],
+        serde_json::json!([
+            {"how": "answered", "step": "doctor-support/team", "calls": 1},
+            {"how": "call back", "step": "", "calls": 1},
+            {"how": "ended by the line", "step": "", "calls": 1},
+        ])
+    );
+    assert_eq!(
+        doctor_support["choices"],
+        serde_json::json!([
+            {"step": "doctor-support/offer-counselling", "choice": "2", "calls": 1},
+            {"step": "doctor-support/offer-counselling", "choice": "no-input", "calls": 2},
+        ])
+    );
+    assert_eq!(
+        doctor_support["connections"],
+        serde_json::json!([
+            {"step": "doctor-support/team", "result": "completed", "attempts": 1},
+            {"step": "doctor-support/team", "result": "no-answer", "attempts": 1},
+        ])
+    );
+    let june = day(doctor_support, "2026-06-02");
+    assert_eq!(
+        (&june["calls"], &june["answered"], &june["closed_calls"]),
+        (&2.into(), &1.into(), &1.into())
+    );
+    let december = day(doctor_support, "2026-12-02");
+    assert_eq!(
+        (
+            &december["calls"],
+            &december["callbacks"],
+            &december["closed_calls"]
+        ),
+        (&1.into(), &1.into(), &1.into())
+    );
+    // Not called back yet.
+    assert_eq!(doctor_support["call_back_wait"]["count"], 0);
+
+    // The team calls back; the wait is the store's own record of the request's times.
+    switchboard(
+        &database,
+        &["callbacks", "done", "1", "--note", "spoke to them"],
+    );
+    let request = &serde_json::from_str::<serde_json::Value>(&switchboard(
+        &database,
+        &["callbacks", "list", "--all", "--format", "json"],
+    ))
+    .unwrap()[0];
+    let waited =
+        (request["closed_ms"].as_i64().unwrap() - request["asked_ms"].as_i64().unwrap()) / 1000;
+    let report = report_json(&database);
+    assert_eq!(
+        line(&report, "doctor-support")["call_back_wait"],
+        serde_json::json!({"count": 1, "median_s": waited, "p90_s": waited})
+    );
+
+    // The CSV: a header row, then a row a line with the same figures.
+    let csv = switchboard(
+        &database,
+        &[
+            "report",
+            "--from",
+            "2026-06-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "csv",
+        ],
+    );
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "line,name,from,to,calls,answered,abandoned,ended_by_line,closed_calls,callbacks,median_wait_for_person_s,p90_wait_for_person_s,median_call_back_wait_s,p90_call_back_wait_s"
+    );
+    assert!(
+        rows.contains(&format!(
+            "doctor-support,Doctor support line,2026-06-01,2026-12-31,3,1,0,1,2,1,80,80,{waited},{waited}"
+        )
+        .as_str()),
+        "{csv}"
+    );
+    assert!(
+        rows.contains(
+            &"wellbeing,Wellbeing support line,2026-06-01,2026-12-31,2,1,1,0,0,0,70,70,,"
+        ),
+        "{csv}"
+    );
+    assert_eq!(rows.len(), 3, "{csv}");
+    // One line alone.
+    let one_line = switchboard(
+        &database,
+        &[
+            "report",
+            "--from",
+            "2026-12-02",
+            "--to",
+            "2026-12-02",
+            "--line",
+            "wellbeing",
+            "--format",
+            "json",
+        ],
+    );
+    let one_line: serde_json::Value = serde_json::from_str(&one_line).unwrap();
+    assert_eq!(one_line.as_array().unwrap().len(), 1);
+    assert_eq!(one_line[0]["calls"], 2);
+    assert_eq!(one_line[0]["by_day"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn no_record_holds_a_number_a_call_sid_or_words_said() {
+    let shared = tempfile::tempdir().unwrap();
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        shared.path().join("shared.db").display()
+    );
+    let (one, two) = (replica(&database), replica(&database));
+    let servers = [&one.server, &two.server];
+    let mut call = Call::start(servers, 9, WELLBEING, 0, "2026-12-02T11:00:00Z").await;
+    call.webhook(
+        1,
+        "2026-12-02T11:00:10Z",
+        &[("SpeechResult", "peer support tangerine my name is Jane")],
+    )
+    .await;
+    call.ended(0, "30").await;
+    wait_for_written(servers, 3).await;
+    let report = report_json(&database);
+    assert_eq!(
+        line(&report, "wellbeing")["choices"],
+        serde_json::json!([{"step": "wellbeing/main-menu", "choice": "2", "calls": 1}]),
+        "a phrase is kept as the choice it matched"
+    );
+    let sid = call.sid.clone();
+    drop(call);
+    drop((one, two));
+    // The database and its write-ahead log, byte for byte.
+    for file in std::fs::read_dir(shared.path()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        let kept = String::from_utf8_lossy(&bytes);
+        for secret in ["7911123456", "Jane", "tangerine", &sid, &sid[2..]] {
+            assert!(!kept.contains(secret), "the store keeps {secret:?}");
+        }
+    }
+}
