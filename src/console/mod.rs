@@ -8,6 +8,7 @@ pub mod auth;
 pub mod call_backs;
 pub mod history;
 pub mod pages;
+pub mod reports;
 pub mod today;
 
 use std::collections::HashMap;
@@ -144,6 +145,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/history/rollback", post(roll_back))
         .route("/call-backs", get(call_backs_page))
         .route("/call-backs/{id}", post(call_back_action))
+        .route("/reports", get(reports_page))
+        .route("/reports.csv", get(reports_csv))
         .layer(axum::middleware::map_response(with_safe_headers))
         .with_state(console)
 }
@@ -1298,6 +1301,117 @@ async fn call_back_action(
         Notice::said(&done.said)
     })
     .await
+}
+
+#[derive(serde::Deserialize)]
+struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    line: Option<String>,
+    table: Option<String>,
+}
+
+/// The report the page or a download asks for (the last 7 days, all lines, by default): what
+/// was asked, the lines to choose from, and the report or why there is none.
+async fn report_for(
+    console: &Console,
+    query: &ReportQuery,
+) -> Result<
+    (
+        reports::Asked,
+        Vec<(String, String)>,
+        Result<store::report::Report, String>,
+    ),
+    Denied,
+> {
+    let today = console
+        .app
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let asked = reports::Asked {
+        from: query
+            .from
+            .clone()
+            .unwrap_or_else(|| (today - chrono::Duration::days(6)).to_string()),
+        to: query.to.clone().unwrap_or_else(|| today.to_string()),
+        line: query.line.clone().unwrap_or_default(),
+    };
+    let flows = console.app.flows.load();
+    let lines: Vec<(String, String)> = flows
+        .lines
+        .iter()
+        .map(|l| (l.id.to_string(), l.name.clone()))
+        .collect();
+    let chosen: Vec<(String, String)> = lines
+        .iter()
+        .filter(|(id, _)| asked.line.is_empty() || *id == asked.line)
+        .cloned()
+        .collect();
+    let report = match reports::range(&asked) {
+        Err(problem) => Err(problem),
+        Ok(_) if chosen.is_empty() => Err("There is no such line.".to_owned()),
+        Ok((from, to)) => Ok(console.store.report(from, to, &chosen).await?),
+    };
+    Ok((asked, lines, report))
+}
+
+async fn reports_page(
+    State(console): State<Arc<Console>>,
+    session: Session,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, Denied> {
+    let (asked, lines, report) = report_for(&console, &query).await?;
+    let status = match report {
+        Ok(_) => StatusCode::OK,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let page = reports::page(
+        &session,
+        &asked,
+        &lines,
+        report.as_ref().map_err(String::as_str),
+    );
+    Ok((status, html(page)).into_response())
+}
+
+async fn reports_csv(
+    State(console): State<Arc<Console>>,
+    session: Session,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, Denied> {
+    let (asked, _, report) = report_for(&console, &query).await?;
+    let table = query.table.as_deref().unwrap_or("summary");
+    let report = match report {
+        Ok(report) => report,
+        Err(problem) => {
+            return Ok(refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&session),
+                &problem,
+            ));
+        }
+    };
+    let Some(csv) = reports::table_csv(&report, table) else {
+        return Ok(refused(
+            StatusCode::NOT_FOUND,
+            Some(&session),
+            "There is no such table.",
+        ));
+    };
+    let name = format!("switchboard-{table}-{}-to-{}.csv", asked.from, asked.to);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f3f3;padding:.6rem
 .diagram svg{display:block;width:100%;height:auto;max-width:none}
 main:has(#zoom-read:checked) .diagram svg{width:auto}
 main:has(#zoom-large:checked) .diagram svg{width:auto;zoom:1.5}
+.chart{display:block;max-width:100%;height:auto;margin:.4rem 0}
+details{margin:.4rem 0}summary{cursor:pointer}
 .now{display:flex;flex-direction:column}
 @media (max-width:40rem){.now>.switches{order:-1}}
 ";
@@ -146,7 +148,7 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                 header {
                     strong { "Switchboard" }
                     @if let Some(session) = session {
-                        nav { a href="/" { "Lines now" } " · " a href="/audit" { "Changes" } " · " a href="/history" { "Versions" } " · " a href="/call-backs" { "Call backs" } }
+                        nav { a href="/" { "Lines now" } " · " a href="/audit" { "Changes" } " · " a href="/history" { "Versions" } " · " a href="/call-backs" { "Call backs" } " · " a href="/reports" { "Reports" } }
                         form method="post" action="/logout" {
                             (csrf(session))
                             span { (session.user) " (" (session.role.as_str()) ") " }

@@ -472,6 +472,20 @@ impl Ops<'_> {
         self.look("diagram-larger").await;
     }
 
+    /// Reads how the lines were used: the calls this test made are there, charted.
+    async fn read_the_reports(&mut self) {
+        self.goto("/reports").await;
+        let reports = wait_for(self.browser, "Calls by hour of the week").await;
+        assert!(reports.contains("Doctor support line"), "{reports}");
+        let charts = self
+            .browser
+            .find_all(Locator::Css("svg.chart"))
+            .await
+            .unwrap();
+        assert_eq!(charts.len(), 3, "{reports}");
+        self.look("reports").await;
+    }
+
     /// Puts back the version before the one in force, asked first with a reason.
     async fn roll_back(&mut self) {
         let before = self.server.call(WELLBEING).await;
@@ -565,6 +579,7 @@ async fn ops_do_every_task_from_a_browser_on_a_desktop_and_on_a_phone() {
         ops.add_and_remove_a_closure_day().await;
         ops.try_a_call().await;
         ops.roll_back().await;
+        ops.read_the_reports().await;
     }
     // The rest on a desktop again.
     browser.set_window_size(1100, 1500).await.unwrap();

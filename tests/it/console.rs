@@ -11,6 +11,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use switchboard::console::{self, Console};
 use switchboard::server::{self, App};
+use switchboard::store::calls::CallRecord;
 use switchboard::store::{Role, Store, User};
 
 /// Wednesday 2 December 2026, 11:00: the Doctor support line is open.
@@ -1452,4 +1453,83 @@ async fn a_switch_without_its_reason_is_asked_again_beside_the_field() {
         unsaid.body
     );
     assert!(!s.app.emergencies.load().is_closed("doctor-support"));
+}
+
+/// A call's records as servers write them: its start on `line` at `at`, and how it ended.
+fn a_call(sid: u32, line: &str, at: &str, answered_after_s: Option<i64>) -> Vec<CallRecord> {
+    let at_ms = chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .timestamp_millis();
+    let call = format!("{sid:032x}");
+    let mut records = vec![CallRecord {
+        call: call.clone(),
+        line: line.to_owned(),
+        at_ms,
+        started: Some("open"),
+        waiting_at: Some(format!("{line}/main-menu")),
+        ..CallRecord::default()
+    }];
+    if let Some(after) = answered_after_s {
+        records.push(CallRecord {
+            call,
+            line: line.to_owned(),
+            at_ms: at_ms + after * 1000 + 60_000,
+            answered: Some((at_ms + after * 1000, format!("{line}/counselling"))),
+            waiting_at: Some(format!("{line}/counselling")),
+            ..CallRecord::default()
+        });
+    }
+    records
+}
+
+#[tokio::test]
+async fn the_reports_page_draws_each_chart_with_its_figures_beside_it_and_offers_csv() {
+    let s = setup(false).await;
+    let mut records = a_call(1, "wellbeing", "2026-12-01T09:15:00Z", Some(40));
+    records.extend(a_call(2, "wellbeing", "2026-12-02T10:05:00Z", None));
+    s.store.record_calls(&records).await.unwrap();
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
+    // The last 7 days by default: NOW is Wednesday 2 December 2026.
+    let page = get(&s.console, "/reports", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(body.contains("value=\"2026-11-26\""), "{body}");
+    assert!(
+        body.contains(
+            "<th scope=\"row\">Wellbeing support line</th><td>2</td><td>1</td><td>1</td>"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("40 s (9 in 10 within 40 s)"), "{body}");
+    // Each chart is drawn here, with a table of its figures.
+    assert_eq!(body.matches("<svg class=\"chart\"").count(), 3, "{body}");
+    assert!(
+        body.contains(
+            "<th scope=\"row\">Tuesday 1 December 2026</th><td>1</td><td>1</td><td>0</td>"
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("<script"), "{body}");
+    // The CSV of a table.
+    let csv = get(
+        &s.console,
+        "/reports.csv?from=2026-12-01&to=2026-12-02&line=wellbeing&table=by-day",
+        &cookie,
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.body,
+        "day,calls,answered,abandoned,closed_calls,callbacks\r\n2026-12-01,1,1,0,0,0\r\n2026-12-02,1,0,1,0,0\r\n"
+    );
+    // A range that cannot be shown is said on the page, with what was asked kept.
+    let wrong = get(
+        &s.console,
+        "/reports?from=2026-12-09&to=2026-12-02",
+        &cookie,
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("The last day is before the first."));
+    assert!(wrong.body.contains("value=\"2026-12-09\""));
 }
