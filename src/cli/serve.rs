@@ -316,14 +316,8 @@ fn serve_console(
                 };
                 let console =
                     Arc::new(Console::new(app, store, secure).with_call_back_aim(call_back_aim));
-                let service = switchboard::console::router(console.clone())
+                let service = switchboard::console::router(console)
                     .into_make_service_with_connect_info::<SocketAddr>();
-                tokio::spawn(async move {
-                    loop {
-                        console.roll_over_the_day();
-                        tokio::time::sleep(Duration::from_secs(10)).await;
-                    }
-                });
                 let served = match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => axum::serve(listener, service).await,
                     Err(error) => Err(error),

@@ -9,7 +9,6 @@ pub mod call_backs;
 pub mod history;
 pub mod pages;
 pub mod reports;
-pub mod today;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -43,7 +42,6 @@ pub struct Console {
     store: Store,
     /// Cookies are marked Secure when the console is reached over HTTPS.
     pub secure_cookies: bool,
-    today: today::Today,
     /// The time the team aims to call back within, from the line's opening.
     call_back_aim: chrono::Duration,
 }
@@ -58,7 +56,6 @@ const STORE_DOWN: &str = "The store that every server shares cannot be reached, 
 impl Console {
     pub fn new(app: Arc<App>, store: Store, secure_cookies: bool) -> Self {
         Console {
-            today: today::Today::new(app.clock.now()),
             app,
             store,
             secure_cookies,
@@ -70,13 +67,6 @@ impl Console {
     pub fn with_call_back_aim(mut self, aim: chrono::Duration) -> Self {
         self.call_back_aim = aim;
         self
-    }
-
-    /// Starts today's counts again once the UK day has changed: run every few seconds.
-    pub fn roll_over_the_day(&self) {
-        let flows = self.app.flows.load();
-        self.today
-            .roll_over(&self.app.metrics, &flows, self.app.clock.now());
     }
 
     /// After a change: waits until this server serves it, and logs who made it.
@@ -399,7 +389,14 @@ async fn dashboard(
     let holidays = app.holidays.load();
     let emergencies = app.emergencies.load();
     let now = app.clock.now();
-    let today = console.today.counts(&app.metrics, &flows);
+    // Today's calls from every server's records, the same on each and kept across restarts.
+    let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let ids: Vec<(String, String)> = flows
+        .lines
+        .iter()
+        .map(|l| (l.id.to_string(), l.name.clone()))
+        .collect();
+    let counted = console.store.report(today, today, &ids).await?;
     let schedules: Vec<pages::ScheduleNow> = flows
         .schedules
         .iter()
@@ -423,14 +420,7 @@ async fn dashboard(
                 .into_iter()
                 .map(|s| schedules[s].clone())
                 .collect(),
-            calls: today.get(&line.id, "calls"),
-            outcomes: today::OUTCOMES
-                .into_iter()
-                .map(|status| {
-                    let count = today.get(&line.id, status);
-                    (status, count)
-                })
-                .collect(),
+            today: counted.lines[index].clone(),
         })
         .collect();
     let revision = app.store.revision();
@@ -450,7 +440,6 @@ async fn dashboard(
     Ok(html(pages::dashboard(
         &session,
         &now_said,
-        &console.today.said(),
         &lines,
         &schedules,
         &readers,

@@ -227,9 +227,8 @@ pub struct LineNow {
     /// Answered around the clock, whatever its schedules say of the lines it offers.
     pub open_24_7: bool,
     pub schedules: Vec<ScheduleNow>,
-    pub calls: u64,
-    /// How calls ended, from Twilio's status callbacks: (status, count).
-    pub outcomes: Vec<(&'static str, u64)>,
+    /// Today's calls, from every server's records.
+    pub today: crate::store::report::LineReport,
 }
 
 pub struct ReaderNow {
@@ -252,7 +251,7 @@ fn schedule_state(schedule: &ScheduleNow) -> Markup {
 }
 
 /// One line's state on the dashboard: open or closed and why, and today's calls.
-fn line_now(line: &LineNow, since: &str) -> Markup {
+fn line_now(line: &LineNow) -> Markup {
     html! {
         section.line aria-labelledby=(format!("line-{}", line.id)) {
             h2 id=(format!("line-{}", line.id)) { a href=(format!("/lines/{}", line.id)) { (line.name) } }
@@ -268,10 +267,11 @@ fn line_now(line: &LineNow, since: &str) -> Markup {
             } @else {
                 @for schedule in &line.schedules { (schedule_state(schedule)) }
             }
+            @let t = &line.today;
             p {
-                (line.calls) " calls " (since)
-                @for (status, count) in &line.outcomes { @if *count > 0 { "; " (count) " " (status) } }
-                "."
+                "Today: " (t.calls) " calls; " (t.answered) " reached a person, " (t.callbacks) " asked for a call back, "
+                (t.ended_by_line) " ended by the line, " (t.abandoned) " hung up before; " (t.closed_calls) " while it was closed. "
+                a href=(format!("/reports?line={}", line.id)) { "Reports" }
             }
         }
     }
@@ -314,7 +314,6 @@ fn emergency_switches(session: &Session, schedules: &[ScheduleNow]) -> Markup {
 pub fn dashboard(
     session: &Session,
     now: &str,
-    since: &str,
     lines: &[LineNow],
     schedules: &[ScheduleNow],
     readers: &[ReaderNow],
@@ -328,7 +327,7 @@ pub fn dashboard(
             p { "As of " (now) " (UK time)." }
             // On a phone the switch comes first (see `.now` in STYLE).
             div.now {
-                @for line in lines { (line_now(line, since)) }
+                @for line in lines { (line_now(line)) }
                 (emergency_switches(session, schedules))
             }
             h2 { "Servers reading the store" }

@@ -274,12 +274,27 @@ async fn an_editor_closes_the_line_callers_hear_it_and_it_is_audited() {
         "{}",
         page.body
     );
-    // The three calls above, from the server's own counters.
+}
+
+#[tokio::test]
+async fn todays_calls_on_the_dashboard_come_from_every_servers_records_in_the_store() {
+    let s = setup(false).await;
+    // Two calls today (NOW is Wednesday 2 December 2026), one answered; one yesterday.
+    let mut records = a_call(1, "wellbeing", "2026-12-02T09:15:00Z", Some(40));
+    records.extend(a_call(2, "wellbeing", "2026-12-02T10:05:00Z", None));
+    records.extend(a_call(3, "wellbeing", "2026-12-01T10:05:00Z", None));
+    s.store.record_calls(&records).await.unwrap();
+    let (cookie, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
     let dashboard = get(&s.console, "/", &cookie).await;
     assert!(
-        dashboard
-            .body
-            .contains("3 calls today (since the server started at 11am)"),
+        dashboard.body.contains(
+            "Today: 2 calls; 1 reached a person, 0 asked for a call back, 0 ended by the line, 1 hung up before"
+        ),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard.body.contains("Today: 0 calls;"),
         "{}",
         dashboard.body
     );

@@ -254,3 +254,79 @@ async fn an_event_is_one_notification_taken_by_one_server_at_a_time(url: &Databa
         None
     );
 }
+
+on_both_backends!(records_older_than_kept_become_daily_totals_and_the_report_still_counts_them);
+async fn records_older_than_kept_become_daily_totals_and_the_report_still_counts_them(
+    url: &DatabaseUrl,
+) {
+    use switchboard::store::calls::{CallRecord, StepRecord};
+    let store = Store::open(url).await.unwrap();
+    let call = |n: u32, at: &str, choice: bool| {
+        let at_ms = chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .timestamp_millis();
+        CallRecord {
+            call: format!("{n:032x}"),
+            line: "wellbeing".to_owned(),
+            at_ms,
+            started: Some("open"),
+            step: choice.then(|| StepRecord {
+                step: "wellbeing/main-menu".to_owned(),
+                choice: Some("1".to_owned()),
+                result: None,
+            }),
+            waiting_at: Some("wellbeing/main-menu".to_owned()),
+            ..CallRecord::default()
+        }
+    };
+    let old = "2025-10-01T12:00:00Z";
+    store
+        .record_calls(&[
+            call(1, old, true),
+            call(2, old, false),
+            call(3, "2026-12-01T12:00:00Z", true),
+        ])
+        .await
+        .unwrap();
+    let lines = [("wellbeing".to_owned(), "Wellbeing support line".to_owned())];
+    let (from, to) = ("2025-10-01".parse().unwrap(), "2026-12-31".parse().unwrap());
+    let before = store.report(from, to, &lines).await.unwrap();
+    assert_eq!(before.lines[0].choices[0].calls, 2);
+
+    let rolled = store
+        .roll_up_calls("2025-11-05".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(rolled, 2);
+    let after = store.report(from, to, &lines).await.unwrap();
+    let wellbeing = &after.lines[0];
+    // The totals stay; the detail of the old day is gone.
+    assert_eq!(
+        (wellbeing.calls, wellbeing.abandoned),
+        (before.lines[0].calls, before.lines[0].abandoned)
+    );
+    assert_eq!(wellbeing.calls, 3);
+    let old_day = wellbeing
+        .by_day
+        .iter()
+        .find(|d| d.day == "2025-10-01")
+        .unwrap();
+    assert_eq!((old_day.calls, old_day.abandoned), (2, 2));
+    assert_eq!(
+        wellbeing.choices[0].calls, 1,
+        "only the kept record's choice"
+    );
+    assert_eq!(wellbeing.by_week_hour.iter().sum::<u64>(), 1);
+    // Rolling up again adds nothing twice.
+    assert_eq!(
+        store
+            .roll_up_calls("2025-11-05".parse().unwrap())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store.report(from, to, &lines).await.unwrap().lines[0].calls,
+        3
+    );
+}
