@@ -13,6 +13,7 @@
 #   BASELINE=/tmp/switchboard-old bench/load.sh # also drive an older build, to measure a change
 #   TOGETHER=1 bench/load.sh                    # drive the servers at the same time (see below)
 #   POSTGRES=1 bench/load.sh                    # also Switchboard on a PostgreSQL store
+#   RECORDS_OFF=1 bench/load.sh                 # also Switchboard with --call-records false
 #
 # "switchboard" keeps its store in SQLite in a state directory (the default); "postgres" is
 # the same binary on a PostgreSQL cluster this script starts (bench/postgres.sh). Neither
@@ -35,6 +36,7 @@ sb_port=18080
 ref_port=18090
 base_port=18070
 pg_port=18060
+off_port=18065
 servers="switchboard reference"
 
 if ! command -v wrk >/dev/null; then
@@ -62,6 +64,14 @@ if [ "${POSTGRES:-0}" = 1 ]; then
   pg=$!
   servers="$servers postgres"
 fi
+off=
+if [ "${RECORDS_OFF:-0}" = 1 ]; then
+  RUST_LOG=info taskset -c "$server_core" "$bin" serve --listen "127.0.0.1:$off_port" \
+    --public-url "http://127.0.0.1:$off_port" --now 2026-11-23T10:00:00Z \
+    --state-dir "$work/off-state" --call-records false 2>"$work/records-off.log" &
+  off=$!
+  servers="$servers records-off"
+fi
 base=
 if [ -n "${BASELINE:-}" ]; then
   RUST_LOG=info taskset -c "$server_core" "$BASELINE" serve --listen "127.0.0.1:$base_port" \
@@ -70,8 +80,8 @@ if [ -n "${BASELINE:-}" ]; then
   base=$!
   servers="$servers baseline"
 fi
-trap 'kill $sb $ref $base $pg 2>/dev/null || true; [ -z "$pg" ] || stop_postgres "$work/pg"' EXIT
-for port in $sb_port $ref_port ${base:+$base_port} ${pg:+$pg_port}; do
+trap 'kill $sb $ref $base $pg $off 2>/dev/null || true; [ -z "$pg" ] || stop_postgres "$work/pg"' EXIT
+for port in $sb_port $ref_port ${base:+$base_port} ${pg:+$pg_port} ${off:+$off_port}; do
   for _ in $(seq 100); do
     (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
@@ -100,10 +110,11 @@ drive() {
     switchboard) url="http://127.0.0.1:$sb_port" ;;
     baseline) url="http://127.0.0.1:$base_port" ;;
     postgres) url="http://127.0.0.1:$pg_port" ;;
+    records-off) url="http://127.0.0.1:$off_port" ;;
     reference) url="http://127.0.0.1:$ref_port" ;;
   esac
   # Each server checks the signature against its own URL.
-  if [ "$name" = baseline ] || [ "$name" = postgres ]; then
+  if [ "$name" = baseline ] || [ "$name" = postgres ] || [ "$name" = records-off ]; then
     SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
       From=+447700900123 To=+443301231245) run "$name" "$url" "$round" > "$work/line-$name"
   else
@@ -168,6 +179,11 @@ if [ -n "$pg" ]; then
     echo "throughput ratio postgres/baseline: $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
   fi
 fi
+if [ -n "$off" ]; then
+  ratios=$(per_round switchboard records-off)
+  echo "throughput ratio switchboard/records-off (call records on over off): $(median_of <<< "$ratios") (median of rounds); per round: $ratios"
+fi
+echo "switchboard call records: $(curl -s "http://127.0.0.1:$sb_port/metrics" | grep '^switchboard_call_records_total' | tr '\n' ' ')"
 echo "switchboard RSS after the runs: $(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$sb/status")"
 echo "switchboard log lines written: $(wc -l < "$work/switchboard.log")"
 errors=$(awk '{ e += $5 } END { print e + 0 }' "$work/results")
