@@ -48,6 +48,8 @@ for round in $(seq "$rounds"); do
     fi
   done
 done
+# Records of calls for reports: written while the store was up, dropped and counted while down.
+curl -s "$url/metrics" | grep '^switchboard_call_records_total'
 awk '{ n[$2]++; rps[$2] += $3; p99[$2] += $5; e += $6 }
   END { printf "mean req/s down/up: %.3f; mean p99 up %.3f ms, down %.3f ms; errors %d\n",
         rps["down"] / rps["up"], p99["up"] / n["up"], p99["down"] / n["down"], e; exit e > 0 }' "$work/results"

@@ -25,11 +25,21 @@ pub struct FirstWebhook {
 impl FirstWebhook {
     pub fn new() -> Self {
         let flows = flow::load_dir(Path::new("call-flows")).expect("the shipped flows load");
-        let app = Arc::new(App::new(
+        // With CALL_RECORDS set, each webhook also queues its call record (nothing writes the
+        // queue here: up to its 10,000 records this is the webhook's whole cost of recording).
+        let app = Arc::new(App::with(
             flows,
-            Clock::Fixed("2026-11-23T10:00:00Z".parse().unwrap()),
-            Auth::token(TOKEN),
-            Some(PUBLIC_URL.parse().unwrap()),
+            server::Settings {
+                clock: Clock::Fixed("2026-11-23T10:00:00Z".parse().unwrap()),
+                auth: Auth::token(TOKEN),
+                public_url: Some(PUBLIC_URL.parse().unwrap()),
+                limits: server::Limits::default(),
+                holidays: switchboard::calendar::BankHolidays::builtin(),
+                emergencies: Default::default(),
+                recorder: None,
+                call_records: std::env::var_os("CALL_RECORDS").is_some(),
+                accept_pinned_instants: false,
+            },
         ));
         let params: Vec<(String, String)> = [
             ("CallSid", "CA0123456789abcdef0123456789abcdef"),

@@ -258,9 +258,9 @@ fn serve(args: Args) -> anyhow::Result<()> {
         }
         switchboard::server::calls::CallRecords::start_writing(
             &app,
-            store.clone(),
+            database.clone(),
             args.keep_call_records_days,
-        );
+        )?;
         tokio::spawn(forget_call_backs(
             store.clone(),
             chrono::Duration::days(args.keep_call_backs_days.into()),

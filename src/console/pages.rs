@@ -34,6 +34,7 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f3f3;padding:.6rem
 main:has(#zoom-read:checked) .diagram svg{width:auto}
 main:has(#zoom-large:checked) .diagram svg{width:auto;zoom:1.5}
 .chart{display:block;max-width:100%;height:auto;margin:.4rem 0}
+.wide{overflow-x:auto}.wide td,.wide th{overflow-wrap:normal;min-width:3rem}
 details{margin:.4rem 0}summary{cursor:pointer}
 .now{display:flex;flex-direction:column}
 @media (max-width:40rem){.now>.switches{order:-1}}

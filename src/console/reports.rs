@@ -109,7 +109,7 @@ fn summary(report: &Report, query: &str) -> Markup {
         .collect();
     html! {
         h2 { "Summary" }
-        table {
+        div.wide role="region" tabindex="0" aria-label="The summary (scrolls sideways)" { table {
             thead { tr {
                 th scope="col" { "Line" } th scope="col" { "Calls" } th scope="col" { "Reached a person" }
                 th scope="col" { "Hung up before" } th scope="col" { "Ended by the line" }
@@ -121,7 +121,7 @@ fn summary(report: &Report, query: &str) -> Markup {
                 td { (l.ended_by_line) } td { (l.closed_calls) } td { (l.callbacks) }
                 td { (waits(&l.wait_for_person)) } td { (waits(&l.call_back_wait)) }
             } } }
-        }
+        } }
         p { a href=(format!("/reports.csv?{query}&table=summary")) download { "Download the summary (CSV)" } }
     }
 }
@@ -221,13 +221,13 @@ fn by_hour_of_week(l: &LineReport, query: &str) -> Markup {
             }
             details {
                 summary { "The figures, hour by hour" }
-                table {
+                div.wide role="region" tabindex="0" aria-label="Calls by hour (scrolls sideways)" { table {
                     thead { tr { th scope="col" { "Day" } @for hour in 0..24 { th scope="col" { (hour) } } } }
                     tbody { @for (d, day) in WEEKDAYS.iter().enumerate() { tr {
                         th scope="row" { (day) }
                         @for hour in 0..24 { td { (l.by_week_hour[d * 24 + hour]) } }
                     } } }
-                }
+                } }
             }
             p { a href=(format!("/reports.csv?{query}&table=by-hour")) download { "Download calls by hour (CSV)" } }
         }

@@ -19,8 +19,8 @@ use super::metrics::Counter;
 use crate::calendar::schedule::{ClosedBecause, Status};
 use crate::engine::{Answer, Context, Outcome};
 use crate::flow::StepKind;
-use crate::store::Store;
 use crate::store::calls::{CallRecord, StepRecord};
+use crate::store::{DatabaseUrl, Store};
 
 /// Records waiting to be written, at most: about a minute of a very busy line's webhooks.
 pub const QUEUE: usize = 10_000;
@@ -58,14 +58,44 @@ impl CallRecords {
         }
     }
 
-    /// Writes the queue to `store` for as long as the server runs, and rolls records older
-    /// than `keep_days` up into daily totals every hour.
-    pub fn start_writing(app: &Arc<App>, store: Store, keep_days: u32) {
+    /// Writes the queue to the store at `database` for as long as the server runs, and rolls
+    /// records older than `keep_days` up into daily totals every hour. On a thread of its own
+    /// at a lower priority (and so its store's threads): when the machine is saturated,
+    /// answering calls comes first, and records that cannot be written in time are dropped
+    /// and counted.
+    pub fn start_writing(
+        app: &Arc<App>,
+        database: DatabaseUrl,
+        keep_days: u32,
+    ) -> std::io::Result<()> {
         let taken = app.call_records.receiver.lock().map(|mut r| r.take());
-        if let Ok(Some(receiver)) = taken {
-            tokio::spawn(write(app.clone(), store.clone(), receiver));
-            tokio::spawn(roll_up(app.clone(), store, keep_days));
-        }
+        let Ok(Some(receiver)) = taken else {
+            return Ok(());
+        };
+        let app = app.clone();
+        std::thread::Builder::new()
+            .name("switchboard-records".into())
+            .spawn(move || {
+                lower_priority();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the call records");
+                runtime.block_on(async move {
+                    let store = loop {
+                        match Store::connect(&database).await {
+                            Ok(store) => break store,
+                            Err(error) => {
+                                tracing::error!(%error, "call records cannot reach the store; trying again in 5 s");
+                                tokio::time::sleep(Duration::from_secs(5)).await;
+                            }
+                        }
+                    };
+                    tokio::spawn(roll_up(app.clone(), store.clone(), keep_days));
+                    write(app, store, receiver).await;
+                });
+            })
+            .map(|_| ())
     }
 
     /// Whether a webhook for `call_sid` is recorded: when records are on, for a call Twilio
@@ -179,6 +209,14 @@ fn line_state(ctx: &Context<'_>, line: usize) -> &'static str {
         Status::Closed(ClosedBecause::Holiday(_)) => "holiday",
         Status::Closed(ClosedBecause::Closure(_)) => "closure",
         Status::Closed(ClosedBecause::Emergency) => "emergency",
+    }
+}
+
+/// Makes the calling thread (and the threads it starts) give way to the rest of the server.
+fn lower_priority() {
+    #[cfg(unix)]
+    if let Err(error) = rustix::process::setpriority_process(None, 10) {
+        tracing::debug!(%error, "call records run at the server's own priority");
     }
 }
 
