@@ -48,3 +48,33 @@ CREATE TABLE call_back_waits (
     waited_s BIGINT NOT NULL
 );
 CREATE INDEX call_back_waits_day ON call_back_waits (day);
+-- The records of each day that is over (by two days, so no record of it is still to come),
+-- grouped as reports read them: a year's report reads these, not a million records.
+-- `call-summary-through` in kv is the last day summed up.
+CREATE TABLE call_summary (
+    line TEXT NOT NULL,
+    day TEXT NOT NULL,
+    week_hour BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    ended TEXT NOT NULL,
+    at_step TEXT NOT NULL,
+    call_backs BIGINT NOT NULL,
+    calls BIGINT NOT NULL
+);
+CREATE INDEX call_summary_day ON call_summary (day);
+CREATE TABLE call_wait_summary (
+    line TEXT NOT NULL,
+    day TEXT NOT NULL,
+    wait_s BIGINT NOT NULL,
+    calls BIGINT NOT NULL
+);
+CREATE INDEX call_wait_summary_day ON call_wait_summary (day);
+CREATE TABLE call_step_summary (
+    line TEXT NOT NULL,
+    day TEXT NOT NULL,
+    step TEXT NOT NULL,
+    choice TEXT NOT NULL,
+    result TEXT NOT NULL,
+    calls BIGINT NOT NULL
+);
+CREATE INDEX call_step_summary_day ON call_step_summary (day);

@@ -285,7 +285,9 @@ async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Heard>)
     }
 }
 
-/// Every hour: records of calls older than `keep_days` become daily totals.
+/// Every hour: the days over by two days are summed up for reports (no record of them is
+/// still to come: a call lasts hours at most), and records older than `keep_days` become
+/// daily totals.
 async fn roll_up(app: Arc<App>, store: Store, keep_days: u32) {
     let mut every = tokio::time::interval(ROLL_UP_EVERY);
     loop {
@@ -295,6 +297,9 @@ async fn roll_up(app: Arc<App>, store: Store, keep_days: u32) {
             .now()
             .with_timezone(&chrono_tz::Europe::London)
             .date_naive();
+        if let Err(error) = store.sum_up_calls(today - chrono::Duration::days(2)).await {
+            tracing::warn!(%error, "call records could not be summed up; trying again in an hour");
+        }
         let before = today - chrono::Duration::days(i64::from(keep_days));
         match store.roll_up_calls(before).await {
             Ok(0) => {}

@@ -3,6 +3,7 @@
 //! rolled up into daily totals. No number, name or words said is ever part of one.
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use sqlx::Row;
 
 use super::{Backend, Result, Store};
 
@@ -131,6 +132,57 @@ impl Store {
         Ok(())
     }
 
+    /// Sums up the records of every day up to `through` (a UK date) not yet summed up into
+    /// the summary tables that reports read: whether there were days to sum up. Once, however
+    /// many servers try at once.
+    pub async fn sum_up_calls(&self, through: NaiveDate) -> Result<bool> {
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        sqlx::query("INSERT INTO kv (name, value) VALUES ($1, '') ON CONFLICT (name) DO NOTHING")
+            .bind(SUMMED_THROUGH)
+            .execute(&mut *tx)
+            .await?;
+        let lock = match self.backend {
+            Backend::Sqlite => "SELECT value FROM kv WHERE name = $1",
+            Backend::Postgres => "SELECT value FROM kv WHERE name = $1 FOR UPDATE",
+        };
+        let done: String = sqlx::query(lock)
+            .bind(SUMMED_THROUGH)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        let through = through.to_string();
+        if done >= through {
+            return Ok(false);
+        }
+        // The first day not yet summed up ("" sorts before every day).
+        let first = match done.parse::<NaiveDate>() {
+            Ok(day) => day.succ_opt().unwrap_or(day).to_string(),
+            Err(_) => String::new(),
+        };
+        let grouped_calls = grouped_calls();
+        for (table, grouped) in [
+            ("call_summary", grouped_calls.as_str()),
+            ("call_wait_summary", GROUPED_WAITS),
+            ("call_step_summary", GROUPED_STEPS),
+        ] {
+            sqlx::query(&format!("INSERT INTO {table} {grouped}"))
+                .bind(&first)
+                .bind(&through)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE kv SET value = $1 WHERE name = $2")
+            .bind(&through)
+            .bind(SUMMED_THROUGH)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Rolls the records of calls started before `before` (a UK date) up into daily totals,
     /// and deletes them: how many calls were rolled up.
     pub async fn roll_up_calls(&self, before: NaiveDate) -> Result<u64> {
@@ -155,7 +207,13 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for table in ["call_steps", "call_back_waits"] {
+        for table in [
+            "call_steps",
+            "call_back_waits",
+            "call_summary",
+            "call_wait_summary",
+            "call_step_summary",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE day < $1"))
                 .bind(&before)
                 .execute(&mut *tx)
@@ -184,6 +242,32 @@ impl Store {
 pub(super) const ENDED: &str = "CASE WHEN answered_ms IS NOT NULL THEN 'answered' \
      WHEN call_back = 'taken' THEN 'call back' \
      WHEN ended_ms IS NOT NULL THEN 'ended by the line' ELSE 'hung up' END";
+
+/// Calls grouped as reports read them, over the days from `$1` to `$2`: the columns of
+/// `call_summary`.
+pub(super) fn grouped_calls() -> String {
+    format!(
+        "SELECT line, day, week_hour, state, {ENDED} AS ended, \
+         CASE WHEN answered_ms IS NOT NULL THEN team ELSE COALESCE(last_step, '') END AS at_step, \
+         SUM(CASE WHEN {CALL_BACK_TAKEN} THEN 1 ELSE 0 END), COUNT(*) \
+         FROM calls WHERE day >= $1 AND day <= $2 AND line IS NOT NULL AND state IS NOT NULL \
+         GROUP BY line, day, week_hour, state, ended, at_step"
+    )
+}
+
+/// Waits for a person in whole seconds, over the days from `$1` to `$2`: the columns of
+/// `call_wait_summary`.
+pub(super) const GROUPED_WAITS: &str = "SELECT line, day, (answered_ms - started_ms) / 1000 AS wait_s, COUNT(*) \
+     FROM calls WHERE day >= $1 AND day <= $2 AND answered_ms IS NOT NULL AND started_ms IS NOT NULL \
+     AND line IS NOT NULL GROUP BY line, day, wait_s";
+
+/// Choices and connection results, over the days from `$1` to `$2`: the columns of
+/// `call_step_summary`.
+pub(super) const GROUPED_STEPS: &str = "SELECT line, day, step, COALESCE(choice, '') AS choice, COALESCE(result, '') AS result, COUNT(*) \
+     FROM call_steps WHERE day >= $1 AND day <= $2 GROUP BY line, day, step, choice, result";
+
+/// The name in `kv` of the last day summed up into the summary tables.
+pub(super) const SUMMED_THROUGH: &str = "call-summary-through";
 
 /// The line was not open when the call started.
 pub(super) const CLOSED: &str = "state <> 'open'";

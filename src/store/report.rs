@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::calls::{CALL_BACK_TAKEN, ENDED};
+use super::calls::{GROUPED_STEPS, GROUPED_WAITS, SUMMED_THROUGH, grouped_calls};
 use super::{Result, Store};
 use crate::calendar::speech;
 
@@ -157,6 +157,60 @@ pub struct Report {
     pub all: LineReport,
 }
 
+/// Which of a report's days are read from the summaries, and which from the records.
+struct Summed {
+    /// Days read from the summaries, if any: (first, last).
+    summaries: Option<(String, String)>,
+    /// Days read from the records, if any.
+    records: Option<(String, String)>,
+}
+
+impl Summed {
+    async fn of(store: &Store, first: &str, last: &str) -> Result<Summed> {
+        let through = store.get_value(SUMMED_THROUGH).await?.unwrap_or_default();
+        let after: Option<String> = through
+            .parse::<NaiveDate>()
+            .ok()
+            .and_then(|d| d.succ_opt())
+            .map(|d| d.to_string());
+        let summaries = (through.as_str() >= first && !through.is_empty())
+            .then(|| (first.to_owned(), last.min(through.as_str()).to_owned()));
+        let records_from = match after {
+            Some(after) if after.as_str() > first => after,
+            _ => first.to_owned(),
+        };
+        let records = (records_from.as_str() <= last).then(|| (records_from, last.to_owned()));
+        Ok(Summed { summaries, records })
+    }
+
+    /// The rows of `summary` (a summary table, whose rows are `grouped`'s) over the days
+    /// summed up, then of `grouped` over the days since.
+    async fn read(
+        &self,
+        store: &Store,
+        summary: &str,
+        grouped: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>> {
+        let mut rows = Vec::new();
+        let summary = format!("{summary} WHERE day >= $1 AND day <= $2");
+        for (sql, days) in [
+            (summary.as_str(), &self.summaries),
+            (grouped, &self.records),
+        ] {
+            if let Some((first, last)) = days {
+                rows.extend(
+                    sqlx::query(sql)
+                        .bind(first)
+                        .bind(last)
+                        .fetch_all(&store.pool)
+                        .await?,
+                );
+            }
+        }
+        Ok(rows)
+    }
+}
+
 fn count(row: &sqlx::any::AnyRow, index: usize) -> u64 {
     row.get::<i64, _>(index).max(0) as u64
 }
@@ -190,21 +244,14 @@ impl Store {
         let day_index = |day: &str| days.iter().position(|d| d == day);
 
         // Calls, grouped by everything the figures split them by.
-        let calls = format!(
-            "SELECT line, day, week_hour, state, {ENDED} AS ended, \
-             CASE WHEN answered_ms IS NOT NULL THEN team ELSE COALESCE(last_step, '') END AS at_step, \
-             SUM(CASE WHEN {CALL_BACK_TAKEN} THEN 1 ELSE 0 END), COUNT(*) \
-             FROM calls WHERE day >= $1 AND day <= $2 AND line IS NOT NULL \
-             GROUP BY line, day, week_hour, state, ended, at_step"
-        );
+        // Days summed up are read from the summaries; the days since, from the records.
+        let summed = Summed::of(self, &first, &last).await?;
         let mut endings: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
         let mut closed: Vec<BTreeMap<(String, u32), u64>> = vec![BTreeMap::new(); lines.len()];
-        for row in sqlx::query(&calls)
-            .bind(&first)
-            .bind(&last)
-            .fetch_all(&self.pool)
-            .await?
-        {
+        let calls = summed
+            .read(self, "SELECT * FROM call_summary", &grouped_calls())
+            .await?;
+        for row in calls {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
                 continue;
             };
@@ -299,41 +346,35 @@ impl Store {
         }
 
         // Waits for a person, and for a call back, as histograms of whole seconds.
-        let waits = |sql: &'static str| {
-            let (first, last) = (first.clone(), last.clone());
-            async move {
-                let rows = sqlx::query(sql)
-                    .bind(first)
-                    .bind(last)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut per_line: Vec<Vec<(i64, u64)>> = vec![Vec::new(); lines.len()];
-                let mut all = Vec::new();
-                for row in rows {
-                    if let Some(i) = index(row.get::<String, _>(0).as_str()) {
-                        let entry = (row.get::<i64, _>(1).max(0), count(&row, 2));
-                        per_line[i].push(entry);
-                        all.push(entry);
-                    }
+        let histograms = |rows: Vec<sqlx::any::AnyRow>, value: usize| {
+            let mut per_line: Vec<Vec<(i64, u64)>> = vec![Vec::new(); lines.len()];
+            let mut all = Vec::new();
+            for row in rows {
+                if let Some(i) = index(row.get::<String, _>(0).as_str()) {
+                    let entry = (row.get::<i64, _>(value).max(0), count(&row, value + 1));
+                    per_line[i].push(entry);
+                    all.push(entry);
                 }
-                Result::Ok((per_line, all))
             }
+            (per_line, all)
         };
-        let (per_line, all_waits) = waits(
-            "SELECT line, (answered_ms - started_ms) / 1000 AS wait, COUNT(*) FROM calls \
-             WHERE day >= $1 AND day <= $2 AND answered_ms IS NOT NULL AND started_ms IS NOT NULL \
-             AND line IS NOT NULL GROUP BY line, wait",
-        )
-        .await?;
+        let waits = summed
+            .read(self, "SELECT * FROM call_wait_summary", GROUPED_WAITS)
+            .await?;
+        let (per_line, all_waits) = histograms(waits, 2);
         for (report, histogram) in by_line.iter_mut().zip(per_line) {
             report.wait_for_person = Waits::of(histogram);
         }
         all.wait_for_person = Waits::of(all_waits);
-        let (per_line, all_waits) = waits(
+        let call_back_waits = sqlx::query(
             "SELECT line, waited_s, COUNT(*) FROM call_back_waits WHERE day >= $1 AND day <= $2 \
              GROUP BY line, waited_s",
         )
+        .bind(&first)
+        .bind(&last)
+        .fetch_all(&self.pool)
         .await?;
+        let (per_line, all_waits) = histograms(call_back_waits, 1);
         for (report, histogram) in by_line.iter_mut().zip(per_line) {
             report.call_back_wait = Waits::of(histogram);
         }
@@ -342,21 +383,16 @@ impl Store {
         // Choices at menus and connection attempts.
         let mut choices: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
         let mut connections = choices.clone();
-        for row in sqlx::query(
-            "SELECT line, step, COALESCE(choice, ''), COALESCE(result, ''), COUNT(*) FROM call_steps \
-             WHERE day >= $1 AND day <= $2 GROUP BY line, step, choice, result",
-        )
-        .bind(&first)
-        .bind(&last)
-        .fetch_all(&self.pool)
-        .await?
-        {
+        let steps = summed
+            .read(self, "SELECT * FROM call_step_summary", GROUPED_STEPS)
+            .await?;
+        for row in steps {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
                 continue;
             };
             let (step, choice, result): (String, String, String) =
-                (row.get(1), row.get(2), row.get(3));
-            let n = count(&row, 4);
+                (row.get(2), row.get(3), row.get(4));
+            let n = count(&row, 5);
             if !choice.is_empty() {
                 *choices[i].entry((step.clone(), choice)).or_default() += n;
             }

@@ -12,7 +12,9 @@ use crate::support::*;
 /// A caller's own number (in the numbering plan, so a call back can be taken for it).
 const OWN: &str = "+447911123456";
 /// The servers' own clock: when the team is asked to call back (the request is kept then).
-const SERVER_NOW: &str = "2026-12-02T18:05:20Z";
+/// Before the calls' days, so that no server sums those days up while they are played (a
+/// server sums up a day two days after it, when no record of it is still to come).
+const SERVER_NOW: &str = "2026-06-01T08:00:00Z";
 
 struct Replica {
     server: Server,
@@ -362,6 +364,26 @@ async fn known_calls_through_two_servers_give_every_figure_of_the_report_exactly
         line(&report, "doctor-support")["call_back_wait"],
         serde_json::json!({"count": 1, "median_s": waited, "p90_s": waited})
     );
+
+    // Summed up (as each server does two days after a day), the report is the same.
+    let store = switchboard::store::Store::open(
+        &switchboard::store::DatabaseUrl::parse(&database).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        store
+            .sum_up_calls("2026-12-31".parse().unwrap())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .sum_up_calls("2026-12-31".parse().unwrap())
+            .await
+            .unwrap()
+    );
+    assert_eq!(report_json(&database), report);
 
     // The CSV: a header row, then a row a line with the same figures.
     let csv = switchboard(
