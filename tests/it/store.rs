@@ -293,8 +293,18 @@ async fn records_older_than_kept_become_daily_totals_and_the_report_still_counts
     let before = store.report(from, to, &lines).await.unwrap();
     assert_eq!(before.lines[0].choices[0].calls, 2);
     // Summed up for reports, the report is the same, and a day is summed up once.
-    assert!(store.sum_up_calls("2026-12-03".parse().unwrap()).await.unwrap());
-    assert!(!store.sum_up_calls("2026-12-03".parse().unwrap()).await.unwrap());
+    assert!(
+        store
+            .sum_up_calls("2026-12-03".parse().unwrap())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .sum_up_calls("2026-12-03".parse().unwrap())
+            .await
+            .unwrap()
+    );
     assert_eq!(store.report(from, to, &lines).await.unwrap(), before);
 
     let rolled = store
