@@ -857,12 +857,15 @@ async fn read_in_force<'e>(
 }
 
 /// The switch as the audit log words it.
-pub fn switch_text(switch: &Emergencies) -> String {
+pub fn switch_text(switch: &Emergencies, flows: &crate::flow::Flows) -> String {
     let closed: Vec<String> = switch
         .iter()
-        .map(|(name, c)| match c.note.as_str() {
-            "" => format!("{name}: closed"),
-            note => format!("{name}: closed ({note})"),
+        .map(|(name, c)| {
+            let line = flows.schedule_line_name(name);
+            match c.note.as_str() {
+                "" => format!("the {line}: closed"),
+                note => format!("the {line}: closed ({note})"),
+            }
         })
         .collect();
     if closed.is_empty() {
@@ -877,7 +880,10 @@ pub fn days_text(days: &[OneOffDay], schedule: &str) -> String {
     let days: Vec<String> = days
         .iter()
         .filter(|d| d.schedule == schedule)
-        .map(|d| format!("{} {}: {}", d.day, d.kind.said(), d.value))
+        .map(|d| {
+            let day = crate::calendar::speech::full_date(d.day);
+            format!("{day}, {}: {}", d.kind.said(), d.value)
+        })
         .collect();
     if days.is_empty() {
         "no days added at run time".into()

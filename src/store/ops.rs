@@ -64,8 +64,8 @@ pub async fn throw_switch(
         .audit(
             &format!("{action} the {line} with the emergency switch"),
             note.trim(),
-            &switch_text(&before),
-            &switch_text(&after),
+            &switch_text(&before, flows),
+            &switch_text(&after, flows),
         )
         .await?;
     let revision = change.commit().await?;

@@ -263,7 +263,11 @@ async fn an_editor_closes_the_line_callers_hear_it_and_it_is_audited() {
     );
     assert_eq!(entries[0].note, "fire alarm at the office");
     assert_eq!(entries[0].before, "nothing closed");
-    assert!(entries[0].after.contains("doctor-support: closed"));
+    assert!(
+        entries[0]
+            .after
+            .contains("the Doctor support line: closed (fire alarm at the office)")
+    );
     assert_eq!(
         entries[1].what,
         "reopened the Doctor support line with the emergency switch"
@@ -451,6 +455,11 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
     assert_eq!(
         audit[0].what,
         "closure day added to the Doctor support line for Wednesday 2 December 2026"
+    );
+    assert_eq!(audit[0].before, "no days added at run time");
+    assert_eq!(
+        audit[0].after,
+        "Wednesday 2 December 2026, closure day: the office is closed for staff training"
     );
     // Special hours on a bank holiday would never apply: refused, saying why.
     let refused = edit_day(
