@@ -82,6 +82,7 @@ pub fn page(
                     (by_hour_of_week(shown, &query))
                     (endings(shown))
                     (while_closed(shown))
+                    (reached(shown))
                     (choices(shown))
                     (connections(shown))
                 }
@@ -310,6 +311,22 @@ fn reason_words(reason: &str) -> &str {
         "closure" => "a closure day",
         "emergency" => "the emergency switch",
         other => other,
+    }
+}
+
+fn reached(l: &LineReport) -> Markup {
+    html! {
+        section aria-labelledby="reached" {
+            h3 id="reached" { "Steps reached" }
+            @if l.reached.is_empty() { p { "None." } } @else {
+                table {
+                    thead { tr { th scope="col" { "Step" } th scope="col" { "Times reached" } } }
+                    tbody { @for r in &l.reached { tr {
+                        td { (step_words(&r.step)) } td { (r.calls) }
+                    } } }
+                }
+            }
+        }
     }
 }
 

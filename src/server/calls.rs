@@ -160,9 +160,16 @@ pub fn note_answer(
         Outcome::CallBack(result) => Some(result.as_str()),
         _ => None,
     };
+    // The steps newly reached: a later webhook's answer starts at the step it was about,
+    // which the call reached before.
+    let new_steps = if started.is_some() { 0 } else { 1 };
+    let reached = answer.path.iter().skip(new_steps);
     let record = CallRecord {
         call: String::new(),
         line: flows.line(answer.line).id.to_string(),
+        reached: reached
+            .map(|s| flows.step(*s).qualified_id.clone())
+            .collect(),
         at_ms,
         started,
         step: about

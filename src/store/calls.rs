@@ -22,6 +22,8 @@ pub struct CallRecord {
     pub started: Option<&'static str>,
     /// The step the webhook was about, and the choice made there or the connection's result.
     pub step: Option<StepRecord>,
+    /// The steps the call reached with this webhook's answer (`line/step`).
+    pub reached: Vec<String>,
     /// When a person answered (from the connection's result and duration), and which step.
     pub answered: Option<(i64, String)>,
     /// A request for a call back and what became of it.
@@ -94,7 +96,8 @@ impl Store {
             let started = r.started.is_some();
             // A webhook that is not about a call's start, or a status callback, says nothing of
             // which line or state the call started in.
-            let line_known = started || r.step.is_some() || r.waiting_at.is_some();
+            let line_known =
+                started || r.step.is_some() || r.waiting_at.is_some() || !r.reached.is_empty();
             sqlx::query(UPSERT)
                 .bind(&r.call)
                 .bind(line_known.then_some(r.line.as_str()))
@@ -112,6 +115,17 @@ impl Store {
                 .bind(r.status.as_ref().and_then(|(_, d)| *d))
                 .execute(&mut *tx)
                 .await?;
+            for step in &r.reached {
+                sqlx::query(
+                    "INSERT INTO call_steps (call, line, day, step) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&r.call)
+                .bind(&r.line)
+                .bind(&day)
+                .bind(step)
+                .execute(&mut *tx)
+                .await?;
+            }
             if let Some(step) = &r.step
                 && (step.choice.is_some() || step.result.is_some())
             {

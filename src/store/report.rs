@@ -80,6 +80,13 @@ pub struct Choice {
     pub calls: u64,
 }
 
+/// How many times calls reached a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reached {
+    pub step: String,
+    pub calls: u64,
+}
+
 /// Connection attempts from a dial step, by DialCallStatus.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Connection {
@@ -117,6 +124,8 @@ pub struct LineReport {
     pub closed_by_hour: Vec<ClosedHour>,
     pub choices: Vec<Choice>,
     pub connections: Vec<Connection>,
+    /// Each step, and how many times calls reached it.
+    pub reached: Vec<Reached>,
 }
 
 impl LineReport {
@@ -383,6 +392,7 @@ impl Store {
         // Choices at menus and connection attempts.
         let mut choices: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
         let mut connections = choices.clone();
+        let mut reached: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); lines.len()];
         let steps = summed
             .read(self, "SELECT * FROM call_step_summary", GROUPED_STEPS)
             .await?;
@@ -395,13 +405,19 @@ impl Store {
             let n = count(&row, 5);
             if !choice.is_empty() {
                 *choices[i].entry((step.clone(), choice)).or_default() += n;
-            }
-            if !result.is_empty() {
+            } else if !result.is_empty() {
                 *connections[i].entry((step, result)).or_default() += n;
+            } else {
+                *reached[i].entry(step).or_default() += n;
             }
         }
         let (mut all_choices, mut all_connections) = (BTreeMap::new(), BTreeMap::new());
+        let mut all_reached = BTreeMap::new();
         for (i, report) in by_line.iter_mut().enumerate() {
+            for (key, n) in &reached[i] {
+                *all_reached.entry(key.clone()).or_default() += n;
+            }
+            report.reached = sorted(std::mem::take(&mut reached[i]), step_reached);
             for (key, n) in &choices[i] {
                 *all_choices.entry(key.clone()).or_default() += n;
             }
@@ -411,6 +427,7 @@ impl Store {
             report.choices = sorted(std::mem::take(&mut choices[i]), choice);
             report.connections = sorted(std::mem::take(&mut connections[i]), connection);
         }
+        all.reached = sorted(all_reached, step_reached);
         all.choices = sorted(all_choices, choice);
         all.connections = sorted(all_connections, connection);
         Ok(Report {
@@ -440,6 +457,10 @@ fn choice((step, choice): (String, String), calls: u64) -> Choice {
         choice,
         calls,
     }
+}
+
+fn step_reached(step: String, calls: u64) -> Reached {
+    Reached { step, calls }
 }
 
 fn connection((step, result): (String, String), attempts: u64) -> Connection {
@@ -619,6 +640,12 @@ fn line_text(out: &mut String, l: &LineReport) {
         out.push_str("  choices:\n");
         for c in &l.choices {
             let _ = writeln!(out, "    {}: {} {}", c.step, c.choice, c.calls);
+        }
+    }
+    if !l.reached.is_empty() {
+        out.push_str("  steps reached:\n");
+        for r in &l.reached {
+            let _ = writeln!(out, "    {}: {}", r.step, r.calls);
         }
     }
     if !l.connections.is_empty() {

@@ -278,6 +278,14 @@ async fn known_calls_through_two_servers_give_every_figure_of_the_report_exactly
         wellbeing["connections"],
         serde_json::json!([{"step": "wellbeing/counselling", "result": "completed", "attempts": 1}])
     );
+    assert_eq!(
+        wellbeing["reached"],
+        serde_json::json!([
+            {"step": "wellbeing/counselling", "calls": 1},
+            {"step": "wellbeing/main-menu", "calls": 2},
+            {"step": "wellbeing/welcome", "calls": 2},
+        ])
+    );
     assert_eq!(day(wellbeing, "2026-12-02")["calls"], 2);
     assert_eq!(day(wellbeing, "2026-06-02")["calls"], 0);
 
@@ -328,6 +336,20 @@ async fn known_calls_through_two_servers_give_every_figure_of_the_report_exactly
         serde_json::json!([
             {"step": "doctor-support/team", "result": "completed", "attempts": 1},
             {"step": "doctor-support/team", "result": "no-answer", "attempts": 1},
+        ])
+    );
+    assert_eq!(
+        doctor_support["reached"],
+        serde_json::json!([
+            {"step": "doctor-support/after-call-back", "calls": 1},
+            {"step": "doctor-support/call-back", "calls": 1},
+            {"step": "doctor-support/closed", "calls": 2},
+            {"step": "doctor-support/goodbye", "calls": 1},
+            {"step": "doctor-support/no-choice", "calls": 1},
+            {"step": "doctor-support/offer-counselling", "calls": 2},
+            {"step": "doctor-support/office-hours", "calls": 3},
+            {"step": "doctor-support/open-greeting", "calls": 1},
+            {"step": "doctor-support/team", "calls": 1},
         ])
     );
     let june = day(doctor_support, "2026-06-02");
