@@ -18,7 +18,7 @@ use super::App;
 use super::metrics::Counter;
 use crate::calendar::schedule::{ClosedBecause, Status};
 use crate::engine::{Answer, Context, Outcome};
-use crate::flow::StepKind;
+use crate::flow::{Flows, StepKind, StepRef};
 use crate::store::calls::{CallRecord, StepRecord};
 use crate::store::{DatabaseUrl, Store};
 
@@ -31,16 +31,30 @@ const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 /// How often old records are rolled up into daily totals.
 const ROLL_UP_EVERY: Duration = Duration::from_secs(3600);
 
-/// A record before its CallSid is hashed; in memory only.
-struct Heard {
+/// What a webhook heard, before its CallSid is hashed; in memory only.
+struct Noted {
     call_sid: String,
-    record: CallRecord,
+    heard: Heard,
+}
+
+enum Heard {
+    Answer(Answered),
+    Record(CallRecord),
+}
+
+impl Heard {
+    fn record(self) -> CallRecord {
+        match self {
+            Heard::Answer(answered) => answered.record(),
+            Heard::Record(record) => record,
+        }
+    }
 }
 
 /// The sending end of the queue, and its receiving end until the writer takes it.
 pub struct CallRecords {
-    sender: Option<mpsc::Sender<Heard>>,
-    receiver: Mutex<Option<mpsc::Receiver<Heard>>>,
+    sender: Option<mpsc::Sender<Noted>>,
+    receiver: Mutex<Option<mpsc::Receiver<Noted>>>,
 }
 
 impl CallRecords {
@@ -105,19 +119,32 @@ impl CallRecords {
     }
 
     /// Puts a record on the queue, or counts it dropped when the queue is full.
-    fn note(&self, app: &App, call_sid: &str, record: CallRecord) {
+    fn note(&self, app: &App, call_sid: &str, heard: Heard) {
         let Some(sender) = &self.sender else {
             return;
         };
-        let heard = Heard {
+        let noted = Noted {
             call_sid: call_sid.to_owned(),
-            record,
+            heard,
         };
-        if sender.try_send(heard).is_err() {
+        if sender.try_send(noted).is_err() {
             app.metrics
                 .add(Counter::CallRecords, &[("result", "dropped-queue-full")]);
         }
     }
+}
+
+/// What a voice webhook's answer says of the call: kept as the flows' own step references
+/// (no names are copied on the webhook's path); the writer words it as a record.
+struct Answered {
+    flows: Arc<Flows>,
+    line: usize,
+    at_ms: i64,
+    /// For the call's first webhook: the line's state then.
+    started: Option<&'static str>,
+    outcome: Outcome,
+    path: Vec<StepRef>,
+    dial_duration: Option<u32>,
 }
 
 /// What a voice webhook's answer says of the call.
@@ -131,65 +158,70 @@ pub fn note_answer(
     if !app.call_records.wanted(call_sid) {
         return;
     }
-    let flows = ctx.flows;
-    let started = (answer.outcome == Outcome::Started).then(|| line_state(ctx, answer.line));
-    let about = answer
-        .path
-        .first()
-        .map(|s| flows.step(*s).qualified_id.clone());
-    let (choice, result) = match answer.outcome {
-        Outcome::Chose(key) => (Some(key.to_string()), None),
-        Outcome::AnyKey | Outcome::NoInput | Outcome::Invalid => {
-            (Some(answer.outcome.as_str().to_owned()), None)
+    let heard = Heard::Answer(Answered {
+        flows: app.flows.load_full(),
+        line: answer.line,
+        at_ms: ctx.now.timestamp_millis(),
+        started: (answer.outcome == Outcome::Started).then(|| line_state(ctx, answer.line)),
+        outcome: answer.outcome,
+        path: answer.path.clone(),
+        dial_duration,
+    });
+    app.call_records.note(app, call_sid, heard);
+}
+
+impl Answered {
+    fn record(&self) -> CallRecord {
+        let flows = &self.flows;
+        let name = |step: &StepRef| flows.step(*step).qualified_id.clone();
+        let about = self.path.first().map(name);
+        let (choice, result) = match self.outcome {
+            Outcome::Chose(key) => (Some(key.to_string()), None),
+            Outcome::AnyKey | Outcome::NoInput | Outcome::Invalid => {
+                (Some(self.outcome.as_str().to_owned()), None)
+            }
+            Outcome::Dialled(status) => (None, Some(status.as_str().to_owned())),
+            _ => (None, None),
+        };
+        // A person answered: the connection lasted DialCallDuration seconds up to this webhook.
+        let answered = match self.outcome {
+            Outcome::Dialled(status) if status.connected() => {
+                let talked = i64::from(self.dial_duration.unwrap_or(0));
+                about.clone().map(|team| (self.at_ms - talked * 1000, team))
+            }
+            _ => None,
+        };
+        let call_back = match self.outcome {
+            Outcome::CallBack(result) => Some(result.as_str()),
+            _ => None,
+        };
+        // The steps newly reached: a later webhook's answer starts at the step it was about,
+        // which the call reached before.
+        let new_steps = if self.started.is_some() { 0 } else { 1 };
+        CallRecord {
+            call: String::new(),
+            line: flows.line(self.line).id.to_string(),
+            reached: self.path.iter().skip(new_steps).map(name).collect(),
+            at_ms: self.at_ms,
+            started: self.started,
+            step: about
+                .filter(|_| choice.is_some() || result.is_some())
+                .map(|step| StepRecord {
+                    step,
+                    choice,
+                    result,
+                }),
+            answered,
+            call_back,
+            // `None` when the line ends the call here (a goodbye).
+            waiting_at: self
+                .path
+                .last()
+                .filter(|s| !matches!(flows.step(**s).kind, StepKind::Hangup { .. }))
+                .map(name),
+            status: None,
         }
-        Outcome::Dialled(status) => (None, Some(status.as_str().to_owned())),
-        _ => (None, None),
-    };
-    let at_ms = ctx.now.timestamp_millis();
-    // A person answered: the connection lasted DialCallDuration seconds up to this webhook.
-    let answered = match answer.outcome {
-        Outcome::Dialled(status) if status.connected() => {
-            let talked = dial_duration.unwrap_or(0);
-            about
-                .clone()
-                .map(|team| (at_ms - i64::from(talked) * 1000, team))
-        }
-        _ => None,
-    };
-    let call_back = match answer.outcome {
-        Outcome::CallBack(result) => Some(result.as_str()),
-        _ => None,
-    };
-    // The steps newly reached: a later webhook's answer starts at the step it was about,
-    // which the call reached before.
-    let new_steps = if started.is_some() { 0 } else { 1 };
-    let reached = answer.path.iter().skip(new_steps);
-    let record = CallRecord {
-        call: String::new(),
-        line: flows.line(answer.line).id.to_string(),
-        reached: reached
-            .map(|s| flows.step(*s).qualified_id.clone())
-            .collect(),
-        at_ms,
-        started,
-        step: about
-            .filter(|_| choice.is_some() || result.is_some())
-            .map(|step| StepRecord {
-                step,
-                choice,
-                result,
-            }),
-        answered,
-        call_back,
-        // `None` when the line ends the call here (a goodbye).
-        waiting_at: answer
-            .path
-            .last()
-            .filter(|s| !matches!(flows.step(**s).kind, StepKind::Hangup { .. }))
-            .map(|s| flows.step(*s).qualified_id.clone()),
-        status: None,
-    };
-    app.call_records.note(app, call_sid, record);
+    }
 }
 
 /// What a status callback says of the call: how it ended, and how long it lasted.
@@ -202,7 +234,7 @@ pub fn note_status(app: &App, call_sid: &str, status: &str, duration: Option<u32
         status: Some((status.to_owned(), duration.map(i64::from))),
         ..CallRecord::default()
     };
-    app.call_records.note(app, call_sid, record);
+    app.call_records.note(app, call_sid, Heard::Record(record));
 }
 
 /// The line's state as the call starts: by its own hours (a line with none is open).
@@ -237,7 +269,7 @@ fn hashed(key: &str, call_sid: &str) -> String {
         .collect()
 }
 
-async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Heard>) {
+async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Noted>) {
     let mut key: Option<String> = None;
     let mut batch = Vec::with_capacity(BATCH);
     while receiver.recv_many(&mut batch, BATCH).await > 0 {
@@ -252,9 +284,9 @@ async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Heard>)
             Some(key) => {
                 let records: Vec<CallRecord> = batch
                     .drain(..)
-                    .map(|heard| CallRecord {
-                        call: hashed(key, &heard.call_sid),
-                        ..heard.record
+                    .map(|noted| CallRecord {
+                        call: hashed(key, &noted.call_sid),
+                        ..noted.heard.record()
                     })
                     .collect();
                 let count = records.len();
