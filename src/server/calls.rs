@@ -74,7 +74,7 @@ impl CallRecords {
 
     /// Writes the queue to the store at `database` for as long as the server runs, and rolls
     /// records older than `keep_days` up into daily totals every hour. On a thread of its own
-    /// at a lower priority (and so its store's threads): when the machine is saturated,
+    /// at the lowest priority (and so its store's threads): when the machine is saturated,
     /// answering calls comes first, and records that cannot be written in time are dropped
     /// and counted.
     pub fn start_writing(
@@ -254,7 +254,7 @@ fn line_state(ctx: &Context<'_>, line: usize) -> &'static str {
 /// Makes the calling thread (and the threads it starts) give way to the rest of the server.
 fn lower_priority() {
     #[cfg(unix)]
-    if let Err(error) = rustix::process::setpriority_process(None, 10) {
+    if let Err(error) = rustix::process::setpriority_process(None, 19) {
         tracing::debug!(%error, "call records run at the server's own priority");
     }
 }
