@@ -106,6 +106,12 @@ async fn a_failing_receiver_gets_every_notification_with_one_id_and_a_restart_lo
         delivered.len() == 2
     })
     .await;
+    // The server marks each delivered once the receiver has answered: wait for that too.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.undelivered().await.unwrap() > 0 {
+        assert!(Instant::now() < deadline, "delivered but never marked so");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     drop(second);
     assert_eq!(store.undelivered().await.unwrap(), 0);
 
