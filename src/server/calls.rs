@@ -1,5 +1,6 @@
 //! Every call's story for reports, kept off the webhook's path: a webhook puts what it heard on
-//! a bounded queue and goes on; one task per server writes the queue to the store in batches.
+//! a bounded queue and goes on; one thread per server, at the lowest priority, writes the
+//! queue to the store in batches.
 //! When the queue is full, or the store cannot take a batch, those records are dropped and
 //! counted (`switchboard_call_records_total{result="dropped-…"}`): no webhook ever waits.
 //!
@@ -28,7 +29,7 @@ pub const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
 /// A batch the store has not taken by then is dropped.
 const WRITE_DEADLINE: Duration = Duration::from_secs(5);
-/// How often old records are rolled up into daily totals.
+/// How often finished days are summed up, and old records rolled up into daily totals.
 const ROLL_UP_EVERY: Duration = Duration::from_secs(3600);
 
 /// What a webhook heard, before its CallSid is hashed; in memory only.
