@@ -230,12 +230,25 @@ fn day<'r>(line: &'r serde_json::Value, date: &str) -> &'r serde_json::Value {
 }
 
 #[tokio::test]
-async fn known_calls_through_two_servers_give_every_figure_of_the_report_exactly() {
+async fn known_calls_through_two_servers_sharing_sqlite_give_every_figure_exactly() {
     let shared = tempfile::tempdir().unwrap();
     let database = format!(
         "sqlite://{}?mode=rwc",
         shared.path().join("shared.db").display()
     );
+    known_calls_give_every_figure_exactly(&database).await;
+}
+
+#[tokio::test]
+async fn known_calls_through_two_servers_sharing_postgresql_give_every_figure_exactly() {
+    let pg = crate::support::postgres::Postgres::start();
+    known_calls_give_every_figure_exactly(&pg.url()).await;
+}
+
+/// Plays the known calls through two servers sharing the store at `database`, and checks the
+/// report's every figure.
+async fn known_calls_give_every_figure_exactly(database: &str) {
+    let database = database.to_owned();
     let (one, two) = (replica(&database), replica(&database));
     play_known_calls([&one.server, &two.server]).await;
     // 13 webhooks and 5 status callbacks.
