@@ -78,3 +78,11 @@ CREATE TABLE call_step_summary (
     calls BIGINT NOT NULL
 );
 CREATE INDEX call_step_summary_day ON call_step_summary (day);
+CREATE TABLE call_status_summary (
+    line TEXT NOT NULL,
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,
+    calls BIGINT NOT NULL,
+    seconds BIGINT NOT NULL
+);
+CREATE INDEX call_status_summary_day ON call_status_summary (day);

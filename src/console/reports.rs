@@ -85,6 +85,7 @@ pub fn page(
                     (reached(shown))
                     (choices(shown))
                     (connections(shown))
+                    (statuses(shown))
                 }
             }
         },
@@ -311,6 +312,23 @@ fn reason_words(reason: &str) -> &str {
         "closure" => "a closure day",
         "emergency" => "the emergency switch",
         other => other,
+    }
+}
+
+fn statuses(l: &LineReport) -> Markup {
+    html! {
+        section aria-labelledby="statuses" {
+            h3 id="statuses" { "How Twilio says the calls ended" }
+            @if l.statuses.is_empty() { p { "None." } } @else {
+                table {
+                    thead { tr { th scope="col" { "Status" } th scope="col" { "Calls" } th scope="col" { "Average length" } } }
+                    tbody { @for s in &l.statuses { tr {
+                        td { (s.status) } td { (s.calls) }
+                        td { (duration_words((s.seconds / s.calls.max(1)) as i64)) }
+                    } } }
+                }
+            }
+        }
     }
 }
 

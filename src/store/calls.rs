@@ -181,6 +181,7 @@ impl Store {
             ("call_summary", grouped_calls.as_str()),
             ("call_wait_summary", GROUPED_WAITS),
             ("call_step_summary", GROUPED_STEPS),
+            ("call_status_summary", GROUPED_STATUSES),
         ] {
             sqlx::query(&format!("INSERT INTO {table} {grouped}"))
                 .bind(&first)
@@ -227,6 +228,7 @@ impl Store {
             "call_summary",
             "call_wait_summary",
             "call_step_summary",
+            "call_status_summary",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE day < $1"))
                 .bind(&before)
@@ -279,6 +281,12 @@ pub(super) const GROUPED_WAITS: &str = "SELECT line, day, (answered_ms - started
 /// `call_step_summary`.
 pub(super) const GROUPED_STEPS: &str = "SELECT line, day, step, COALESCE(choice, '') AS choice, COALESCE(result, '') AS result, COUNT(*) \
      FROM call_steps WHERE day >= $1 AND day <= $2 GROUP BY line, day, step, choice, result";
+
+/// Twilio's final status of each call and how long the calls lasted, over the days from `$1`
+/// to `$2`: the columns of `call_status_summary` (a call with no status callback yet is
+/// `unknown`).
+pub(super) const GROUPED_STATUSES: &str = "SELECT line, day, COALESCE(status, 'unknown') AS status, COUNT(*), CAST(SUM(COALESCE(duration_s, 0)) AS BIGINT) \
+     FROM calls WHERE day >= $1 AND day <= $2 AND line IS NOT NULL AND state IS NOT NULL GROUP BY line, day, status";
 
 /// The name in `kv` of the last day summed up into the summary tables.
 pub(super) const SUMMED_THROUGH: &str = "call-summary-through";

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::calls::{GROUPED_STEPS, GROUPED_WAITS, SUMMED_THROUGH, grouped_calls};
+use super::calls::{GROUPED_STATUSES, GROUPED_STEPS, GROUPED_WAITS, SUMMED_THROUGH, grouped_calls};
 use super::{Result, Store};
 use crate::calendar::speech;
 
@@ -80,6 +80,14 @@ pub struct Choice {
     pub calls: u64,
 }
 
+/// Calls by Twilio's final status, and how long they lasted in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub status: String,
+    pub calls: u64,
+    pub seconds: u64,
+}
+
 /// How many times calls reached a step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reached {
@@ -126,6 +134,8 @@ pub struct LineReport {
     pub connections: Vec<Connection>,
     /// Each step, and how many times calls reached it.
     pub reached: Vec<Reached>,
+    /// Twilio's final status of each call (`unknown` until its status callback).
+    pub statuses: Vec<Status>,
 }
 
 impl LineReport {
@@ -389,6 +399,38 @@ impl Store {
         }
         all.call_back_wait = Waits::of(all_waits);
 
+        // Twilio's final statuses.
+        let mut statuses: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); lines.len()];
+        let mut all_statuses: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for row in summed
+            .read(self, "SELECT * FROM call_status_summary", GROUPED_STATUSES)
+            .await?
+        {
+            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+                continue;
+            };
+            let (status, calls, seconds) =
+                (row.get::<String, _>(2), count(&row, 3), count(&row, 4));
+            for map in [&mut statuses[i], &mut all_statuses] {
+                let entry = map.entry(status.clone()).or_default();
+                entry.0 += calls;
+                entry.1 += seconds;
+            }
+        }
+        let status_list = |map: BTreeMap<String, (u64, u64)>| {
+            map.into_iter()
+                .map(|(status, (calls, seconds))| Status {
+                    status,
+                    calls,
+                    seconds,
+                })
+                .collect()
+        };
+        for (report, map) in by_line.iter_mut().zip(statuses) {
+            report.statuses = status_list(map);
+        }
+        all.statuses = status_list(all_statuses);
+
         // Choices at menus and connection attempts.
         let mut choices: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
         let mut connections = choices.clone();
@@ -640,6 +682,18 @@ fn line_text(out: &mut String, l: &LineReport) {
         out.push_str("  choices:\n");
         for c in &l.choices {
             let _ = writeln!(out, "    {}: {} {}", c.step, c.choice, c.calls);
+        }
+    }
+    if !l.statuses.is_empty() {
+        out.push_str("  Twilio's final status:\n");
+        for s in &l.statuses {
+            let _ = writeln!(
+                out,
+                "    {}: {} calls, {} in all",
+                s.status,
+                s.calls,
+                duration_words(s.seconds as i64)
+            );
         }
     }
     if !l.reached.is_empty() {

@@ -299,6 +299,10 @@ async fn known_calls_give_every_figure_exactly(database: &str) {
             {"step": "wellbeing/welcome", "calls": 2},
         ])
     );
+    assert_eq!(
+        wellbeing["statuses"],
+        serde_json::json!([{"status": "completed", "calls": 2, "seconds": 370 + 15}])
+    );
     assert_eq!(day(wellbeing, "2026-12-02")["calls"], 2);
     assert_eq!(day(wellbeing, "2026-06-02")["calls"], 0);
 
@@ -364,6 +368,10 @@ async fn known_calls_give_every_figure_exactly(database: &str) {
             {"step": "doctor-support/open-greeting", "calls": 1},
             {"step": "doctor-support/team", "calls": 1},
         ])
+    );
+    assert_eq!(
+        doctor_support["statuses"],
+        serde_json::json!([{"status": "completed", "calls": 3, "seconds": 680 + 45 + 60}])
     );
     let june = day(doctor_support, "2026-06-02");
     assert_eq!(
