@@ -176,6 +176,9 @@ pub struct Report {
     pub all: LineReport,
 }
 
+/// A summary table's rows for the days from `$1` to `$2`.
+const DAYS: &str = "WHERE day >= $1 AND day <= $2";
+
 /// Which of a report's days are read from the summaries, and which from the records.
 struct Summed {
     /// Days read from the summaries, if any: (first, last).
@@ -202,8 +205,9 @@ impl Summed {
         Ok(Summed { summaries, records })
     }
 
-    /// The rows of `summary` (a summary table, whose rows are `grouped`'s) over the days
-    /// summed up, then of `grouped` over the days since.
+    /// The rows of `summary` (from a summary table, whose rows are `grouped`'s; both read
+    /// the days from `$1` to `$2`) over the days summed up, then of `grouped` over the days
+    /// since.
     async fn read(
         &self,
         store: &Store,
@@ -211,11 +215,7 @@ impl Summed {
         grouped: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>> {
         let mut rows = Vec::new();
-        let summary = format!("{summary} WHERE day >= $1 AND day <= $2");
-        for (sql, days) in [
-            (summary.as_str(), &self.summaries),
-            (grouped, &self.records),
-        ] {
+        for (sql, days) in [(summary, &self.summaries), (grouped, &self.records)] {
             if let Some((first, last)) = days {
                 rows.extend(
                     sqlx::query(sql)
@@ -268,7 +268,11 @@ impl Store {
         let mut endings: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
         let mut closed: Vec<BTreeMap<(String, u32), u64>> = vec![BTreeMap::new(); lines.len()];
         let calls = summed
-            .read(self, "SELECT * FROM call_summary", &grouped_calls())
+            .read(
+                self,
+                &format!("SELECT * FROM call_summary {DAYS}"),
+                &grouped_calls(),
+            )
             .await?;
         for row in calls {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
@@ -378,7 +382,15 @@ impl Store {
             (per_line, all)
         };
         let waits = summed
-            .read(self, "SELECT * FROM call_wait_summary", GROUPED_WAITS)
+            .read(
+                self,
+                &format!(
+                    // A wait's count over the whole range: a row a second waited, not a day.
+                    "SELECT line, '' AS day, wait_s, CAST(SUM(calls) AS BIGINT) \
+                     FROM call_wait_summary {DAYS} GROUP BY line, wait_s"
+                ),
+                GROUPED_WAITS,
+            )
             .await?;
         let (per_line, all_waits) = histograms(waits, 2);
         for (report, histogram) in by_line.iter_mut().zip(per_line) {
@@ -403,7 +415,11 @@ impl Store {
         let mut statuses: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); lines.len()];
         let mut all_statuses: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for row in summed
-            .read(self, "SELECT * FROM call_status_summary", GROUPED_STATUSES)
+            .read(
+                self,
+                &format!("SELECT * FROM call_status_summary {DAYS}"),
+                GROUPED_STATUSES,
+            )
             .await?
         {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
@@ -436,7 +452,11 @@ impl Store {
         let mut connections = choices.clone();
         let mut reached: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); lines.len()];
         let steps = summed
-            .read(self, "SELECT * FROM call_step_summary", GROUPED_STEPS)
+            .read(
+                self,
+                &format!("SELECT * FROM call_step_summary {DAYS}"),
+                GROUPED_STEPS,
+            )
             .await?;
         for row in steps {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
