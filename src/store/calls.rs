@@ -86,10 +86,7 @@ impl Store {
 
     /// Writes a batch of records in one transaction.
     pub async fn record_calls(&self, records: &[CallRecord]) -> Result<()> {
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.begin_writing().await?;
         for r in records {
             let at = DateTime::<Utc>::from_timestamp_millis(r.at_ms).unwrap_or_default();
             let (day, week_hour) = uk_day_and_hour(at);
@@ -150,10 +147,7 @@ impl Store {
     /// the summary tables that reports read: whether there were days to sum up. Once, however
     /// many servers try at once.
     pub async fn sum_up_calls(&self, through: NaiveDate) -> Result<bool> {
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.begin_writing().await?;
         sqlx::query("INSERT INTO kv (name, value) VALUES ($1, '') ON CONFLICT (name) DO NOTHING")
             .bind(SUMMED_THROUGH)
             .execute(&mut *tx)
@@ -202,10 +196,7 @@ impl Store {
     /// and deletes them: how many calls were rolled up.
     pub async fn roll_up_calls(&self, before: NaiveDate) -> Result<u64> {
         let before = before.to_string();
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.begin_writing().await?;
         let totals = format!(
             "INSERT INTO call_days (line, day, calls, answered, abandoned, closed_calls, call_backs) \
              SELECT line, day, COUNT(*), SUM(CASE WHEN {ENDED} = 'answered' THEN 1 ELSE 0 END), \

@@ -228,14 +228,19 @@ impl Store {
         Ok(rows.iter().filter_map(user_of).collect())
     }
 
-    /// Starts a change made `by` someone: see [`Change`].
-    pub async fn change(&self, by: &str) -> Result<Change> {
-        // On SQLite the write lock is taken at the start: a transaction that reads and then
-        // writes would otherwise fail at once (not wait) if another process wrote meanwhile.
-        let tx = match self.backend {
+    /// A transaction that will write. On SQLite the write lock is taken at the start: a
+    /// transaction that reads and then writes would otherwise fail at once (not wait) if
+    /// another process wrote meanwhile.
+    async fn begin_writing(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        };
+        })
+    }
+
+    /// Starts a change made `by` someone: see [`Change`].
+    pub async fn change(&self, by: &str) -> Result<Change> {
+        let tx = self.begin_writing().await?;
         Ok(Change {
             tx,
             backend: self.backend,
