@@ -16,7 +16,8 @@ CREATE TABLE calls (
     last_ms BIGINT,
     ended_ms BIGINT,            -- when the line itself ended the call (a goodbye)
     status TEXT,                -- Twilio's final CallStatus
-    duration_s BIGINT           -- and CallDuration
+    duration_s BIGINT,          -- and CallDuration
+    heard_ms BIGINT NOT NULL    -- when any server last heard of the call: ages out any record
 );
 CREATE INDEX calls_day ON calls (day);
 -- Each choice a caller made at a menu (its key, or no-input, invalid, any-key) and each

@@ -344,7 +344,7 @@ async fn roll_up(app: Arc<App>, store: Store, keep_days: u32) {
         match store.roll_up_calls(before).await {
             Ok(0) => {}
             Ok(rolled) => {
-                tracing::info!(rolled, %before, "call records rolled up into daily totals")
+                tracing::info!(deleted = rolled, %before, "old call records rolled up into daily totals and deleted")
             }
             Err(error) => {
                 tracing::warn!(%error, "call records could not be rolled up; trying again in an hour")

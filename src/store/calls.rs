@@ -52,8 +52,8 @@ pub fn uk_day_and_hour(at: DateTime<Utc>) -> (String, i64) {
 }
 
 /// Where one record goes: unknown fields keep what other records said.
-const UPSERT: &str = "INSERT INTO calls (call, line, started_ms, day, week_hour, state, answered_ms, team, call_back, last_step, last_ms, ended_ms, status, duration_s) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+const UPSERT: &str = "INSERT INTO calls (call, line, started_ms, day, week_hour, state, answered_ms, team, call_back, last_step, last_ms, ended_ms, status, duration_s, heard_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
      ON CONFLICT (call) DO UPDATE SET \
      line = COALESCE(excluded.line, calls.line), \
      started_ms = COALESCE(excluded.started_ms, calls.started_ms), \
@@ -67,7 +67,8 @@ const UPSERT: &str = "INSERT INTO calls (call, line, started_ms, day, week_hour,
      last_ms = CASE WHEN excluded.last_ms IS NOT NULL AND (calls.last_ms IS NULL OR excluded.last_ms >= calls.last_ms) THEN excluded.last_ms ELSE calls.last_ms END, \
      ended_ms = COALESCE(calls.ended_ms, excluded.ended_ms), \
      status = COALESCE(excluded.status, calls.status), \
-     duration_s = COALESCE(excluded.duration_s, calls.duration_s)";
+     duration_s = COALESCE(excluded.duration_s, calls.duration_s), \
+     heard_ms = CASE WHEN excluded.heard_ms > calls.heard_ms THEN excluded.heard_ms ELSE calls.heard_ms END";
 
 /// The name in the store's `kv` of the key CallSids are hashed with.
 const KEY: &str = "call-record-key";
@@ -110,6 +111,7 @@ impl Store {
                 .bind((r.status.is_none() && r.waiting_at.is_none()).then_some(r.at_ms))
                 .bind(r.status.as_ref().map(|(s, _)| s.as_str()))
                 .bind(r.status.as_ref().and_then(|(_, d)| *d))
+                .bind(r.at_ms)
                 .execute(&mut *tx)
                 .await?;
             for step in &r.reached {
@@ -193,8 +195,10 @@ impl Store {
     }
 
     /// Rolls the records of calls started before `before` (a UK date) up into daily totals,
-    /// and deletes them: how many calls were rolled up.
+    /// and deletes them, with any record of a call last heard of before then whose start was
+    /// never recorded: how many records of calls were deleted.
     pub async fn roll_up_calls(&self, before: NaiveDate) -> Result<u64> {
+        let before_ms = super::millis(before.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
         let before = before.to_string();
         let mut tx = self.begin_writing().await?;
         let totals = format!(
@@ -227,19 +231,13 @@ impl Store {
                 .await?;
         }
         // Records that never learned their start (their first webhook's record was dropped).
-        sqlx::query("DELETE FROM calls WHERE day IS NULL AND last_ms < $1")
-            .bind(super::millis(
-                before
-                    .parse::<NaiveDate>()
-                    .unwrap_or_default()
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or_default()
-                    .and_utc(),
-            ))
+        let aged = sqlx::query("DELETE FROM calls WHERE day IS NULL AND heard_ms < $1")
+            .bind(before_ms)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
         tx.commit().await?;
-        Ok(rolled)
+        Ok(rolled + aged)
     }
 }
 

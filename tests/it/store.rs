@@ -280,11 +280,22 @@ async fn records_older_than_kept_become_daily_totals_and_the_report_still_counts
         }
     };
     let old = "2025-10-01T12:00:00Z";
+    // Only a status callback's record, its webhooks' records dropped: its start never known.
+    let status_only = |n: u32, at: &str| CallRecord {
+        call: format!("{n:032x}"),
+        at_ms: chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .timestamp_millis(),
+        status: Some(("completed".to_owned(), Some(30))),
+        ..CallRecord::default()
+    };
     store
         .record_calls(&[
             call(1, old, true),
             call(2, old, false),
             call(3, "2026-12-01T12:00:00Z", true),
+            status_only(4, old),
+            status_only(5, "2026-12-01T12:00:00Z"),
         ])
         .await
         .unwrap();
@@ -311,7 +322,9 @@ async fn records_older_than_kept_become_daily_totals_and_the_report_still_counts
         .roll_up_calls("2025-11-05".parse().unwrap())
         .await
         .unwrap();
-    assert_eq!(rolled, 2);
+    // The two old calls, and the old record that never learned its start (the recent one is
+    // kept: its start may yet be recorded).
+    assert_eq!(rolled, 3);
     let after = store.report(from, to, &lines).await.unwrap();
     let wellbeing = &after.lines[0];
     // The totals stay; the detail of the old day is gone.
