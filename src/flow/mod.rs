@@ -376,6 +376,12 @@ impl Flows {
         schedules
     }
 
+    /// The first schedule the line's own file defines (its hours), if any: without
+    /// collecting them all, for a webhook's path.
+    pub fn own_schedule(&self, line: usize) -> Option<usize> {
+        (0..self.schedules.len()).find(|s| self.schedule_lines.get(*s) == Some(&line))
+    }
+
     /// The schedules the line's own file defines: its hours.
     pub fn own_schedules(&self, line: usize) -> Vec<usize> {
         (0..self.schedules.len())

@@ -240,7 +240,7 @@ pub fn note_status(app: &App, call_sid: &str, status: &str, duration: Option<u32
 
 /// The line's state as the call starts: by its own hours (a line with none is open).
 fn line_state(ctx: &Context<'_>, line: usize) -> &'static str {
-    let Some(schedule) = ctx.flows.own_schedules(line).first().copied() else {
+    let Some(schedule) = ctx.flows.own_schedule(line) else {
         return "open";
     };
     match ctx.flows.schedules[schedule].status(ctx.holidays, ctx.emergencies, ctx.now) {

@@ -91,9 +91,9 @@ impl Notifier {
             let Some(oldest) = for_line.first() else {
                 continue;
             };
-            let open = flows.own_schedules(index).first().is_some_and(|s| {
+            let open = flows.own_schedule(index).is_some_and(|s| {
                 matches!(
-                    flows.schedules[*s].status(&holidays, &emergencies, now),
+                    flows.schedules[s].status(&holidays, &emergencies, now),
                     Status::Open { .. }
                 )
             });

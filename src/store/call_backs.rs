@@ -61,7 +61,7 @@ pub fn due(
 ) -> Option<DateTime<Utc>> {
     let asked = DateTime::<Utc>::from_timestamp_millis(r.asked_ms)?;
     let line = flows.line_index(&r.line)?;
-    let schedule = &flows.schedules[*flows.own_schedules(line).first()?];
+    let schedule = &flows.schedules[flows.own_schedule(line)?];
     // The switch as it is now is not what it was then: the hours alone decide.
     let none = Emergencies::default();
     let from = match schedule.status(holidays, &none, asked) {
