@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::AddAssign;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -24,8 +25,8 @@ pub struct Waits {
 
 impl Waits {
     /// From a histogram of (seconds, how many).
-    fn of(mut histogram: Vec<(i64, u64)>) -> Waits {
-        histogram.sort_unstable();
+    fn of(histogram: BTreeMap<i64, u64>) -> Waits {
+        let histogram: Vec<(i64, u64)> = histogram.into_iter().collect();
         let count = histogram.iter().map(|(_, n)| n).sum();
         let at_rank = |share: f64| {
             let rank = ((share * count as f64).ceil() as u64).max(1);
@@ -230,6 +231,52 @@ impl Summed {
     }
 }
 
+/// Counts by key, for each line and for all lines at once.
+struct Tally<K, V = u64> {
+    lines: Vec<BTreeMap<K, V>>,
+    all: BTreeMap<K, V>,
+}
+
+impl<K: Ord + Clone, V: Default + Copy + AddAssign> Tally<K, V> {
+    fn new(lines: usize) -> Self {
+        Tally {
+            lines: (0..lines).map(|_| BTreeMap::new()).collect(),
+            all: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, line: usize, key: K, value: V) {
+        *self.lines[line].entry(key.clone()).or_default() += value;
+        *self.all.entry(key).or_default() += value;
+    }
+
+    /// Each line's counts to its report, and all lines' to `all`, as `make` words them, in
+    /// the field `field` names.
+    fn give<T>(
+        self,
+        reports: &mut [LineReport],
+        all: &mut LineReport,
+        make: impl Fn(BTreeMap<K, V>) -> T,
+        field: impl Fn(&mut LineReport) -> &mut T,
+    ) {
+        for (report, counts) in reports.iter_mut().zip(self.lines) {
+            *field(report) = make(counts);
+        }
+        *field(all) = make(self.all);
+    }
+}
+
+/// Calls, and the seconds they lasted in all.
+#[derive(Clone, Copy, Default)]
+struct Lasted(u64, u64);
+
+impl AddAssign for Lasted {
+    fn add_assign(&mut self, other: Lasted) {
+        self.0 += other.0;
+        self.1 += other.1;
+    }
+}
+
 fn count(row: &sqlx::any::AnyRow, index: usize) -> u64 {
     row.get::<i64, _>(index).max(0) as u64
 }
@@ -265,8 +312,8 @@ impl Store {
         // Calls, grouped by everything the figures split them by.
         // Days summed up are read from the summaries; the days since, from the records.
         let summed = Summed::of(self, &first, &last).await?;
-        let mut endings: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
-        let mut closed: Vec<BTreeMap<(String, u32), u64>> = vec![BTreeMap::new(); lines.len()];
+        let mut endings = Tally::new(lines.len());
+        let mut closed = Tally::new(lines.len());
         let calls = summed
             .read(
                 self,
@@ -314,27 +361,23 @@ impl Store {
                     report.closed_calls += n;
                 }
             }
-            *endings[i].entry((ended.clone(), step)).or_default() += n;
             if state != "open" {
-                *closed[i]
-                    .entry((state, (week_hour % 24) as u32))
-                    .or_default() += n;
+                closed.add(i, (state, (week_hour % 24) as u32), n);
             }
+            endings.add(i, (ended, step), n);
         }
-        let mut all_endings = BTreeMap::new();
-        let mut all_closed = BTreeMap::new();
-        for (i, report) in by_line.iter_mut().enumerate() {
-            for (key, n) in &endings[i] {
-                *all_endings.entry(key.clone()).or_default() += n;
-            }
-            for (key, n) in &closed[i] {
-                *all_closed.entry(key.clone()).or_default() += n;
-            }
-            report.ended = sorted(std::mem::take(&mut endings[i]), ending);
-            report.closed_by_hour = sorted(std::mem::take(&mut closed[i]), closed_hour);
-        }
-        all.ended = sorted(all_endings, ending);
-        all.closed_by_hour = sorted(all_closed, closed_hour);
+        endings.give(
+            &mut by_line,
+            &mut all,
+            |m| sorted(m, ending),
+            |r| &mut r.ended,
+        );
+        closed.give(
+            &mut by_line,
+            &mut all,
+            |m| sorted(m, closed_hour),
+            |r| &mut r.closed_by_hour,
+        );
 
         // Days older than the records kept: their totals.
         for row in sqlx::query(
@@ -369,17 +412,15 @@ impl Store {
         }
 
         // Waits for a person, and for a call back, as histograms of whole seconds.
-        let histograms = |rows: Vec<sqlx::any::AnyRow>, value: usize| {
-            let mut per_line: Vec<Vec<(i64, u64)>> = vec![Vec::new(); lines.len()];
-            let mut all = Vec::new();
+        // Waits as histograms of whole seconds: (line, day, seconds, calls) rows.
+        let histogram = |rows: Vec<sqlx::any::AnyRow>, value: usize| {
+            let mut waits = Tally::new(lines.len());
             for row in rows {
                 if let Some(i) = index(row.get::<String, _>(0).as_str()) {
-                    let entry = (row.get::<i64, _>(value).max(0), count(&row, value + 1));
-                    per_line[i].push(entry);
-                    all.push(entry);
+                    waits.add(i, row.get::<i64, _>(value).max(0), count(&row, value + 1));
                 }
             }
-            (per_line, all)
+            waits
         };
         let waits = summed
             .read(
@@ -392,11 +433,9 @@ impl Store {
                 GROUPED_WAITS,
             )
             .await?;
-        let (per_line, all_waits) = histograms(waits, 2);
-        for (report, histogram) in by_line.iter_mut().zip(per_line) {
-            report.wait_for_person = Waits::of(histogram);
-        }
-        all.wait_for_person = Waits::of(all_waits);
+        histogram(waits, 2).give(&mut by_line, &mut all, Waits::of, |r| {
+            &mut r.wait_for_person
+        });
         let call_back_waits = sqlx::query(
             "SELECT line, waited_s, COUNT(*) FROM call_back_waits WHERE day >= $1 AND day <= $2 \
              GROUP BY line, waited_s",
@@ -405,15 +444,11 @@ impl Store {
         .bind(&last)
         .fetch_all(&self.pool)
         .await?;
-        let (per_line, all_waits) = histograms(call_back_waits, 1);
-        for (report, histogram) in by_line.iter_mut().zip(per_line) {
-            report.call_back_wait = Waits::of(histogram);
-        }
-        all.call_back_wait = Waits::of(all_waits);
+        histogram(call_back_waits, 1)
+            .give(&mut by_line, &mut all, Waits::of, |r| &mut r.call_back_wait);
 
         // Twilio's final statuses.
-        let mut statuses: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); lines.len()];
-        let mut all_statuses: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut statuses = Tally::new(lines.len());
         for row in summed
             .read(
                 self,
@@ -422,35 +457,26 @@ impl Store {
             )
             .await?
         {
-            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
-                continue;
-            };
-            let (status, calls, seconds) =
-                (row.get::<String, _>(2), count(&row, 3), count(&row, 4));
-            for map in [&mut statuses[i], &mut all_statuses] {
-                let entry = map.entry(status.clone()).or_default();
-                entry.0 += calls;
-                entry.1 += seconds;
+            if let Some(i) = index(row.get::<String, _>(0).as_str()) {
+                let lasted = Lasted(count(&row, 3), count(&row, 4));
+                statuses.add(i, row.get::<String, _>(2), lasted);
             }
         }
-        let status_list = |map: BTreeMap<String, (u64, u64)>| {
+        let status_list = |map: BTreeMap<String, Lasted>| {
             map.into_iter()
-                .map(|(status, (calls, seconds))| Status {
+                .map(|(status, Lasted(calls, seconds))| Status {
                     status,
                     calls,
                     seconds,
                 })
                 .collect()
         };
-        for (report, map) in by_line.iter_mut().zip(statuses) {
-            report.statuses = status_list(map);
-        }
-        all.statuses = status_list(all_statuses);
+        statuses.give(&mut by_line, &mut all, status_list, |r| &mut r.statuses);
 
-        // Choices at menus and connection attempts.
-        let mut choices: Vec<BTreeMap<(String, String), u64>> = vec![BTreeMap::new(); lines.len()];
-        let mut connections = choices.clone();
-        let mut reached: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); lines.len()];
+        // Choices at menus, connection attempts and steps reached.
+        let mut choices = Tally::new(lines.len());
+        let mut connections = Tally::new(lines.len());
+        let mut reached = Tally::new(lines.len());
         let steps = summed
             .read(
                 self,
@@ -466,32 +492,31 @@ impl Store {
                 (row.get(2), row.get(3), row.get(4));
             let n = count(&row, 5);
             if !choice.is_empty() {
-                *choices[i].entry((step.clone(), choice)).or_default() += n;
+                choices.add(i, (step, choice), n);
             } else if !result.is_empty() {
-                *connections[i].entry((step, result)).or_default() += n;
+                connections.add(i, (step, result), n);
             } else {
-                *reached[i].entry(step).or_default() += n;
+                reached.add(i, step, n);
             }
         }
-        let (mut all_choices, mut all_connections) = (BTreeMap::new(), BTreeMap::new());
-        let mut all_reached = BTreeMap::new();
-        for (i, report) in by_line.iter_mut().enumerate() {
-            for (key, n) in &reached[i] {
-                *all_reached.entry(key.clone()).or_default() += n;
-            }
-            report.reached = sorted(std::mem::take(&mut reached[i]), step_reached);
-            for (key, n) in &choices[i] {
-                *all_choices.entry(key.clone()).or_default() += n;
-            }
-            for (key, n) in &connections[i] {
-                *all_connections.entry(key.clone()).or_default() += n;
-            }
-            report.choices = sorted(std::mem::take(&mut choices[i]), choice);
-            report.connections = sorted(std::mem::take(&mut connections[i]), connection);
-        }
-        all.reached = sorted(all_reached, step_reached);
-        all.choices = sorted(all_choices, choice);
-        all.connections = sorted(all_connections, connection);
+        choices.give(
+            &mut by_line,
+            &mut all,
+            |m| sorted(m, choice),
+            |r| &mut r.choices,
+        );
+        connections.give(
+            &mut by_line,
+            &mut all,
+            |m| sorted(m, connection),
+            |r| &mut r.connections,
+        );
+        reached.give(
+            &mut by_line,
+            &mut all,
+            |m| sorted(m, step_reached),
+            |r| &mut r.reached,
+        );
         Ok(Report {
             from,
             to,
@@ -740,15 +765,16 @@ fn line_text(out: &mut String, l: &LineReport) {
 #[cfg(test)]
 mod tests {
     use super::Waits;
+    use std::collections::BTreeMap;
 
     #[test]
     fn percentiles_are_by_nearest_rank() {
-        let waits = Waits::of(vec![(30, 1), (10, 2), (20, 6), (40, 1)]);
+        let waits = Waits::of(BTreeMap::from([(30, 1), (10, 2), (20, 6), (40, 1)]));
         // 10 10 20 20 20 20 20 20 30 40: the 5th and the 9th.
         assert_eq!(waits.count, 10);
         assert_eq!(waits.median_s, Some(20));
         assert_eq!(waits.p90_s, Some(30));
-        assert_eq!(Waits::of(Vec::new()).median_s, None);
-        assert_eq!(Waits::of(vec![(7, 1)]).p90_s, Some(7));
+        assert_eq!(Waits::of(BTreeMap::new()).median_s, None);
+        assert_eq!(Waits::of(BTreeMap::from([(7, 1)])).p90_s, Some(7));
     }
 }
