@@ -315,69 +315,78 @@ fn reason_words(reason: &str) -> &str {
     }
 }
 
-fn statuses(l: &LineReport) -> Markup {
+/// A section of one table (its column headings, then a row of cells each), or "None.".
+fn table_section(id: &str, title: &str, headings: &[&str], rows: Vec<Vec<String>>) -> Markup {
     html! {
-        section aria-labelledby="statuses" {
-            h3 id="statuses" { "How Twilio says the calls ended" }
-            @if l.statuses.is_empty() { p { "None." } } @else {
+        section aria-labelledby=(id) {
+            h3 id=(id) { (title) }
+            @if rows.is_empty() { p { "None." } } @else {
                 table {
-                    thead { tr { th scope="col" { "Status" } th scope="col" { "Calls" } th scope="col" { "Average length" } } }
-                    tbody { @for s in &l.statuses { tr {
-                        td { (s.status) } td { (s.calls) }
-                        td { (duration_words((s.seconds / s.calls.max(1)) as i64)) }
-                    } } }
+                    thead { tr { @for h in headings { th scope="col" { (h) } } } }
+                    tbody { @for row in &rows { tr { @for cell in row { td { (cell) } } } } }
                 }
             }
         }
     }
+}
+
+fn statuses(l: &LineReport) -> Markup {
+    let rows = l.statuses.iter().map(|s| {
+        let average = (s.seconds / s.calls.max(1)) as i64;
+        vec![
+            s.status.clone(),
+            s.calls.to_string(),
+            duration_words(average),
+        ]
+    });
+    table_section(
+        "statuses",
+        "How Twilio says the calls ended",
+        &["Status", "Calls", "Average length"],
+        rows.collect(),
+    )
 }
 
 fn reached(l: &LineReport) -> Markup {
-    html! {
-        section aria-labelledby="reached" {
-            h3 id="reached" { "Steps reached" }
-            @if l.reached.is_empty() { p { "None." } } @else {
-                table {
-                    thead { tr { th scope="col" { "Step" } th scope="col" { "Times reached" } } }
-                    tbody { @for r in &l.reached { tr {
-                        td { (step_words(&r.step)) } td { (r.calls) }
-                    } } }
-                }
-            }
-        }
-    }
+    let rows = l
+        .reached
+        .iter()
+        .map(|r| vec![step_words(&r.step), r.calls.to_string()]);
+    table_section(
+        "reached",
+        "Steps reached",
+        &["Step", "Times reached"],
+        rows.collect(),
+    )
 }
 
 fn choices(l: &LineReport) -> Markup {
-    html! {
-        section aria-labelledby="choices" {
-            h3 id="choices" { "Choices at each menu" }
-            @if l.choices.is_empty() { p { "None." } } @else {
-                table {
-                    thead { tr { th scope="col" { "Menu" } th scope="col" { "Choice" } th scope="col" { "Calls" } } }
-                    tbody { @for c in &l.choices { tr {
-                        td { (step_words(&c.step)) } td { (c.choice) } td { (c.calls) }
-                    } } }
-                }
-            }
-        }
-    }
+    let rows = l
+        .choices
+        .iter()
+        .map(|c| vec![step_words(&c.step), c.choice.clone(), c.calls.to_string()]);
+    table_section(
+        "choices",
+        "Choices at each menu",
+        &["Menu", "Choice", "Calls"],
+        rows.collect(),
+    )
 }
 
 fn connections(l: &LineReport) -> Markup {
-    html! {
-        section aria-labelledby="connections" {
-            h3 id="connections" { "Tries to put callers through" }
-            @if l.connections.is_empty() { p { "None." } } @else {
-                table {
-                    thead { tr { th scope="col" { "To" } th scope="col" { "Result" } th scope="col" { "Tries" } } }
-                    tbody { @for c in &l.connections { tr {
-                        td { (step_words(&c.step)) } td { (c.result) } td { (c.attempts) }
-                    } } }
-                }
-            }
-        }
-    }
+    let rows = l.connections.iter().map(|c| {
+        vec![
+            step_words(&c.step),
+            c.result.clone(),
+            c.attempts.to_string(),
+        ]
+    });
+    table_section(
+        "connections",
+        "Tries to put callers through",
+        &["To", "Result", "Tries"],
+        rows.collect(),
+    )
 }
 
 /// One of the page's tables as CSV, with a header row: `None` for a table there is not.

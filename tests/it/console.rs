@@ -1490,6 +1490,7 @@ fn a_call(sid: u32, line: &str, at: &str, answered_after_s: Option<i64>) -> Vec<
         line: line.to_owned(),
         at_ms,
         started: Some("open"),
+        reached: vec![format!("{line}/welcome"), format!("{line}/main-menu")],
         waiting_at: Some(format!("{line}/main-menu")),
         ..CallRecord::default()
     }];
@@ -1534,6 +1535,15 @@ async fn the_reports_page_draws_each_chart_with_its_figures_beside_it_and_offers
         "{body}"
     );
     assert!(!body.contains("<script"), "{body}");
+    // The steps reached, titled in words; no choice was recorded.
+    assert!(
+        body.contains("<tr><td>Main menu</td><td>2</td></tr>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<h3 id=\"choices\">Choices at each menu</h3><p>None.</p>"),
+        "{body}"
+    );
     // The CSV of a table.
     let csv = get(
         &s.console,
