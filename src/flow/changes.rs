@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, Weekday};
 
-use super::file::{FlowFile, ScheduleSection, StepSection, Text};
+use super::file::{
+    ClosureSection, FlowFile, ScheduleSection, SpecialHoursSection, StepSection, Text,
+};
 use super::step_title;
 use crate::calendar::speech;
 
@@ -147,39 +149,36 @@ fn schedule_changes(before: &ScheduleSection, after: &ScheduleSection) -> Vec<St
             after.timezone.as_ref()
         ));
     }
-    let closures = |s: &ScheduleSection| -> BTreeMap<String, String> {
-        s.closures
-            .iter()
-            .map(|c| {
-                (
-                    c.as_ref().date.as_ref().clone(),
-                    c.as_ref().reason.as_ref().clone(),
-                )
-            })
-            .collect()
-    };
-    said.extend(day_changes(
-        "closure day",
-        &closures(before),
-        &closures(after),
-    ));
-    let special = |s: &ScheduleSection| -> BTreeMap<String, String> {
-        s.special_hours
-            .iter()
-            .map(|h| {
-                (
-                    h.as_ref().date.as_ref().clone(),
-                    h.as_ref().hours.as_ref().clone(),
-                )
-            })
-            .collect()
-    };
-    said.extend(day_changes(
-        "special hours",
-        &special(before),
-        &special(after),
-    ));
+    fn closure(c: &ClosureSection) -> (&Text, &Text) {
+        (&c.date, &c.reason)
+    }
+    fn special(h: &SpecialHoursSection) -> (&Text, &Text) {
+        (&h.date, &h.hours)
+    }
+    let (a, b) = (
+        by_date(&before.closures, closure),
+        by_date(&after.closures, closure),
+    );
+    said.extend(day_changes("closure day", &a, &b));
+    let (a, b) = (
+        by_date(&before.special_hours, special),
+        by_date(&after.special_hours, special),
+    );
+    said.extend(day_changes("special hours", &a, &b));
     said
+}
+
+/// A list of one-off days in a file as (date, reason or hours), by date.
+fn by_date<T>(
+    list: &[toml::Spanned<T>],
+    fields: impl Fn(&T) -> (&Text, &Text),
+) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|item| {
+            let (date, value) = fields(item.as_ref());
+            (date.as_ref().clone(), value.as_ref().clone())
+        })
+        .collect()
 }
 
 /// One-off days added, removed or changed, each with its day in words.
@@ -283,6 +282,19 @@ mod tests {
         assert_eq!(
             described(&after, &shipped()),
             ["Doctor support line: closure day for Thursday 24 December 2026 removed"]
+        );
+        let after = edited("doctor-support.toml", |t| {
+            t.replacen(
+                "special_hours = []",
+                r#"special_hours = [{ date = "2026-12-31", hours = "09:00-13:00" }]"#,
+                1,
+            )
+        });
+        assert_eq!(
+            described(&shipped(), &after),
+            [
+                "Doctor support line: special hours added for Thursday 31 December 2026 (“09:00-13:00”)"
+            ]
         );
     }
 
