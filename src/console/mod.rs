@@ -391,12 +391,9 @@ async fn dashboard(
     let now = app.clock.now();
     // Today's calls from every server's records, the same on each and kept across restarts.
     let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
-    let ids: Vec<(String, String)> = flows
-        .lines
-        .iter()
-        .map(|l| (l.id.to_string(), l.name.clone()))
-        .collect();
-    let counted = console.store.report(today, today, &ids).await?;
+    let counted = (console.store)
+        .report(today, today, &store::report::lines_of(&flows))
+        .await?;
     let schedules: Vec<pages::ScheduleNow> = flows
         .schedules
         .iter()
@@ -1328,11 +1325,7 @@ async fn report_for(
         line: query.line.clone().unwrap_or_default(),
     };
     let flows = console.app.flows.load();
-    let lines: Vec<(String, String)> = flows
-        .lines
-        .iter()
-        .map(|l| (l.id.to_string(), l.name.clone()))
-        .collect();
+    let lines = store::report::lines_of(&flows);
     let chosen: Vec<(String, String)> = lines
         .iter()
         .filter(|(id, _)| asked.line.is_empty() || *id == asked.line)

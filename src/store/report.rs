@@ -558,6 +558,15 @@ fn connection((step, result): (String, String), attempts: u64) -> Connection {
     }
 }
 
+/// The lines of `flows` as a report takes them: (id, name), in the flows' order.
+pub fn lines_of(flows: &crate::flow::Flows) -> Vec<(String, String)> {
+    flows
+        .lines
+        .iter()
+        .map(|l| (l.id.to_string(), l.name.clone()))
+        .collect()
+}
+
 /// The summary's columns, one row a line: the CSV's header.
 pub const SUMMARY_COLUMNS: [&str; 14] = [
     "line",
