@@ -391,7 +391,8 @@ async fn dashboard(
     let now = app.clock.now();
     // Today's calls from every server's records, the same on each and kept across restarts.
     let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
-    let counted = (console.store)
+    let counted = console
+        .store
         .report(today, today, &store::report::lines_of(&flows))
         .await?;
     let schedules: Vec<pages::ScheduleNow> = flows
