@@ -139,7 +139,37 @@ pub struct LineReport {
     pub statuses: Vec<Status>,
 }
 
+/// Some calls' figures, added to a line's totals and to their day's alike.
+#[derive(Clone, Copy)]
+struct Counted {
+    calls: u64,
+    answered: u64,
+    abandoned: u64,
+    ended_by_line: u64,
+    closed_calls: u64,
+    callbacks: u64,
+}
+
 impl LineReport {
+    /// Adds `counted`, calls of `day` (one of `days`, the report's), to the totals and to
+    /// the day's.
+    fn add(&mut self, day: &str, counted: Counted, days: &[String]) {
+        self.calls += counted.calls;
+        self.answered += counted.answered;
+        self.abandoned += counted.abandoned;
+        self.ended_by_line += counted.ended_by_line;
+        self.closed_calls += counted.closed_calls;
+        self.callbacks += counted.callbacks;
+        if let Some(d) = days.iter().position(|d| d == day) {
+            let d = &mut self.by_day[d];
+            d.calls += counted.calls;
+            d.answered += counted.answered;
+            d.abandoned += counted.abandoned;
+            d.closed_calls += counted.closed_calls;
+            d.callbacks += counted.callbacks;
+        }
+    }
+
     fn new(line: &str, name: &str, days: &[String]) -> LineReport {
         LineReport {
             line: line.to_owned(),
@@ -307,7 +337,6 @@ impl Store {
             .collect();
         let mut all = LineReport::new("all", "All lines", &days);
         let index = |line: &str| lines.iter().position(|(id, _)| id == line);
-        let day_index = |day: &str| days.iter().position(|d| d == day);
 
         // Calls, grouped by everything the figures split them by.
         // Days summed up are read from the summaries; the days since, from the records.
@@ -334,34 +363,21 @@ impl Store {
                 "answered" | "hung up" => step.unwrap_or_default(),
                 _ => String::new(),
             };
+            let is = |how: &str| if ended == how { n } else { 0 };
+            let closed_now = state != "open";
+            let counted = Counted {
+                calls: n,
+                answered: is("answered"),
+                abandoned: is("hung up"),
+                ended_by_line: is("ended by the line"),
+                closed_calls: if closed_now { n } else { 0 },
+                callbacks: call_backs,
+            };
             for report in [&mut by_line[i], &mut all] {
-                report.calls += n;
-                report.callbacks += call_backs;
+                report.add(&day, counted, &days);
                 report.by_week_hour[week_hour] += n;
-                let day = day_index(&day).map(|d| &mut report.by_day[d]);
-                if let Some(day) = day {
-                    day.calls += n;
-                    day.callbacks += call_backs;
-                    match ended.as_str() {
-                        "answered" => day.answered += n,
-                        "hung up" => day.abandoned += n,
-                        _ => {}
-                    }
-                    if state != "open" {
-                        day.closed_calls += n;
-                    }
-                }
-                match ended.as_str() {
-                    "answered" => report.answered += n,
-                    "hung up" => report.abandoned += n,
-                    "ended by the line" => report.ended_by_line += n,
-                    _ => {}
-                }
-                if state != "open" {
-                    report.closed_calls += n;
-                }
             }
-            if state != "open" {
+            if closed_now {
                 closed.add(i, (state, (week_hour % 24) as u32), n);
             }
             endings.add(i, (ended, step), n);
@@ -393,25 +409,19 @@ impl Store {
                 continue;
             };
             let day: String = row.get(1);
-            let figures = [2, 3, 4, 5, 6].map(|c| count(&row, c));
+            let counted = Counted {
+                calls: count(&row, 2),
+                answered: count(&row, 3),
+                abandoned: count(&row, 4),
+                ended_by_line: 0,
+                closed_calls: count(&row, 5),
+                callbacks: count(&row, 6),
+            };
             for report in [&mut by_line[i], &mut all] {
-                report.calls += figures[0];
-                report.answered += figures[1];
-                report.abandoned += figures[2];
-                report.closed_calls += figures[3];
-                report.callbacks += figures[4];
-                if let Some(d) = day_index(&day) {
-                    let d = &mut report.by_day[d];
-                    d.calls += figures[0];
-                    d.answered += figures[1];
-                    d.abandoned += figures[2];
-                    d.closed_calls += figures[3];
-                    d.callbacks += figures[4];
-                }
+                report.add(&day, counted, &days);
             }
         }
 
-        // Waits for a person, and for a call back, as histograms of whole seconds.
         // Waits as histograms of whole seconds: (line, day, seconds, calls) rows.
         let histogram = |rows: Vec<sqlx::any::AnyRow>, value: usize| {
             let mut waits = Tally::new(lines.len());
