@@ -151,16 +151,15 @@ struct Counted {
 }
 
 impl LineReport {
-    /// Adds `counted`, calls of `day` (one of `days`, the report's), to the totals and to
-    /// the day's.
-    fn add(&mut self, day: &str, counted: Counted, days: &[String]) {
+    /// Adds `counted` to the totals, and to the day's (the report's `day`th, if in it).
+    fn add(&mut self, day: Option<usize>, counted: Counted) {
         self.calls += counted.calls;
         self.answered += counted.answered;
         self.abandoned += counted.abandoned;
         self.ended_by_line += counted.ended_by_line;
         self.closed_calls += counted.closed_calls;
         self.callbacks += counted.callbacks;
-        if let Some(d) = days.iter().position(|d| d == day) {
+        if let Some(d) = day {
             let d = &mut self.by_day[d];
             d.calls += counted.calls;
             d.answered += counted.answered;
@@ -331,6 +330,12 @@ impl Store {
             .map(|d| d.to_string())
             .collect();
         let (first, last) = (from.to_string(), to.to_string());
+        let day_of = |day: &str| {
+            let day = day.parse::<NaiveDate>().ok()?;
+            usize::try_from((day - from).num_days())
+                .ok()
+                .filter(|d| *d < days.len())
+        };
         let mut by_line: Vec<LineReport> = lines
             .iter()
             .map(|(id, name)| LineReport::new(id, name, &days))
@@ -354,7 +359,7 @@ impl Store {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
                 continue;
             };
-            let day: String = row.get(1);
+            let day = day_of(&row.get::<String, _>(1));
             let week_hour = row.get::<i64, _>(2).clamp(0, 167) as usize;
             let state: String = row.get(3);
             let (ended, step): (String, Option<String>) = (row.get(4), row.get(5));
@@ -374,7 +379,7 @@ impl Store {
                 callbacks: call_backs,
             };
             for report in [&mut by_line[i], &mut all] {
-                report.add(&day, counted, &days);
+                report.add(day, counted);
                 report.by_week_hour[week_hour] += n;
             }
             if closed_now {
@@ -408,7 +413,7 @@ impl Store {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
                 continue;
             };
-            let day: String = row.get(1);
+            let day = day_of(&row.get::<String, _>(1));
             let counted = Counted {
                 calls: count(&row, 2),
                 answered: count(&row, 3),
@@ -418,7 +423,7 @@ impl Store {
                 callbacks: count(&row, 6),
             };
             for report in [&mut by_line[i], &mut all] {
-                report.add(&day, counted, &days);
+                report.add(day, counted);
             }
         }
 
