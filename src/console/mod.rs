@@ -582,17 +582,34 @@ fn first_heard(ctx: &Context<'_>, line: usize) -> String {
 /// Version `version` of the flows as a server would serve it now: checked, with the days
 /// added at run time.
 async fn version_flows(console: &Console, version: &str) -> Result<flow::Flows, StoreError> {
-    let files = console.store.flow_files(version).await?.ok_or_else(|| {
-        StoreError::Refused(format!("Version {version} is not kept in the store."))
-    })?;
+    let files =
+        console.store.flow_files(version).await?.ok_or_else(|| {
+            StoreError::Refused("That version is not kept in the store.".to_owned())
+        })?;
     let checked = flow::check_named(&files, console.app.clock.now().date_naive());
     let Some(flows) = checked.flows else {
-        return Err(StoreError::Refused(format!(
-            "Version {version} no longer passes the check, so it cannot be put in force."
-        )));
+        return Err(StoreError::Refused(
+            "That version no longer passes the check, so it cannot be put in force.".to_owned(),
+        ));
     };
     let days = console.store.days().await?;
     Ok(flows.with_days(&days).0)
+}
+
+/// A version as people know it: "version 3" (its hash is for engineers).
+async fn version_name(console: &Console, version: &str) -> Result<String, StoreError> {
+    Ok(match console.store.version_number(version).await? {
+        Some(number) => format!("version {number}"),
+        None => "the flow files as read at start".to_owned(),
+    })
+}
+
+/// `text` with its first letter a capital, to begin a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// For a roll-back to `version`: each line, what a new call hears first now, and after it.
@@ -1174,6 +1191,7 @@ async fn history_page(
             in_force: i == 0 && v.version == in_force,
             can_roll_back: v.version != in_force,
             version: v.version.clone(),
+            number: v.number,
             at: v.at.clone(),
             by: v.by.clone(),
             changes: changes(i),
@@ -1190,9 +1208,15 @@ async fn history_page(
                 (Ok(before), Ok(after)) => heard_in(&console, &before, &after),
                 _ => Vec::new(),
             };
+            let (from_name, to_name) = (
+                version_name(&console, from).await?,
+                version_name(&console, to).await?,
+            );
             files.map(|diff| pages::Compared {
                 from: from.clone(),
                 to: to.clone(),
+                from_name,
+                to_name,
                 heard,
                 diff,
             })
@@ -1213,10 +1237,20 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
     // Before the change, and again with the problem if it is refused: what callers will
     // hear, now and after it, and the reason asked for.
     let ask = |problem: Option<String>| async move {
-        match heard_after_roll_back(console, version).await {
-            Ok(heard) => {
-                let page =
-                    pages::confirm_roll_back(session, version, why, &heard, problem.as_deref());
+        let asked = async {
+            let heard = heard_after_roll_back(console, version).await?;
+            Ok::<_, StoreError>((version_name(console, version).await?, heard))
+        };
+        match asked.await {
+            Ok((name, heard)) => {
+                let page = pages::confirm_roll_back(
+                    session,
+                    version,
+                    &name,
+                    why,
+                    &heard,
+                    problem.as_deref(),
+                );
                 let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
                 (status, html(page)).into_response()
             }
@@ -1227,6 +1261,17 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
         return ask(None).await;
     }
     let before = console.app.flows.load().version.clone();
+    // Named first: once the change is made, the notice must not depend on another read.
+    let names = async {
+        Ok::<_, StoreError>((
+            version_name(console, version).await?,
+            version_name(console, &before).await?,
+        ))
+    };
+    let (name, before_name) = match names.await {
+        Ok(names) => names,
+        Err(error) => return not_made(session, &error),
+    };
     let made = ops::roll_back(&console.store, &session.user, version, why).await;
     if let Err(error) = &made
         && !error.is_unavailable()
@@ -1235,10 +1280,11 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
     }
     after_change(console, session, made, "/history", |_| {
         Notice::said(format!(
-            "Version {version} is in force on every server; version {before} was until now."
+            "{} is in force on every server; {before_name} was until now.",
+            capitalised(&name)
         ))
         .with_undo(
-            &format!("Put version {before} back"),
+            &format!("Put {before_name} back"),
             "/history/rollback",
             &[("version", before.as_str())],
         )

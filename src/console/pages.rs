@@ -497,12 +497,13 @@ pub struct HeardBeforeAfter {
 pub fn confirm_roll_back(
     session: &Session,
     version: &str,
+    name: &str,
     why: &str,
     heard: &[HeardBeforeAfter],
     problem: Option<&str>,
 ) -> Markup {
     page(
-        &format!("Put version {version} back in force?"),
+        &format!("Put {name} back in force?"),
         Some(session),
         html! {
             p { "Every server would serve it within a second, until another version is put in force. "
@@ -531,7 +532,7 @@ pub fn confirm_roll_back(
                 (field_problem("note", problem))
                 input type="text" id="note" name="note" required value=(why)
                     aria-describedby=[problem.map(|_| "note-problem")];
-                button.danger type="submit" { "Yes, put version " (version) " in force" }
+                button.danger type="submit" { "Yes, put " (name) " in force" }
                 " " a href="/history" { "Cancel: change nothing" }
             }
         },
@@ -767,6 +768,8 @@ fn one_off_days(
 /// The flow versions that went into force.
 pub struct VersionRow {
     pub version: String,
+    /// The number people know it by.
+    pub number: i64,
     pub at: String,
     pub by: String,
     pub in_force: bool,
@@ -781,6 +784,9 @@ pub struct VersionRow {
 pub struct Compared {
     pub from: String,
     pub to: String,
+    /// The two as people know them ("version 3").
+    pub from_name: String,
+    pub to_name: String,
     pub heard: Vec<HeardBeforeAfter>,
     pub diff: String,
 }
@@ -792,13 +798,13 @@ pub fn history(
     notice_shown: Option<&Notice>,
 ) -> Markup {
     let editor = session.role == Role::Editor;
-    // Each version once, named by when it (last) came into force.
+    // Each version once, named by its number and when it (last) came into force.
     let mut versions: Vec<(&str, String)> = Vec::new();
     for row in rows {
         if !versions.iter().any(|(v, _)| *v == row.version) {
             versions.push((
                 &row.version,
-                format!("{}, from {}", row.version, uk_words(&row.at)),
+                format!("Version {}, from {}", row.number, uk_words(&row.at)),
             ));
         }
     }
@@ -819,7 +825,7 @@ pub fn history(
                 button type="submit" { "Compare" }
             }
             @if let Some(c) = compared {
-                h2 { "From " (c.from) " to " (c.to) }
+                h2 { "From " (c.from_name) " to " (c.to_name) }
                 @for h in &c.heard {
                     section.line {
                         h3 { (h.line) ": what a new call hears first, now" }
@@ -829,10 +835,10 @@ pub fn history(
                                 blockquote { (h.now) }
                             }
                             Some(after) => {
-                                p { "In " (c.from) ":" } blockquote { (h.now) }
-                                p { "In " (c.to) ":" } blockquote { (after) }
+                                p { "In " (c.from_name) ":" } blockquote { (h.now) }
+                                p { "In " (c.to_name) ":" } blockquote { (after) }
                             }
-                            None => p { "This line is not in " (c.to) "." },
+                            None => p { "This line is not in " (c.to_name) "." },
                         }
                     }
                 }
@@ -844,7 +850,7 @@ pub fn history(
                 tbody {
                     @for (i, row) in rows.iter().enumerate() {
                         tr {
-                            td { code { (row.version) } @if row.in_force { " (in force)" } }
+                            td { "Version " (row.number) @if row.in_force { " (in force)" } }
                             td { (uk_words(&row.at)) }
                             td { (row.by) }
                             td {
@@ -859,7 +865,7 @@ pub fn history(
                                     form method="post" action="/history/rollback" {
                                         (csrf(session))
                                         input type="hidden" name="version" value=(row.version);
-                                        button type="submit" { "Roll back to " (row.version) }
+                                        button type="submit" { "Roll back to version " (row.number) }
                                     }
                                 }
                             }

@@ -71,18 +71,19 @@ pub async fn publish(
     why: &str,
 ) -> crate::store::Result<i64> {
     let mut change = store.change(by).await?;
-    let before = change
-        .in_force()
-        .await?
-        .map_or_else(|| "none".to_owned(), |v| v.version);
+    let before = change.in_force().await?.map_or_else(
+        || "no version".to_owned(),
+        |v| format!("version {}", v.number),
+    );
     let version = &set.flows.version;
     change.put_flows_in_force(version, &set.files, why).await?;
+    let number = change.version_number(version).await?.unwrap_or_default();
     change
         .audit(
-            &format!("put the call flows {version} in force"),
+            &format!("new call flows put in force as version {number}"),
             why,
             &before,
-            version,
+            &format!("version {number}"),
         )
         .await?;
     change.commit().await

@@ -189,6 +189,11 @@ impl Store {
         Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>(0)).ok()))
     }
 
+    /// The number people know a published version by; `None` for a version never published.
+    pub async fn version_number(&self, version: &str) -> Result<Option<i64>> {
+        read_version_number(&self.pool, version).await
+    }
+
     /// Whether a version was ever published.
     pub async fn knows_version(&self, version: &str) -> Result<bool> {
         Ok(
@@ -481,6 +486,9 @@ pub struct Snapshot {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InForce {
     pub version: String,
+    /// Its place in the order versions were first published (1 is the first): the name
+    /// people know it by, where `version` is a hash of its files.
+    pub number: i64,
     /// RFC 3339.
     pub at: String,
     pub by: String,
@@ -687,6 +695,11 @@ impl Change {
             .next())
     }
 
+    /// The number people know a published version by, as this change sees it.
+    pub async fn version_number(&mut self, version: &str) -> Result<Option<i64>> {
+        read_version_number(self.connection(), version).await
+    }
+
     /// Adds a user, or gives one a new role and hash: whether they are new.
     pub async fn put_user(&mut self, user: &User) -> Result<bool> {
         let new = sqlx::query("SELECT 1 FROM users WHERE name = $1")
@@ -844,9 +857,11 @@ async fn read_in_force<'e>(
     executor: impl Executor<'e, Database = Any>,
     limit: i64,
 ) -> Result<Vec<InForce>> {
-    let rows = sqlx::query(
-        "SELECT version, at_ms, by_whom, why FROM flows_in_force ORDER BY id DESC LIMIT $1",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT f.version, f.at_ms, f.by_whom, f.why, {VERSION_NUMBER} \
+         FROM flows_in_force f JOIN flow_versions v ON v.version = f.version \
+         ORDER BY f.id DESC LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(executor)
     .await?;
@@ -857,8 +872,28 @@ async fn read_in_force<'e>(
             at: instant(row.get(1)),
             by: row.get(2),
             why: row.get(3),
+            number: row.get(4),
         })
         .collect())
+}
+
+/// The number of the version `v` (a row of `flow_versions`): how many were first published
+/// before it or with it. Versions published in the same millisecond are ordered by hash.
+const VERSION_NUMBER: &str = "(SELECT COUNT(*) FROM flow_versions o \
+     WHERE o.first_ms < v.first_ms OR (o.first_ms = v.first_ms AND o.version <= v.version))";
+
+/// The number people know a published version by (see [`InForce::number`]).
+async fn read_version_number<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    version: &str,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(&format!(
+        "SELECT {VERSION_NUMBER} FROM flow_versions v WHERE v.version = $1"
+    ))
+    .bind(version)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|row| row.get(0)))
 }
 
 /// The switch as the audit log words it.

@@ -161,41 +161,44 @@ pub fn day_value(
 /// Puts a version published before in force again, on every server, once it still passes the
 /// check.
 pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Result<Done> {
-    if why.trim().is_empty() {
+    let why = why.trim();
+    if why.is_empty() {
         return Err(refused("Say why: the reason is for the team and the log."));
     }
     let files = store
         .flow_files(version)
         .await?
-        .ok_or_else(|| refused(format!("Version {version} is not kept in the store.")))?;
+        .ok_or_else(|| refused("That version is not kept in the store."))?;
     let checked = crate::flow::check_named(&files, chrono::Utc::now().date_naive());
     if checked.flows.is_none() {
         return Err(refused(format!(
-            "Version {version} no longer passes the check:\n{}",
+            "That version no longer passes the check:\n{}",
             checked.diagnostics
         )));
     }
     let mut change = store.change(by).await?;
-    let before = change
-        .in_force()
-        .await?
-        .map_or_else(|| "none".to_owned(), |v| v.version);
-    if before == version {
-        return Err(refused(format!("Version {version} is the one in force.")));
+    let before = change.in_force().await?;
+    if before.as_ref().is_some_and(|v| v.version == version) {
+        return Err(refused("That version is the one in force."));
     }
     change.put_version_in_force(version, why).await?;
+    let number = change.version_number(version).await?.unwrap_or_default();
+    let before = before.map_or_else(
+        || "the flow files as read at start".to_owned(),
+        |v| format!("version {}", v.number),
+    );
     change
         .audit(
-            &format!("flows rolled back to version {version}"),
+            &format!("call flows rolled back to version {number}"),
             why,
             &before,
-            version,
+            &format!("version {number}"),
         )
         .await?;
     let revision = change.commit().await?;
     Ok(Done {
         revision,
-        said: format!("The flows of version {version} are in force on every server."),
+        said: format!("Version {number} of the call flows is in force on every server."),
     })
 }
 

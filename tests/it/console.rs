@@ -530,9 +530,20 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
             .await
     );
     assert_eq!(s.app.flows.load().version, second_version);
+    // Versions are numbered in the order they were published: people's names, not hashes.
+    let number = |version: &String| {
+        let store = s.store.clone();
+        let version = version.clone();
+        async move { store.version_number(&version).await.unwrap().unwrap() }
+    };
+    let (first, second) = (number(&first_version).await, number(&second_version).await);
+    assert_eq!(second, first + 1);
     let history = get(&s.console, "/history", &cookie).await;
     assert!(
-        history.body.contains(&first_version) && history.body.contains(&second_version),
+        history.body.contains(&format!("Version {first}, from "))
+            && history
+                .body
+                .contains(&format!("Version {second} (in force)")),
         "{}",
         history.body
     );
@@ -555,7 +566,7 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
     assert!(
         asked
             .body
-            .contains(&format!("Put version {first_version} back in force?")),
+            .contains(&format!("Put version {first} back in force?")),
         "{}",
         asked.body
     );
@@ -608,22 +619,24 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
     assert!(
         !history
             .body
-            .contains(&format!("Roll back to {first_version}")),
+            .contains(&format!("Roll back to version {first}<")),
         "{}",
         history.body
     );
     assert!(
         history
             .body
-            .contains(&format!("Roll back to {second_version}")),
+            .contains(&format!("Roll back to version {second}<")),
         "{}",
         history.body
     );
     let audit = audit_log(&s).await;
     assert!(
         audit.iter().any(
-            |e| e.what == format!("flows rolled back to version {first_version}")
+            |e| e.what == format!("call flows rolled back to version {first}")
                 && e.who == "amira"
+                && e.before == format!("version {second}")
+                && e.after == format!("version {first}")
         ),
         "{audit:?}"
     );
@@ -1266,11 +1279,22 @@ async fn any_two_versions_compare_with_what_callers_hear_in_each_and_the_files()
     )
     .await;
     let body = &compared.body;
+    let number = |version: String| {
+        let store = s.store.clone();
+        async move { store.version_number(&version).await.unwrap().unwrap() }
+    };
+    let (first, second) = (number(first).await, number(second).await);
+    assert!(
+        body.contains(&format!(
+            "<h2>From version {second} to version {first}</h2>"
+        )),
+        "{body}"
+    );
     let in_second = body
-        .find(&format!("In {second}:"))
+        .find(&format!("In version {second}:"))
         .expect("what callers hear in the newer");
     let in_first = body
-        .find(&format!("In {first}:"))
+        .find(&format!("In version {first}:"))
         .expect("and in the older");
     assert!(
         body[in_second..in_first].contains("Hello, this is the wellbeing support line"),
