@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
 pub use crate::callback::Position;
 use crate::callback::{Callback, Stage};
-use crate::flow::{Dial, Flows, Menu, Message, Piece, StepKind, StepRef, normalise_speech};
+use crate::flow::{
+    Dial, Flows, Menu, MenuOption, Message, Piece, StepKind, StepRef, normalise_speech,
+};
 use crate::phone::E164;
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
 
@@ -885,20 +887,24 @@ pub(crate) fn decide(menu: &Menu, input: &CallInput) -> Choice {
     if speech.is_empty() {
         return Choice::Again(Outcome::NoInput);
     }
-    let spoken_key = spoken_digit(&speech);
-    let padded = format!(" {speech} ");
-    let matches: Vec<_> = menu
-        .options
-        .iter()
-        .filter(|o| {
-            Some(o.key) == spoken_key || o.speech.iter().any(|p| padded.contains(&format!(" {p} ")))
-        })
-        .collect();
-    match matches.as_slice() {
+    match options_for_words(menu, &speech).as_slice() {
         [one] => Choice::Go(one.next, Outcome::Chose(one.key)),
         // Nothing recognised, or words for more than one choice: ask again.
         _ => Choice::Again(Outcome::Invalid),
     }
+}
+
+/// Every choice of `menu` that `speech` (normalised) names: by its key said as a number, or
+/// by one of its phrases said among other words.
+pub(crate) fn options_for_words<'m>(menu: &'m Menu, speech: &str) -> Vec<&'m MenuOption> {
+    let spoken_key = spoken_digit(speech);
+    let padded = format!(" {speech} ");
+    menu.options
+        .iter()
+        .filter(|o| {
+            Some(o.key) == spoken_key || o.speech.iter().any(|p| padded.contains(&format!(" {p} ")))
+        })
+        .collect()
 }
 
 /// Words that make `menu` decide as the caller's words did (`outcome`), so a recording keeps

@@ -1,7 +1,8 @@
 //! Checks on a whole loaded set of flows, for what a caller would live through rather than
 //! what the file format allows: steps nobody reaches, loops with no way out, hang-ups before a
 //! person on a line open around the clock, long speeches before the first choice, menus that
-//! do not explain themselves, schedules never open, a calendar running out, unknown voices.
+//! do not explain themselves, words that cannot choose what they are listed for, schedules
+//! never open, a calendar running out, unknown voices.
 
 use std::collections::{HashSet, VecDeque};
 use std::ops::Range;
@@ -157,6 +158,7 @@ pub fn lint(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate) -> Vec<Diagn
     caller_safety(flows, files, &mut found);
     speech_before_the_first_choice(flows, files, &mut found);
     menus_that_do_not_explain(flows, files, &mut found);
+    phrases_that_do_not_choose(flows, files, &mut found);
     schedules(flows, files, today, &mut found);
     voices(flows, files, &mut found);
     found
@@ -300,6 +302,40 @@ fn menus_that_do_not_explain(flows: &Flows, files: &Files<'_, '_>, found: &mut V
                 "menu {id:?} asks again in silence after a wrong key: add `invalid_say`, e.g. \"Sorry, that isn't one of the choices.\""
             );
             found.push(files.at(at, Severity::Warning, message));
+        }
+    }
+}
+
+/// A phrase listed for a choice must choose it when a caller says just that: one that also
+/// names another choice (its key said as a number, or another choice's phrase within it,
+/// as "back" is within "call back") is asked again every time, so the caller cannot choose
+/// it by the words the menu taught them.
+fn phrases_that_do_not_choose(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
+    for at in every_step(flows) {
+        let StepKind::Menu(menu) = &flows.step(at).kind else {
+            continue;
+        };
+        let section = files.file(at.line).steps.values().nth(at.step);
+        let given = section.and_then(|s| s.options.as_ref());
+        for option in given.into_iter().flatten() {
+            for phrase in &option.get_ref().speech {
+                let words = super::normalise_speech(phrase.get_ref());
+                let key = option.get_ref().key.get_ref();
+                let others: Vec<String> = crate::engine::options_for_words(menu, &words)
+                    .iter()
+                    .filter(|o| o.key.to_string() != *key)
+                    .map(|o| format!("key {}", o.key))
+                    .collect();
+                if others.is_empty() {
+                    continue;
+                }
+                let message = format!(
+                    "in menu {:?}, a caller who says {words:?} (for key {key}) is asked again: those words also choose {}. Give each choice words no other choice's words are in",
+                    flows.step(at).id,
+                    others.join(" and ")
+                );
+                found.push(files.source(at.line).error(phrase.span(), message));
+            }
         }
     }
 }

@@ -244,6 +244,53 @@ fn menus_that_ask_again_without_a_word_are_warned_about() {
 }
 
 #[test]
+fn a_phrase_that_also_names_another_choice_is_an_error_at_the_phrase() {
+    // "back" for the main menu is within "call back" and "call me back", so a caller saying
+    // either is asked again; and "two" is key 2's own number, said.
+    let sources = shipped_sources("wellbeing.toml", |t| {
+        t.replace(
+            r#"speech = ["main menu", "go back", "no"]"#,
+            r#"speech = ["main menu", "back", "no", "two"]"#,
+        )
+    });
+    let (_, text) = sources
+        .iter()
+        .find(|(p, _)| p.ends_with("wellbeing.toml"))
+        .unwrap();
+    let menu = text.find("[steps.doctor-support-call-back-offer]").unwrap();
+    // `file:line:column` of the first `needle` in the menu.
+    let at = |needle: &str| {
+        let offset = menu + text[menu..].find(needle).unwrap();
+        let line = text[..offset].lines().count();
+        let column = offset - text[..offset].rfind('\n').unwrap();
+        format!(
+            "call-flows/wellbeing.toml:{line}:{column}: error: in menu \"doctor-support-call-back-offer\""
+        )
+    };
+    let advice = "Give each choice words no other choice's words are in";
+    assert_eq!(
+        findings(&sources, today()),
+        (
+            vec![
+                format!(
+                    "{}, a caller who says \"call back\" (for key 2) is asked again: those words also choose key *. {advice}",
+                    at(r#""call back""#)
+                ),
+                format!(
+                    "{}, a caller who says \"call me back\" (for key 2) is asked again: those words also choose key *. {advice}",
+                    at(r#""call me back""#)
+                ),
+                format!(
+                    "{}, a caller who says \"two\" (for key *) is asked again: those words also choose key 2. {advice}",
+                    at(r#""two""#)
+                ),
+            ],
+            true
+        )
+    );
+}
+
+#[test]
 fn more_than_30_seconds_of_speech_before_the_first_choices_is_a_warning() {
     let sources = shipped_sources("wellbeing.toml", |t| {
         t.replace(
