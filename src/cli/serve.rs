@@ -168,7 +168,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-                reload::publish_if_new(&store, &files, &args.flows.dir).await?;
+        reload::publish_if_new(&store, &files, &args.flows.dir).await?;
         let version = files.flows.version.clone();
         let cached = store.get_value(legacy::FEED_CACHE).await?;
         let (holidays, cached_feed) = known_holidays(cached.as_deref(), |error| {
@@ -195,7 +195,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
-                let follower = Follower::start(
+        let follower = Follower::start(
             app.clone(),
             store.clone(),
             files.flows,
@@ -281,16 +281,15 @@ fn serve(args: Args) -> anyhow::Result<()> {
         if let Some(recorder) = recorder {
             recorder.close();
         }
-                let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
         store.close().await;
         Ok(())
     })
 }
 
-/// Serves the console on a thread and runtime of its own: what it reads and writes (the state
-/// directory, the flow files, Argon2 hashes) can then never hold up the workers that answer
-/// calls. It stops with the process.
-/// The console has a pool of its own on that runtime.
+/// Serves the console on a thread and runtime of its own, with a pool of its own to the
+/// store: what it reads and writes (the store, the flow files, Argon2 hashes) can then never
+/// hold up the workers that answer calls. It stops with the process.
 fn serve_console(
     listener: std::net::TcpListener,
     app: Arc<App>,
