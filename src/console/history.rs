@@ -2,8 +2,13 @@
 
 use crate::store::Store;
 
-/// A unified diff of two kept versions, file by file; `None` if either is not kept.
-pub async fn diff(store: &Store, from: &str, to: &str) -> crate::store::Result<Option<String>> {
+/// A unified diff of two kept versions, file by file, each file headed by the name of its
+/// version (`labels`, as people know them); `None` if either is not kept.
+pub async fn diff(
+    store: &Store,
+    (from, to): (&str, &str),
+    labels: (&str, &str),
+) -> crate::store::Result<Option<String>> {
     let (Some(old), Some(new)) = (store.flow_files(from).await?, store.flow_files(to).await?)
     else {
         return Ok(None);
@@ -26,7 +31,10 @@ pub async fn diff(store: &Store, from: &str, to: &str) -> crate::store::Result<O
                 &diff
                     .unified_diff()
                     .context_radius(2)
-                    .header(&format!("{from}/{name}"), &format!("{to}/{name}"))
+                    .header(
+                        &format!("{name} in {}", labels.0),
+                        &format!("{name} in {}", labels.1),
+                    )
                     .to_string(),
             );
         }

@@ -1199,7 +1199,6 @@ async fn history_page(
         .collect();
     let compared = match (&compare.from, &compare.to) {
         (Some(from), Some(to)) => {
-            let files = history::diff(&console.store, from, to).await?;
             // What callers hear in each, where both still pass the check.
             let heard = match (
                 version_flows(&console, from).await,
@@ -1212,6 +1211,7 @@ async fn history_page(
                 version_name(&console, from).await?,
                 version_name(&console, to).await?,
             );
+            let files = history::diff(&console.store, (from, to), (&from_name, &to_name)).await?;
             files.map(|diff| pages::Compared {
                 from: from.clone(),
                 to: to.clone(),

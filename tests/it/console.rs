@@ -1306,6 +1306,12 @@ async fn any_two_versions_compare_with_what_callers_hear_in_each_and_the_files()
     );
     assert!(body.contains("The same in both"), "{body}");
     assert!(body.contains("<h3>The files</h3>"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "--- wellbeing.toml in version {second}\n+++ wellbeing.toml in version {first}\n"
+        )),
+        "{body}"
+    );
 }
 
 #[tokio::test]
