@@ -599,16 +599,8 @@ async fn version_flows(console: &Console, version: &str) -> Result<flow::Flows, 
 /// A version as people know it: "version 3" (its hash is for engineers).
 async fn version_name(console: &Console, version: &str) -> Result<String, StoreError> {
     Ok(match console.store.version_number(version).await? {
-        Some(number) => format!("version {number}"),
+        Some(number) => crate::store::version_name(number),
         None => "the flow files as read at start".to_owned(),
-    })
-}
-
-/// `text` with its first letter a capital, to begin a sentence.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
     })
 }
 
@@ -1281,7 +1273,7 @@ async fn roll_back(State(console): State<Arc<Console>>, Change(posted): Change) 
     after_change(console, session, made, "/history", |_| {
         Notice::said(format!(
             "{} is in force on every server; {before_name} was until now.",
-            capitalised(&name)
+            flow::capitalised(&name)
         ))
         .with_undo(
             &format!("Put {before_name} back"),

@@ -494,8 +494,12 @@ impl Flows {
 
 /// A step's name in words: "main-menu" is "Main menu".
 pub fn step_title(id: &str) -> String {
-    let words = id.replace('-', " ");
-    let mut chars = words.chars();
+    capitalised(&id.replace('-', " "))
+}
+
+/// `text` with its first letter a capital, to begin a sentence or a title.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
     chars
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())

@@ -71,19 +71,17 @@ pub async fn publish(
     why: &str,
 ) -> crate::store::Result<i64> {
     let mut change = store.change(by).await?;
-    let before = change.in_force().await?.map_or_else(
-        || "no version".to_owned(),
-        |v| format!("version {}", v.number),
-    );
+    let before = crate::store::in_force_name(change.in_force().await?.as_ref());
     let version = &set.flows.version;
     change.put_flows_in_force(version, &set.files, why).await?;
     let number = change.version_number(version).await?.unwrap_or_default();
+    let after = crate::store::version_name(number);
     change
         .audit(
-            &format!("new call flows put in force as version {number}"),
+            &format!("new call flows put in force as {after}"),
             why,
             &before,
-            &format!("version {number}"),
+            &after,
         )
         .await?;
     change.commit().await

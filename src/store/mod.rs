@@ -882,6 +882,16 @@ async fn read_in_force<'e>(
 const VERSION_NUMBER: &str = "(SELECT COUNT(*) FROM flow_versions o \
      WHERE o.first_ms < v.first_ms OR (o.first_ms = v.first_ms AND o.version <= v.version))";
 
+/// A published version as people know it, by its number: "version 3".
+pub fn version_name(number: i64) -> String {
+    format!("version {number}")
+}
+
+/// What a change's audit says was in force before it: "version 3", or no version at all.
+pub fn in_force_name(in_force: Option<&InForce>) -> String {
+    in_force.map_or_else(|| "no version".to_owned(), |v| version_name(v.number))
+}
+
 /// The number people know a published version by (see [`InForce::number`]).
 async fn read_version_number<'e>(
     executor: impl Executor<'e, Database = Any>,

@@ -183,16 +183,13 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
     }
     change.put_version_in_force(version, why).await?;
     let number = change.version_number(version).await?.unwrap_or_default();
-    let before = before.map_or_else(
-        || "the flow files as read at start".to_owned(),
-        |v| format!("version {}", v.number),
-    );
+    let after = super::version_name(number);
     change
         .audit(
-            &format!("call flows rolled back to version {number}"),
+            &format!("call flows rolled back to {after}"),
             why,
-            &before,
-            &format!("version {number}"),
+            &super::in_force_name(before.as_ref()),
+            &after,
         )
         .await?;
     let revision = change.commit().await?;
