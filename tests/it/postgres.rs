@@ -1,7 +1,8 @@
 //! Two servers sharing one PostgreSQL store, each with a state directory of its own: a change
 //! made through either is in force on both within a second; a console session and the login
 //! throttle are the same on both; a roll-back from one is in force on the other, audited once;
-//! PostgreSQL stopped under load harms no caller, and when it is back changes flow again.
+//! PostgreSQL stopped under load harms no caller, and when it is back changes flow again. The
+//! test PostgreSQL itself starts on another port when the one it found free is taken.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -482,4 +483,18 @@ fn every_variable_the_recipes_set_is_one_serve_reads() {
         }
     }
     assert!(checked > 10, "only {checked} variables found");
+}
+
+/// The test servers' own safeguard: a port taken between being found free and PostgreSQL
+/// binding it (another test's connection can take it) costs a retry, not a failed test.
+#[tokio::test]
+async fn a_test_postgresql_whose_port_is_taken_starts_on_another() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    let pg = Postgres::start_trying_first(taken_port);
+    assert_ne!(pg.port, taken_port);
+    let store = Store::open(&DatabaseUrl::parse(&pg.url()).unwrap())
+        .await
+        .expect("the store opens on the port PostgreSQL moved to");
+    drop(store);
 }

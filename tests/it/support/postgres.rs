@@ -11,7 +11,7 @@ pub struct Postgres {
     bin: PathBuf,
     root: bool,
     dir: tempfile::TempDir,
-    port: u16,
+    pub port: u16,
 }
 
 /// Where `initdb` and `pg_ctl` are: `SWITCHBOARD_TEST_PG_BIN`, else Debian's newest
@@ -64,18 +64,37 @@ fn as_server_user(program: &Path, root: bool) -> Command {
 }
 
 fn run(command: &mut Command, what: &str) {
-    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
+    if let Err(failure) = try_run(command, what) {
+        panic!("{failure}");
+    }
+}
+
+fn try_run(command: &mut Command, what: &str) -> Result<(), String> {
+    let out = command.output().map_err(|e| format!("{what}: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(format!(
         "{what} failed: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    );
+    ))
+}
+
+/// Whether PostgreSQL's log says its port was taken. The port is chosen free, but another
+/// test's connection or server can take it in the moment before PostgreSQL binds it.
+fn port_was_taken(log: &str) -> bool {
+    log.contains("could not bind") || log.contains("Address already in use")
 }
 
 impl Postgres {
     /// A new cluster, started.
     pub fn start() -> Postgres {
+        Postgres::start_trying_first(super::process::free_address().port())
+    }
+
+    /// A new cluster, started on `port` or, if that is taken, on another free port.
+    pub fn start_trying_first(port: u16) -> Postgres {
         let bin = server_programs();
         let dir = tempfile::Builder::new()
             .prefix("switchboard-pg-")
@@ -93,8 +112,7 @@ impl Postgres {
                 .expect("a postgres user (Debian's postgresql package makes it)");
             std::os::unix::fs::chown(dir.path(), Some(uid), None).unwrap();
         }
-        let port = super::process::free_address().port();
-        let postgres = Postgres {
+        let mut postgres = Postgres {
             bin,
             root,
             dir,
@@ -107,8 +125,22 @@ impl Postgres {
                 .arg(postgres.data()),
             "initdb",
         );
-        postgres.start_again();
-        postgres
+        for _ in 0..5 {
+            // pg_ctl appends to its log: each try's log is its own.
+            let _ = std::fs::remove_file(postgres.log_path());
+            match postgres.try_start() {
+                Ok(()) => return postgres,
+                Err(failure) if port_was_taken(&postgres.log()) => {
+                    eprintln!("{failure}: port {} was taken; another", postgres.port);
+                    postgres.port = super::process::free_address().port();
+                }
+                Err(failure) => panic!("{failure}\nPostgreSQL's log:\n{}", postgres.log()),
+            }
+        }
+        panic!(
+            "PostgreSQL found no free port in five tries:\n{}",
+            postgres.log()
+        )
     }
 
     fn data(&self) -> PathBuf {
@@ -122,19 +154,34 @@ impl Postgres {
 
     /// Starts the server again (on the same port), waiting until it accepts connections.
     pub fn start_again(&self) {
+        if let Err(failure) = self.try_start() {
+            panic!("{failure}\nPostgreSQL's log:\n{}", self.log());
+        }
+    }
+
+    fn try_start(&self) -> Result<(), String> {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,
             self.dir.path().display()
         );
-        run(
+        try_run(
             as_server_user(&self.bin.join("pg_ctl"), self.root)
                 .args(["start", "--wait", "--silent", "-D"])
                 .arg(self.data())
                 .args(["-o", &options, "-l"])
-                .arg(self.dir.path().join("server.log")),
+                .arg(self.log_path()),
             "pg_ctl start",
-        );
+        )
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// What PostgreSQL logged, for a failure's message.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_else(|e| format!("(no log: {e})"))
     }
 
     /// Stops the server at once, as a crash or a lost network would: connections drop.

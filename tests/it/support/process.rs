@@ -41,31 +41,46 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let logs = tempfile::NamedTempFile::new().unwrap();
-        let address = free_address();
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["serve", "--listen", &address.to_string(), "--now", now])
-            .args(["--flows", flows.to_str().unwrap()])
-            .args(["--state-dir", state.to_str().unwrap()])
-            .args(extra)
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(logs.reopen().unwrap())
-            .spawn()
-            .expect("the binary starts");
-        let server = Server {
-            child,
-            address,
-            client: switchboard::outbound::client().build().unwrap(),
-            logs,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(address).is_err() {
-            assert!(Instant::now() < deadline, "serve did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
+        for _ in 0..5 {
+            let logs = tempfile::NamedTempFile::new().unwrap();
+            let address = free_address();
+            let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+                .args(["serve", "--listen", &address.to_string(), "--now", now])
+                .args(["--flows", flows.to_str().unwrap()])
+                .args(["--state-dir", state.to_str().unwrap()])
+                .args(extra)
+                .env("TWILIO_AUTH_TOKEN", TOKEN)
+                .envs(env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(logs.reopen().unwrap())
+                .spawn()
+                .expect("the binary starts");
+            let mut server = Server {
+                child,
+                address,
+                client: switchboard::outbound::client().build().unwrap(),
+                logs,
+            };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while std::net::TcpStream::connect(address).is_err() {
+                if server.child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "serve did not start listening");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if server.child.try_wait().unwrap().is_none() {
+                return server;
+            }
+            // The port was found free, but another test's connection can take it before
+            // serve binds it: that costs another port, not a failed test.
+            let logs = server.logs();
+            assert!(
+                logs.contains("Address already in use"),
+                "serve stopped as it started:\n{logs}"
+            );
         }
-        server
+        panic!("serve found no free port in five tries")
     }
 
     /// The TwiML answering a new call to `to`, signed as Twilio would.
