@@ -306,10 +306,12 @@ fn serve_console(
                 .build()
                 .expect("a runtime for the console");
             runtime.block_on(async move {
-                let store = match Store::connect(&database).await {
+                // Lazily: a store that cannot be reached this moment is said on each page
+                // until it can, rather than leaving this server without a console.
+                let store = match Store::connect_lazily(&database) {
                     Ok(store) => store,
                     Err(error) => {
-                        tracing::error!(%error, "the ops console cannot reach the store; it is not served");
+                        tracing::error!(%error, "the ops console cannot use the store; it is not served");
                         return;
                     }
                 };

@@ -61,6 +61,13 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+fn connect_error(url: &DatabaseUrl, source: sqlx::Error) -> StoreError {
+    StoreError::Connect {
+        url: url.to_string(),
+        source,
+    }
+}
+
 /// A handle on the store: cheap to clone (a pool).
 #[derive(Clone)]
 pub struct Store {
@@ -99,23 +106,37 @@ impl Store {
 
     /// Connects without touching the schema: for a second pool in the same process.
     pub async fn connect(url: &DatabaseUrl) -> Result<Store> {
+        let options = Store::pool_options(url)?;
+        let pool = options
+            .connect(url.secret())
+            .await
+            .map_err(|source| connect_error(url, source))?;
+        Ok(Store::with_pool(pool, url))
+    }
+
+    /// As [`Store::connect`], but connecting only when first used, so a store that cannot be
+    /// reached now is an error of each query until it can, not of this call.
+    pub fn connect_lazily(url: &DatabaseUrl) -> Result<Store> {
+        let options = Store::pool_options(url)?;
+        let pool = options
+            .connect_lazy(url.secret())
+            .map_err(|source| connect_error(url, source))?;
+        Ok(Store::with_pool(pool, url))
+    }
+
+    fn pool_options(url: &DatabaseUrl) -> Result<AnyPoolOptions> {
         sqlx::any::install_default_drivers();
-        let connect = |source| StoreError::Connect {
-            url: url.to_string(),
-            source,
-        };
-        let backend = url.backend();
         if let Some(path) = url.sqlite_path()
             && let Some(dir) = std::path::Path::new(path)
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).map_err(|e| connect(sqlx::Error::Io(e)))?;
+            std::fs::create_dir_all(dir).map_err(|e| connect_error(url, sqlx::Error::Io(e)))?;
         }
         let options = AnyPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(ACQUIRE_TIMEOUT);
-        let options = match backend {
+        Ok(match url.backend() {
             // Several processes share one file: wait a while for another's write, and let
             // readers go on while one writes.
             Backend::Sqlite => options.after_connect(|connection, _| {
@@ -126,13 +147,15 @@ impl Store {
                 })
             }),
             Backend::Postgres => options,
-        };
-        let pool = options.connect(url.secret()).await.map_err(connect)?;
-        Ok(Store {
-            pool,
-            backend,
-            url: url.clone(),
         })
+    }
+
+    fn with_pool(pool: Pool<Any>, url: &DatabaseUrl) -> Store {
+        Store {
+            pool,
+            backend: url.backend(),
+            url: url.clone(),
+        }
     }
 
     /// The URL, its password hidden.

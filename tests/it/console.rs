@@ -1597,3 +1597,38 @@ async fn the_reports_page_draws_each_chart_with_its_figures_beside_it_and_offers
     assert!(wrong.body.contains("The last day is before the first."));
     assert!(wrong.body.contains("value=\"2026-12-09\""));
 }
+
+/// The console's pool connects when first used, so a store that cannot be reached as a server
+/// starts leaves that server's console saying so, not missing until a restart; once the store
+/// is back, the same console logs in and shows the lines.
+#[tokio::test]
+async fn a_console_whose_store_is_down_as_it_starts_says_so_then_works_when_it_is_back() {
+    let pg = crate::support::postgres::Postgres::start();
+    let url = switchboard::store::DatabaseUrl::parse(&pg.url()).unwrap();
+    let store = Store::open(&url).await.unwrap();
+    add_user(&store, "amira", Role::Editor, EDITOR_PASSWORD).await;
+    store.close().await;
+    pg.stop();
+
+    let app = Arc::new(app_state(shipped_flows(), NOW));
+    let store = Store::connect_lazily(&url).expect("nothing is connected yet");
+    let console = console::router(Arc::new(Console::new(app, store, false)));
+    let refused = log_in_from(&console, "amira", EDITOR_PASSWORD, "192.0.2.1").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("cannot be reached"),
+        "{}",
+        refused.body
+    );
+
+    pg.start_again();
+    let (cookie, _) = log_in(&console, "amira", EDITOR_PASSWORD).await;
+    let page = get(&console, "/", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Doctor support line"), "{}", page.body);
+}
