@@ -1154,13 +1154,20 @@ struct Compare {
     to: Option<String>,
 }
 
+/// How many of the latest versions the Versions page shows (older ones stay in the store).
+const VERSIONS_SHOWN: usize = 100;
+
 async fn history_page(
     State(console): State<Arc<Console>>,
     session: Session,
     Query(compare): Query<Compare>,
 ) -> Result<Response, Denied> {
     let in_force = console.app.flows.load().version.clone();
-    let history = console.store.flow_history(100).await?;
+    // One more than is shown, so the oldest shown can say what changed since the one before.
+    let history = console
+        .store
+        .flow_history(VERSIONS_SHOWN as i64 + 1)
+        .await?;
     // Each version's files, read once: each row says what changed since the row below it.
     let mut files = std::collections::HashMap::new();
     for v in &history {
@@ -1178,6 +1185,7 @@ async fn history_page(
     // Only the latest entry is in force: a version put in force again appears twice.
     let rows: Vec<pages::VersionRow> = history
         .iter()
+        .take(VERSIONS_SHOWN)
         .enumerate()
         .map(|(i, v)| pages::VersionRow {
             in_force: i == 0 && v.version == in_force,
@@ -1218,6 +1226,7 @@ async fn history_page(
     Ok(html(pages::history(
         &session,
         &rows,
+        history.len() > VERSIONS_SHOWN,
         compared.as_ref(),
         notice(&console, &session).await?.as_ref(),
     )))

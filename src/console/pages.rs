@@ -794,6 +794,7 @@ pub struct Compared {
 pub fn history(
     session: &Session,
     rows: &[VersionRow],
+    older_not_shown: bool,
     compared: Option<&Compared>,
     notice_shown: Option<&Notice>,
 ) -> Markup {
@@ -872,6 +873,9 @@ pub fn history(
                         }
                     }
                 }
+            }
+            @if older_not_shown {
+                p { "These are the latest " (rows.len()) " versions; older ones are kept in the store." }
             }
         },
     )

@@ -1632,3 +1632,48 @@ async fn a_console_whose_store_is_down_as_it_starts_says_so_then_works_when_it_i
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Doctor support line"), "{}", page.body);
 }
+
+/// The Versions page shows the latest 100 versions and says older ones are kept; the oldest it
+/// shows still says what changed since the one before it, not that it was the first.
+#[tokio::test]
+async fn the_versions_page_shows_the_latest_hundred_and_says_older_ones_are_kept() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    // The shipped flows, then 101 more (the counsellors' number changed each time, within
+    // the drama range): 102 versions, of which the latest 100 are shown.
+    let mut revision = 0;
+    for n in 0..=100 {
+        let number = format!("+44207946{n:04}");
+        let edited = edited_flows("wellbeing.toml", |t| t.replace(COUNSELLING, &number));
+        let set = switchboard::server::reload::read_checked(edited.path()).unwrap();
+        revision = switchboard::server::reload::publish(&s.store, &set, "test", "an edit")
+            .await
+            .unwrap();
+    }
+    let in_force = std::time::Duration::from_secs(3);
+    assert!(s.app.store.serve_at_least(revision, in_force).await);
+    let page = get(&s.console, "/history", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // The table and what follows it, for a failure's message.
+    let shown = &page.body[page.body.find("<table>").unwrap_or(0)..];
+    assert_eq!(
+        page.body.matches("<tr><td>Version ").count(),
+        100,
+        "{}",
+        shown
+    );
+    assert!(
+        page.body.contains("<td>Version 102 (in force)"),
+        "{}",
+        shown
+    );
+    assert!(page.body.contains("<td>Version 3</td>"), "{}", shown);
+    assert!(!page.body.contains("<td>Version 2</td>"), "{}", shown);
+    assert!(!page.body.contains("The first version kept."), "{}", shown);
+    assert!(
+        page.body
+            .contains("These are the latest 100 versions; older ones are kept in the store."),
+        "{}",
+        shown
+    );
+}
