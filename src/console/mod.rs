@@ -696,12 +696,17 @@ async fn emergency_switch(State(console): State<Arc<Console>>, Change(posted): C
     .await
 }
 
+/// How many of the latest changes the Changes page shows (older ones stay in the store).
+const CHANGES_SHOWN: usize = 500;
+
 async fn audit_page(
     State(console): State<Arc<Console>>,
     session: Session,
 ) -> Result<Response, Denied> {
-    let entries = console.store.audit(500).await?;
-    Ok(html(pages::audit(&session, &entries)))
+    let mut entries = console.store.audit(CHANGES_SHOWN as i64 + 1).await?;
+    let older_not_shown = entries.len() > CHANGES_SHOWN;
+    entries.truncate(CHANGES_SHOWN);
+    Ok(html(pages::audit(&session, &entries, older_not_shown)))
 }
 
 #[derive(serde::Deserialize)]

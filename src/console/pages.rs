@@ -344,7 +344,7 @@ pub fn dashboard(
     )
 }
 
-pub fn audit(session: &Session, entries: &[Entry]) -> Markup {
+pub fn audit(session: &Session, entries: &[Entry], older_not_shown: bool) -> Markup {
     page(
         "Changes",
         Some(session),
@@ -358,6 +358,9 @@ pub fn audit(session: &Session, entries: &[Entry]) -> Markup {
                             tr { td { (uk_words(&e.at)) } td { (e.who) } td { (e.what) } td { (e.note) } td { pre { (e.before) } } td { pre { (e.after) } } }
                         }
                     }
+                }
+                @if older_not_shown {
+                    p { "These are the latest " (entries.len()) " changes; older ones are kept in the store." }
                 }
             }
         },

@@ -1677,3 +1677,26 @@ async fn the_versions_page_shows_the_latest_hundred_and_says_older_ones_are_kept
         shown
     );
 }
+
+/// The Changes page shows the latest 500 changes and says older ones are kept.
+#[tokio::test]
+async fn the_changes_page_shows_the_latest_five_hundred_and_says_older_ones_are_kept() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let mut change = s.store.change("test").await.unwrap();
+    for n in 1..=500 {
+        let what = format!("change number {n}");
+        change.audit(&what, "", "", "").await.unwrap();
+    }
+    change.commit().await.unwrap();
+    let page = get(&s.console, "/audit", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let shown = &page.body[page.body.find("<tbody>").unwrap_or(0)..];
+    // The 500 just made, newest first; the setup's own, older, are not shown.
+    assert_eq!(shown.matches("<tr>").count(), 500, "{shown}");
+    assert!(shown.contains("change number 500") && shown.contains("change number 1<"));
+    assert!(
+        shown.contains("These are the latest 500 changes; older ones are kept in the store."),
+        "{shown}"
+    );
+}
