@@ -14,6 +14,7 @@
 #   TOGETHER=1 bench/load.sh                    # drive the servers at the same time (see below)
 #   POSTGRES=1 bench/load.sh                    # also Switchboard on a PostgreSQL store
 #   RECORDS_OFF=1 bench/load.sh                 # also Switchboard with --call-records false
+#   DISTINCT_CALLS=1 bench/load.sh              # one call over and over (100,000 by default)
 #
 # "switchboard" keeps its store in SQLite in a state directory (the default); "postgres" is
 # the same binary on a PostgreSQL cluster this script starts (bench/postgres.sh). Neither
@@ -29,6 +30,7 @@ cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-5}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
+distinct_calls=${DISTINCT_CALLS:-100000}
 together=${TOGETHER:-0}
 server_core=${SERVER_CORE:-0}
 wrk_core=${WRK_CORE:-1}
@@ -88,19 +90,19 @@ for port in $sb_port $ref_port ${base:+$base_port} ${pg:+$pg_port} ${off:+$off_p
   done
 done
 
-export BODY="CallSid=CA0123456789abcdef0123456789abcdef&From=%2B447700900123&To=%2B443301231245"
-export SIGNATURE=$("$bin" sign --url "$sb_url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
-  From=+447700900123 To=+443301231245)
-
-# One wrk run; prints "req/s p50_ms p99_ms errors" and keeps wrk's own output.
+# One wrk run; prints "req/s p50_ms p99_ms errors" and keeps wrk's own output. Each request is
+# the first webhook of another call (DISTINCT_CALLS of them, round and round), signed for the
+# server's own URL.
 run() {
   local name=$1 url=$2 round=$3
-  taskset -c "$wrk_core" wrk -t1 -c"$connections" -d"$duration" --latency -s bench/voice.lua \
-    "$url/voice" > "$work/$name-$round.txt"
+  [ -s "$work/calls-$name.tsv" ] ||
+    bench/signed-calls.py "$url/voice" "$distinct_calls" > "$work/calls-$name.tsv"
+  CALLS="$work/calls-$name.tsv" taskset -c "$wrk_core" wrk -t1 -c"$connections" -d"$duration" \
+    --latency -s bench/voice.lua "$url/voice" > "$work/$name-$round.txt"
   awk -f bench/wrk-figures.awk "$work/$name-$round.txt"
 }
 
-echo "rounds=$rounds duration=$duration connections=$connections server core $server_core, wrk core $wrk_core, together=$together"
+echo "rounds=$rounds duration=$duration connections=$connections calls=$distinct_calls server core $server_core, wrk core $wrk_core, together=$together"
 printf '%-5s %-12s %10s %9s %9s %7s\n' round server req/s p50_ms p99_ms errors
 : > "$work/results"
 # One server's run in a round, into $work/line-NAME.
@@ -113,13 +115,7 @@ drive() {
     records-off) url="http://127.0.0.1:$off_port" ;;
     reference) url="http://127.0.0.1:$ref_port" ;;
   esac
-  # Each server checks the signature against its own URL.
-  if [ "$name" = baseline ] || [ "$name" = postgres ] || [ "$name" = records-off ]; then
-    SIGNATURE=$("$bin" sign --url "$url/voice" CallSid=CA0123456789abcdef0123456789abcdef \
-      From=+447700900123 To=+443301231245) run "$name" "$url" "$round" > "$work/line-$name"
-  else
-    run "$name" "$url" "$round" > "$work/line-$name"
-  fi
+  run "$name" "$url" "$round" > "$work/line-$name"
 }
 
 for round in $(seq "$rounds"); do
