@@ -81,8 +81,7 @@ fn try_run(command: &mut Command, what: &str) -> Result<(), String> {
     ))
 }
 
-/// Whether PostgreSQL's log says its port was taken. The port is chosen free, but another
-/// test's connection or server can take it in the moment before PostgreSQL binds it.
+/// Whether PostgreSQL's log says its port was taken (see `on_a_free_port`).
 fn port_was_taken(log: &str) -> bool {
     log.contains("could not bind") || log.contains("Address already in use")
 }
@@ -125,22 +124,17 @@ impl Postgres {
                 .arg(postgres.data()),
             "initdb",
         );
-        for _ in 0..5 {
+        super::process::on_a_free_port(port, |port| {
+            postgres.port = port;
             // pg_ctl appends to its log: each try's log is its own.
             let _ = std::fs::remove_file(postgres.log_path());
             match postgres.try_start() {
-                Ok(()) => return postgres,
-                Err(failure) if port_was_taken(&postgres.log()) => {
-                    eprintln!("{failure}: port {} was taken; another", postgres.port);
-                    postgres.port = super::process::free_address().port();
-                }
+                Ok(()) => Some(()),
+                Err(_) if port_was_taken(&postgres.log()) => None,
                 Err(failure) => panic!("{failure}\nPostgreSQL's log:\n{}", postgres.log()),
             }
-        }
-        panic!(
-            "PostgreSQL found no free port in five tries:\n{}",
-            postgres.log()
-        )
+        });
+        postgres
     }
 
     fn data(&self) -> PathBuf {

@@ -16,6 +16,22 @@ pub fn free_address() -> SocketAddr {
     listener.local_addr().unwrap()
 }
 
+/// Starts a child on a local port, `first` and then free ones: `start(port)` gives it started,
+/// or `None` when the child found that port taken. A port found free can be taken by another
+/// test's connection before the child binds it: that costs another port (five tries), not a
+/// failed test.
+pub fn on_a_free_port<T>(first: u16, mut start: impl FnMut(u16) -> Option<T>) -> T {
+    let mut port = first;
+    for _ in 0..5 {
+        if let Some(started) = start(port) {
+            return started;
+        }
+        eprintln!("port {port} was taken before it was bound: trying another");
+        port = free_address().port();
+    }
+    panic!("no free port in five tries")
+}
+
 /// `switchboard serve` as a separate process, its logs kept in a file, killed when dropped.
 pub struct Server {
     child: Child,
@@ -41,9 +57,9 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        for _ in 0..5 {
+        on_a_free_port(free_address().port(), |port| {
             let logs = tempfile::NamedTempFile::new().unwrap();
-            let address = free_address();
+            let address = SocketAddr::from(([127, 0, 0, 1], port));
             let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
                 .args(["serve", "--listen", &address.to_string(), "--now", now])
                 .args(["--flows", flows.to_str().unwrap()])
@@ -64,23 +80,18 @@ impl Server {
             let deadline = Instant::now() + Duration::from_secs(20);
             while std::net::TcpStream::connect(address).is_err() {
                 if server.child.try_wait().unwrap().is_some() {
-                    break;
+                    let logs = server.logs();
+                    assert!(
+                        logs.contains("Address already in use"),
+                        "serve stopped as it started:\n{logs}"
+                    );
+                    return None;
                 }
                 assert!(Instant::now() < deadline, "serve did not start listening");
                 std::thread::sleep(Duration::from_millis(20));
             }
-            if server.child.try_wait().unwrap().is_none() {
-                return server;
-            }
-            // The port was found free, but another test's connection can take it before
-            // serve binds it: that costs another port, not a failed test.
-            let logs = server.logs();
-            assert!(
-                logs.contains("Address already in use"),
-                "serve stopped as it started:\n{logs}"
-            );
-        }
-        panic!("serve found no free port in five tries")
+            Some(server)
+        })
     }
 
     /// The TwiML answering a new call to `to`, signed as Twilio would.
