@@ -90,34 +90,36 @@ for port in $sb_port $ref_port ${base:+$base_port} ${pg:+$pg_port} ${off:+$off_p
   done
 done
 
-# One wrk run; prints "req/s p50_ms p99_ms errors" and keeps wrk's own output. Each request is
-# the first webhook of another call (DISTINCT_CALLS of them, round and round), signed for the
-# server's own URL.
-run() {
-  local name=$1 url=$2 round=$3
-  [ -s "$work/calls-$name.tsv" ] ||
-    bench/signed-calls.py "$url/voice" "$distinct_calls" > "$work/calls-$name.tsv"
+# Each server's URL.
+url_of() {
+  case $1 in
+    switchboard) echo "http://127.0.0.1:$sb_port" ;;
+    baseline) echo "http://127.0.0.1:$base_port" ;;
+    postgres) echo "http://127.0.0.1:$pg_port" ;;
+    records-off) echo "http://127.0.0.1:$off_port" ;;
+    reference) echo "http://127.0.0.1:$ref_port" ;;
+  esac
+}
+
+# Each request is the first webhook of another call (DISTINCT_CALLS of them, round and round),
+# signed for the server's own URL; made before the rounds, so that none is held up by it.
+for name in $servers; do
+  bench/signed-calls.py "$(url_of "$name")/voice" "$distinct_calls" > "$work/calls-$name.tsv"
+done
+
+# One server's wrk run in a round: "req/s p50_ms p99_ms errors" into $work/line-NAME, and wrk's
+# own output kept.
+drive() {
+  local name=$1 round=$2 url
+  url=$(url_of "$name")
   CALLS="$work/calls-$name.tsv" taskset -c "$wrk_core" wrk -t1 -c"$connections" -d"$duration" \
     --latency -s bench/voice.lua "$url/voice" > "$work/$name-$round.txt"
-  awk -f bench/wrk-figures.awk "$work/$name-$round.txt"
+  awk -f bench/wrk-figures.awk "$work/$name-$round.txt" > "$work/line-$name"
 }
 
 echo "rounds=$rounds duration=$duration connections=$connections calls=$distinct_calls server core $server_core, wrk core $wrk_core, together=$together"
 printf '%-5s %-12s %10s %9s %9s %7s\n' round server req/s p50_ms p99_ms errors
 : > "$work/results"
-# One server's run in a round, into $work/line-NAME.
-drive() {
-  local name=$1 round=$2 url
-  case $name in
-    switchboard) url="http://127.0.0.1:$sb_port" ;;
-    baseline) url="http://127.0.0.1:$base_port" ;;
-    postgres) url="http://127.0.0.1:$pg_port" ;;
-    records-off) url="http://127.0.0.1:$off_port" ;;
-    reference) url="http://127.0.0.1:$ref_port" ;;
-  esac
-  run "$name" "$url" "$round" > "$work/line-$name"
-}
-
 for round in $(seq "$rounds"); do
   if [ "$together" = 1 ]; then
     drivers=
