@@ -33,6 +33,15 @@ pub struct Args {
     /// are added with `switchboard admin add-user`. Without it there is no console.
     #[arg(long, env = "SWITCHBOARD_ADMIN_LISTEN")]
     admin_listen: Option<SocketAddr>,
+    /// What this process serves: Twilio's webhooks and the console (on one machine), the
+    /// webhooks only, or the console only (apart from the servers that answer calls: they
+    /// share the store, so nothing done to the console touches a call).
+    #[arg(long, value_enum, default_value = "both", env = "SWITCHBOARD_ROLE")]
+    role: Role,
+    /// Serve at most this many console connections at once; more are closed at once and
+    /// counted. The console never takes more than a quarter of the open-file limit.
+    #[arg(long, default_value_t = 64, env = "SWITCHBOARD_ADMIN_MAX_CONNECTIONS")]
+    admin_max_connections: usize,
     /// Pin the clock to this instant (RFC 3339), for testing and demos.
     #[arg(long, value_parser = parse_instant)]
     now: Option<DateTime<Utc>>,
@@ -112,6 +121,19 @@ pub struct Args {
     notify_every: Duration,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Role {
+    Both,
+    Webhooks,
+    Console,
+}
+
+impl Role {
+    fn webhooks(self) -> bool {
+        self != Role::Console
+    }
+}
+
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
         serve(self)?;
@@ -154,6 +176,29 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "webhooks may pin their own instant (--accept-pinned-instants): for test servers only"
         );
     }
+    let role = args.role;
+    match (role, args.admin_listen) {
+        (Role::Console, None) => {
+            bail!("--role console needs --admin-listen: the address the console is served on")
+        }
+        (Role::Webhooks, Some(_)) => {
+            bail!("--role webhooks serves no console: leave out --admin-listen, or use --role both")
+        }
+        _ => {}
+    }
+    let open_files = server::listen::raise_open_file_limit();
+    let console_wanted = if args.admin_listen.is_some() {
+        args.admin_max_connections
+    } else {
+        0
+    };
+    let webhooks_wanted = if role.webhooks() {
+        args.max_connections
+    } else {
+        0
+    };
+    let (max_connections, admin_max_connections) =
+        server::listen::share_open_files(open_files, webhooks_wanted, console_wanted);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&database).await?;
@@ -183,32 +228,48 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 header_timeout: args.header_timeout,
                 request_timeout: args.request_timeout,
                 drain_timeout: args.drain_timeout,
-                max_connections: args.max_connections,
+                max_connections,
             },
             holidays,
             emergencies: Default::default(),
-            recorder,
-            call_records: args.call_records,
+            recorder: if role.webhooks() { recorder } else { None },
+            call_records: args.call_records && role.webhooks(),
             accept_pinned_instants: args.accept_pinned_instants,
         };
         let app = Arc::new(App::with(files.flows.clone(), settings));
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        let follower = Follower::start(
-            app.clone(),
-            store.clone(),
-            files.flows,
-            &listener.local_addr()?.to_string(),
-        )
-        .await?;
-        tracing::info!(
-            address = %listener.local_addr()?,
-            flows = %super::in_full(&args.flows.dir).display(),
-            version = %app.flows.load().version,
-            store = %store.url(),
-            "serving"
-        );
+        let listener = match role.webhooks() {
+            true => Some(
+                tokio::net::TcpListener::bind(args.listen)
+                    .await
+                    .with_context(|| format!("listening on {}", args.listen))?,
+            ),
+            false => None,
+        };
+        let admin = args
+            .admin_listen
+            .map(|address| {
+                std::net::TcpListener::bind(address)
+                    .with_context(|| format!("listening for the console on {address}"))
+            })
+            .transpose()?;
+        // The name other servers and `emergency status` know this one by: where it listens.
+        let name = match (&listener, &admin) {
+            (Some(listener), _) => listener.local_addr()?.to_string(),
+            (None, Some(admin)) => format!("console {}", admin.local_addr()?),
+            (None, None) => unreachable!("a role serves the webhooks, the console or both"),
+        };
+        let follower = Follower::start(app.clone(), store.clone(), files.flows, &name).await?;
+        if let Some(listener) = &listener {
+            tracing::info!(
+                address = %listener.local_addr()?,
+                flows = %super::in_full(&args.flows.dir).display(),
+                version = %app.flows.load().version,
+                store = %store.url(),
+                max_connections,
+                open_files,
+                "serving"
+            );
+        }
         let refresher = args
             .bank_holidays_url
             .map(|url| {
@@ -226,15 +287,19 @@ fn serve(args: Args) -> anyhow::Result<()> {
         tokio::spawn(follower.run());
         let aim = chrono::Duration::from_std(args.call_back_within)
             .context("--call-back-within is too long")?;
-        if let Some(address) = args.admin_listen {
-            let admin = std::net::TcpListener::bind(address)
-                .with_context(|| format!("listening for the console on {address}"))?;
+        if let Some(admin) = admin {
             let secure = args
                 .public_url
                 .as_ref()
                 .is_some_and(|u| u.origin.starts_with("https://"));
-            tracing::info!(address = %admin.local_addr()?, "serving the ops console");
-            serve_console(admin, app.clone(), database.clone(), secure, aim)?;
+            tracing::info!(address = %admin.local_addr()?, max_connections = admin_max_connections, "serving the ops console");
+            let rules = server::listen::Rules {
+                max_connections: admin_max_connections,
+                header_timeout: args.header_timeout,
+                drain_timeout: args.drain_timeout,
+                when_full: server::listen::WhenFull::Refuse,
+            };
+            serve_console(admin, app.clone(), database.clone(), secure, aim, rules)?;
         }
         let reloader = Reloader::new(app.clone(), store.clone(), args.flows.dir.clone(), &version);
         tokio::spawn(reloader.follow(args.watch_flows));
@@ -242,7 +307,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         if let Some(refresher) = refresher {
             tokio::spawn(refresher.run());
         }
-        if let Some(url) = &args.notify_url {
+        if let (Some(url), true) = (&args.notify_url, role.webhooks()) {
             let key = super::secrets::secret("SWITCHBOARD_NOTIFY_KEY")?.context(
                 "--notify-url needs SWITCHBOARD_NOTIFY_KEY (or SWITCHBOARD_NOTIFY_KEY_FILE): the key its notifications are signed with",
             )?;
@@ -275,9 +340,13 @@ fn serve(args: Args) -> anyhow::Result<()> {
                 .add_by(server::metrics::Counter::LogLinesDropped, &[], count)
         }));
         let recorder = app.recorder.clone();
-        server::run(listener, app, shutdown_signal())
-            .await
-            .context("serving")?;
+        match listener {
+            Some(listener) => server::run(listener, app, shutdown_signal())
+                .await
+                .context("serving")?,
+            // The console alone: it serves on its own thread until the process is stopped.
+            None => shutdown_signal().await,
+        }
         if let Some(recorder) = recorder {
             recorder.close();
         }
@@ -296,6 +365,7 @@ fn serve_console(
     database: DatabaseUrl,
     secure: bool,
     call_back_aim: chrono::Duration,
+    rules: server::listen::Rules,
 ) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     std::thread::Builder::new()
@@ -315,17 +385,26 @@ fn serve_console(
                         return;
                     }
                 };
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(error) => {
+                        tracing::error!(%error, "the ops console cannot listen; it is not served");
+                        return;
+                    }
+                };
+                let counted = app.clone();
                 let console =
                     Arc::new(Console::new(app, store, secure).with_call_back_aim(call_back_aim));
-                let service = switchboard::console::router(console)
-                    .into_make_service_with_connect_info::<SocketAddr>();
-                let served = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => axum::serve(listener, service).await,
-                    Err(error) => Err(error),
+                let router = switchboard::console::router(console);
+                // Each request knows its peer's address: the login throttle counts by it.
+                let service_for = |peer: SocketAddr| {
+                    tower::ServiceExt::map_request(router.clone(), move |mut request: axum::extract::Request<_>| {
+                        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        request
+                    })
                 };
-                if let Err(error) = served {
-                    tracing::error!(%error, "the ops console stopped");
-                }
+                let refused = |refusal| counted.metrics.refused_connection("console", refusal);
+                server::listen::serve(listener, &rules, service_for, refused, std::future::pending()).await;
             });
         })?;
     Ok(())

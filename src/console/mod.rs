@@ -44,6 +44,8 @@ pub struct Console {
     pub secure_cookies: bool,
     /// The time the team aims to call back within, from the line's opening.
     call_back_aim: chrono::Duration,
+    /// Where passwords are checked, a few at a time.
+    passwords: auth::PasswordChecks,
 }
 
 /// How long a change made here may take to be in force on this server; the others follow
@@ -60,6 +62,7 @@ impl Console {
             store,
             secure_cookies,
             call_back_aim: call_backs::DEFAULT_AIM,
+            passwords: auth::PasswordChecks::for_this_machine(),
         }
     }
 
@@ -137,9 +140,24 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/call-backs/{id}", post(call_back_action))
         .route("/reports", get(reports_page))
         .route("/reports.csv", get(reports_csv))
-        .layer(axum::middleware::map_response(with_safe_headers))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::middleware::map_response(with_safe_headers))
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    FORM_MAX_BYTES,
+                ))
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                )),
+        )
         .with_state(console)
 }
+
+/// A console request not answered within this gets 408: a page reads the store a few times,
+/// a login waits its turn for Argon2, and nothing else takes long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every console answer: no script at all, no framing by another site, no sniffing, and not
 /// kept by any cache (pages hold callers' numbers and the state of the lines).
@@ -154,7 +172,7 @@ const SAFE_HEADERS: [(&str, &str); 5] = [
     ("referrer-policy", "no-referrer"),
 ];
 
-async fn with_safe_headers(mut response: Response) -> Response {
+async fn with_safe_headers<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
     let headers = response.headers_mut();
     for (name, value) in SAFE_HEADERS {
         headers.insert(
@@ -294,19 +312,42 @@ impl FromRequest<Arc<Console>> for Change {
 /// Forms are a few fields; anything longer is not one of ours.
 const FORM_MAX_BYTES: usize = 64 * 1024;
 
+/// The login form, with a fresh token in its cookie and in the form: see [`auth::LOGIN_COOKIE`].
 async fn login_page(State(console): State<Arc<Console>>, headers: HeaderMap) -> Response {
-    match session(&console, &headers).await {
-        Ok(_) => Redirect::to("/").into_response(),
-        Err(_) => html(pages::login(None)),
+    if session(&console, &headers).await.is_ok() {
+        return Redirect::to("/").into_response();
     }
+    login_form(&console, StatusCode::OK, None)
+}
+
+/// The login form with `problem` said above it, answered with `status`.
+fn login_form(console: &Console, status: StatusCode, problem: Option<&str>) -> Response {
+    let token = auth::random_token();
+    (
+        status,
+        [(
+            header::SET_COOKIE,
+            auth::login_cookie(&token, console.secure_cookies),
+        )],
+        html(pages::login(&token, problem)),
+    )
+        .into_response()
 }
 
 async fn log_in(
     State(console): State<Arc<Console>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Denied> {
     let form = fields(&body);
+    let sent = form.get("login").map_or("", String::as_str);
+    let kept = auth::cookie_value(&headers, auth::LOGIN_COOKIE).unwrap_or_default();
+    if kept.is_empty() || !auth::same_secret(sent, &kept) {
+        tracing::warn!(from = %peer.ip(), "console login refused: the form did not come from this console");
+        let problem = "This form has expired or did not come from this console. Try again.";
+        return Ok(login_form(&console, StatusCode::FORBIDDEN, Some(problem)));
+    }
     let name = form
         .get("username")
         .map_or("", String::as_str)
@@ -315,37 +356,51 @@ async fn log_in(
     let password = form.get("password").cloned().unwrap_or_default();
     let from = peer.ip().to_string();
     let store = &console.store;
-    let failures = store.login_failures(&name, &from, auth::LOCKED_FOR).await?;
-    match auth::verdict(failures) {
+    // Counted before it is checked: concurrent guesses cannot all slip under the limit.
+    let tried = store
+        .login_try(&name, &from, auth::LOCKED_FOR, auth::MAX_TRIES)
+        .await?;
+    match auth::verdict(tried) {
         Verdict::Locked => {
             tracing::warn!(%from, "console login refused: too many wrong passwords for one name");
             let problem = "Too many wrong passwords for this user from here. Wait 15 minutes, or ask an editor to set a new password.";
-            return Ok((
+            return Ok(login_form(
+                &console,
                 StatusCode::TOO_MANY_REQUESTS,
-                html(pages::login(Some(problem))),
-            )
-                .into_response());
+                Some(problem),
+            ));
         }
         Verdict::After(wait) => tokio::time::sleep(wait).await,
     }
     let all = store.users().await?;
     let known = all.iter().any(|u| u.name == name);
     let (who, secret) = (name.clone(), password);
-    // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let role = tokio::task::spawn_blocking(move || store::users::verify(&all, &who, &secret))
-        .await
-        .unwrap_or(None);
+    let checked = console
+        .passwords
+        .run(move |verifier| verifier.verify(&all, &who, &secret))
+        .await;
+    let Ok(role) = checked else {
+        tracing::warn!(%from, "console login put off: passwords are being checked for others");
+        let problem = "Many people are logging in at once. Try again in a few seconds.";
+        let mut answer = login_form(&console, StatusCode::TOO_MANY_REQUESTS, Some(problem));
+        let retry = auth::TURN_WITHIN.as_secs().to_string();
+        answer.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_str(&retry).expect("digits"),
+        );
+        return Ok(answer);
+    };
     let Some(role) = role else {
-        store.login_failed(&name, &from, auth::LOCKED_FOR).await?;
         // A name typed is logged only if it is a user's: what else is typed there may be a
         // password put in the wrong field.
         let user = if known { name.as_str() } else { "(not a user)" };
         tracing::warn!(user, %from, "console login refused: wrong user name or password");
-        return Ok((
+        let problem = "Wrong user name or password.";
+        return Ok(login_form(
+            &console,
             StatusCode::UNAUTHORIZED,
-            html(pages::login(Some("Wrong user name or password."))),
-        )
-            .into_response());
+            Some(problem),
+        ));
     };
     let token = auth::random_token();
     store.login_succeeded(&name, &from).await?;

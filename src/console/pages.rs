@@ -174,13 +174,15 @@ pub fn csrf(session: &Session) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
 }
 
-pub fn login(problem: Option<&str>) -> Markup {
+/// The login form; `token` is the one its cookie holds too.
+pub fn login(token: &str, problem: Option<&str>) -> Markup {
     page(
         "Log in",
         None,
         html! {
             @if let Some(problem) = problem { p.problem role="alert" { (problem) } }
             form method="post" action="/login" {
+                input type="hidden" name="login" value=(token);
                 label for="username" { "User name" }
                 input type="text" id="username" name="username" autocomplete="username" required autofocus;
                 label for="password" { "Password" }

@@ -42,10 +42,13 @@ pub enum Counter {
     Notifications,
     /// Records of calls for reports, by result (written; dropped: queue-full, store).
     CallRecords,
+    /// Connections not served, by listener (webhooks, console) and reason (full,
+    /// accept-failed).
+    RefusedConnections,
 }
 
 impl Counter {
-    const ALL: [Counter; 14] = [
+    const ALL: [Counter; 15] = [
         Counter::Webhooks,
         Counter::Calls,
         Counter::MenuChoices,
@@ -60,6 +63,7 @@ impl Counter {
         Counter::CallBacks,
         Counter::Notifications,
         Counter::CallRecords,
+        Counter::RefusedConnections,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +82,7 @@ impl Counter {
             Counter::CallBacks => "switchboard_call_back_requests_total",
             Counter::Notifications => "switchboard_notifications_total",
             Counter::CallRecords => "switchboard_call_records_total",
+            Counter::RefusedConnections => "switchboard_refused_connections_total",
         }
     }
 
@@ -104,6 +109,9 @@ impl Counter {
             }
             Counter::CallRecords => {
                 "Records of how calls went, for reports, by result: written, or dropped (queue-full, store) so that no webhook waits."
+            }
+            Counter::RefusedConnections => {
+                "Connections not served, by listener and reason: full (the console's cap), accept-failed (out of file descriptors)."
             }
         }
     }
@@ -220,6 +228,14 @@ impl Metrics {
         self.family(counter)
             .get(&owned(labels))
             .map_or(0, |series| series.get())
+    }
+
+    /// A connection `listener` did not serve.
+    pub fn refused_connection(&self, listener: &'static str, refusal: super::listen::Refusal) {
+        self.add(
+            Counter::RefusedConnections,
+            &[("listener", listener), ("reason", refusal.as_str())],
+        );
     }
 
     pub fn observe_answer(&self, took: Duration) {

@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod follow;
+pub mod listen;
 pub mod metrics;
 pub mod notify;
 pub mod reload;
@@ -21,9 +22,6 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use chrono::{DateTime, Utc};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -204,6 +202,12 @@ impl App {
         for problem in ["unavailable", "slow"] {
             metrics.declare(Counter::StoreProblems, &[("problem", problem)]);
         }
+        for listener in ["webhooks", "console"] {
+            for reason in [listen::Refusal::Full, listen::Refusal::AcceptFailed] {
+                let labels = [("listener", listener), ("reason", reason.as_str())];
+                metrics.declare(Counter::RefusedConnections, &labels);
+            }
+        }
         App {
             flows: ArcSwap::from_pointee(flows),
             holidays: Arc::new(ArcSwap::new(settings.holidays)),
@@ -274,82 +278,32 @@ pub fn harden(routes: Router, app: Arc<App>) -> Router {
     )
 }
 
-/// Serves until `shutdown` completes, then lets the requests in flight finish (for at most
-/// `drain_timeout`). Each connection must send its headers within `header_timeout`, so slow
-/// or half-open connections cost a little memory each and never hold up anyone else; past
-/// `max_connections`, new ones wait to be accepted. (Our own loop, in mini-redis's shape:
-/// axum's `serve` cannot set a header timeout.)
+/// Serves webhooks until `shutdown` completes, then lets the requests in flight finish (for
+/// at most `drain_timeout`). Each connection must send its headers within `header_timeout`, so
+/// slow or half-open connections cost a little memory each and never hold up anyone else; past
+/// `max_connections`, new ones wait to be accepted.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = app.limits.clone();
-    let service = TowerToHyperService::new(router(app));
-    let graceful = GracefulShutdown::new();
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
-    let mut shutdown = std::pin::pin!(shutdown);
-    let mut backoff = AcceptBackoff::default();
-    loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
-        };
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    backoff.reset();
-                    stream
-                }
-                Err(error) => {
-                    // Out of file descriptors, say: wait, longer each time, rather than spin.
-                    let wait = backoff.next();
-                    tracing::warn!(%error, ?wait, "could not accept a connection");
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let connection = http.serve_connection(TokioIo::new(stream), service.clone());
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A client that hangs up or times out is not an error worth logging.
-            let _ = connection.await;
-            drop(slot);
-        });
-    }
-    drop(listener);
-    let in_flight = graceful.count();
-    tokio::select! {
-        () = graceful.shutdown() => tracing::info!(connections = in_flight, "drained; stopping"),
-        () = tokio::time::sleep(limits.drain_timeout) => {
-            tracing::warn!("requests still in flight after {:?}; stopping anyway", limits.drain_timeout);
-        }
-    }
+    let rules = listen::Rules {
+        max_connections: app.limits.max_connections,
+        header_timeout: app.limits.header_timeout,
+        drain_timeout: app.limits.drain_timeout,
+        when_full: listen::WhenFull::Wait,
+    };
+    let counted = app.clone();
+    let router = router(app);
+    listen::serve(
+        listener,
+        &rules,
+        |_| router.clone(),
+        |refusal| counted.metrics.refused_connection("webhooks", refusal),
+        shutdown,
+    )
+    .await;
     Ok(())
-}
-
-/// How long to wait after each failed accept in a row: 5 ms, doubling to at most 1 s.
-#[derive(Default)]
-struct AcceptBackoff {
-    failures: u32,
-}
-
-impl AcceptBackoff {
-    fn next(&mut self) -> Duration {
-        let wait = Duration::from_millis(5 << self.failures.min(8)).min(Duration::from_secs(1));
-        self.failures += 1;
-        wait
-    }
-
-    fn reset(&mut self) {
-        self.failures = 0;
-    }
 }
 
 /// A voice webhook: a new call (`/voice`) or a step's action URL.
@@ -699,15 +653,6 @@ async fn render_metrics(State(app): State<Arc<App>>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn failed_accepts_back_off_from_5_ms_to_a_second_and_start_again_after_one_succeeds() {
-        let mut backoff = AcceptBackoff::default();
-        let waits: Vec<u64> = (0..10).map(|_| backoff.next().as_millis() as u64).collect();
-        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
-        backoff.reset();
-        assert_eq!(backoff.next(), Duration::from_millis(5));
-    }
 
     #[test]
     fn public_url_splits_origin_and_prefix() {

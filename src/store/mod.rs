@@ -371,40 +371,39 @@ impl Store {
         Ok(())
     }
 
-    /// Wrong passwords for `user` from `address`, the last within `window`.
-    pub async fn login_failures(&self, user: &str, address: &str, window: Duration) -> Result<u32> {
-        let since = millis(Utc::now()) - window.as_millis() as i64;
-        let row = sqlx::query(
-            "SELECT count FROM login_failures WHERE user_name = $1 AND address = $2 AND last_ms >= $3",
-        )
-        .bind(user)
-        .bind(address)
-        .bind(since)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map_or(0, |row| {
-            u32::try_from(row.get::<i64, _>(0)).unwrap_or(u32::MAX)
-        }))
-    }
-
-    /// Counts one more wrong password; failures older than `window` start again from one.
-    pub async fn login_failed(&self, user: &str, address: &str, window: Duration) -> Result<()> {
+    /// Counts a try at logging in as `user` from `address` before its password is checked,
+    /// as wrong until [`Store::login_succeeded`] says otherwise: the tries before it that
+    /// were not right, the last within `window`; or `None` once `most` are counted, when it is
+    /// not counted and must not be checked. Counted and read in one statement of one
+    /// transaction, so tries made at once on any number of servers cannot pass the limit
+    /// together. Tries older than `window` are forgotten meanwhile.
+    pub async fn login_try(
+        &self,
+        user: &str,
+        address: &str,
+        window: Duration,
+        most: u32,
+    ) -> Result<Option<u32>> {
         let now = millis(Utc::now());
         let stale = now - window.as_millis() as i64;
+        let mut tx = self.begin_writing().await?;
         sqlx::query("DELETE FROM login_failures WHERE last_ms < $1")
             .bind(stale)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        let counted = sqlx::query(
             "INSERT INTO login_failures (user_name, address, count, last_ms) VALUES ($1, $2, 1, $3) \
-             ON CONFLICT (user_name, address) DO UPDATE SET count = login_failures.count + 1, last_ms = $3",
+             ON CONFLICT (user_name, address) DO UPDATE SET count = login_failures.count + 1, last_ms = $3 \
+             WHERE login_failures.count < $4 RETURNING count",
         )
         .bind(user)
         .bind(address)
         .bind(now)
-        .execute(&self.pool)
+        .bind(i64::from(most))
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(counted.map(|row| u32::try_from(row.get::<i64, _>(0) - 1).unwrap_or(u32::MAX)))
     }
 
     pub async fn login_succeeded(&self, user: &str, address: &str) -> Result<()> {

@@ -126,10 +126,15 @@ async fn post_form(
     send(router, request, "192.0.2.1").await
 }
 
+/// Logs in as a browser does: the form first (its cookie and token), then the post.
 async fn log_in_from(router: &axum::Router, user: &str, password: &str, from: &str) -> Answer {
+    let page = get(router, "/login", "").await;
+    let (cookie, token) = crate::support::login_form_token(&page.cookie, &page.body);
     let request = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
         .body(Body::from(form(&[
+            ("login", &token),
             ("username", user),
             ("password", password),
         ])))
@@ -328,7 +333,11 @@ async fn every_page_and_change_is_refused_without_a_good_session() {
     // A wrong password starts no session.
     let wrong = log_in_from(&s.console, "amira", "not the password", "192.0.2.7").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.cookie.is_empty());
+    assert!(
+        !wrong.cookie.starts_with(console::auth::COOKIE),
+        "{}",
+        wrong.cookie
+    );
     assert!(wrong.body.contains("Wrong user name or password"));
 
     let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
@@ -401,10 +410,87 @@ async fn wrong_passwords_lock_that_user_from_that_address_and_no_other() {
     // Even the right password is refused from there while the lock holds...
     let right = log_in_from(&s.console, "amira", EDITOR_PASSWORD, "198.51.100.9").await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(right.cookie.is_empty());
+    assert!(
+        !right.cookie.starts_with(console::auth::COOKIE),
+        "{}",
+        right.cookie
+    );
     // ...but not from another address.
     let elsewhere = log_in_from(&s.console, "amira", EDITOR_PASSWORD, "192.0.2.1").await;
     assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sixty_wrong_passwords_at_once_are_checked_at_most_six_times() {
+    let s = setup(false).await;
+    // All sixty in flight at once, interleaved at every wait on the store.
+    let local = tokio::task::LocalSet::new();
+    let statuses = local
+        .run_until(async {
+            let tries: Vec<_> = (0..60)
+                .map(|_| {
+                    let console = s.console.clone();
+                    tokio::task::spawn_local(async move {
+                        log_in_from(&console, "amira", "a wrong guess", "198.51.100.20")
+                            .await
+                            .status
+                    })
+                })
+                .collect();
+            let mut statuses = Vec::new();
+            for attempt in tries {
+                statuses.push(attempt.await.unwrap());
+            }
+            statuses
+        })
+        .await;
+    let mut checked = 0;
+    for status in statuses {
+        match status {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert!((1..=6).contains(&checked), "{checked} passwords checked");
+    // And the right one is locked out from there too.
+    let right = log_in_from(&s.console, "amira", EDITOR_PASSWORD, "198.51.100.20").await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_login_form_posted_from_elsewhere_is_refused() {
+    let s = setup(false).await;
+    // No form token at all, as a page on another site would post it.
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(&[
+            ("username", "amira"),
+            ("password", EDITOR_PASSWORD),
+        ])))
+        .unwrap();
+    let answer = send(&s.console, request, "192.0.2.1").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert!(
+        answer.body.contains("did not come from this console"),
+        "{}",
+        answer.body
+    );
+    // A token in the form that is not the cookie's.
+    let page = get(&s.console, "/login", "").await;
+    let (cookie, _) = login_form_token(&page.cookie, &page.body);
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form(&[
+            ("login", "0123456789abcdef"),
+            ("username", "amira"),
+            ("password", EDITOR_PASSWORD),
+        ])))
+        .unwrap();
+    let answer = send(&s.console, request, "192.0.2.1").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert!(!answer.cookie.starts_with(console::auth::COOKIE));
 }
 
 #[tokio::test]
@@ -686,23 +772,14 @@ async fn a_login_never_logs_a_password_even_one_typed_as_the_name() {
         &["--admin-listen", &admin.to_string()],
         &[("RUST_LOG", "info")],
     );
-    let client = switchboard::outbound::client()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let site = crate::support::process::ConsoleSite::at(admin);
     for (name, password) in [
         (EDITOR_PASSWORD, EDITOR_PASSWORD),
         ("amira", "a wrong password here"),
         ("amira", EDITOR_PASSWORD),
     ] {
-        let response = client
-            .post(format!("http://{admin}/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&[("username", name), ("password", password)]))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_redirection() || response.status() == 401);
+        let status = site.try_log_in(name, password).await.status;
+        assert!(status == 303 || status == 401, "{status}");
     }
     let logs = server.logs();
     assert!(logs.contains("console login refused"), "{logs}");

@@ -16,6 +16,7 @@ mod fixtures;
 mod graph;
 mod hardening;
 mod import;
+mod isolation;
 mod layers;
 mod lint;
 mod notify;

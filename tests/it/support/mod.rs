@@ -388,3 +388,15 @@ pub async fn follow(app: &Arc<App>, store: &switchboard::store::Store, dir: &std
         .unwrap();
     tokio::spawn(follower.run());
 }
+
+/// The login form's cookie (`name=value`, from its Set-Cookie) and the token its form carries.
+pub fn login_form_token(set_cookie: &str, page: &str) -> (String, String) {
+    let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+    let token = page
+        .split("name=\"login\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no login token in the form: {page}"))
+        .to_owned();
+    (cookie, token)
+}

@@ -57,10 +57,32 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
+        Server::start_under(&[], flows, state, now, extra, env)
+    }
+
+    /// Started by `wrapper` (a program and its arguments, such as `prlimit --nofile=512:512`,
+    /// that then runs serve in its own process), or directly when it is empty.
+    pub fn start_under(
+        wrapper: &[&str],
+        flows: &Path,
+        state: &Path,
+        now: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         on_a_free_port(free_address().port(), |port| {
             let logs = tempfile::NamedTempFile::new().unwrap();
             let address = SocketAddr::from(([127, 0, 0, 1], port));
-            let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            let binary = env!("CARGO_BIN_EXE_switchboard");
+            let mut command = match wrapper.split_first() {
+                Some((program, args)) => {
+                    let mut command = Command::new(program);
+                    command.args(args).arg(binary);
+                    command
+                }
+                None => Command::new(binary),
+            };
+            let child = command
                 .args(["serve", "--listen", &address.to_string(), "--now", now])
                 .args(["--flows", flows.to_str().unwrap()])
                 .args(["--state-dir", state.to_str().unwrap()])
@@ -70,7 +92,7 @@ impl Server {
                 .stdout(Stdio::null())
                 .stderr(logs.reopen().unwrap())
                 .spawn()
-                .expect("the binary starts");
+                .unwrap_or_else(|error| panic!("{wrapper:?} {binary} cannot be started: {error}"));
             let mut server = Server {
                 child,
                 address,
@@ -92,6 +114,11 @@ impl Server {
             }
             Some(server)
         })
+    }
+
+    /// The process's id (the wrapper's, which runs serve in its own process).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The TwiML answering a new call to `to`, signed as Twilio would.
@@ -359,8 +386,14 @@ impl ConsoleSite {
 
     /// Tries a log-in: the answer, whose `cookie` is the session's on success (303).
     pub async fn try_log_in(&self, user: &str, password: &str) -> Page {
-        let fields = [("username", user), ("password", password)];
-        self.post("/login", "", &fields).await
+        let form = self.get("/login", "").await;
+        let (cookie, token) = login_form_token(&form.cookie, &form.body);
+        let fields = [
+            ("login", token.as_str()),
+            ("username", user),
+            ("password", password),
+        ];
+        self.post("/login", &cookie, &fields).await
     }
 
     /// The CSRF token of the session `cookie` names, from the forms of its front page.

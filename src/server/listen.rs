@@ -1,0 +1,237 @@
+//! The accept loop both listeners use, the webhooks' and the console's, and the one budget of
+//! open files they share: whatever is done to the console, the webhooks keep the connections
+//! and the file descriptors they need.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+/// How one listener treats its connections.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// A connection must send a request's headers within this, the first request's or, when
+    /// it is kept alive, the next one's: a silent connection is closed, never kept for ever.
+    pub header_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub drain_timeout: Duration,
+    /// What becomes of a connection past `max_connections`.
+    pub when_full: WhenFull,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// It waits in the kernel's queue until a connection ends (Twilio's: they are answered
+    /// in microseconds, and a queued one is still answered).
+    Wait,
+    /// It is accepted and closed at once, and counted (the console's: nobody waits on it,
+    /// and its connections must never hold the file descriptors the webhooks need).
+    Refuse,
+}
+
+/// Why a connection was not served, for the metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The listener already serves its `max_connections`.
+    Full,
+    /// The kernel would not accept it (out of file descriptors, say).
+    AcceptFailed,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Full => "full",
+            Refusal::AcceptFailed => "accept-failed",
+        }
+    }
+}
+
+/// Serves `listener` until `shutdown` completes, then lets the requests in flight finish (for
+/// at most `drain_timeout`). `service_for` makes the service for a connection from the peer's
+/// address; `refused` is told of each connection not served. (Our own loop, in mini-redis's
+/// shape: axum's `serve` can set no header timeout and no cap.)
+pub async fn serve<S>(
+    listener: TcpListener,
+    rules: &Rules,
+    service_for: impl Fn(SocketAddr) -> S,
+    refused: impl Fn(Refusal),
+    shutdown: impl Future<Output = ()>,
+) where
+    S: tower::Service<Request<Incoming>, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(rules.max_connections));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(rules.header_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut backoff = AcceptBackoff::default();
+    loop {
+        let slot = match rules.when_full {
+            WhenFull::Wait => tokio::select! {
+                slot = slots.clone().acquire_owned() => Some(slot.expect("the semaphore is never closed")),
+                () = &mut shutdown => break,
+            },
+            WhenFull::Refuse => slots.clone().try_acquire_owned().ok(),
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => {
+                    backoff.reset();
+                    accepted
+                }
+                Err(error) => {
+                    // Out of file descriptors, say: wait, longer each time, rather than spin.
+                    let wait = backoff.next();
+                    refused(Refusal::AcceptFailed);
+                    tracing::warn!(%error, ?wait, "could not accept a connection");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Some(slot) = slot else {
+            // Closed at once: it holds its file descriptor for no longer than this.
+            refused(Refusal::Full);
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(service_for(peer));
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that hangs up or times out is not an error worth logging.
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let in_flight = graceful.count();
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!(connections = in_flight, "drained; stopping"),
+        () = tokio::time::sleep(rules.drain_timeout) => {
+            tracing::warn!("requests still in flight after {:?}; stopping anyway", rules.drain_timeout);
+        }
+    }
+}
+
+/// How long to wait after each failed accept in a row: 5 ms, doubling to at most 1 s.
+#[derive(Default)]
+struct AcceptBackoff {
+    failures: u32,
+}
+
+impl AcceptBackoff {
+    fn next(&mut self) -> Duration {
+        let wait = Duration::from_millis(5 << self.failures.min(8)).min(Duration::from_secs(1));
+        self.failures += 1;
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+/// File descriptors kept for everything that is not a connection: the store's pools, the log,
+/// the flow files and their watcher, the feed, the notifier, a test's or ops' `lsof`.
+pub const RESERVED_FILES: u64 = 128;
+
+/// The open-file limit this process may use, raised to its hard limit: systemd and Docker give
+/// a soft limit of 1,024 by default and a far higher hard one, which a process may take.
+pub fn raise_open_file_limit() -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let Some(hard) = limit.maximum else {
+        // No hard limit: keep the soft one, or take a generous one if there is none either.
+        return limit.current.unwrap_or(1 << 20);
+    };
+    if limit.current == Some(hard) {
+        return hard;
+    }
+    let raised = rustix::process::Rlimit {
+        current: Some(hard),
+        maximum: Some(hard),
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => hard,
+        Err(error) => {
+            let soft = limit.current.unwrap_or(hard);
+            tracing::warn!(%error, soft, hard, "could not raise the open-file limit");
+            soft
+        }
+    }
+}
+
+/// How many connections each listener may hold within `open_files`, from what each asked for:
+/// the reserve first, then the console's (at most a quarter of what is left), then the
+/// webhooks' from the rest. So no number of console connections can leave the webhooks
+/// without file descriptors. Says, as a warning, what it had to lower.
+pub fn share_open_files(open_files: u64, webhooks: usize, console: usize) -> (usize, usize) {
+    let usable = open_files.saturating_sub(RESERVED_FILES).max(8);
+    let console_fits = (console as u64).min(usable / 4) as usize;
+    let webhooks_fit = (webhooks as u64).min(usable - console_fits as u64) as usize;
+    if console_fits < console || webhooks_fit < webhooks {
+        tracing::warn!(
+            open_files,
+            webhooks = webhooks_fit,
+            console = console_fits,
+            "the open-file limit is too low for the connections asked for: each listener takes fewer (raise LimitNOFILE or ulimit -n)"
+        );
+    }
+    (webhooks_fit, console_fits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_accepts_back_off_from_5_ms_to_a_second_and_start_again_after_one_succeeds() {
+        let mut backoff = AcceptBackoff::default();
+        let waits: Vec<u64> = (0..10).map(|_| backoff.next().as_millis() as u64).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        backoff.reset();
+        assert_eq!(backoff.next(), Duration::from_millis(5));
+    }
+
+    #[test]
+    fn the_console_never_takes_the_file_descriptors_the_webhooks_need() {
+        // Plenty: each gets what it asked for.
+        assert_eq!(share_open_files(65_536, 4096, 64), (4096, 64));
+        // systemd's default soft limit, unraised: the console gets a quarter of what is left
+        // at most, the webhooks the rest, and together they stay inside the limit.
+        let (webhooks, console) = share_open_files(1024, 4096, 4096);
+        assert_eq!(console, (1024 - RESERVED_FILES as usize) / 4);
+        assert_eq!(webhooks + console, 1024 - RESERVED_FILES as usize);
+        // Absurdly low: still something for each, never an underflow.
+        let (webhooks, console) = share_open_files(10, 100, 100);
+        assert!(webhooks >= 6 && console >= 1, "{webhooks} {console}");
+    }
+
+    #[test]
+    fn raising_the_limit_gives_at_least_the_soft_limit_there_was() {
+        let before = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+        let raised = raise_open_file_limit();
+        assert!(raised >= before.current.unwrap_or(0));
+        let after = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+        assert_eq!(after.current, Some(raised));
+    }
+}
