@@ -1,6 +1,6 @@
 # Switchboard as a container: built in one stage, run from a small image with no shell.
 #   docker build -t switchboard .
-#   docker run -p 8080:8080 -e TWILIO_AUTH_TOKEN_FILE=/run/secrets/twilio_auth_token \
+#   docker run -p 8080:8080 --ulimit nofile=65536:65536 -e TWILIO_AUTH_TOKEN_FILE=/run/secrets/twilio_auth_token \
 #     -v /path/to/token:/run/secrets/twilio_auth_token:ro -v switchboard-state:/var/lib/switchboard \
 #     switchboard serve --public-url https://ivr.example.org
 # The shipped call flows are in /etc/switchboard/call-flows; mount your own over them.

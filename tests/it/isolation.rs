@@ -155,3 +155,57 @@ async fn sixty_four_logins_at_once_stay_under_128_mib_while_webhooks_answer_with
         peak / (1024 * 1024)
     );
 }
+
+#[tokio::test]
+async fn serve_runs_the_console_alone_with_no_token_and_no_webhook_listener() {
+    let state = tempfile::tempdir().unwrap();
+    let (admin, webhooks) = (free_address(), free_address());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--role", "console", "--now", NOW])
+        .args(["--admin-listen", &admin.to_string()])
+        .args(["--listen", &webhooks.to_string()])
+        .args(["--flows", shipped_flows_dir().to_str().unwrap()])
+        .args(["--state-dir", state.path().to_str().unwrap()])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(admin).is_err() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "serve --role console stopped"
+        );
+        assert!(Instant::now() < deadline, "the console never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let site = ConsoleSite::at(admin);
+    assert_eq!(site.get("/healthz", "").await.status, 200);
+    assert_eq!(site.get("/login", "").await.status, 200);
+    assert!(
+        std::net::TcpStream::connect(webhooks).is_err(),
+        "a console-only server listened for webhooks"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn serve_refuses_a_console_address_for_a_webhooks_only_server_and_no_address_for_a_console() {
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("serve")
+            .args(args)
+            .args(["--state-dir", state.path().to_str().unwrap()])
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    };
+    let both = run(&["--role", "webhooks", "--admin-listen", "127.0.0.1:0"]);
+    assert!(!both.status.success());
+    assert!(text(&both.stderr).contains("--role webhooks serves no console"));
+    let none = run(&["--role", "console"]);
+    assert!(!none.status.success());
+    assert!(text(&none.stderr).contains("--role console needs --admin-listen"));
+}
