@@ -4,9 +4,9 @@
 //! Calls are stateless on the server: everything a later webhook needs is in its URL (which
 //! Twilio's signature covers), so any copy of the server can answer any step of any call. This
 //! module is the one place that knows the URL format
-//! `/voice/{line}/{step}?attempt={n}[&origin={line the call started on}][&stage={stage}[&number={digits}]]`:
+//! `/voice/{line}/{step}?attempt={n}[&origin={line the call started on}][&stage={stage}[&number={sealed}]]`:
 //! `stage` and `number` only at a `callback` step, where the caller keys in a number and
-//! hears it read back before it is taken.
+//! hears it read back before it is taken; the number sealed (`seal`), never in clear.
 
 use std::fmt::Write;
 
@@ -135,9 +135,10 @@ impl Callback {
         match &self.stage {
             None => {}
             Some(Stage::Keying) => url.push_str("&stage=keying"),
-            // Digits only (made so by the engine), so no escaping is needed.
+            // Sealed, never in clear (see `seal`); base64url needs no escaping.
             Some(Stage::Confirming(digits)) => {
-                let _ = write!(url, "&stage=confirming&number={digits}");
+                let sealed = crate::seal::keys().seal(digits);
+                let _ = write!(url, "&stage=confirming&number={sealed}");
             }
         }
         url
@@ -162,15 +163,20 @@ impl Callback {
                 _ => {}
             }
         }
-        // A stage that makes no sense (or a number that is not digits) is the step's start:
-        // the caller is asked again, never stuck.
+        // A stage that makes no sense (or a number that does not open, or is not digits) is
+        // the step's start: the caller is asked again, never stuck. A number in clear is a
+        // call's that an earlier release answered, still read.
+        let is_number = |digits: &String| {
+            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+        };
         let stage = match (stage.as_deref(), number) {
             (Some("keying"), _) => Some(Stage::Keying),
-            (Some("confirming"), Some(digits))
-                if (8..=15).contains(&digits.len())
-                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                Some(Stage::Confirming(digits))
+            (Some("confirming"), Some(number)) => {
+                let digits = match is_number(&number) {
+                    true => Some(number),
+                    false => crate::seal::keys().open(&number),
+                };
+                digits.filter(is_number).map(Stage::Confirming)
             }
             _ => None,
         };
@@ -265,18 +271,27 @@ mod tests {
         let confirming = Callback::new("doctor-support", "call-back", 2)
             .at_stage(Stage::Confirming("07700900123".into()));
         let url = confirming.url("");
+        let sealed = crate::seal::keys().seal("07700900123");
         assert_eq!(
             url,
-            "/voice/doctor-support/call-back?attempt=2&stage=confirming&number=07700900123"
+            format!("/voice/doctor-support/call-back?attempt=2&stage=confirming&number={sealed}")
         );
+        assert!(!url.contains("900123"), "{url}");
         let query = url.split_once('?').unwrap().1;
         assert_eq!(
             Callback::from_request("doctor-support", "call-back", Some(query)),
+            Ok(confirming.clone())
+        );
+        // A number in clear, from a call an earlier release answered, is still read.
+        let clear = "attempt=2&stage=confirming&number=07700900123";
+        assert_eq!(
+            Callback::from_request("doctor-support", "call-back", Some(clear)),
             Ok(confirming)
         );
         for mangled in [
             "stage=confirming",
             "stage=confirming&number=0770090012x",
+            "stage=confirming&number=AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             "stage=confirming&number=12",
             "stage=elsewhere",
         ] {

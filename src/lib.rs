@@ -12,6 +12,7 @@ pub mod flow;
 pub mod logs;
 pub mod outbound;
 pub mod phone;
+pub mod seal;
 pub mod server;
 pub mod signature;
 pub mod simulate;

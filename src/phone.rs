@@ -120,6 +120,8 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         }
         // A run: digits, and single separators between them.
         let (mut digits, mut unbroken, mut longest_unbroken) = (0, 0, 0);
+        // The digits before the first separator, and the separators' bytes.
+        let (mut leading, mut separators) = (None, Vec::new());
         let mut j = i;
         loop {
             if j < bytes.len() && bytes[j].is_ascii_digit() {
@@ -137,9 +139,16 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
             if separator == 0 {
                 break;
             }
+            leading.get_or_insert(unbroken);
+            separators.push(bytes[j]);
             unbroken = 0;
             j += separator;
         }
+        // A figure with a decimal point (`elapsed_secs=0.012345678`, `1234.56789`): one dot,
+        // and before it a 0 alone or up to six digits that do not start as a number is dialled.
+        let decimal = separators == [b'.']
+            && leading.is_some_and(|n| n == 1 || (n <= 6 && bytes[i] != b'0'))
+            && !text[..i].ends_with('+');
         // A JSON number (`"field":1234567`) is our own count, never a caller's text.
         let json_number = text[..i].ends_with("\":");
         // Unbroken, a number is long enough to have its country code (447700900123), or
@@ -148,7 +157,7 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         let unbroken_number = longest_unbroken >= DIGITS_WITH_A_COUNTRY
             || (longest_unbroken >= DIGITS_IN_A_ROW && dialled);
         let spaced_number = digits >= DIGITS_SPACED && longest_unbroken < digits;
-        if (unbroken_number || spaced_number) && !json_number {
+        if (unbroken_number || spaced_number) && !json_number && !decimal {
             numbers.push((i, j));
         }
         i = j;
@@ -283,9 +292,17 @@ mod tests {
             "60000000 bytes",
             "took 12345678 instructions",
             "id 987654321",
+            // Figures with a decimal point, as tracing writes durations and rates.
+            "elapsed_secs=0.012345678901",
+            "elapsed_secs=12.3456789012",
+            "took 1.234567891s",
+            "\"rate\":1234.56789012",
         ] {
             assert_eq!(mask_numbers(kept), kept);
         }
+        // A number written with dots, or a dot in a dialled number, still is a number.
+        assert_eq!(mask_numbers("ring 07700.900123"), "ring *****.***123");
+        assert_eq!(mask_numbers("ring +44.7700900123"), "ring +**.*******123");
         // A number as dialled, or with its country code, still is.
         assert_eq!(mask_numbers("ring 07911123457"), "ring ********457");
         assert_eq!(mask_numbers("ring 447911123457"), "ring *********457");

@@ -292,17 +292,29 @@ pub struct Secrets {
     auth_tokens: Vec<Key>,
     /// Shared keys by id, as Webhooks Rules sign with them.
     shared_keys: Vec<(String, Key)>,
+    /// The keys a number a caller keyed travels sealed with, made from the same secrets.
+    seal: crate::seal::Keys,
 }
 
 impl Secrets {
     pub fn new(auth_tokens: &[&str], shared_keys: &[(String, String)]) -> Secrets {
+        let every = auth_tokens
+            .iter()
+            .copied()
+            .chain(shared_keys.iter().map(|(_, s)| s.as_str()));
         Secrets {
             auth_tokens: auth_tokens.iter().map(|t| Key::new(t)).collect(),
             shared_keys: shared_keys
                 .iter()
                 .map(|(id, secret)| (id.clone(), Key::new(secret)))
                 .collect(),
+            seal: crate::seal::Keys::from_secrets(every.map(str::as_bytes)),
         }
+    }
+
+    /// The keys numbers are sealed with, made from these secrets.
+    pub fn seal_keys(&self) -> &crate::seal::Keys {
+        &self.seal
     }
 
     pub fn is_empty(&self) -> bool {

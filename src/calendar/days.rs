@@ -65,12 +65,15 @@ pub fn plain_reason(text: &str) -> Result<String, String> {
             reason.chars().count()
         ));
     }
-    if let Some(bad) = reason
-        .chars()
-        .find(|c| c.is_control() || "<>{}".contains(*c))
-    {
+    if let Some(bad) = reason.chars().find(|c| "<>{}".contains(*c)) {
         return Err(format!(
             "The reason is spoken as plain words: {bad:?} cannot be said."
+        ));
+    }
+    if let Some(bad) = reason.chars().find(|c| crate::twiml::is_unsayable(*c)) {
+        return Err(format!(
+            "The reason holds an invisible character (U+{:04X}) that cannot be said and may hide what it says: type it again without it.",
+            bad as u32
         ));
     }
     Ok(reason)
@@ -94,5 +97,10 @@ mod tests {
         );
         assert!(plain_reason("<Hangup/>").is_err());
         assert!(plain_reason("{next_opening}").is_err());
+        // A right-to-left override would make the console show one thing and callers hear
+        // another.
+        let reverse = plain_reason("closed for \u{202E}gniniart").unwrap_err();
+        assert!(reverse.contains("U+202E"), "{reverse}");
+        assert!(plain_reason("staff\u{200B}training").is_err());
     }
 }

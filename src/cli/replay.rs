@@ -72,6 +72,9 @@ fn replay(
             let token = super::secrets::secret(super::secrets::AUTH_TOKEN)?.context(
                 "set TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to the token the server checks signatures with",
             )?;
+            // The server seals keyed numbers with keys from its token: so does this replay.
+            let keys = switchboard::seal::Keys::from_secrets([token.as_bytes()]);
+            switchboard::seal::install(keys);
             Target::http(url, &token)?
         }
     };

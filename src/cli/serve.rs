@@ -157,6 +157,14 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "set TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to the Twilio account's auth token (or pass --insecure-skip-signature for local experiments)"
         ),
     };
+    // Every server sealing with keys from the same token, any opens what another sealed.
+    if let Auth::Twilio(secrets) = &auth {
+        let installed = switchboard::seal::install(secrets.seal_keys().clone());
+        assert!(
+            installed,
+            "the sealing keys are installed before any number is sealed"
+        );
+    }
     let state_dir = &args.state.dir;
     let database = args.state.database_url()?;
     let files = reload::read_checked(&args.flows.dir)

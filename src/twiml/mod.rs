@@ -43,6 +43,10 @@ pub enum TwimlError {
     #[error("character U+{0:04X} cannot be written in XML")]
     BadCharacter(u32),
     #[error(
+        "character U+{0:04X} is an invisible control or direction mark: it cannot be said, and may hide what the text says"
+    )]
+    Unsayable(u32),
+    #[error(
         "{0:?} is not a voice Twilio knows (e.g. Polly.Amy-Neural, Google.en-GB-Neural2-A, alice)"
     )]
     UnknownVoice(String),
@@ -52,8 +56,11 @@ pub enum TwimlError {
 
 impl Text {
     pub fn new(text: &str) -> Result<Self, TwimlError> {
-        match text.chars().find(|c| !is_xml_char(*c)) {
-            Some(c) => Err(TwimlError::BadCharacter(c as u32)),
+        if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
+            return Err(TwimlError::BadCharacter(c as u32));
+        }
+        match text.chars().find(|c| is_unsayable(*c)) {
+            Some(c) => Err(TwimlError::Unsayable(c as u32)),
             None => Ok(Text(Arc::new(Spoken {
                 text: text.into(),
                 marks: spoken::marks(text),
@@ -69,6 +76,22 @@ impl Text {
     pub fn parts(&self) -> Vec<spoken::Part<'_>> {
         spoken::cut(self.as_str(), &self.0.marks)
     }
+}
+
+/// A character no text callers hear may hold: a control character other than white space, or
+/// an invisible mark that changes how text is shown (a right-to-left override can make a
+/// reason read one way in the console and say another).
+pub fn is_unsayable(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c,
+            '\u{061C}' // Arabic letter mark
+            | '\u{180E}' // Mongolian vowel separator
+            | '\u{200B}'..='\u{200F}' // zero-width spaces and joiners, LTR and RTL marks
+            | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+            | '\u{2060}'..='\u{206F}' // word joiner, invisible operators, bidi isolates
+            | '\u{FEFF}' // zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}' // interlinear annotations
+        )
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -385,6 +408,23 @@ mod tests {
             voice: Voice::parse("Polly.Amy-Neural").unwrap(),
             language: Language::parse("en-GB").unwrap(),
         }
+    }
+
+    #[test]
+    fn text_refuses_invisible_direction_and_control_marks() {
+        for bad in [
+            "closed \u{202E}nepo",
+            "a\u{200B}b",
+            "x\u{2066}y",
+            "bell\u{7}",
+            "\u{FEFF}x",
+        ] {
+            assert!(
+                matches!(Text::new(bad), Err(TwimlError::Unsayable(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(Text::new("Line one.\nLine two,\tthen é, ü and ’ quotes.").is_ok());
     }
 
     #[test]

@@ -7,7 +7,14 @@ use std::path::Path;
 /// The floors, lowest first. Modules on one floor may use each other (the flow model check
 /// runs the engine, and the engine runs flows).
 const FLOORS: &[&[&str]] = &[
-    &["phone", "callback", "signature", "outbound", "state"],
+    &[
+        "phone",
+        "seal",
+        "callback",
+        "signature",
+        "outbound",
+        "state",
+    ],
     &["twiml", "logs"],
     &["calendar", "flow", "engine"],
     &["explore", "simulate", "fixture"],

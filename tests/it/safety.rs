@@ -68,6 +68,46 @@ fn every_answer_is_well_formed_twiml_that_never_leaves_the_caller_hanging() {
     }
 }
 
+/// The longest run of digits in `text`.
+fn longest_digit_run(text: &str) -> usize {
+    text.split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn no_action_url_of_any_answer_holds_a_run_of_nine_digits() {
+    let flows = shipped_flows();
+    let cases = explore::every_answer(
+        &flows,
+        &BankHolidays::builtin(),
+        &explore::sample_instants(),
+    );
+    let mut confirming = 0;
+    for case in cases {
+        let xml = case.answer.response.to_xml("");
+        let doc = tree::parse(&xml).unwrap();
+        for element in doc.descendants() {
+            // Every URL Twilio is sent on to: an action, a Redirect's text.
+            let urls = ["action", "statusCallback", "url"]
+                .into_iter()
+                .filter_map(|name| element.attribute(name).map(str::to_owned))
+                .chain((element.name == "Redirect").then(|| element.text().trim().to_owned()));
+            for url in urls {
+                confirming += usize::from(url.contains("stage=confirming"));
+                assert!(
+                    longest_digit_run(&url) < 9,
+                    "{}: a number in an action URL: {url}",
+                    case.label
+                );
+            }
+        }
+    }
+    // The answers that read a keyed number back were among them.
+    assert!(confirming > 0);
+}
+
 #[test]
 fn on_a_call_started_on_the_wellbeing_line_a_hang_up_only_follows_a_connection() {
     let flows = shipped_flows();
