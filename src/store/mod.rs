@@ -610,18 +610,25 @@ impl Change {
         kind: DayKind,
         value: &str,
     ) -> Result<()> {
+        let already = |kind: DayKind| {
+            StoreError::Refused(format!(
+                "{} already has {}: remove it first to change it.",
+                crate::calendar::speech::full_date(day),
+                match kind {
+                    DayKind::Closure => "a closure day",
+                    DayKind::SpecialHours => "special hours",
+                }
+            ))
+        };
         if let Some(existing) = self
             .days()
             .await?
             .into_iter()
             .find(|d| d.schedule == schedule && d.day == day)
         {
-            return Err(StoreError::Refused(format!(
-                "{schedule} has {} on {day} already; remove it first.",
-                existing.kind.said()
-            )));
+            return Err(already(existing.kind));
         }
-        sqlx::query(
+        let added = sqlx::query(
             "INSERT INTO one_off_days (schedule, day, kind, value, added_by, added_ms) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(schedule)
@@ -631,8 +638,14 @@ impl Change {
         .bind(self.by.clone())
         .bind(millis(Utc::now()))
         .execute(self.connection())
-        .await?;
-        Ok(())
+        .await;
+        match added {
+            Ok(_) => Ok(()),
+            // Another editor added that day between the look above and this insert (two
+            // transactions at once on PostgreSQL): a conflict, said as one, not an outage.
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(already(kind)),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Removes a one-off day; refused if there is none of that kind.

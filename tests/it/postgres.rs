@@ -506,3 +506,36 @@ async fn a_test_postgresql_whose_port_is_taken_starts_on_another() {
         .expect("the store opens on the port PostgreSQL moved to");
     drop(store);
 }
+
+#[tokio::test]
+async fn two_editors_adding_one_day_at_once_are_told_it_is_already_a_closure_day() {
+    use switchboard::calendar::DayKind;
+    let pg = Postgres::start();
+    let url = DatabaseUrl::parse(&pg.url()).unwrap();
+    let (one, two) = (
+        Store::open(&url).await.unwrap(),
+        Store::open(&url).await.unwrap(),
+    );
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
+    let mut first = one.change("amira").await.unwrap();
+    first
+        .add_day("doctor-support", day, DayKind::Closure, "staff training")
+        .await
+        .unwrap();
+    // The second looks before the first commits, so sees no such day; its insert then waits
+    // for the first and meets its row.
+    let mut second = two.change("carl").await.unwrap();
+    let second_adds = second.add_day("doctor-support", day, DayKind::Closure, "training");
+    let first_commits = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        first.audit("closure day added", "", "", "").await.unwrap();
+        first.commit().await.unwrap()
+    };
+    let (refused, _) = tokio::join!(second_adds, first_commits);
+    let error = refused.unwrap_err();
+    assert!(!error.is_unavailable(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "Wednesday 16 December 2026 already has a closure day: remove it first to change it."
+    );
+}
