@@ -416,7 +416,7 @@ mod tests {
             "closed \u{202E}nepo",
             "a\u{200B}b",
             "x\u{2066}y",
-            "bell\u{7}",
+            "next\u{85}line",
             "\u{FEFF}x",
         ] {
             assert!(
