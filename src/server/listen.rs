@@ -82,12 +82,13 @@ pub async fn serve<S>(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = AcceptBackoff::default();
     loop {
-        let slot = match rules.when_full {
+        // Waiting for a slot before accepting leaves the connection in the kernel's queue.
+        let waited = match rules.when_full {
             WhenFull::Wait => tokio::select! {
                 slot = slots.clone().acquire_owned() => Some(slot.expect("the semaphore is never closed")),
                 () = &mut shutdown => break,
             },
-            WhenFull::Refuse => slots.clone().try_acquire_owned().ok(),
+            WhenFull::Refuse => None,
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -106,7 +107,8 @@ pub async fn serve<S>(
             },
             () = &mut shutdown => break,
         };
-        let Some(slot) = slot else {
+        // Refusing, a slot is looked for once the connection is there: one may have freed.
+        let Some(slot) = waited.or_else(|| slots.clone().try_acquire_owned().ok()) else {
             // Closed at once: it holds its file descriptor for no longer than this.
             refused(Refusal::Full);
             drop(stream);
