@@ -328,30 +328,105 @@ async fn voice(State(app): State<Arc<App>>, Signed(request): Signed) -> Response
 /// the 15 s Twilio waits for an answer.
 pub const CALL_BACK_DEADLINE: Duration = Duration::from_secs(4);
 
-/// Keeps a request for a call back in the store, within [`CALL_BACK_DEADLINE`].
+/// The last part of [`CALL_BACK_DEADLINE`], kept for the commit: a request not written by then
+/// is rolled back and the caller told so.
+const COMMIT_WITHIN: Duration = Duration::from_millis(1500);
+
+/// Keeps a request for a call back in the store, within [`CALL_BACK_DEADLINE`], so that what
+/// the caller hears is what the store holds. A task of its own writes it in a transaction and
+/// commits only when told to, while the caller still waits: a request written too late is
+/// rolled back, and one whose commit returns too late (the caller already told it was not
+/// kept) is deleted again. The task always finishes its transaction itself: a store call cut
+/// off halfway (a dropped future) can leave its connection in the middle of a transaction.
 async fn keep_call_back(app: &App, wanted: engine::CallBackRequest) -> engine::CallBackResult {
     use engine::CallBackResult::{AlreadyAsked, NotTaken, Taken};
-    let Some(store) = app.store.store() else {
+    let Some(store) = app.store.store().cloned() else {
         return NotTaken;
     };
-    let line = wanted.line;
+    let deadline = tokio::time::Instant::now() + CALL_BACK_DEADLINE;
+    let line = wanted.line.clone();
     let now = app.clock.now();
-    let kept = tokio::time::timeout(
-        CALL_BACK_DEADLINE,
-        store.request_call_back(&wanted.number, &line, now),
-    );
-    match kept.await {
-        Ok(Ok(true)) => Taken,
-        Ok(Ok(false)) => AlreadyAsked,
-        Ok(Err(error)) => {
+    let (written_tx, mut written) = tokio::sync::oneshot::channel();
+    let (go_tx, go) = tokio::sync::oneshot::channel::<()>();
+    let (committed_tx, mut committed) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let pending = match store
+            .begin_call_back(&wanted.number, &wanted.line, now)
+            .await
+        {
+            Ok(pending) => pending,
+            Err(error) => {
+                let _ = written_tx.send(Err(error));
+                return;
+            }
+        };
+        let added = pending.added();
+        // No go (the caller was told it was not kept, or it was there already): undone.
+        if written_tx.send(Ok(added)).is_err() || go.await.is_err() {
+            let _ = pending.roll_back().await;
+            return;
+        }
+        let id = pending.id();
+        if let Err(Ok(())) = committed_tx.send(pending.commit().await)
+            && let Some(id) = id
+        {
+            tracing::warn!(line = %wanted.line, "a request for a call back was kept after the caller was told it was not: deleting it");
+            withdraw(&store, id).await;
+        }
+    });
+    let added = match tokio::time::timeout_at(deadline - COMMIT_WITHIN, &mut written).await {
+        Ok(Ok(Ok(added))) => added,
+        Ok(Ok(Err(error))) => {
             tracing::error!(%line, %error, "a request for a call back could not be kept: the caller was told so");
+            return NotTaken;
+        }
+        Ok(Err(_)) => return NotTaken,
+        Err(_) => {
+            // From here the task can no longer hand over a write: it rolls back.
+            written.close();
+            tracing::error!(%line, "a request for a call back was not written within the deadline: the caller was told so");
+            return NotTaken;
+        }
+    };
+    if !added {
+        return AlreadyAsked;
+    }
+    let _ = go_tx.send(());
+    match tokio::time::timeout_at(deadline, &mut committed).await {
+        Ok(Ok(Ok(()))) => Taken,
+        Ok(Ok(Err(error))) => {
+            tracing::error!(%line, %error, "a request for a call back could not be committed: the caller was told so");
             NotTaken
         }
+        Ok(Err(_)) => NotTaken,
         Err(_) => {
-            tracing::error!(%line, "a request for a call back was not kept within the deadline: the caller was told so");
-            NotTaken
+            // A commit that came back just now still counts; any later one is deleted again.
+            committed.close();
+            match committed.try_recv() {
+                Ok(Ok(())) => Taken,
+                _ => {
+                    tracing::error!(%line, "a request for a call back was not committed within the deadline: the caller was told so");
+                    NotTaken
+                }
+            }
         }
     }
+}
+
+/// Deletes a request kept too late, trying again while the store does not answer (for an hour).
+async fn withdraw(store: &crate::store::Store, id: i64) {
+    for _ in 0..720 {
+        match store.withdraw_call_back(id).await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::warn!(%error, "a request for a call back kept too late could not be deleted yet");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+    tracing::error!(
+        "a request for a call back kept too late could not be deleted within an hour: it stays in the queue"
+    );
 }
 
 /// The answer to a voice webhook; or, when the engine needs a request for a call back kept

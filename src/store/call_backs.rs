@@ -11,6 +11,33 @@ use crate::calendar::{BankHolidays, Emergencies};
 use crate::flow::Flows;
 use crate::phone::E164;
 
+/// A request for a call back written in a transaction not yet committed.
+pub struct PendingCallBack {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// The new request's id; `None` when the number had an open request already.
+    id: Option<i64>,
+}
+
+impl PendingCallBack {
+    /// Whether it is a new request (not one the number had open already).
+    pub fn added(&self) -> bool {
+        self.id.is_some()
+    }
+
+    /// The new request's id, if it is one.
+    pub fn id(&self) -> Option<i64> {
+        self.id
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+
+    pub async fn roll_back(self) -> Result<()> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
 /// One request, as the team's queue shows it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CallBack {
@@ -96,15 +123,45 @@ impl Store {
         line: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
+        let pending = self.begin_call_back(number, line, at).await?;
+        let added = pending.added();
+        pending.commit().await?;
+        Ok(added)
+    }
+
+    /// Writes a request for a call back in a transaction not yet committed: the webhook
+    /// commits it only while the caller still waits to hear whether it was kept.
+    pub async fn begin_call_back(
+        &self,
+        number: &E164,
+        line: &str,
+        at: DateTime<Utc>,
+    ) -> Result<PendingCallBack> {
+        let mut tx = self.begin_writing().await?;
         let added = sqlx::query(
-            "INSERT INTO call_backs (number, line, asked_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "INSERT INTO call_backs (number, line, asked_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(number.as_str())
         .bind(line)
         .bind(millis(at))
+        .fetch_optional(&mut *tx)
+        .await?;
+        Ok(PendingCallBack {
+            tx,
+            id: added.map(|row| row.get(0)),
+        })
+    }
+
+    /// Deletes a request the caller was told could not be kept, if it was kept after all (its
+    /// commit came back too late): what the store holds is then what the caller heard.
+    pub async fn withdraw_call_back(&self, id: i64) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM call_backs WHERE id = $1 AND claimed_by IS NULL AND closed_ms IS NULL",
+        )
+        .bind(id)
         .execute(&self.pool)
         .await?;
-        Ok(added.rows_affected() == 1)
+        Ok(())
     }
 
     /// The open requests, oldest first, or every request (`open_only` false), newest first.

@@ -4,6 +4,7 @@
 //! nobody dropped when a number is keyed wrongly or the store is down.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::support::*;
 use switchboard::server::{self, App};
@@ -381,4 +382,127 @@ async fn serve_deletes_requests_closed_longer_ago_than_it_keeps_them() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// The line's store held locked by a writer of its own (a long change, another process) for
+/// `held`, while the caller confirms their number: what they hear.
+async fn confirming_while_the_store_is_locked_for(
+    line: &Line,
+    held: std::time::Duration,
+) -> String {
+    let mut call = asking_for_a_call_back(line, OWN).await;
+    let url = switchboard::store::DatabaseUrl::sqlite_in(line.state.path());
+    let holder = Store::open(&url).await.unwrap();
+    let lock = holder.change("a writer that takes its time").await.unwrap();
+    let released = tokio::spawn(async move {
+        tokio::time::sleep(held).await;
+        drop(lock);
+    });
+    call.press("1").await;
+    released.await.unwrap();
+    call.heard()
+}
+
+#[tokio::test]
+async fn a_call_back_while_the_store_is_locked_past_the_deadline_is_not_kept_as_the_caller_hears() {
+    let line = doctor_support_at(SATURDAY).await;
+    // Locked past the point where the caller must be answered, and released before SQLite's
+    // own wait gives up: the write would go through after the caller heard it had not.
+    let heard = confirming_while_the_store_is_locked_for(&line, Duration::from_millis(4500)).await;
+    assert!(
+        heard.contains("could not take your request for a call back"),
+        "{heard}"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        requests(&line).await,
+        [],
+        "told it was not kept, yet the store holds it"
+    );
+}
+
+#[tokio::test]
+async fn a_call_back_while_the_store_is_locked_briefly_is_kept_as_the_caller_hears() {
+    let line = doctor_support_at(SATURDAY).await;
+    let heard = confirming_while_the_store_is_locked_for(&line, Duration::from_millis(800)).await;
+    assert!(heard.contains("we have your request"), "{heard}");
+    assert_eq!(
+        requests(&line).await,
+        [(OWN.to_owned(), "doctor-support".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_call_back_while_postgresql_is_frozen_then_resumed_is_not_kept_as_the_caller_hears() {
+    let pg = crate::support::postgres::Postgres::start();
+    let url = switchboard::store::DatabaseUrl::parse(&pg.url()).unwrap();
+    let app = Arc::new(app_state(shipped_flows(), SATURDAY));
+    let store = Store::open(&url).await.unwrap();
+    follow(&app, &store, &shipped_flows_dir()).await;
+    let webhooks = server::router(app.clone());
+    let mut call = Call::start_from(&webhooks, OWN, DOCTOR_SUPPORT).await;
+    call.press("2").await;
+    // Frozen while the caller confirms, for longer than they can wait, then resumed: every
+    // statement sent meanwhile goes through once it is.
+    pg.freeze();
+    let thaw = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        pg.thaw();
+        pg
+    });
+    call.press("1").await;
+    let heard = call.heard();
+    assert!(
+        heard.contains("could not take your request for a call back"),
+        "{heard}"
+    );
+    let _pg = thaw.await.unwrap();
+    // Whatever was sent is done within a few seconds of the thaw; the store holds what the
+    // caller heard: no request.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let held = store.call_backs(false).await.unwrap();
+    assert!(
+        held.is_empty(),
+        "told it was not kept, yet the store holds {held:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_back_while_postgresql_holds_the_table_locked_past_the_deadline_is_not_kept() {
+    use sqlx::Connection as _;
+    let pg = crate::support::postgres::Postgres::start();
+    let url = switchboard::store::DatabaseUrl::parse(&pg.url()).unwrap();
+    let app = Arc::new(app_state(shipped_flows(), SATURDAY));
+    let store = Store::open(&url).await.unwrap();
+    follow(&app, &store, &shipped_flows_dir()).await;
+    let webhooks = server::router(app.clone());
+    let mut call = Call::start_from(&webhooks, OWN, DOCTOR_SUPPORT).await;
+    call.press("2").await;
+    // Another session holds the table past the caller's deadline (a long report, a
+    // migration), then lets go: the insert waiting on it then goes through.
+    let mut other = sqlx::postgres::PgConnection::connect(&pg.url())
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query("LOCK TABLE call_backs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(4500)).await;
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    });
+    call.press("1").await;
+    let heard = call.heard();
+    assert!(
+        heard.contains("could not take your request for a call back"),
+        "{heard}"
+    );
+    release.await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let held = store.call_backs(false).await.unwrap();
+    assert!(
+        held.is_empty(),
+        "told it was not kept, yet the store holds {held:?}"
+    );
 }

@@ -178,6 +178,41 @@ impl Postgres {
         std::fs::read_to_string(self.log_path()).unwrap_or_else(|e| format!("(no log: {e})"))
     }
 
+    /// Freezes every process of the server (SIGSTOP), as a stalled disk or a paused virtual
+    /// machine would: connections stay open and nothing answers, until [`Postgres::thaw`].
+    pub fn freeze(&self) {
+        self.signal_all(rustix::process::Signal::STOP);
+    }
+
+    pub fn thaw(&self) {
+        self.signal_all(rustix::process::Signal::CONT);
+    }
+
+    /// The postmaster (from postmaster.pid) and its children (from /proc), signalled.
+    fn signal_all(&self, signal: rustix::process::Signal) {
+        let pid_file = std::fs::read_to_string(self.data().join("postmaster.pid")).unwrap();
+        let postmaster: i32 = pid_file.lines().next().unwrap().trim().parse().unwrap();
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // "pid (name) state ppid ...": the name may hold spaces, so read after its ')'.
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|ppid| ppid.parse::<i32>().ok());
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        for pid in pids {
+            let pid = rustix::process::Pid::from_raw(pid).unwrap();
+            let _ = rustix::process::kill_process(pid, signal);
+        }
+    }
+
     /// Stops the server at once, as a crash or a lost network would: connections drop.
     pub fn stop(&self) {
         run(
