@@ -142,6 +142,10 @@ pub struct StateDir {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    /// Make a new, empty SQLite store even where one was lost (its file missing beside the
+    /// trace of it): without it, such a store is refused, never silently made anew.
+    #[arg(long, global = true)]
+    pub init: bool,
 }
 
 impl StateDir {
@@ -165,7 +169,11 @@ impl StateDir {
     ) -> anyhow::Result<Option<Store>> {
         let url = self.database_url()?;
         if url.sqlite_path().is_some_and(|p| !Path::new(p).exists()) {
-            return Ok(None);
+            // Nothing ever changed at run time, or a store lost: the second is no empty store.
+            return match (Store::lost(&url), self.init) {
+                (Some(lost), false) => Err(lost.into()),
+                _ => Ok(None),
+            };
         }
         self.open(runtime).map(Some)
     }
@@ -175,7 +183,7 @@ impl StateDir {
     pub fn open(&self, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Store> {
         let url = self.database_url()?;
         runtime.block_on(async {
-            let store = Store::open(&url).await?;
+            let store = Store::open_or_make(&url, self.init).await?;
             if let Some(taken) = legacy::take_over(&store, &self.dir).await? {
                 for problem in &taken.problems {
                     eprintln!("switchboard: taking over the state directory: {problem}");

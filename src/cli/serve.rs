@@ -211,7 +211,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         server::listen::share_open_files(open_files, webhooks_wanted, console_wanted);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let store = Store::open(&database).await?;
+        let store = Store::open_or_make(&database, args.state.init).await?;
         if let Some(taken) = legacy::take_over(&store, state_dir).await? {
             for problem in &taken.problems {
                 tracing::error!(%problem, "taking over the state directory");

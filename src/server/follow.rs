@@ -83,6 +83,8 @@ pub struct Follower {
     /// What the last snapshot had wrong with it, so each problem is logged once, not at every
     /// change.
     problems: Vec<String>,
+    /// The store's file generation the snapshot was read from (see `Store::file_generation`).
+    file_generation: u64,
 }
 
 impl Follower {
@@ -90,6 +92,7 @@ impl Follower {
     /// server answers webhooks, for the list of servers.
     fn new(app: Arc<App>, store: Store, published: Flows, address: &str) -> Follower {
         Follower {
+            file_generation: store.file_generation(),
             app,
             store,
             published,
@@ -177,26 +180,41 @@ impl Follower {
         tokio::spawn(relay_notifications(self.store.clone(), self.app.clone()));
         let mut last_heartbeat = tokio::time::Instant::now() - HEARTBEAT;
         let mut said_revision = None;
+        // Why the last heartbeat (this server's one write) failed: a store that reads but
+        // cannot write (a full disk, a read-only file) is not available either.
+        let mut writes_failing: Option<String> = None;
         loop {
             let outcome = tokio::time::timeout(DEADLINE, self.catch_up()).await;
-            let problem = match outcome {
+            let read_problem = match outcome {
                 Ok(Ok(())) => None,
                 Ok(Err(error)) => Some(("unavailable", error.to_string())),
                 Err(_) => Some(("slow", format!("no answer within {DEADLINE:?}"))),
             };
-            self.note_health(problem);
-            // Said at once after a new revision, so ops see that this server serves it.
-            let due =
-                last_heartbeat.elapsed() >= HEARTBEAT || said_revision != Some(self.seen.revision);
-            if due && self.app.store.available() {
+            // Said at once after a new revision, so ops see that this server serves it; tried
+            // while writes fail too, to see when they work again.
+            let due = last_heartbeat.elapsed() >= HEARTBEAT
+                || said_revision != Some(self.seen.revision)
+                || writes_failing.is_some();
+            if due && read_problem.is_none() {
                 self.seen.seen_ms = crate::store::millis(Utc::now());
-                if let Ok(Ok(())) =
-                    tokio::time::timeout(DEADLINE, self.store.server_seen(&self.seen)).await
-                {
-                    last_heartbeat = tokio::time::Instant::now();
-                    said_revision = Some(self.seen.revision);
-                }
+                let written =
+                    tokio::time::timeout(DEADLINE, self.store.server_seen(&self.seen)).await;
+                last_heartbeat = tokio::time::Instant::now();
+                writes_failing = match written {
+                    Ok(Ok(())) => {
+                        said_revision = Some(self.seen.revision);
+                        None
+                    }
+                    Ok(Err(error)) => Some(error.to_string()),
+                    Err(_) => Some(format!("no write within {DEADLINE:?}")),
+                };
             }
+            let problem = read_problem.or_else(|| {
+                writes_failing
+                    .clone()
+                    .map(|error| ("writes-failing", format!("writes fail: {error}")))
+            });
+            self.note_health(problem);
             tokio::select! {
                 () = self.app.store.wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
@@ -206,9 +224,12 @@ impl Follower {
 
     /// Reads the revision and, if it moved, the whole snapshot.
     async fn catch_up(&mut self) -> crate::store::Result<()> {
-        if self.store.revision().await? == self.seen.revision {
+        let revision = self.store.revision().await?;
+        let generation = self.store.file_generation();
+        if revision == self.seen.revision && generation == self.file_generation {
             return Ok(());
         }
+        self.file_generation = generation;
         let snapshot = self.store.snapshot().await?;
         self.apply(snapshot).await;
         Ok(())

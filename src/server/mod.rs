@@ -199,7 +199,7 @@ impl App {
         for result in ["written", "dropped-queue-full", "dropped-store"] {
             metrics.declare(Counter::CallRecords, &[("result", result)]);
         }
-        for problem in ["unavailable", "slow"] {
+        for problem in ["unavailable", "slow", "writes-failing"] {
             metrics.declare(Counter::StoreProblems, &[("problem", problem)]);
         }
         for listener in ["webhooks", "console"] {

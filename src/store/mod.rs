@@ -11,6 +11,7 @@
 
 pub mod call_backs;
 pub mod calls;
+mod file;
 pub mod legacy;
 pub mod ops;
 pub mod outbox;
@@ -47,6 +48,14 @@ pub enum StoreError {
     },
     #[error("the store is unavailable: {0}")]
     Unavailable(#[from] sqlx::Error),
+    #[error(
+        "the store's file {0} is gone: nothing is read or written until it is back (restore it from a backup; a server follows a file put back there by itself)"
+    )]
+    FileGone(String),
+    #[error(
+        "the store's file {0} is missing, though a store was made there: restore it from a backup, or pass --init to start an empty store"
+    )]
+    Lost(String),
     /// A change that cannot be made as asked: the words say why, for the person asking.
     #[error("{0}")]
     Refused(String),
@@ -71,9 +80,12 @@ fn connect_error(url: &DatabaseUrl, source: sqlx::Error) -> StoreError {
 /// A handle on the store: cheap to clone (a pool).
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<Any>,
+    /// Swapped whole when the SQLite file is replaced: see [`Store::check_file`].
+    pool: std::sync::Arc<arc_swap::ArcSwap<Pool<Any>>>,
     backend: Backend,
     url: DatabaseUrl,
+    /// The SQLite file the connections have open; none for PostgreSQL.
+    file: Option<std::sync::Arc<file::Watched>>,
 }
 
 /// Milliseconds since the epoch, as the store keeps instants.
@@ -92,10 +104,26 @@ impl Store {
     /// Connects (making an SQLite file and its directory if need be) and brings the schema up
     /// to date with the migrations built into the binary.
     pub async fn open(url: &DatabaseUrl) -> Result<Store> {
+        Store::open_or_make(url, false).await
+    }
+
+    /// As [`Store::open`]; with `init`, an SQLite store is made even where one was lost (its
+    /// file missing beside the trace of it), which `open` refuses.
+    pub async fn open_or_make(url: &DatabaseUrl, init: bool) -> Result<Store> {
+        if let (Some(lost), false) = (Store::lost(url), init) {
+            return Err(lost);
+        }
         let store = Store::connect(url).await?;
+        if let Some(path) = url.sqlite_path() {
+            file::mark(std::path::Path::new(path));
+        }
         let migrated = match store.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&store.pool).await,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&store.pool).await,
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&store.pool()).await,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&store.pool())
+                    .await
+            }
         };
         migrated.map_err(|source| StoreError::Migrate {
             url: url.to_string(),
@@ -152,9 +180,58 @@ impl Store {
 
     fn with_pool(pool: Pool<Any>, url: &DatabaseUrl) -> Store {
         Store {
-            pool,
+            pool: std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(pool)),
             backend: url.backend(),
             url: url.clone(),
+            file: url
+                .sqlite_path()
+                .map(|path| std::sync::Arc::new(file::Watched::new(std::path::Path::new(path)))),
+        }
+    }
+
+    /// For SQLite, why no store must be made at `url`: its file is missing beside the trace
+    /// of one (see `file::missing`).
+    pub fn lost(url: &DatabaseUrl) -> Option<StoreError> {
+        let path = std::path::Path::new(url.sqlite_path()?);
+        file::missing(path).then(|| StoreError::Lost(path.display().to_string()))
+    }
+
+    /// Which file the store reads: it changes when an SQLite file put in place of the last is
+    /// followed, so a reader of the store reads everything again (its revision says nothing of
+    /// another file's).
+    pub fn file_generation(&self) -> u64 {
+        self.file
+            .as_ref()
+            .map_or(0, |watched| watched.times_reopened())
+    }
+
+    /// The pool of connections (a cheap handle).
+    fn pool(&self) -> Pool<Any> {
+        Pool::clone(&self.pool.load())
+    }
+
+    /// For SQLite: an error while the file the store was opened on is gone, rather than
+    /// reading and writing a deleted file while saying all is well. A file put in its place
+    /// (a backup restored) is followed: new connections are made to it, none made anew.
+    fn check_file(&self) -> Result<()> {
+        let Some(watched) = &self.file else {
+            return Ok(());
+        };
+        match watched.look() {
+            file::Seen::Same => Ok(()),
+            file::Seen::Gone => Err(StoreError::FileGone(watched.path().display().to_string())),
+            file::Seen::Replaced => {
+                // Open it as it is, never making one: `mode=rw`, not `rwc`.
+                let url = self.url.secret().replace("mode=rwc", "mode=rw");
+                let pool = Store::pool_options(&self.url)?
+                    .connect_lazy(&url)
+                    .map_err(|source| connect_error(&self.url, source))?;
+                let old = self.pool.swap(std::sync::Arc::new(pool));
+                watched.reopened();
+                tracing::warn!(file = %watched.path().display(), "the store's file was replaced: its connections now open the new one");
+                tokio::spawn(async move { old.close().await });
+                Ok(())
+            }
         }
     }
 
@@ -165,18 +242,20 @@ impl Store {
 
     /// Closes every connection: queries after it fail at once.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pool().close().await;
     }
 
     /// Bumped by every change.
     pub async fn revision(&self) -> Result<i64> {
-        read_revision(&self.pool).await
+        self.check_file()?;
+        read_revision(&self.pool()).await
     }
 
     /// Everything a server answers calls from, as of one revision.
     pub async fn snapshot(&self) -> Result<Snapshot> {
         // One transaction, so the parts agree with each other and with the revision.
-        let mut tx = self.pool.begin().await?;
+        self.check_file()?;
+        let mut tx = self.pool().begin().await?;
         let revision = read_revision(&mut *tx).await?;
         let emergencies = read_emergencies(&mut *tx).await?;
         let days = read_days(&mut *tx).await?;
@@ -191,30 +270,30 @@ impl Store {
     }
 
     pub async fn emergencies(&self) -> Result<Emergencies> {
-        read_emergencies(&self.pool).await
+        read_emergencies(&self.pool()).await
     }
 
     pub async fn days(&self) -> Result<Vec<OneOffDay>> {
-        read_days(&self.pool).await
+        read_days(&self.pool()).await
     }
 
     /// The flow versions that went into force, newest first, at most `limit`.
     pub async fn flow_history(&self, limit: i64) -> Result<Vec<InForce>> {
-        read_in_force(&self.pool, limit).await
+        read_in_force(&self.pool(), limit).await
     }
 
     /// The files of a published version, by name.
     pub async fn flow_files(&self, version: &str) -> Result<Option<Vec<(String, String)>>> {
         let row = sqlx::query("SELECT files FROM flow_versions WHERE version = $1")
             .bind(version)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool())
             .await?;
         Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>(0)).ok()))
     }
 
     /// The number people know a published version by; `None` for a version never published.
     pub async fn version_number(&self, version: &str) -> Result<Option<i64>> {
-        read_version_number(&self.pool, version).await
+        read_version_number(&self.pool(), version).await
     }
 
     /// Whether a version was ever published.
@@ -222,7 +301,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT 1 FROM flow_versions WHERE version = $1")
                 .bind(version)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.pool())
                 .await?
                 .is_some(),
         )
@@ -234,7 +313,7 @@ impl Store {
             "SELECT at_ms, who, what, note, before_text, after_text FROM audit ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await?;
         Ok(rows
             .iter()
@@ -251,7 +330,7 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query("SELECT name, role, hash FROM users ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.pool())
             .await?;
         Ok(rows.iter().filter_map(user_of).collect())
     }
@@ -260,9 +339,10 @@ impl Store {
     /// transaction that reads and then writes would otherwise fail at once (not wait) if
     /// another process wrote meanwhile.
     async fn begin_writing(&self) -> Result<Transaction<'static, Any>> {
+        self.check_file()?;
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool().begin().await?,
         })
     }
 
@@ -293,7 +373,7 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE used_ms < $1 OR started_ms < $2")
             .bind(now - idle.as_millis() as i64)
             .bind(now - longest.as_millis() as i64)
-            .execute(&self.pool)
+            .execute(&self.pool())
             .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_name, csrf, started_ms, used_ms) VALUES ($1, $2, $3, $4, $4)",
@@ -302,7 +382,7 @@ impl Store {
         .bind(user)
         .bind(csrf)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.pool())
         .await?;
         Ok(())
     }
@@ -315,6 +395,7 @@ impl Store {
         idle: Duration,
         longest: Duration,
     ) -> Result<Option<(String, Role, String)>> {
+        self.check_file()?;
         let now = millis(Utc::now());
         let row = sqlx::query(
             "UPDATE sessions SET used_ms = $1 WHERE token_hash = $2 AND used_ms >= $3 AND started_ms >= $4 \
@@ -324,13 +405,13 @@ impl Store {
         .bind(token_hash(token))
         .bind(now - idle.as_millis() as i64)
         .bind(now - longest.as_millis() as i64)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let (user, csrf): (String, String) = (row.get(0), row.get(1));
         let role = sqlx::query("SELECT role FROM users WHERE name = $1")
             .bind(&user)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool())
             .await?
             .and_then(|r| Role::named(&r.get::<String, _>(0)));
         Ok(role.map(|role| (user, role, csrf)))
@@ -341,7 +422,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET notice = $1 WHERE token_hash = $2")
             .bind(notice)
             .bind(token_hash(token))
-            .execute(&self.pool)
+            .execute(&self.pool())
             .await?;
         Ok(())
     }
@@ -351,13 +432,13 @@ impl Store {
         let hash = token_hash(token);
         let row = sqlx::query("SELECT notice FROM sessions WHERE token_hash = $1")
             .bind(&hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool())
             .await?;
         let notice: Option<String> = row.and_then(|row| row.get(0));
         if notice.is_some() {
             sqlx::query("UPDATE sessions SET notice = NULL WHERE token_hash = $1")
                 .bind(&hash)
-                .execute(&self.pool)
+                .execute(&self.pool())
                 .await?;
         }
         Ok(notice)
@@ -366,7 +447,7 @@ impl Store {
     pub async fn end_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(&self.pool)
+            .execute(&self.pool())
             .await?;
         Ok(())
     }
@@ -410,7 +491,7 @@ impl Store {
         sqlx::query("DELETE FROM login_failures WHERE user_name = $1 AND address = $2")
             .bind(user)
             .bind(address)
-            .execute(&self.pool)
+            .execute(&self.pool())
             .await?;
         Ok(())
     }
@@ -427,7 +508,7 @@ impl Store {
         .bind(&seen.address)
         .bind(seen.seen_ms)
         .bind(seen.revision)
-        .execute(&self.pool)
+        .execute(&self.pool())
         .await?;
         Ok(())
     }
@@ -435,7 +516,7 @@ impl Store {
     pub async fn server_gone(&self, server: &str) -> Result<()> {
         sqlx::query("DELETE FROM servers WHERE server = $1")
             .bind(server)
-            .execute(&self.pool)
+            .execute(&self.pool())
             .await?;
         Ok(())
     }
@@ -445,7 +526,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT server, address, seen_ms, revision FROM servers ORDER BY seen_ms DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await?;
         Ok(rows
             .iter()
@@ -463,7 +544,7 @@ impl Store {
     pub async fn get_value(&self, name: &str) -> Result<Option<String>> {
         Ok(sqlx::query("SELECT value FROM kv WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool())
             .await?
             .map(|row| row.get(0)))
     }
@@ -474,7 +555,7 @@ impl Store {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&self.pool())
         .await?;
         Ok(())
     }

@@ -251,7 +251,7 @@ impl Summed {
                     sqlx::query(sql)
                         .bind(first)
                         .bind(last)
-                        .fetch_all(&store.pool)
+                        .fetch_all(&store.pool())
                         .await?,
                 );
             }
@@ -407,7 +407,7 @@ impl Store {
         )
         .bind(&first)
         .bind(&last)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await?
         {
             let Some(i) = index(row.get::<String, _>(0).as_str()) else {
@@ -457,7 +457,7 @@ impl Store {
         )
         .bind(&first)
         .bind(&last)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await?;
         histogram(call_back_waits, 1)
             .give(&mut by_line, &mut all, Waits::of, |r| &mut r.call_back_wait);

@@ -357,3 +357,148 @@ async fn records_older_than_kept_become_daily_totals_and_the_report_still_counts
         3
     );
 }
+
+/// Waits up to five seconds for the server's view of the store to be `available`.
+async fn until_available_is(app: &switchboard::server::App, available: bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.store.available() != available {
+        assert!(
+            Instant::now() < deadline,
+            "the server never said the store is {}",
+            if available {
+                "available"
+            } else {
+                "unavailable"
+            }
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `switchboard ARGS --state-dir DIR`: its exit status and what it printed.
+fn cli(state: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .args(["--state-dir", state.to_str().unwrap()])
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!("{}{}", text(&out.stdout), text(&out.stderr)),
+    )
+}
+
+#[tokio::test]
+async fn the_sqlite_file_deleted_then_put_back_is_said_unavailable_then_followed_without_a_restart()
+{
+    let app = Arc::new(app_state(shipped_flows(), NOW));
+    let (store, state) = following_a_store(&app, &shipped_flows_dir()).await;
+    let file = state.path().join("switchboard.db");
+    let away = state.path().join("backup.db");
+    until_available_is(&app, true).await;
+    // Moved away, as a deletion looks to the server: it says so, and a change is refused.
+    std::fs::rename(&file, &away).unwrap();
+    until_available_is(&app, false).await;
+    let refused = store
+        .change("ops")
+        .await
+        .err()
+        .expect("no change on a lost file");
+    assert!(refused.is_unavailable(), "{refused}");
+    // The command line makes no new empty store in its place (whose switch would say all open).
+    let (ok, said) = cli(state.path(), &["emergency", "status"]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("is missing, though a store was made there"),
+        "{said}"
+    );
+    assert!(!file.exists(), "a new store was made");
+    // Put back: the server follows it again by itself.
+    std::fs::rename(&away, &file).unwrap();
+    until_available_is(&app, true).await;
+    assert!(store.change("ops").await.is_ok());
+}
+
+#[tokio::test]
+async fn the_sqlite_file_replaced_by_a_backup_is_followed_and_what_it_holds_is_served() {
+    let app = Arc::new(app_state(shipped_flows(), NOW));
+    let (_store, state) = following_a_store(&app, &shipped_flows_dir()).await;
+    let file = state.path().join("switchboard.db");
+    // A backup with the Doctor support line closed, restored over the file in use (a new
+    // inode, as `cp` over it after deleting, or a restore tool, makes).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (ok, said) = cli(
+        elsewhere.path(),
+        &["emergency", "close", "doctor-support", "--note", "restored"],
+    );
+    assert!(ok, "{said}");
+    let backup = elsewhere.path().join("switchboard.db");
+    let (ok, said) = cli(elsewhere.path(), &["emergency", "status"]);
+    assert!(ok, "{said}");
+    std::fs::remove_file(&file).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(state.path().join(format!("switchboard.db{suffix}")));
+    }
+    // The backup's write-ahead log first (the closing is there until SQLite checkpoints it),
+    // then its file.
+    let backup_wal = elsewhere.path().join("switchboard.db-wal");
+    if backup_wal.exists() {
+        std::fs::copy(&backup_wal, state.path().join("switchboard.db-wal")).unwrap();
+    }
+    std::fs::copy(&backup, &file).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !app.emergencies.load().is_closed("doctor-support") {
+        assert!(
+            Instant::now() < deadline,
+            "the restored store was never served: {:?}",
+            _store.revision().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(app.store.available());
+}
+
+#[tokio::test]
+async fn a_store_that_reads_but_cannot_write_is_said_unavailable_until_writes_work_again() {
+    let app = Arc::new(app_state(shipped_flows(), NOW));
+    let (store, state) = following_a_store(&app, &shipped_flows_dir()).await;
+    until_available_is(&app, true).await;
+    // Every write refused, as a full disk or a read-only file refuses them (as root, neither
+    // can be made here): reads still work.
+    let url = DatabaseUrl::sqlite_in(state.path());
+    let mut other = {
+        use sqlx::Connection as _;
+        sqlx::sqlite::SqliteConnection::connect(
+            url.sqlite_path()
+                .map(|p| format!("sqlite://{p}"))
+                .as_deref()
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+    };
+    sqlx::query(
+        "CREATE TRIGGER no_writes BEFORE UPDATE ON servers BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .execute(&mut other)
+    .await
+    .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER no_inserts BEFORE INSERT ON servers BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .execute(&mut other)
+    .await
+    .unwrap();
+    until_available_is(&app, false).await;
+    assert!(store.emergencies().await.is_ok(), "reads still work");
+    sqlx::query("DROP TRIGGER no_writes")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::query("DROP TRIGGER no_inserts")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    until_available_is(&app, true).await;
+}
