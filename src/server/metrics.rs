@@ -185,7 +185,7 @@ impl Default for Metrics {
         let store_available = Gauge::default();
         registry.register(
             "switchboard_store_available",
-            "1 while the store answers; 0 while calls are answered from the last snapshot.",
+            "1 while the store answers reads and this server's writes; 0 while calls are answered from the last snapshot.",
             store_available.clone(),
         );
         Metrics {

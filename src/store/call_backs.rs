@@ -13,7 +13,7 @@ use crate::phone::E164;
 
 /// A request for a call back written in a transaction not yet committed.
 pub struct PendingCallBack {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    tx: super::writing::Writing,
     /// The new request's id; `None` when the number had an open request already.
     id: Option<i64>,
 }

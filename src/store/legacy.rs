@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{AuditEntry, Result, Store, StoreError, User};
+use super::{AuditEntry, Result, Store, User};
 use crate::calendar::Emergencies;
 use crate::calendar::emergency::last_good;
 use crate::{flow, state};
@@ -241,7 +241,7 @@ pub async fn take_over(store: &Store, state_dir: &Path) -> Result<Option<TakenOv
 
     if found.is_empty() {
         // Nothing to take over: the store starts empty, and that is no change to audit.
-        change.tx.commit().await.map_err(StoreError::Unavailable)?;
+        change.tx.commit().await?;
         return Ok(Some(found));
     }
     let summary = found.to_string();

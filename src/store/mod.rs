@@ -18,17 +18,19 @@ pub mod outbox;
 pub mod report;
 mod url;
 pub mod users;
+mod writing;
 
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyConnection, Executor, Pool, Row, Transaction};
+use sqlx::{Any, AnyConnection, Executor, Pool, Row};
 
 use crate::calendar::feed::{Feed, FeedCache, SaveFuture};
 use crate::calendar::{DayKind, Emergencies, EmergencyClosure, OneOffDay};
 pub use url::{Backend, BadUrl, DatabaseUrl};
 pub use users::{Role, User};
+use writing::Writing;
 
 /// The PostgreSQL channel every change is announced on.
 pub const CHANNEL: &str = "switchboard_changes";
@@ -335,15 +337,10 @@ impl Store {
         Ok(rows.iter().filter_map(user_of).collect())
     }
 
-    /// A transaction that will write. On SQLite the write lock is taken at the start: a
-    /// transaction that reads and then writes would otherwise fail at once (not wait) if
-    /// another process wrote meanwhile.
-    async fn begin_writing(&self) -> Result<Transaction<'static, Any>> {
+    /// A transaction that will write: see [`Writing`].
+    async fn begin_writing(&self) -> Result<Writing> {
         self.check_file()?;
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool().begin().await?,
-        })
+        Writing::begin(&self.pool(), self.backend).await
     }
 
     /// Starts a change made `by` someone: see [`Change`].
@@ -633,7 +630,7 @@ impl ServerSeen {
 /// revision's bump. Dropped without [`Change::commit`], nothing happened. Committed without an
 /// audit entry, it is refused: every change says who made it and why.
 pub struct Change {
-    tx: Transaction<'static, Any>,
+    tx: Writing,
     backend: Backend,
     by: String,
     audited: bool,

@@ -502,3 +502,48 @@ async fn a_store_that_reads_but_cannot_write_is_said_unavailable_until_writes_wo
         .unwrap();
     until_available_is(&app, true).await;
 }
+
+#[tokio::test]
+async fn a_write_that_sqlite_rolled_back_by_itself_leaves_later_writes_working() {
+    use sqlx::Connection as _;
+    use switchboard::store::calls::CallRecord;
+    let state = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::sqlite_in(state.path());
+    let store = Store::open(&url).await.unwrap();
+    let record = |n: u32| CallRecord {
+        call: format!("{n:032x}"),
+        line: "wellbeing".to_owned(),
+        at_ms: 1_764_590_400_000,
+        started: Some("open"),
+        ..CallRecord::default()
+    };
+    // SQLite ends the transaction by itself, as it does when the disk is full (SQLITE_FULL):
+    // a trigger that rolls back does the same to every write of a record.
+    let path = url.sqlite_path().unwrap().to_owned();
+    let mut other = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{path}"))
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER full BEFORE INSERT ON calls BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END",
+    )
+    .execute(&mut other)
+    .await
+    .unwrap();
+    // More failures than the pool has connections, so every connection meets one.
+    for n in 0..8 {
+        let failed = store.record_calls(&[record(n)]).await.unwrap_err();
+        assert!(failed.to_string().contains("disk is full"), "{failed}");
+    }
+    sqlx::query("DROP TRIGGER full")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    // The disk freed: every write works again, on every connection, without a restart.
+    for n in 10..30 {
+        store
+            .record_calls(&[record(n)])
+            .await
+            .unwrap_or_else(|e| panic!("a write after the disk was freed: {e}"));
+    }
+    assert!(store.change("ops").await.is_ok());
+}
