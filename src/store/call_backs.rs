@@ -30,11 +30,11 @@ impl PendingCallBack {
     }
 
     pub async fn commit(self) -> Result<()> {
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await
     }
 
     pub async fn roll_back(self) -> Result<()> {
-        Ok(self.tx.rollback().await?)
+        self.tx.rollback().await
     }
 }
 
