@@ -121,6 +121,8 @@ mod tests {
         std::fs::write(&path, "store").unwrap();
         mark(&path);
         let watched = Watched::new(&path);
+        // Held open, as the store's connections hold it: its inode is not used again.
+        let _open = std::fs::File::open(&path).unwrap();
         assert_eq!(watched.look(), Seen::Same);
         std::fs::remove_file(&path).unwrap();
         assert_eq!(watched.look(), Seen::Gone);

@@ -345,7 +345,16 @@ impl Store {
 
     /// Starts a change made `by` someone: see [`Change`].
     pub async fn change(&self, by: &str) -> Result<Change> {
-        let tx = self.begin_writing().await?;
+        let mut tx = self.begin_writing().await?;
+        if self.backend == Backend::Postgres {
+            // One change at a time, from its first read: what it reads as "before" is then
+            // the state the change before it left (its "after"), so the audit chains. (On
+            // SQLite, BEGIN IMMEDIATE already takes the one write lock first.) Every change
+            // bumps this row at its commit anyway.
+            sqlx::query("SELECT serial FROM revision WHERE id = 1 FOR UPDATE")
+                .execute(&mut *tx)
+                .await?;
+        }
         Ok(Change {
             tx,
             backend: self.backend,

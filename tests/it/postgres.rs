@@ -509,33 +509,102 @@ async fn a_test_postgresql_whose_port_is_taken_starts_on_another() {
 
 #[tokio::test]
 async fn two_editors_adding_one_day_at_once_are_told_it_is_already_a_closure_day() {
-    use switchboard::calendar::DayKind;
+    use switchboard::calendar::{BankHolidays, DayKind};
+    let pg = Postgres::start();
+    let url = DatabaseUrl::parse(&pg.url()).unwrap();
+    let flows = shipped_flows();
+    let holidays = BankHolidays::builtin();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
+    for round in 0..10 {
+        let (one, two) = (
+            Store::open(&url).await.unwrap(),
+            Store::open(&url).await.unwrap(),
+        );
+        let add = |store: Store, by: &'static str| {
+            let (flows, holidays) = (flows.clone(), holidays.clone());
+            tokio::spawn(async move {
+                switchboard::store::ops::edit_day(
+                    &store,
+                    by,
+                    &flows,
+                    &holidays,
+                    "doctor-support",
+                    day,
+                    DayKind::Closure,
+                    Some("staff training"),
+                )
+                .await
+            })
+        };
+        let (a, b) = (add(one.clone(), "amira"), add(two, "carl"));
+        let results = [a.await.unwrap(), b.await.unwrap()];
+        let refusals: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(refusals.len(), 1, "round {round}: {results:?}");
+        assert!(!refusals[0].is_unavailable(), "{}", refusals[0]);
+        assert_eq!(
+            refusals[0].to_string(),
+            "Wednesday 16 December 2026 already has a closure day: remove it first to change it."
+        );
+        // Removed again for the next round.
+        switchboard::store::ops::edit_day(
+            &one,
+            "amira",
+            &flows,
+            &holidays,
+            "doctor-support",
+            day,
+            DayKind::Closure,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn changes_made_at_once_on_two_servers_audit_befores_and_afters_that_chain() {
+    use switchboard::calendar::{BankHolidays, DayKind};
     let pg = Postgres::start();
     let url = DatabaseUrl::parse(&pg.url()).unwrap();
     let (one, two) = (
         Store::open(&url).await.unwrap(),
         Store::open(&url).await.unwrap(),
     );
-    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
-    let mut first = one.change("amira").await.unwrap();
-    first
-        .add_day("doctor-support", day, DayKind::Closure, "staff training")
-        .await
-        .unwrap();
-    // The second looks before the first commits, so sees no such day; its insert then waits
-    // for the first and meets its row.
-    let mut second = two.change("carl").await.unwrap();
-    let second_adds = second.add_day("doctor-support", day, DayKind::Closure, "training");
-    let first_commits = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        first.audit("closure day added", "", "", "").await.unwrap();
-        first.commit().await.unwrap()
-    };
-    let (refused, _) = tokio::join!(second_adds, first_commits);
-    let error = refused.unwrap_err();
-    assert!(!error.is_unavailable(), "{error}");
-    assert_eq!(
-        error.to_string(),
-        "Wednesday 16 December 2026 already has a closure day: remove it first to change it."
-    );
+    let flows = shipped_flows();
+    let holidays = BankHolidays::builtin();
+    let first = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    // Twenty closure days added at once, alternately through each server's store.
+    let adds = (0..20).map(|n| {
+        let store = if n % 2 == 0 { one.clone() } else { two.clone() };
+        let (flows, holidays) = (flows.clone(), holidays.clone());
+        let day = first + chrono::Duration::days(n);
+        tokio::spawn(async move {
+            switchboard::store::ops::edit_day(
+                &store,
+                "ops",
+                &flows,
+                &holidays,
+                "doctor-support",
+                day,
+                DayKind::Closure,
+                Some("staff training"),
+            )
+            .await
+            .map(|_| ())
+        })
+    });
+    let adds: Vec<_> = adds.collect();
+    for add in adds {
+        add.await.unwrap().unwrap();
+    }
+    let mut audit = one.audit(100).await.unwrap();
+    audit.reverse();
+    assert_eq!(audit.len(), 20);
+    for pair in audit.windows(2) {
+        assert_eq!(
+            pair[1].before, pair[0].after,
+            "an entry's before is not the one before it's after:\n{:?}\n{:?}",
+            pair[0], pair[1]
+        );
+    }
 }
