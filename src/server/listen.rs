@@ -31,9 +31,10 @@ pub struct Rules {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WhenFull {
-    /// It waits in the kernel's queue until a connection ends (Twilio's: they are answered
-    /// in microseconds, and a queued one is still answered).
-    Wait,
+    /// Room is made for it: the connection open longest without ever sending a whole request
+    /// (a slow client's, or one left open) is closed. If every connection has, it waits until
+    /// one ends. (Twilio's: a slow client holds a slot only until a webhook needs it.)
+    MakeRoom,
     /// It is accepted and closed at once, and counted (the console's: nobody waits on it,
     /// and its connections must never hold the file descriptors the webhooks need).
     Refuse,
@@ -44,16 +45,107 @@ pub enum WhenFull {
 pub enum Refusal {
     /// The listener already serves its `max_connections`.
     Full,
+    /// Closed to make room for a new one: it had sent no whole request.
+    MadeRoom,
     /// The kernel would not accept it (out of file descriptors, say).
     AcceptFailed,
 }
 
 impl Refusal {
+    pub const ALL: [Refusal; 3] = [Refusal::Full, Refusal::MadeRoom, Refusal::AcceptFailed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Refusal::Full => "full",
+            Refusal::MadeRoom => "made-room",
             Refusal::AcceptFailed => "accept-failed",
         }
+    }
+}
+
+/// The connections a listener serves, so that one can be closed to make room for another.
+#[derive(Default)]
+struct Live {
+    connections: std::sync::Mutex<(u64, std::collections::HashMap<u64, Arc<Conn>>)>,
+}
+
+/// What the accept loop knows of one connection.
+struct Conn {
+    accepted: std::time::Instant,
+    /// Whether a whole request has come on it (set as its first request is answered).
+    used: std::sync::atomic::AtomicBool,
+    /// Told to close, to make room.
+    close: tokio::sync::Notify,
+}
+
+impl Live {
+    fn add(&self) -> (u64, Arc<Conn>) {
+        let conn = Arc::new(Conn {
+            accepted: std::time::Instant::now(),
+            used: std::sync::atomic::AtomicBool::new(false),
+            close: tokio::sync::Notify::new(),
+        });
+        let mut guard = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        let (next, connections) = &mut *guard;
+        *next += 1;
+        connections.insert(*next, conn.clone());
+        (*next, conn)
+    }
+
+    fn remove(&self, id: u64) {
+        let mut guard = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.remove(&id);
+    }
+
+    /// Closes the connection open longest that never sent a whole request: whether there was
+    /// one. (A scan of them all, only when the listener is full.)
+    fn close_the_oldest_unused(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let guard = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        let oldest = guard
+            .1
+            .values()
+            .filter(|conn| !conn.used.load(Relaxed))
+            .min_by_key(|conn| conn.accepted);
+        match oldest {
+            Some(conn) => {
+                // Once: a connection told to close is no longer one to choose.
+                conn.used.store(true, Relaxed);
+                conn.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A connection's service, marking the connection used as its first request comes.
+#[derive(Clone)]
+struct Tracked<S> {
+    inner: S,
+    conn: Arc<Conn>,
+}
+
+impl<S, B> tower::Service<Request<B>> for Tracked<S>
+where
+    S: tower::Service<Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        self.conn
+            .used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.call(request)
     }
 }
 
@@ -76,20 +168,13 @@ pub async fn serve<S>(
 {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(rules.max_connections));
+    let live = Arc::new(Live::default());
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(rules.header_timeout);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = AcceptBackoff::default();
     loop {
-        // Waiting for a slot before accepting leaves the connection in the kernel's queue.
-        let waited = match rules.when_full {
-            WhenFull::Wait => tokio::select! {
-                slot = slots.clone().acquire_owned() => Some(slot.expect("the semaphore is never closed")),
-                () = &mut shutdown => break,
-            },
-            WhenFull::Refuse => None,
-        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => {
@@ -107,20 +192,41 @@ pub async fn serve<S>(
             },
             () = &mut shutdown => break,
         };
-        // Refusing, a slot is looked for once the connection is there: one may have freed.
-        let Some(slot) = waited.or_else(|| slots.clone().try_acquire_owned().ok()) else {
-            // Closed at once: it holds its file descriptor for no longer than this.
-            refused(Refusal::Full);
-            drop(stream);
-            continue;
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) if rules.when_full == WhenFull::Refuse => {
+                // Closed at once: it holds its file descriptor for no longer than this.
+                refused(Refusal::Full);
+                drop(stream);
+                continue;
+            }
+            Err(_) => {
+                if live.close_the_oldest_unused() {
+                    refused(Refusal::MadeRoom);
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                    () = &mut shutdown => break,
+                }
+            }
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(service_for(peer));
+        let (id, conn) = live.add();
+        let service = TowerToHyperService::new(Tracked {
+            inner: service_for(peer),
+            conn: conn.clone(),
+        });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
+        let live = live.clone();
         tokio::spawn(async move {
-            // A client that hangs up or times out is not an error worth logging.
-            let _ = connection.await;
+            // A client that hangs up or times out is not an error worth logging; one closed
+            // to make room is simply dropped.
+            tokio::select! {
+                _ = connection => {}
+                () = conn.close.notified() => {}
+            }
+            live.remove(id);
             drop(slot);
         });
     }

@@ -42,7 +42,7 @@ pub enum Counter {
     Notifications,
     /// Records of calls for reports, by result (written; dropped: queue-full, store).
     CallRecords,
-    /// Connections not served, by listener (webhooks, console) and reason (full,
+    /// Connections not served, by listener (webhooks, console) and reason (full, made-room,
     /// accept-failed).
     RefusedConnections,
 }
@@ -111,7 +111,7 @@ impl Counter {
                 "Records of how calls went, for reports, by result: written, or dropped (queue-full, store) so that no webhook waits."
             }
             Counter::RefusedConnections => {
-                "Connections not served, by listener and reason: full (the console's cap), accept-failed (out of file descriptors)."
+                "Connections not served, by listener and reason: full (the console's cap), made-room (closed having sent no whole request, for a new one), accept-failed (out of file descriptors)."
             }
         }
     }

@@ -203,7 +203,7 @@ impl App {
             metrics.declare(Counter::StoreProblems, &[("problem", problem)]);
         }
         for listener in ["webhooks", "console"] {
-            for reason in [listen::Refusal::Full, listen::Refusal::AcceptFailed] {
+            for reason in listen::Refusal::ALL {
                 let labels = [("listener", listener), ("reason", reason.as_str())];
                 metrics.declare(Counter::RefusedConnections, &labels);
             }
@@ -291,7 +291,7 @@ pub async fn run(
         max_connections: app.limits.max_connections,
         header_timeout: app.limits.header_timeout,
         drain_timeout: app.limits.drain_timeout,
-        when_full: listen::WhenFull::Wait,
+        when_full: listen::WhenFull::MakeRoom,
     };
     let counted = app.clone();
     let router = router(app);
