@@ -547,3 +547,124 @@ async fn a_write_that_sqlite_rolled_back_by_itself_leaves_later_writes_working()
     }
     assert!(store.change("ops").await.is_ok());
 }
+
+/// A small tmpfs mounted for a test, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let mount = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("mount (util-linux) runs");
+        assert!(
+            mount.status.success(),
+            "mounting a tmpfs needs root: {}",
+            text(&mount.stderr)
+        );
+        SmallDisk { dir }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// The value of one series in a running server's metrics.
+async fn metric(server: &crate::support::process::Server, series: &str) -> f64 {
+    let text = server.get("/metrics").await;
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
+
+#[tokio::test]
+#[ignore = "needs root, to mount a small tmpfs: run with --ignored as root (.ci/run does)"]
+async fn a_full_disk_freed_leaves_the_server_writing_and_logging_in_without_a_restart() {
+    use crate::support::process::{ConsoleSite, Server, free_address};
+    let disk = SmallDisk::mount("4m");
+    let state = disk.path().join("state");
+    {
+        let store = Store::open(&DatabaseUrl::sqlite_in(&state)).await.unwrap();
+        let mut change = store.change("test").await.unwrap();
+        let user = switchboard::store::User::new(
+            "amira",
+            switchboard::store::Role::Editor,
+            "a long enough password",
+        )
+        .unwrap();
+        change.put_user(&user).await.unwrap();
+        change.audit("add amira", "", "", "").await.unwrap();
+        change.commit().await.unwrap();
+    }
+    let admin = free_address();
+    let server = Server::start_in(
+        &shipped_flows_dir(),
+        &state,
+        NOW,
+        &["--admin-listen", &admin.to_string()],
+        &[("RUST_LOG", "warn")],
+    );
+    let written = r#"switchboard_call_records_total{result="written"}"#;
+    let calls = |n: usize| {
+        let webhooks = server.webhooks();
+        async move {
+            for i in 0..n {
+                let sid = format!("CA{:032x}", 0xD15C_0000 + i + n * 1000);
+                let params = [("CallSid", sid.as_str()), ("From", CALLER), ("To", WELLBEING)];
+                let (status, _) = webhooks.post("/voice", &params).await;
+                assert_eq!(status, 200);
+            }
+        }
+    };
+    // Full: a file fills what the store has not.
+    let filler = disk.path().join("filler");
+    let fill = std::process::Command::new("dd")
+        .args(["if=/dev/zero", "bs=64k"])
+        .arg(format!("of={}", filler.display()))
+        .output()
+        .unwrap();
+    assert!(!fill.status.success(), "dd stops at a full disk");
+    calls(20).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = metric(&server, written).await;
+    let ready = server.get("/readyz").await;
+    assert!(ready.contains("\"unavailable\""), "{ready}");
+    // A login cannot be kept either (its try is counted in the store first), and says so.
+    let site = ConsoleSite::at(admin);
+    let refused = site.try_log_in("amira", "a long enough password").await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    // Freed: what comes after is written again.
+    std::fs::remove_file(&filler).unwrap();
+    calls(20).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metric(&server, written).await < before + 20.0 {
+        assert!(Instant::now() < deadline, "records not written after the disk was freed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // And logins work again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = site.try_log_in("amira", "a long enough password").await;
+        if page.status == 303 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no login after the disk was writable again: {}", page.body);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let ready = server.get("/readyz").await;
+    assert!(ready.contains("\"available\""), "{ready}");
+}
