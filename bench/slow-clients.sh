@@ -7,7 +7,7 @@
 #   BASELINE=/tmp/base-target/release/switchboard bench/slow-clients.sh
 #   SLOW=2000 DURATION=20 ROUNDS=3 bench/slow-clients.sh
 #
-# The server runs pinned to core 0 and the clients to core 1, with 65,536 open files.
+# The server runs pinned to core 0 and the clients to core 1, with the hard open-file limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,7 @@ rounds=${ROUNDS:-3}
 cargo build --release --quiet --bin switchboard
 work=$(mktemp -d)
 export TWILIO_AUTH_TOKEN=slow-clients-token
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 
 servers="switchboard"
 [ -z "${BASELINE:-}" ] || servers="baseline switchboard"
