@@ -280,8 +280,8 @@ pub fn harden(routes: Router, app: Arc<App>) -> Router {
 
 /// Serves webhooks until `shutdown` completes, then lets the requests in flight finish (for
 /// at most `drain_timeout`). Each connection must send its headers within `header_timeout`, so
-/// slow or half-open connections cost a little memory each and never hold up anyone else; past
-/// `max_connections`, new ones wait to be accepted.
+/// slow or half-open connections cost a little memory each; past `max_connections`, the one
+/// open longest that never sent a whole request is closed to make room for a new one.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
