@@ -624,7 +624,11 @@ async fn a_full_disk_freed_leaves_the_server_writing_and_logging_in_without_a_re
         async move {
             for i in 0..n {
                 let sid = format!("CA{:032x}", 0xD15C_0000 + i + n * 1000);
-                let params = [("CallSid", sid.as_str()), ("From", CALLER), ("To", WELLBEING)];
+                let params = [
+                    ("CallSid", sid.as_str()),
+                    ("From", CALLER),
+                    ("To", WELLBEING),
+                ];
                 let (status, _) = webhooks.post("/voice", &params).await;
                 assert_eq!(status, 200);
             }
@@ -652,7 +656,10 @@ async fn a_full_disk_freed_leaves_the_server_writing_and_logging_in_without_a_re
     calls(20).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&server, written).await < before + 20.0 {
-        assert!(Instant::now() < deadline, "records not written after the disk was freed");
+        assert!(
+            Instant::now() < deadline,
+            "records not written after the disk was freed"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // And logins work again.
@@ -662,7 +669,11 @@ async fn a_full_disk_freed_leaves_the_server_writing_and_logging_in_without_a_re
         if page.status == 303 {
             break;
         }
-        assert!(Instant::now() < deadline, "no login after the disk was writable again: {}", page.body);
+        assert!(
+            Instant::now() < deadline,
+            "no login after the disk was writable again: {}",
+            page.body
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let ready = server.get("/readyz").await;
