@@ -697,6 +697,21 @@ fn waits_text(waits: &Waits) -> String {
     }
 }
 
+/// A menu choice as the text report says it: "key 1", "no input".
+fn choice_words(choice: &str) -> String {
+    match choice {
+        "no-input" => "no input".to_owned(),
+        "invalid" => "a key or words not offered".to_owned(),
+        "any-key" => "any key".to_owned(),
+        key => format!("key {key}"),
+    }
+}
+
+/// "1 call", "2 calls".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn line_text(out: &mut String, l: &LineReport) {
     let _ = writeln!(out, "{} ({})", l.name, l.line);
     let _ = writeln!(
@@ -750,7 +765,8 @@ fn line_text(out: &mut String, l: &LineReport) {
     if !l.choices.is_empty() {
         out.push_str("  choices:\n");
         for c in &l.choices {
-            let _ = writeln!(out, "    {}: {} {}", c.step, c.choice, c.calls);
+            let (choice, calls) = (choice_words(&c.choice), plural(c.calls, "call", "calls"));
+            let _ = writeln!(out, "    {}, {choice}: {calls}", c.step);
         }
     }
     if !l.statuses.is_empty() {
@@ -768,20 +784,22 @@ fn line_text(out: &mut String, l: &LineReport) {
     if !l.reached.is_empty() {
         out.push_str("  steps reached:\n");
         for r in &l.reached {
-            let _ = writeln!(out, "    {}: {}", r.step, r.calls);
+            let _ = writeln!(out, "    {}: {}", r.step, plural(r.calls, "call", "calls"));
         }
     }
     if !l.connections.is_empty() {
         out.push_str("  connection attempts:\n");
         for c in &l.connections {
-            let _ = writeln!(out, "    {}: {} {}", c.step, c.result, c.attempts);
+            let result = c.result.replace('-', " ");
+            let attempts = plural(c.attempts, "attempt", "attempts");
+            let _ = writeln!(out, "    {}, {result}: {attempts}", c.step);
         }
     }
     let hung_up: Vec<&Ending> = l.ended.iter().filter(|e| e.how == "hung up").collect();
     if !hung_up.is_empty() {
         out.push_str("  where callers hung up:\n");
         for e in hung_up {
-            let _ = writeln!(out, "    {}: {}", e.step, e.calls);
+            let _ = writeln!(out, "    {}: {}", e.step, plural(e.calls, "call", "calls"));
         }
     }
 }

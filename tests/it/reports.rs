@@ -460,6 +460,26 @@ async fn known_calls_give_every_figure_exactly(database: &str) {
         "{csv}"
     );
     assert_eq!(rows.len(), 3, "{csv}");
+    // The text: every figure under a list says what it counts.
+    let text = switchboard(
+        &database,
+        &["report", "--from", "2026-06-01", "--to", "2026-12-31"],
+    );
+    let listed: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("    ") && !line.contains(" calls, "))
+        .collect();
+    assert!(!listed.is_empty(), "{text}");
+    for line in listed {
+        let labelled = [" call", " attempt", " in all"]
+            .iter()
+            .any(|unit| line.contains(unit));
+        assert!(
+            labelled,
+            "a figure without what it counts: {line:?}\n{text}"
+        );
+    }
+    assert!(text.contains(", key 1: 1 call"), "{text}");
     // One line alone.
     let one_line = switchboard(
         &database,
