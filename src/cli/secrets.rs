@@ -15,11 +15,16 @@ pub const SHARED_KEYS: &str = "TWILIO_SHARED_KEYS";
 /// `None`, both is an error (which one would be meant?), and so is an empty one.
 pub fn secret(name: &str) -> anyhow::Result<Option<String>> {
     let file_var = format!("{name}_FILE");
-    let direct = std::env::var(name).ok().filter(|v| !v.is_empty());
+    let given = std::env::var(name).ok();
+    let direct = given.clone().filter(|v| !v.is_empty());
     let file = std::env::var_os(&file_var)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
     let value = match (direct, file) {
+        // Set, but to nothing: said as such, not as unset (a template left unfilled, say).
+        (None, None) if given.is_some() => {
+            bail!("{name} is set but empty: give its value, or unset it")
+        }
         (None, None) => return Ok(None),
         (Some(_), Some(_)) => bail!("set {name} or {file_var}, not both"),
         (Some(value), None) => value,

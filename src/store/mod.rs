@@ -41,15 +41,17 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the store {url} cannot be reached: {source}")]
-    Connect { url: String, source: sqlx::Error },
-    #[error("the store {url} could not be brought up to date: {source}")]
+    // The causes are said in each message and are not also `source`s: an error chain would
+    // otherwise say each of them twice.
+    #[error("the store {url} cannot be reached: {cause}")]
+    Connect { url: String, cause: sqlx::Error },
+    #[error("the store {url} could not be brought up to date: {cause}")]
     Migrate {
         url: String,
-        source: sqlx::migrate::MigrateError,
+        cause: sqlx::migrate::MigrateError,
     },
     #[error("the store is unavailable: {0}")]
-    Unavailable(#[from] sqlx::Error),
+    Unavailable(sqlx::Error),
     #[error(
         "the store's file {0} is gone: nothing is read or written until it is back (restore it from a backup; a server follows a file put back there by itself)"
     )]
@@ -72,10 +74,31 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-fn connect_error(url: &DatabaseUrl, source: sqlx::Error) -> StoreError {
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Unavailable(error)
+    }
+}
+
+fn connect_error(url: &DatabaseUrl, cause: sqlx::Error) -> StoreError {
     StoreError::Connect {
         url: url.to_string(),
-        source,
+        cause,
+    }
+}
+
+/// Why a pool could not connect: the pool itself only says it timed out (it tried again and
+/// again), so one connection is tried alone for the reason (refused, no such host, a wrong
+/// password).
+async fn why_no_connection(url: &DatabaseUrl, pooled: sqlx::Error) -> StoreError {
+    use sqlx::Connection as _;
+    if !matches!(pooled, sqlx::Error::PoolTimedOut) {
+        return connect_error(url, pooled);
+    }
+    let alone = tokio::time::timeout(ACQUIRE_TIMEOUT, AnyConnection::connect(url.secret())).await;
+    match alone {
+        Ok(Err(cause)) => connect_error(url, cause),
+        _ => connect_error(url, pooled),
     }
 }
 
@@ -127,9 +150,9 @@ impl Store {
                     .await
             }
         };
-        migrated.map_err(|source| StoreError::Migrate {
+        migrated.map_err(|cause| StoreError::Migrate {
             url: url.to_string(),
-            source,
+            cause,
         })?;
         Ok(store)
     }
@@ -137,10 +160,10 @@ impl Store {
     /// Connects without touching the schema: for a second pool in the same process.
     pub async fn connect(url: &DatabaseUrl) -> Result<Store> {
         let options = Store::pool_options(url)?;
-        let pool = options
-            .connect(url.secret())
-            .await
-            .map_err(|source| connect_error(url, source))?;
+        let pool = match options.connect(url.secret()).await {
+            Ok(pool) => pool,
+            Err(error) => return Err(why_no_connection(url, error).await),
+        };
         Ok(Store::with_pool(pool, url))
     }
 

@@ -97,6 +97,12 @@ impl std::fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = self.0;
         let Some((scheme, rest)) = text.split_once("://") else {
+            // Not a URL: where its credentials are cannot be told, so none of it is shown
+            // if it may hold any.
+            if text.contains(['@', '=']) || text.to_ascii_lowercase().contains("pass") {
+                return f
+                    .write_str("(a value that is not a URL, not shown: it may hold a password)");
+            }
             return f.write_str(text);
         };
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -136,6 +142,27 @@ impl std::fmt::Debug for DatabaseUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_value_is_never_shown_with_its_password() {
+        for malformed in [
+            "postgres//amira:s3cret@db/x",
+            "host=db user=amira password=s3cret",
+        ] {
+            let error = DatabaseUrl::parse(malformed).unwrap_err().to_string();
+            assert!(!error.contains("s3cret"), "{error}");
+            assert!(
+                error.contains("not shown: it may hold a password"),
+                "{error}"
+            );
+        }
+        // Taken as a URL (the driver will refuse it), it is not shown either.
+        let taken = DatabaseUrl::parse("postgres:amira:s3cret@db").unwrap();
+        assert!(!taken.to_string().contains("s3cret"), "{taken}");
+        // One with nothing secret in it is said as given.
+        let error = DatabaseUrl::parse("postgres:").unwrap_err().to_string();
+        assert!(error.starts_with("postgres: is not"), "{error}");
+    }
 
     #[test]
     fn a_password_is_never_shown() {

@@ -1030,3 +1030,55 @@ fn every_flag_of_every_command_is_in_the_readme() {
     }
     assert!(missing.is_empty(), "not in the README: {missing:?}");
 }
+
+#[test]
+fn an_empty_auth_token_is_said_to_be_empty_not_unset() {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--state-dir", state.path().to_str().unwrap()])
+        .env("TWILIO_AUTH_TOKEN", "")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("TWILIO_AUTH_TOKEN is set but empty"),
+        "{said}"
+    );
+}
+
+#[test]
+fn healthcheck_with_no_server_says_the_connection_was_refused() {
+    let nobody = crate::support::process::free_address();
+    let out = switchboard(&["healthcheck", &format!("http://{nobody}/healthz")]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("Connection refused"), "{said}");
+}
+
+#[test]
+fn a_refused_postgresql_port_is_said_refused_once() {
+    let nobody = crate::support::process::free_address();
+    let url = format!("postgres://switchboard:s3cret@{nobody}/switchboard");
+    let out = switchboard(&["emergency", "status", "--database", &url]);
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("Connection refused"), "{said}");
+    assert_eq!(said.matches("cannot be reached").count(), 1, "{said}");
+    assert!(!said.contains("pool timed out"), "{said}");
+    assert!(!said.contains("s3cret"), "{said}");
+}
+
+#[test]
+fn a_malformed_database_value_never_shows_its_password() {
+    let out = switchboard(&[
+        "emergency",
+        "status",
+        "--database",
+        "postgres//switchboard:s3cret@db/switchboard",
+    ]);
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("is not a database URL"), "{said}");
+    assert!(!said.contains("s3cret"), "{said}");
+}
