@@ -108,6 +108,25 @@ pub(super) fn mark(path: &Path) {
     }
 }
 
+/// An exclusive lock on the file beside the store's that only migrations take, held until
+/// the returned file is dropped; waited for off the async workers.
+pub(super) async fn lock_for_migrations(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push("-migrating");
+    let lock = path.with_file_name(name);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+        Ok(file)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,7 +143,17 @@ impl Store {
             file::mark(std::path::Path::new(path));
         }
         let migrated = match store.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&store.pool()).await,
+            Backend::Sqlite => {
+                // One process at a time brings a file up to date: sqlx's migrator checks
+                // which migrations ran and then runs the rest, and two at once on a new file
+                // both ran the first ("table revision already exists"). (PostgreSQL's
+                // migrator takes an advisory lock of its own.)
+                let path = url.sqlite_path().unwrap_or_default();
+                let _held = file::lock_for_migrations(std::path::Path::new(path))
+                    .await
+                    .map_err(|e| connect_error(url, sqlx::Error::Io(e)))?;
+                sqlx::migrate!("migrations/sqlite").run(&store.pool()).await
+            }
             Backend::Postgres => {
                 sqlx::migrate!("migrations/postgres")
                     .run(&store.pool())

@@ -1082,3 +1082,27 @@ fn a_malformed_database_value_never_shows_its_password() {
     assert!(said.contains("is not a database URL"), "{said}");
     assert!(!said.contains("s3cret"), "{said}");
 }
+
+#[test]
+fn three_emergency_closes_at_once_on_a_new_state_directory_all_succeed() {
+    for round in 0..5 {
+        let state = tempfile::tempdir().unwrap();
+        let closes: Vec<_> = (0..3)
+            .map(|n| {
+                Command::new(env!("CARGO_BIN_EXE_switchboard"))
+                    .args(["emergency", "close", "doctor-support", "--note"])
+                    .arg(format!("close {n}"))
+                    .arg("--state-dir")
+                    .arg(state.path())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for close in closes {
+            let out = close.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", text(&out.stderr));
+        }
+    }
+}
