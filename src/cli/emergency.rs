@@ -46,7 +46,9 @@ impl Args {
 
 async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::Result<Done> {
     if let Action::Status = action {
-        return status(store).await;
+        // The flows only name what the switch holds; without them it is still listed.
+        let in_force = super::in_force(store, &flows.dir).await.ok();
+        return status(store, in_force.as_ref()).await;
     }
     let flows = super::in_force(store, &flows.dir).await?;
     let done = match &action {
@@ -64,17 +66,35 @@ async fn emergency(store: &Store, flows: &FlowsDir, action: Action) -> anyhow::R
 }
 
 /// What the switch closes, and which servers read the store and serve its latest change.
-async fn status(store: &Store) -> anyhow::Result<Done> {
+/// Exits 1 when the switch holds a schedule that no flow in force has: that closure closes
+/// nothing (taken over from a previous release's switch file, or a schedule renamed since).
+async fn status(store: &Store, flows: Option<&switchboard::flow::Flows>) -> anyhow::Result<Done> {
     let switch = store.emergencies().await?;
     if switch.iter().next().is_none() {
         out!("no emergency closures (in the store {})", store.url());
     }
+    let known: Vec<&str> = flows.map_or_else(Vec::new, |f| {
+        f.schedules.iter().map(|s| s.name.as_str()).collect()
+    });
+    let unknown = match flows {
+        Some(_) => switch.unknown(&known),
+        None => Vec::new(),
+    };
     for (schedule, closure) in switch.iter() {
-        out!(
-            "{schedule}: CLOSED since {} {}",
-            closure.since,
-            closure.note
-        );
+        if unknown.contains(&schedule) {
+            out!(
+                "{schedule}: held closed since {} {}, but no flow in force has a schedule {schedule}: it closes NOTHING (the schedules are {}; `switchboard emergency open {schedule}` clears it)",
+                closure.since,
+                closure.note,
+                known.join(", ")
+            );
+        } else {
+            out!(
+                "{schedule}: CLOSED since {} {}",
+                closure.since,
+                closure.note
+            );
+        }
     }
     let revision = store.revision().await?;
     let servers = store.servers().await?;
@@ -101,5 +121,9 @@ async fn status(store: &Store) -> anyhow::Result<Done> {
             age.num_milliseconds() as f64 / 1000.0
         );
     }
-    Ok(Done::Ok)
+    Ok(if unknown.is_empty() {
+        Done::Ok
+    } else {
+        Done::Found
+    })
 }

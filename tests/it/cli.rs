@@ -1106,3 +1106,37 @@ fn three_emergency_closes_at_once_on_a_new_state_directory_all_succeed() {
         }
     }
 }
+
+#[test]
+fn a_taken_over_closure_of_a_schedule_no_flow_has_is_flagged_by_status_and_can_be_cleared() {
+    let state = tempfile::tempdir().unwrap();
+    // A previous release's switch, closing a schedule the shipped flows no longer have.
+    std::fs::write(
+        state.path().join("emergency.toml"),
+        "[counselling-old]\nnote = \"flood\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(args)
+            .arg("--state-dir")
+            .arg(state.path())
+            .args(["--flows", shipped_flows_dir().to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let status = run(&["emergency", "status"]);
+    let said = text(&status.stdout);
+    assert_eq!(status.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("counselling-old: held closed") && said.contains("it closes NOTHING"),
+        "{said}"
+    );
+    assert!(!said.contains("counselling-old: CLOSED"), "{said}");
+    // Ops can clear it, though no flow names it.
+    let open = run(&["emergency", "open", "counselling-old"]);
+    assert!(open.status.success(), "{}", text(&open.stderr));
+    let status = run(&["emergency", "status"]);
+    assert!(status.status.success(), "{}", text(&status.stdout));
+    assert!(text(&status.stdout).contains("no emergency closures"));
+}
