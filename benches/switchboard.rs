@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use switchboard::calendar::{BankHolidays, Division, Emergencies};
 use switchboard::callback::Callback;
 use switchboard::engine::{self, CallInput, Context, Position};
-use switchboard::flow::{self, Flows};
+use switchboard::flow::Flows;
 use switchboard::server;
 use switchboard::signature;
 use switchboard::simulate::{self, CallerAction};
@@ -29,7 +29,7 @@ const WELLBEING: &str = "+443301231245";
 const DOCTOR_SUPPORT: &str = "+442073836707";
 
 fn flows() -> Flows {
-    flow::load_dir(Path::new("call-flows")).expect("the shipped flows load")
+    switchboard::check::load_dir(Path::new("call-flows")).expect("the shipped flows load")
 }
 
 fn at(instant: &str) -> DateTime<Utc> {
@@ -202,14 +202,14 @@ fn model_check(c: &mut Criterion) {
     let mut group = c.benchmark_group("model check");
     let shipped = flows();
     group.bench_function("shipped flows", |b| {
-        b.iter(|| flow::model::check(black_box(&shipped)))
+        b.iter(|| switchboard::check::model::check(black_box(&shipped)))
     });
-    let copies = flow::load_sources(&many_lines(300)).expect("the 302 lines load");
+    let copies = switchboard::check::load_sources(&many_lines(300)).expect("the 302 lines load");
     let steps: usize = copies.lines.iter().map(|l| l.steps.len()).sum();
     assert_eq!(copies.lines.len(), 302);
     group.sample_size(10);
     group.bench_function(format!("302 lines, {steps} steps"), |b| {
-        b.iter(|| flow::model::check(black_box(&copies)))
+        b.iter(|| switchboard::check::model::check(black_box(&copies)))
     });
     group.finish();
 }

@@ -72,7 +72,7 @@ async fn main() {
     let store = Store::open(&DatabaseUrl::parse(url).unwrap())
         .await
         .unwrap();
-    let flows = switchboard::flow::load_dir(std::path::Path::new(flows_dir)).unwrap();
+    let flows = switchboard::check::load_dir(std::path::Path::new(flows_dir)).unwrap();
     let client = switchboard::outbound::client().build().unwrap();
     // Start from the line open.
     let _ = ops::throw_switch(&store, "bench", &flows, "doctor-support", false, "").await;

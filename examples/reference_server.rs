@@ -12,14 +12,14 @@ use axum::routing::post;
 use chrono::Utc;
 use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::engine::{self, CallInput, Context, Position};
-use switchboard::{flow, twiml};
+use switchboard::twiml;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listen = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:18090".into());
-    let flows = flow::load_dir("call-flows".as_ref()).map_err(|d| d.to_string())?;
+    let flows = switchboard::check::load_dir("call-flows".as_ref()).map_err(|d| d.to_string())?;
     // Computed once, here: the same bytes Switchboard's engine writes for this call.
     let input = CallInput {
         to: Some("+443301231245".into()),

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use switchboard::calendar::BankHolidays;
 use switchboard::explore;
-use switchboard::flow;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -17,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("usage: twiml_answers OUT_DIR [FLOWS_DIR]")?,
     );
     let flows_dir = PathBuf::from(args.next().unwrap_or_else(|| "call-flows".to_owned()));
-    let flows = flow::load_dir(&flows_dir).map_err(|d| format!("{d}"))?;
+    let flows = switchboard::check::load_dir(&flows_dir).map_err(|d| format!("{d}"))?;
     std::fs::create_dir_all(&out)?;
     let cases = explore::every_answer(
         &flows,

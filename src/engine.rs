@@ -90,50 +90,7 @@ impl CallInput {
     }
 }
 
-/// Twilio's `DialCallStatus`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DialStatus {
-    Completed,
-    Answered,
-    Busy,
-    NoAnswer,
-    Failed,
-    Canceled,
-    /// Missing or a value Twilio did not document: treated as a failure.
-    Unknown,
-}
-
-impl DialStatus {
-    pub fn parse(value: Option<&str>) -> Self {
-        match value.map(str::trim) {
-            Some("completed") => DialStatus::Completed,
-            Some("answered") => DialStatus::Answered,
-            Some("busy") => DialStatus::Busy,
-            Some("no-answer") => DialStatus::NoAnswer,
-            Some("failed") => DialStatus::Failed,
-            Some("canceled") => DialStatus::Canceled,
-            _ => DialStatus::Unknown,
-        }
-    }
-
-    /// Whether the caller was put through to someone. Anything else, `canceled` included (the
-    /// outgoing leg was cancelled, the caller may still be there), is a failed connection.
-    pub fn connected(self) -> bool {
-        matches!(self, DialStatus::Completed | DialStatus::Answered)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialStatus::Completed => "completed",
-            DialStatus::Answered => "answered",
-            DialStatus::Busy => "busy",
-            DialStatus::NoAnswer => "no-answer",
-            DialStatus::Failed => "failed",
-            DialStatus::Canceled => "canceled",
-            DialStatus::Unknown => "unknown",
-        }
-    }
-}
+pub use crate::twiml::DialStatus;
 
 /// What the engine made of the caller's input, for logs and metrics (a small, fixed set).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

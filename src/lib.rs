@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod callback;
+pub mod check;
 pub mod console;
 pub mod engine;
 pub mod explore;

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::Request;
-use switchboard::flow;
 use switchboard::server::{self, App, Auth, Clock};
 use switchboard::signature;
 use tower::ServiceExt;
@@ -24,7 +23,8 @@ pub struct FirstWebhook {
 
 impl FirstWebhook {
     pub fn new() -> Self {
-        let flows = flow::load_dir(Path::new("call-flows")).expect("the shipped flows load");
+        let flows =
+            switchboard::check::load_dir(Path::new("call-flows")).expect("the shipped flows load");
         // With CALL_RECORDS set, each webhook also queues its call record (nothing writes the
         // queue here: up to its 10,000 records this is the webhook's whole cost of recording).
         let app = Arc::new(App::with(

@@ -30,7 +30,7 @@ impl Args {
 }
 
 fn check(dir: &Path, format: Format) -> anyhow::Result<Done> {
-    let checked = flow::check_dir(dir, Utc::now().date_naive());
+    let checked = switchboard::check::check_dir(dir, Utc::now().date_naive());
     match format {
         Format::Text => eprint!("{}", checked.diagnostics),
         Format::Github => {

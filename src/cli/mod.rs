@@ -252,7 +252,7 @@ pub fn duration(text: &str) -> Result<Duration, String> {
 }
 
 pub fn load(dir: &Path) -> anyhow::Result<Flows> {
-    flow::load_dir(dir).map_err(|d| refused(dir, &d))
+    switchboard::check::load_dir(dir).map_err(|d| refused(dir, &d))
 }
 
 pub fn refused(dir: &Path, findings: &flow::Diagnostics) -> anyhow::Error {
@@ -285,7 +285,7 @@ pub async fn in_force(store: &Store, dir: &Path) -> anyhow::Result<Flows> {
     if let Some(in_force) = store.flow_history(1).await?.into_iter().next()
         && let Some(files) = store.flow_files(&in_force.version).await?
     {
-        let checked = flow::check_named(&files, chrono::Utc::now().date_naive());
+        let checked = switchboard::check::check_named(&files, chrono::Utc::now().date_naive());
         return checked.flows.ok_or_else(|| {
             anyhow::anyhow!(
                 "the flows in force in the store ({}) do not load here:\n{}",

@@ -641,7 +641,7 @@ async fn version_flows(console: &Console, version: &str) -> Result<flow::Flows, 
         console.store.flow_files(version).await?.ok_or_else(|| {
             StoreError::Refused("That version is not kept in the store.".to_owned())
         })?;
-    let checked = flow::check_named(&files, console.app.clock.now().date_naive());
+    let checked = crate::check::check_named(&files, console.app.clock.now().date_naive());
     let Some(flows) = checked.flows else {
         return Err(StoreError::Refused(
             "That version no longer passes the check, so it cannot be put in force.".to_owned(),
@@ -1508,7 +1508,7 @@ async fn reports_csv(
 mod tests {
     #[test]
     fn a_diagram_is_drawn_without_graphviz() {
-        let flows = crate::flow::load_dir(std::path::Path::new("call-flows")).unwrap();
+        let flows = crate::check::load_dir(std::path::Path::new("call-flows")).unwrap();
         let dot = crate::flow::graph::render(
             &flows,
             "doctor-support",

@@ -8,9 +8,8 @@ use std::str::FromStr;
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
-use super::diagnostic::{Diagnostic, Diagnostics, Severity, Source, did_you_mean};
+use super::diagnostic::{Diagnostic, Diagnostics, Source, did_you_mean};
 use super::file::{FlowFile, OptionSection, ScheduleSection, StepSection, Text};
-use super::lint;
 use super::{Dial, Flows, Id, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
 use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
@@ -20,49 +19,6 @@ const STEP_TYPES: [&str; 7] = [
     "say", "menu", "dial", "hours", "origin", "hangup", "callback",
 ];
 const MAX_ATTEMPTS: i64 = 10;
-
-/// Everything `check` finds in a set of files, and the flows if none of it is an error.
-#[derive(Debug)]
-pub struct Checked {
-    pub flows: Option<Flows>,
-    /// The files' hash (see [`Flows::version`]), whether or not they have errors.
-    pub version: String,
-    /// Errors and warnings, in file and line order.
-    pub diagnostics: Diagnostics,
-}
-
-impl Checked {
-    /// The flows, or every finding if any is an error. Warnings alone do not refuse a set.
-    pub fn into_result(self) -> Result<Flows, Diagnostics> {
-        self.flows.ok_or(self.diagnostics)
-    }
-}
-
-/// Loads every `*.toml` file in `dir` as one set of flows.
-pub fn load_dir(dir: &Path) -> Result<Flows, Diagnostics> {
-    check_dir(dir, today()).into_result()
-}
-
-/// Loads flows from (path, text) pairs; the path's file stem is the line's id.
-pub fn load_sources(sources: &[(PathBuf, String)]) -> Result<Flows, Diagnostics> {
-    check_sources(sources, today()).into_result()
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
-/// Every `*.toml` file in `dir`, checked as one set; `today` is for the calendar's horizon.
-pub fn check_dir(dir: &Path, today: NaiveDate) -> Checked {
-    match read_sources(dir) {
-        Ok(sources) => check_sources(&sources, today),
-        Err(diagnostics) => Checked {
-            flows: None,
-            version: String::new(),
-            diagnostics,
-        },
-    }
-}
 
 /// The call-flow files of `dir` (its `*.toml` files), in name order.
 pub fn flow_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -113,17 +69,8 @@ pub fn read_named(dir: &Path) -> Result<NamedFiles, Diagnostics> {
         .collect())
 }
 
-/// Checks files kept by name (see [`NamedFiles`]) as one set, as [`check_sources`] does.
-pub fn check_named(files: &[(String, String)], today: NaiveDate) -> Checked {
-    let sources: Vec<(PathBuf, String)> = files
-        .iter()
-        .map(|(name, text)| (PathBuf::from(name), text.clone()))
-        .collect();
-    check_sources(&sources, today)
-}
-
 /// The first 12 hex digits of SHA-1 over each file's name and text.
-fn version(sources: &[(PathBuf, String)]) -> String {
+pub(crate) fn version(sources: &[(PathBuf, String)]) -> String {
     use sha1::{Digest, Sha1};
     let mut hash = Sha1::new();
     for (path, text) in sources {
@@ -142,10 +89,16 @@ fn version(sources: &[(PathBuf, String)]) -> String {
         .collect()
 }
 
-/// Checks (path, text) pairs as one set; the path's file stem is the line's id. The deeper
-/// checks ([`lint`]) run once the files are otherwise free of errors.
-pub fn check_sources(sources: &[(PathBuf, String)], today: NaiveDate) -> Checked {
-    let mut found = Vec::new();
+/// The files of a set as they were read: each file's source, its line id and its parsed
+/// contents, for the checks that look at the files themselves (`check::lint`).
+pub(crate) type ReadFiles<'a> = Vec<(Source<'a>, String, FlowFile)>;
+
+/// Reads (path, text) pairs as one set; the path's file stem is the line's id. The flows, if
+/// they could be built; every problem found in `found`; and the files as read.
+pub(crate) fn build<'a>(
+    sources: &'a [(PathBuf, String)],
+    found: &mut Vec<Diagnostic>,
+) -> (Option<Flows>, ReadFiles<'a>) {
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
     for (path, text) in sources {
@@ -170,26 +123,8 @@ pub fn check_sources(sources: &[(PathBuf, String)], today: NaiveDate) -> Checked
             }
         }
     }
-    let flows = Loader::new(&files, unreadable, &mut found).build(&files);
-    if let Some(flows) = &flows
-        && !found.iter().any(|d| d.severity == Severity::Error)
-    {
-        found.extend(lint::lint(flows, &lint::Files { sources: &files }, today));
-    }
-    let mut diagnostics = Diagnostics(found);
-    diagnostics.sort();
-    let version = version(sources);
-    let flows = flows
-        .filter(|_| !diagnostics.has_errors())
-        .map(|mut flows| {
-            flows.version = version.clone();
-            flows
-        });
-    Checked {
-        flows,
-        version,
-        diagnostics,
-    }
+    let flows = Loader::new(&files, unreadable, found).build(&files);
+    (flows, files)
 }
 
 /// Names that appear in URLs: lower-case letters, digits and dashes.

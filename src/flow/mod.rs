@@ -5,11 +5,9 @@
 
 pub mod changes;
 mod diagnostic;
-mod file;
+pub(crate) mod file;
 pub mod graph;
-mod lint;
 mod load;
-pub mod model;
 pub mod timing;
 
 use std::collections::HashMap;
@@ -17,15 +15,16 @@ use std::path::PathBuf;
 
 use crate::calendar::Schedule;
 use crate::calendar::{DayKind, OneOffDay};
-use crate::engine::DialStatus;
 use crate::phone::E164;
+use crate::twiml::DialStatus;
 use crate::twiml::{self, Language, Voice};
 
+pub(crate) use diagnostic::Source;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use load::{
-    Checked, NamedFiles, check_dir, check_named, check_sources, flow_files, load_dir, load_sources,
-    normalise_speech, parse_openings, read_named, read_sources,
+    NamedFiles, flow_files, normalise_speech, parse_openings, read_named, read_sources,
 };
+pub(crate) use load::{build, version};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
 
 /// A line's or a step's name: lower-case letters, digits and dashes, as it appears in action

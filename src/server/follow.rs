@@ -171,7 +171,7 @@ impl Follower {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("version {version} is not kept in the store"))?;
-        let checked = crate::flow::check_named(&files, Utc::now().date_naive());
+        let checked = crate::check::check_named(&files, Utc::now().date_naive());
         checked.flows.ok_or_else(|| checked.diagnostics.to_string())
     }
 

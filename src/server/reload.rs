@@ -53,7 +53,7 @@ pub struct FlowFiles {
 /// and every finding.
 pub fn read_checked(dir: &Path) -> Result<FlowFiles, (String, flow::Diagnostics)> {
     let files = flow::read_named(dir).map_err(|d| (String::new(), d))?;
-    let checked = flow::check_named(&files, Utc::now().date_naive());
+    let checked = crate::check::check_named(&files, Utc::now().date_naive());
     let Some(flows) = checked.flows else {
         return Err((checked.version, checked.diagnostics));
     };

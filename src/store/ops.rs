@@ -173,7 +173,7 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
         .flow_files(version)
         .await?
         .ok_or_else(|| refused("That version is not kept in the store."))?;
-    let checked = crate::flow::check_named(&files, chrono::Utc::now().date_naive());
+    let checked = crate::check::check_named(&files, chrono::Utc::now().date_naive());
     if checked.flows.is_none() {
         return Err(refused(format!(
             "That version no longer passes the check:\n{}",

@@ -28,6 +28,51 @@ pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text(Arc<Spoken>);
 
+/// Twilio's `DialCallStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialStatus {
+    Completed,
+    Answered,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+    /// Missing or a value Twilio did not document: treated as a failure.
+    Unknown,
+}
+
+impl DialStatus {
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some("completed") => DialStatus::Completed,
+            Some("answered") => DialStatus::Answered,
+            Some("busy") => DialStatus::Busy,
+            Some("no-answer") => DialStatus::NoAnswer,
+            Some("failed") => DialStatus::Failed,
+            Some("canceled") => DialStatus::Canceled,
+            _ => DialStatus::Unknown,
+        }
+    }
+
+    /// Whether the caller was put through to someone. Anything else, `canceled` included (the
+    /// outgoing leg was cancelled, the caller may still be there), is a failed connection.
+    pub fn connected(self) -> bool {
+        matches!(self, DialStatus::Completed | DialStatus::Answered)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialStatus::Completed => "completed",
+            DialStatus::Answered => "answered",
+            DialStatus::Busy => "busy",
+            DialStatus::NoAnswer => "no-answer",
+            DialStatus::Failed => "failed",
+            DialStatus::Canceled => "canceled",
+            DialStatus::Unknown => "unknown",
+        }
+    }
+}
+
 /// The most characters Twilio says in one `<Say>`: a longer one fails the call.
 pub const SAY_MAX_CHARS: usize = 4096;
 

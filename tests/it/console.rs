@@ -58,7 +58,7 @@ async fn setup(secure: bool) -> Setup {
     for name in ["wellbeing.toml", "doctor-support.toml"] {
         std::fs::copy(shipped_flows_dir().join(name), flows.path().join(name)).unwrap();
     }
-    let loaded = switchboard::flow::load_dir(flows.path()).unwrap();
+    let loaded = switchboard::check::load_dir(flows.path()).unwrap();
     let app = Arc::new(app_state(loaded, NOW));
     let (store, state) = following_a_store(&app, flows.path()).await;
     add_user(&store, "amira", Role::Editor, EDITOR_PASSWORD).await;

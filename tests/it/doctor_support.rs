@@ -267,7 +267,7 @@ async fn open_greeting_then_the_team_and_if_nobody_answers_when_to_call_back_and
 /// The shipped flows with the Doctor support file edited as ops would.
 fn with_doctor_support_edit(edit: impl Fn(&str) -> String) -> switchboard::flow::Flows {
     let sources = shipped_sources("doctor-support.toml", edit);
-    switchboard::flow::load_sources(&sources).expect("the edited flows load")
+    switchboard::check::load_sources(&sources).expect("the edited flows load")
 }
 
 fn with_christmas_eve_closed() -> switchboard::flow::Flows {

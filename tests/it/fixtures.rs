@@ -13,7 +13,7 @@ use switchboard::fixture::coverage::Coverage;
 use switchboard::fixture::record::FAKE_CALLER;
 use switchboard::fixture::replay::{self, Target, Verdict};
 use switchboard::fixture::{self, Fixture};
-use switchboard::flow::{self, Flows};
+use switchboard::flow::Flows;
 
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(fixture::DEFAULT_DIR)
@@ -109,7 +109,7 @@ fn a_changed_destination_fails_naming_the_fixture_and_the_exchange() {
     let sources = shipped_sources("wellbeing.toml", |t| {
         t.replace("+442079460101", "+442079460199")
     });
-    let flows = flow::load_sources(&sources).unwrap();
+    let flows = switchboard::check::load_sources(&sources).unwrap();
     let reports = replay_all(&flows, None);
     let (_, verdict) = reports
         .iter()

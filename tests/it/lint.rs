@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::support::*;
 use chrono::NaiveDate;
-use switchboard::flow::check_sources;
+use switchboard::check::check_sources;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()

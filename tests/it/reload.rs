@@ -52,7 +52,7 @@ async fn serving(
     Reloader,
     (switchboard::store::Store, tempfile::TempDir),
 ) {
-    let flows = switchboard::flow::load_dir(dir).unwrap();
+    let flows = switchboard::check::load_dir(dir).unwrap();
     let version = flows.version.clone();
     let app = Arc::new(app_state(flows, NOW));
     let (store, state) = following_a_store(&app, dir).await;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use switchboard::flow::{self, Flows};
+use switchboard::flow::Flows;
 use switchboard::server::{self, App, Auth, Clock};
 use switchboard::signature;
 use switchboard::twiml::tree::{self, Element};
@@ -75,7 +75,7 @@ pub fn text(bytes: &[u8]) -> String {
 }
 
 pub fn shipped_flows() -> Flows {
-    flow::load_dir(&shipped_flows_dir())
+    switchboard::check::load_dir(&shipped_flows_dir())
         .unwrap_or_else(|d| panic!("the shipped flows must load:\n{d}"))
 }
 

@@ -9,11 +9,11 @@ use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::diagnostic::{Diagnostic, Severity, Source, did_you_mean};
-use super::file::FlowFile;
-use super::timing::{self, MAX_SECONDS_BEFORE_CHOICE};
-use super::{Flows, StepKind, StepRef, model};
+use super::model;
 use crate::calendar::holidays::LAST_YEAR;
+use crate::flow::file::FlowFile;
+use crate::flow::timing::{self, MAX_SECONDS_BEFORE_CHOICE};
+use crate::flow::{Diagnostic, Flows, Severity, Source, StepKind, StepRef, did_you_mean};
 
 /// Amazon Polly's voices as Twilio offers them (`Polly.Amy`, `Polly.Amy-Neural`).
 const POLLY_VOICES: &[&str] = &[
@@ -319,7 +319,7 @@ fn phrases_that_do_not_choose(flows: &Flows, files: &Files<'_, '_>, found: &mut 
         let given = section.and_then(|s| s.options.as_ref());
         for option in given.into_iter().flatten() {
             for phrase in &option.get_ref().speech {
-                let words = super::normalise_speech(phrase.get_ref());
+                let words = crate::flow::normalise_speech(phrase.get_ref());
                 let key = option.get_ref().key.get_ref();
                 let others: Vec<String> = crate::engine::options_for_words(menu, &words)
                     .iter()

@@ -20,8 +20,8 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::{Flows, Message, Piece, StepKind, StepRef};
 use crate::engine::{CallInput, Choice, DialStatus, decide};
+use crate::flow::{Flows, Message, Piece, StepKind, StepRef};
 
 /// A schedule's state as an `hours` step decides it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -146,7 +146,7 @@ pub fn moves(flows: &Flows, state: State) -> Vec<Move> {
                         if menu.attempts > 1 {
                             push(format!("{event}, asked again"), false, to(state.at, None));
                         }
-                        let tries = super::plural(menu.attempts, "try", "tries");
+                        let tries = crate::flow::plural(menu.attempts, "try", "tries");
                         push(
                             format!("{event}, {tries}"),
                             silent,
@@ -166,7 +166,7 @@ pub fn moves(flows: &Flows, state: State) -> Vec<Move> {
                 if dial.attempts > 1 {
                     push(format!("{event}, tried again"), false, to(state.at, None));
                 }
-                let tries = super::plural(dial.attempts, "try", "tries");
+                let tries = crate::flow::plural(dial.attempts, "try", "tries");
                 push(
                     format!("{event}, {tries}"),
                     true,
@@ -197,7 +197,7 @@ const DIAL_STATUSES: [DialStatus; 7] = [
 
 /// What a caller can send a menu, one of each kind: each key it takes, each phrase, a key it
 /// does not take, words it does not know, silence.
-fn input_classes(menu: &super::Menu) -> Vec<(String, CallInput)> {
+fn input_classes(menu: &crate::flow::Menu) -> Vec<(String, CallInput)> {
     let keys = |k: String| CallInput {
         digits: Some(k),
         ..CallInput::default()
