@@ -12,9 +12,9 @@ use axum::http::Method;
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use switchboard::calendar::{BankHolidays, Division, Emergencies};
-use switchboard::callback::Callback;
 use switchboard::engine::{self, CallInput, Context, Position};
 use switchboard::flow::Flows;
+use switchboard::next_step::NextStep;
 use switchboard::server;
 use switchboard::signature;
 use switchboard::simulate::{self, CallerAction};
@@ -52,7 +52,7 @@ fn engine_answers(c: &mut Criterion) {
         dial_status: dial.map(str::to_owned),
         ..CallInput::default()
     };
-    let after = |line: &str, step: &str| Position::After(Callback::new(line, step, 1));
+    let after = |line: &str, step: &str| Position::After(NextStep::new(line, step, 1));
     let cases = [
         (
             "say+menu: wellbeing first answer",

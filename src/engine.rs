@@ -7,11 +7,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
-pub use crate::callback::Position;
-use crate::callback::{Callback, Stage};
 use crate::flow::{
     Dial, Flows, Menu, MenuOption, Message, Piece, StepKind, StepRef, normalise_speech,
 };
+pub use crate::next_step::Position;
+use crate::next_step::{NextStep, Stage};
 use crate::phone::E164;
 use crate::twiml::{self, Gather, Input, Prompt, Response, Say, Verb};
 
@@ -215,7 +215,7 @@ pub fn safe_response(flows: &Flows, line: usize) -> Response {
         }));
     }
     verbs.push(Verb::Dial(twiml::Dial {
-        action: Callback::new(&owner.id, &owner.steps[target.step].id, 1),
+        action: NextStep::new(&owner.id, &owner.steps[target.step].id, 1),
         number: dial.number.clone(),
         timeout_seconds: dial.ring_seconds,
     }));
@@ -439,7 +439,7 @@ impl<'c, 'a> Walk<'c, 'a> {
 
     /// A `callback` step begins (or begins again, at `here`): the caller's own number
     /// offered, or one asked for.
-    fn call_back_start(&mut self, at: StepRef, here: Callback) -> Response {
+    fn call_back_start(&mut self, at: StepRef, here: NextStep) -> Response {
         // `From` arrives with every webhook, so the number is looked at afresh each time.
         match self.own_number() {
             Some(own) => {
@@ -458,7 +458,7 @@ impl<'c, 'a> Walk<'c, 'a> {
         }
     }
 
-    fn ask_for_number(&mut self, at: StepRef, here: Callback) -> Response {
+    fn ask_for_number(&mut self, at: StepRef, here: NextStep) -> Response {
         self.say_text(
             at,
             "Please key in the UK phone number we should call you back on, starting with 0, \
@@ -468,7 +468,7 @@ impl<'c, 'a> Walk<'c, 'a> {
     }
 
     /// Asks the caller (keys, or yes and no when `words` are given), coming back to `here`.
-    fn ask(&mut self, at: StepRef, here: Callback, words: Option<&str>) -> Response {
+    fn ask(&mut self, at: StepRef, here: NextStep, words: Option<&str>) -> Response {
         let line = self.ctx.flows.line(at.line);
         let gather = Gather {
             action: here.clone(),
@@ -491,12 +491,12 @@ impl<'c, 'a> Walk<'c, 'a> {
         &mut self,
         at: StepRef,
         (next, not_taken): (StepRef, StepRef),
-        callback: &Callback,
+        callback: &NextStep,
         input: &CallInput,
     ) -> Result<(Response, Outcome), EngineError> {
         let attempt = callback.attempt;
         let base = self.callback(at, attempt);
-        let here = |stage: Option<Stage>, attempt: u32| Callback {
+        let here = |stage: Option<Stage>, attempt: u32| NextStep {
             attempt,
             stage,
             ..base.clone()
@@ -587,7 +587,7 @@ impl<'c, 'a> Walk<'c, 'a> {
 
     /// Reads back a keyed number (written nationally, which the TwiML marks to be said as a
     /// phone number, digit by digit) and asks whether it is right.
-    fn read_back(&mut self, at: StepRef, national: &str, here: Callback) -> Response {
+    fn read_back(&mut self, at: StepRef, national: &str, here: NextStep) -> Response {
         self.say_text(
             at,
             &format!(
@@ -695,9 +695,9 @@ impl<'c, 'a> Walk<'c, 'a> {
         Response::new(verbs)
     }
 
-    fn callback(&self, at: StepRef, attempt: u32) -> Callback {
+    fn callback(&self, at: StepRef, attempt: u32) -> NextStep {
         let line = self.ctx.flows.line(at.line);
-        Callback::new(&line.id, &line.steps[at.step].id, attempt)
+        NextStep::new(&line.id, &line.steps[at.step].id, attempt)
             .from_origin(&self.ctx.flows.line(self.origin).id)
     }
 

@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{BankHolidays, Emergencies};
-use crate::callback::{Callback, Stage};
 use crate::engine::{self, Answer, CallBackResult, CallInput, Context, Position};
 use crate::flow::{Flows, StepKind};
+use crate::next_step::{NextStep, Stage};
 
 /// Instants that put a UK office-hours schedule in each of its states.
 pub const SAMPLE_INSTANTS: [&str; 5] = [
@@ -100,7 +100,7 @@ fn answers_at(ctx: &Context<'_>) -> Vec<(String, bool, Answer)> {
         }
         for origin in &flows.lines {
             for line in &flows.lines {
-                let callback = Callback::new(&line.id, "no-such-step", 1).from_origin(&origin.id);
+                let callback = NextStep::new(&line.id, "no-such-step", 1).from_origin(&origin.id);
                 let label = callback.url("");
                 run(
                     Position::After(callback),
@@ -112,7 +112,7 @@ fn answers_at(ctx: &Context<'_>) -> Vec<(String, bool, Answer)> {
                     for stage in stages_for(&step.kind) {
                         for (input, what) in inputs_for(&step.kind) {
                             for attempt in attempts_for(&step.kind) {
-                                let mut callback = Callback::new(&line.id, &step.id, attempt)
+                                let mut callback = NextStep::new(&line.id, &step.id, attempt)
                                     .from_origin(&origin.id);
                                 callback.stage = stage.clone();
                                 let label = format!("{} {what}", callback.url(""));

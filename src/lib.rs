@@ -3,7 +3,6 @@
 //! A request travels `server` (verify, parse) → `engine` (decide) → `twiml` (write).
 
 pub mod calendar;
-pub mod callback;
 pub mod check;
 pub mod console;
 pub mod engine;
@@ -11,6 +10,7 @@ pub mod explore;
 pub mod fixture;
 pub mod flow;
 pub mod logs;
+pub mod next_step;
 pub mod outbound;
 pub mod phone;
 pub mod seal;

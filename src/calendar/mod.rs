@@ -5,7 +5,7 @@ pub mod days;
 pub mod emergency;
 pub mod feed;
 pub mod holidays;
-pub mod report;
+pub mod hours;
 pub mod schedule;
 pub mod speech;
 

@@ -1,7 +1,7 @@
 //! `switchboard holidays`: a division's bank holidays, offline.
 
 use anyhow::bail;
-use switchboard::calendar::{Division, report};
+use switchboard::calendar::{Division, hours};
 
 use super::{Done, StateDir};
 
@@ -42,6 +42,6 @@ fn holidays(division: Division, from: i32, to: i32, state: &StateDir) -> anyhow:
         Some(store) => runtime.block_on(super::holidays_in(&store))?,
         None => switchboard::calendar::BankHolidays::builtin(),
     };
-    super::print(&report::holidays_csv(&holidays, division, from, to))?;
+    super::print(&hours::holidays_csv(&holidays, division, from, to))?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::bail;
 use chrono::{DateTime, Utc};
-use switchboard::calendar::{parse_instant, report};
+use switchboard::calendar::{hours, parse_instant};
 
 use super::{Done, FlowsDir, StateDir, load};
 
@@ -77,7 +77,7 @@ fn hours(
     }
     for schedule in schedules {
         out!();
-        super::print(&report::hours(
+        super::print(&hours::hours(
             &flows.schedules[schedule],
             holidays,
             emergencies,

@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 
 use crate::calendar::schedule::{ClosedBecause, Status};
-use crate::calendar::{DayKind, Emergencies, report, speech};
+use crate::calendar::{DayKind, Emergencies, hours, speech};
 use crate::engine::Context;
 use crate::flow;
 use crate::server::App;
@@ -872,7 +872,7 @@ async fn line_page_with(
                     let schedule = &flows.schedules[*s];
                     let state =
                         schedule_now(schedule, line.name.clone(), &holidays, &emergencies, now);
-                    let days = report::days_in_words(schedule, &holidays, now, 14);
+                    let days = hours::days_in_words(schedule, &holidays, now, 14);
                     (state, days)
                 })
                 .collect(),

@@ -29,11 +29,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::calendar::{BankHolidays, Emergencies};
-use crate::callback::Position;
 use crate::engine::{self, CallInput, Context, Outcome};
 use crate::fixture::record::{Heard, Recorder};
 use crate::fixture::replay::PINNED_INSTANT_PARAM;
 use crate::flow::{Flows, StepRef};
+use crate::next_step::Position;
 use crate::signature;
 use crate::twiml;
 use metrics::{Counter, Labels, Metrics};

@@ -1,7 +1,7 @@
 //! TwiML voice documents: a typed model that can only express what Twilio accepts, and its writer.
 //!
 //! Nesting is fixed by the types (a `Gather` holds only prompts, a `Dial` only a number), every
-//! action is a [`Callback`] so failures always come back to us, and text that XML cannot hold is
+//! action is a [`NextStep`] so failures always come back to us, and text that XML cannot hold is
 //! refused when a [`Text`] is made, not when the document is written.
 
 use std::fmt;
@@ -13,7 +13,7 @@ pub mod tree;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use crate::callback::Callback;
+use crate::next_step::NextStep;
 use crate::phone::E164;
 
 /// The content type of every TwiML answer.
@@ -233,7 +233,7 @@ pub enum Verb {
     Gather(Gather),
     Dial(Dial),
     /// Continue at this step; used after a `Gather` so that silence comes back to us too.
-    Redirect(Callback),
+    Redirect(NextStep),
     Hangup,
 }
 
@@ -253,7 +253,7 @@ pub enum Input {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gather {
-    pub action: Callback,
+    pub action: NextStep,
     pub input: Input,
     /// How many keys end the answer at once; `None` for a number keyed in, which `#` (Twilio's
     /// default `finishOnKey`) or a pause ends.
@@ -275,7 +275,7 @@ pub enum Prompt {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dial {
     /// Twilio reports the outcome here (`DialCallStatus`), so a failed connection comes back.
-    pub action: Callback,
+    pub action: NextStep,
     pub number: E164,
     pub timeout_seconds: u8,
 }
@@ -515,7 +515,7 @@ mod tests {
     fn escapes_text_and_writes_every_action_with_post() {
         let response = Response::new(vec![
             Verb::Gather(Gather {
-                action: Callback::new("wellbeing", "main-menu", 1),
+                action: NextStep::new("wellbeing", "main-menu", 1),
                 input: Input::KeysOrSpeech,
                 num_digits: Some(1),
                 timeout_seconds: 5,
@@ -526,7 +526,7 @@ mod tests {
                     Prompt::Pause { seconds: 1 },
                 ],
             }),
-            Verb::Redirect(Callback::new("wellbeing", "main-menu", 1)),
+            Verb::Redirect(NextStep::new("wellbeing", "main-menu", 1)),
         ]);
         let xml = response.to_xml("/ivr");
         assert_eq!(
@@ -544,7 +544,7 @@ mod tests {
     #[test]
     fn dial_carries_its_action_and_number() {
         let response = Response::new(vec![Verb::Dial(Dial {
-            action: Callback::new("wellbeing", "counselling", 2),
+            action: NextStep::new("wellbeing", "counselling", 2),
             number: E164::parse("+442079460101").unwrap(),
             timeout_seconds: 30,
         })]);

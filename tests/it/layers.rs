@@ -10,7 +10,7 @@ const FLOORS: &[&[&str]] = &[
     &[
         "phone",
         "seal",
-        "callback",
+        "next_step",
         "signature",
         "outbound",
         "state",

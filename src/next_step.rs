@@ -20,7 +20,7 @@ pub const MAX_ATTEMPT: u32 = 99;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Position {
     Start,
-    After(Callback),
+    After(NextStep),
 }
 
 impl Position {
@@ -35,9 +35,9 @@ impl Position {
         // escaped (or not UTF-8 once decoded) is simply a step that does not exist.
         let (line, step) = rest.strip_prefix('/')?.split_once('/').unwrap_or_default();
         Some(Position::After(
-            Callback::from_request(line, step, query)
+            NextStep::from_request(line, step, query)
                 // A mangled attempt count still gets the caller somewhere safe: the last try.
-                .unwrap_or_else(|_| Callback::new(line, step, MAX_ATTEMPT)),
+                .unwrap_or_else(|_| NextStep::new(line, step, MAX_ATTEMPT)),
         ))
     }
 }
@@ -72,7 +72,7 @@ pub enum Stage {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Callback {
+pub struct NextStep {
     pub line: String,
     pub step: String,
     /// 1 for the first time the step was played, 2 for the first retry, and so on.
@@ -85,14 +85,14 @@ pub struct Callback {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CallbackError {
+pub enum NextStepError {
     #[error("attempt {0:?} is not a whole number from 1 to {MAX_ATTEMPT}")]
     BadAttempt(String),
 }
 
-impl Callback {
+impl NextStep {
     pub fn new(line: &str, step: &str, attempt: u32) -> Self {
-        Callback {
+        NextStep {
             line: line.to_owned(),
             step: step.to_owned(),
             attempt,
@@ -149,7 +149,7 @@ impl Callback {
         line: &str,
         step: &str,
         query: Option<&str>,
-    ) -> Result<Self, CallbackError> {
+    ) -> Result<Self, NextStepError> {
         let mut attempt = None;
         let mut origin = None;
         let mut stage = None;
@@ -184,10 +184,10 @@ impl Callback {
             None => 1,
             Some(text) => match text.parse::<u32>() {
                 Ok(n) if (1..=MAX_ATTEMPT).contains(&n) => n,
-                _ => return Err(CallbackError::BadAttempt(text)),
+                _ => return Err(NextStepError::BadAttempt(text)),
             },
         };
-        let mut callback = Callback::new(line, step, attempt);
+        let mut callback = NextStep::new(line, step, attempt);
         callback.stage = stage;
         Ok(match origin {
             Some(origin) => callback.from_origin(&origin),
@@ -240,35 +240,35 @@ mod tests {
 
     #[test]
     fn url_round_trips_through_the_request_parser() {
-        let cb = Callback::new("wellbeing", "main-menu", 2);
+        let cb = NextStep::new("wellbeing", "main-menu", 2);
         assert_eq!(cb.url(""), "/voice/wellbeing/main-menu?attempt=2");
         assert_eq!(cb.url("/ivr"), "/ivr/voice/wellbeing/main-menu?attempt=2");
         assert_eq!(
-            Callback::from_request("wellbeing", "main-menu", Some("attempt=2")),
+            NextStep::from_request("wellbeing", "main-menu", Some("attempt=2")),
             Ok(cb)
         );
     }
 
     #[test]
     fn the_line_a_call_started_on_travels_only_when_it_is_another() {
-        let crossed = Callback::new("doctor-support", "team", 1).from_origin("wellbeing");
+        let crossed = NextStep::new("doctor-support", "team", 1).from_origin("wellbeing");
         assert_eq!(
             crossed.url(""),
             "/voice/doctor-support/team?attempt=1&origin=wellbeing"
         );
         assert_eq!(crossed.origin(), "wellbeing");
         assert_eq!(
-            Callback::from_request("doctor-support", "team", Some("attempt=1&origin=wellbeing")),
+            NextStep::from_request("doctor-support", "team", Some("attempt=1&origin=wellbeing")),
             Ok(crossed)
         );
-        let home = Callback::new("wellbeing", "counselling", 1).from_origin("wellbeing");
+        let home = NextStep::new("wellbeing", "counselling", 1).from_origin("wellbeing");
         assert_eq!(home.url(""), "/voice/wellbeing/counselling?attempt=1");
         assert_eq!(home.origin(), "wellbeing");
     }
 
     #[test]
     fn a_call_back_stage_round_trips_and_a_mangled_one_starts_the_step_again() {
-        let confirming = Callback::new("doctor-support", "call-back", 2)
+        let confirming = NextStep::new("doctor-support", "call-back", 2)
             .at_stage(Stage::Confirming("07700900123".into()));
         let url = confirming.url("");
         let sealed = crate::seal::keys().seal("07700900123");
@@ -279,13 +279,13 @@ mod tests {
         assert!(!url.contains("900123"), "{url}");
         let query = url.split_once('?').unwrap().1;
         assert_eq!(
-            Callback::from_request("doctor-support", "call-back", Some(query)),
+            NextStep::from_request("doctor-support", "call-back", Some(query)),
             Ok(confirming.clone())
         );
         // A number in clear, from a call an earlier release answered, is still read.
         let clear = "attempt=2&stage=confirming&number=07700900123";
         assert_eq!(
-            Callback::from_request("doctor-support", "call-back", Some(clear)),
+            NextStep::from_request("doctor-support", "call-back", Some(clear)),
             Ok(confirming)
         );
         for mangled in [
@@ -295,7 +295,7 @@ mod tests {
             "stage=confirming&number=12",
             "stage=elsewhere",
         ] {
-            let callback = Callback::from_request("l", "s", Some(mangled)).unwrap();
+            let callback = NextStep::from_request("l", "s", Some(mangled)).unwrap();
             assert_eq!(callback.stage, None, "{mangled}");
         }
         // The number is never kept in a recording's path.
@@ -310,11 +310,11 @@ mod tests {
 
     #[test]
     fn attempt_defaults_to_one_and_refuses_garbage() {
-        assert_eq!(Callback::from_request("l", "s", None).unwrap().attempt, 1);
+        assert_eq!(NextStep::from_request("l", "s", None).unwrap().attempt, 1);
         for bad in ["0", "-1", "100", "99999999999", "x", ""] {
             let query = format!("attempt={bad}");
             assert!(
-                Callback::from_request("l", "s", Some(&query)).is_err(),
+                NextStep::from_request("l", "s", Some(&query)).is_err(),
                 "{bad}"
             );
         }
