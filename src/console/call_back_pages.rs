@@ -1,0 +1,47 @@
+//! The call-back queue's page and its actions.
+
+use super::*;
+
+pub(super) async fn call_backs_page(
+    State(console): State<Arc<Console>>,
+    session: Session,
+) -> Result<Response, Denied> {
+    let notice = notice(&console, &session).await?;
+    let requests = console.store.call_backs(true).await?;
+    let flows = console.app.flows.load();
+    let holidays = console.app.holidays.load();
+    let now = console.app.clock.now();
+    let aim = console.call_back_aim;
+    let rows: Vec<call_backs::Row> = requests
+        .iter()
+        .map(|r| call_backs::Row::of(r, &session, &flows, &holidays, aim, now))
+        .collect();
+    Ok(html(call_backs::queue(
+        &session,
+        &rows,
+        aim,
+        notice.as_ref(),
+    )))
+}
+
+pub(super) async fn call_back_action(
+    State(console): State<Arc<Console>>,
+    UrlPath(id): UrlPath<i64>,
+    Change(posted): Change,
+) -> Response {
+    use store::call_backs::Closing;
+    let session = &posted.session;
+    let action = match posted.field("action").as_str() {
+        "claim" => ops::CallBackAction::Claim,
+        "no-answer" => ops::CallBackAction::NoAnswer,
+        "called-back" => ops::CallBackAction::Close(Closing::CalledBack),
+        "closed" => ops::CallBackAction::Close(Closing::Closed),
+        _ => return refused(StatusCode::BAD_REQUEST, Some(session), "No such action."),
+    };
+    let note = posted.field("note");
+    let made = ops::act_on_call_back(&console.store, &session.user, id, action, &note).await;
+    after_change(&console, session, made, "/call-backs", |done| {
+        Notice::said(&done.said)
+    })
+    .await
+}

@@ -1,0 +1,261 @@
+//! The flow versions: every set that went into force, any two compared, and roll-backs.
+
+use super::*;
+
+/// Version `version` of the flows as a server would serve it now: checked, with the days
+/// added at run time.
+pub(super) async fn version_flows(
+    console: &Console,
+    version: &str,
+) -> Result<flow::Flows, StoreError> {
+    let files =
+        console.store.flow_files(version).await?.ok_or_else(|| {
+            StoreError::Refused("That version is not kept in the store.".to_owned())
+        })?;
+    let checked = crate::check::check_named(&files, console.app.clock.now().date_naive());
+    let Some(flows) = checked.flows else {
+        return Err(StoreError::Refused(
+            "That version no longer passes the check, so it cannot be put in force.".to_owned(),
+        ));
+    };
+    let days = console.store.days().await?;
+    Ok(flows.with_days(&days).0)
+}
+
+/// A version as people know it: "version 3" (its hash is for engineers).
+pub(super) async fn version_name(console: &Console, version: &str) -> Result<String, StoreError> {
+    Ok(match console.store.version_number(version).await? {
+        Some(number) => crate::store::version_name(number),
+        None => "the flow files as read at start".to_owned(),
+    })
+}
+
+/// For a roll-back to `version`: each line, what a new call hears first now, and after it.
+pub(super) async fn heard_after_roll_back(
+    console: &Console,
+    version: &str,
+) -> Result<Vec<pages::HeardBeforeAfter>, StoreError> {
+    let target = version_flows(console, version).await?;
+    Ok(heard_in(console, &console.app.flows.load(), &target))
+}
+
+/// Each line of `before`: what a new call hears first now in it, and in `after`.
+pub(super) fn heard_in(
+    console: &Console,
+    before: &flow::Flows,
+    after: &flow::Flows,
+) -> Vec<pages::HeardBeforeAfter> {
+    let app = &console.app;
+    let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
+    let now = app.clock.now();
+    let ctx = |flows| Context {
+        flows,
+        holidays: &holidays,
+        emergencies: &emergencies,
+        now,
+    };
+    before
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| pages::HeardBeforeAfter {
+            line: line.name.clone(),
+            now: first_heard(&ctx(before), index),
+            after: after
+                .line_index(&line.id)
+                .map(|i| first_heard(&ctx(after), i)),
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct Compare {
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+}
+
+/// How many of the latest versions the Versions page shows (older ones stay in the store).
+pub(super) const VERSIONS_SHOWN: usize = 100;
+
+pub(super) async fn history_page(
+    State(console): State<Arc<Console>>,
+    session: Session,
+    Query(compare): Query<Compare>,
+) -> Result<Response, Denied> {
+    let in_force = console.app.flows.load().version.clone();
+    // One more than is shown, so the oldest shown can say what changed since the one before.
+    let history = console
+        .store
+        .flow_history(VERSIONS_SHOWN as i64 + 1)
+        .await?;
+    // Each version's files, read once: each row says what changed since the row below it.
+    let mut files = std::collections::HashMap::new();
+    for v in &history {
+        if !files.contains_key(&v.version) {
+            let kept = console.store.flow_files(&v.version).await?;
+            files.insert(v.version.clone(), kept.unwrap_or_default());
+        }
+    }
+    let changes = |i: usize| match history.get(i + 1) {
+        Some(older) => {
+            flow::changes::described(&files[&older.version], &files[&history[i].version])
+        }
+        None => vec!["The first version kept.".to_owned()],
+    };
+    // Only the latest entry is in force: a version put in force again appears twice.
+    let rows: Vec<pages::VersionRow> = history
+        .iter()
+        .take(VERSIONS_SHOWN)
+        .enumerate()
+        .map(|(i, v)| pages::VersionRow {
+            in_force: i == 0 && v.version == in_force,
+            can_roll_back: v.version != in_force,
+            version: v.version.clone(),
+            number: v.number,
+            at: v.at.clone(),
+            by: v.by.clone(),
+            changes: changes(i),
+        })
+        .collect();
+    let compared = match (&compare.from, &compare.to) {
+        (Some(from), Some(to)) => {
+            // What callers hear in each, where both still pass the check.
+            let heard = match (
+                version_flows(&console, from).await,
+                version_flows(&console, to).await,
+            ) {
+                (Ok(before), Ok(after)) => heard_in(&console, &before, &after),
+                _ => Vec::new(),
+            };
+            let (from_name, to_name) = (
+                version_name(&console, from).await?,
+                version_name(&console, to).await?,
+            );
+            let files = diff(&console.store, (from, to), (&from_name, &to_name)).await?;
+            files.map(|diff| pages::Compared {
+                from: from.clone(),
+                to: to.clone(),
+                from_name,
+                to_name,
+                heard,
+                diff,
+            })
+        }
+        _ => None,
+    };
+    Ok(html(pages::history(
+        &session,
+        &rows,
+        history.len() > VERSIONS_SHOWN,
+        compared.as_ref(),
+        notice(&console, &session).await?.as_ref(),
+    )))
+}
+
+pub(super) async fn roll_back(
+    State(console): State<Arc<Console>>,
+    Change(posted): Change,
+) -> Response {
+    let session = &posted.session;
+    let (console, version, why) = (&console, &posted.field("version"), &posted.field("note"));
+    // Before the change, and again with the problem if it is refused: what callers will
+    // hear, now and after it, and the reason asked for.
+    let ask = |problem: Option<String>| async move {
+        let asked = async {
+            let heard = heard_after_roll_back(console, version).await?;
+            Ok::<_, StoreError>((version_name(console, version).await?, heard))
+        };
+        match asked.await {
+            Ok((name, heard)) => {
+                let page = pages::confirm_roll_back(
+                    session,
+                    version,
+                    &name,
+                    why,
+                    &heard,
+                    problem.as_deref(),
+                );
+                let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
+                (status, html(page)).into_response()
+            }
+            Err(error) => not_made(session, &error),
+        }
+    };
+    if posted.field("confirmed") != "yes" {
+        return ask(None).await;
+    }
+    let before = console.app.flows.load().version.clone();
+    // Named first: once the change is made, the notice must not depend on another read.
+    let names = async {
+        Ok::<_, StoreError>((
+            version_name(console, version).await?,
+            version_name(console, &before).await?,
+        ))
+    };
+    let (name, before_name) = match names.await {
+        Ok(names) => names,
+        Err(error) => return not_made(session, &error),
+    };
+    let made = ops::roll_back(&console.store, &session.user, version, why).await;
+    if let Err(error) = &made
+        && !error.is_unavailable()
+    {
+        return ask(Some(error.to_string())).await;
+    }
+    after_change(console, session, made, "/history", |_| {
+        Notice::said(format!(
+            "{} is in force on every server; {before_name} was until now.",
+            flow::capitalised(&name)
+        ))
+        .with_undo(
+            &format!("Put {before_name} back"),
+            "/history/rollback",
+            &[("version", before.as_str())],
+        )
+    })
+    .await
+}
+
+/// A unified diff of two kept versions, file by file, each file headed by the name of its
+/// version (`labels`, as people know them); `None` if either is not kept.
+async fn diff(
+    store: &crate::store::Store,
+    (from, to): (&str, &str),
+    labels: (&str, &str),
+) -> crate::store::Result<Option<String>> {
+    let (Some(old), Some(new)) = (store.flow_files(from).await?, store.flow_files(to).await?)
+    else {
+        return Ok(None);
+    };
+    let mut names: Vec<&String> = old.iter().chain(&new).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    let text_of = |files: &[(String, String)], name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(String::new(), |(_, t)| t.clone())
+    };
+    let mut out = String::new();
+    for name in names {
+        let (a, b) = (text_of(&old, name), text_of(&new, name));
+        if a != b {
+            let diff = similar::TextDiff::from_lines(&a, &b);
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(
+                        &format!("{name} in {}", labels.0),
+                        &format!("{name} in {}", labels.1),
+                    )
+                    .to_string(),
+            );
+        }
+    }
+    Ok(Some(if out.is_empty() {
+        "no difference\n".into()
+    } else {
+        out
+    }))
+}
