@@ -7,8 +7,10 @@ pub mod changes;
 mod diagnostic;
 pub(crate) mod file;
 pub mod graph;
+mod keys;
 mod load;
 pub mod timing;
+mod words;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -21,11 +23,10 @@ use crate::twiml::{self, Language, Voice};
 
 pub(crate) use diagnostic::Source;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
-pub use load::{
-    NamedFiles, flow_files, normalise_speech, parse_openings, read_named, read_sources,
-};
+pub use load::{NamedFiles, flow_files, read_named, read_sources};
 pub(crate) use load::{build, version};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
+pub use words::{normalise_speech, parse_openings};
 
 /// A line's or a step's name: lower-case letters, digits and dashes, as it appears in action
 /// URLs, logs and metric labels, so it never needs escaping anywhere.

@@ -1,0 +1,87 @@
+//! Words in call-flow files: what a caller hears (its longest run of speech, the text cut
+//! into pieces around placeholders), phrases as the engine compares them, and hours as ops
+//! write them.
+
+use super::Piece;
+use chrono::NaiveTime;
+
+use crate::calendar::Opening;
+
+/// The most characters `pieces` can say, with each placeholder at its longest.
+pub(super) fn longest_spoken(pieces: &[Piece]) -> usize {
+    // "Wednesday 30 September at 12:30pm"; the longest holiday name GOV.UK has used is shorter
+    // than this allowance.
+    const NEXT_OPENING: usize = 40;
+    const HOLIDAY: usize = 100;
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.chars().count(),
+            Piece::NextOpening => NEXT_OPENING,
+            Piece::Holiday => HOLIDAY,
+            Piece::ClosureReason => crate::calendar::days::REASON_MAX_CHARS,
+        })
+        .sum()
+}
+
+pub(super) fn push_text(pieces: &mut Vec<Piece>, text: &str) {
+    if !text.is_empty() {
+        match pieces.last_mut() {
+            Some(Piece::Text(previous)) => previous.push_str(text),
+            _ => pieces.push(Piece::Text(text.to_owned())),
+        }
+    }
+}
+
+/// Lower case, letters and digits only, single spaces: how speech is compared.
+pub fn normalise_speech(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// "closed", or ranges like "09:00-17:00" or "09:00-12:30, 13:30-17:00", in order, not overlapping.
+pub fn parse_openings(text: &str) -> Result<Vec<Opening>, String> {
+    if text.trim() == "closed" {
+        return Ok(Vec::new());
+    }
+    let mut openings: Vec<Opening> = Vec::new();
+    for range in text.split(',') {
+        let bad = || {
+            format!(
+                "{:?} is not a time range like 09:00-17:00 (or \"closed\")",
+                range.trim()
+            )
+        };
+        let (opens, closes) = range.trim().split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let opening = Opening {
+            opens: time(opens)?,
+            closes: time(closes)?,
+        };
+        if opening.opens >= opening.closes {
+            return Err(format!(
+                "{:?} closes before it opens (a range cannot pass midnight)",
+                range.trim()
+            ));
+        }
+        if let Some(previous) = openings.last()
+            && opening.opens < previous.closes
+        {
+            return Err(format!(
+                "{:?} overlaps or comes before the range before it",
+                range.trim()
+            ));
+        }
+        openings.push(opening);
+    }
+    Ok(openings)
+}
