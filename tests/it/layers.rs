@@ -113,3 +113,26 @@ fn no_two_modules_use_each_other() {
         "modules that use each other: {circles:?}"
     );
 }
+
+#[test]
+fn no_source_file_is_over_a_thousand_lines() {
+    fn walk(dir: &Path, long: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, long);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+                if lines > 1000 {
+                    long.push(format!("{}: {lines} lines", path.display()));
+                }
+            }
+        }
+    }
+    let mut long = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut long,
+    );
+    assert!(long.is_empty(), "split these: {long:?}");
+}
