@@ -15,6 +15,7 @@ pub mod outbound;
 pub mod phone;
 pub mod seal;
 pub mod server;
+pub mod service;
 pub mod signature;
 pub mod simulate;
 pub mod state;

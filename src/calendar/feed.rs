@@ -470,6 +470,26 @@ fn log_refreshed(url: &str, refreshed: &Refreshed) {
     }
 }
 
+/// The holidays known without the network: the rules, plus the last good feed cached in the
+/// store. A broken cache is reported and left out.
+pub fn known_holidays(
+    cached: Option<&str>,
+    warn: impl Fn(&FeedError),
+) -> (std::sync::Arc<BankHolidays>, Option<Feed>) {
+    let builtin = BankHolidays::builtin();
+    match cached.map(|text| Feed::parse(text.as_bytes())) {
+        Some(Ok(feed)) => (
+            std::sync::Arc::new(builtin.merge(&feed).holidays),
+            Some(feed),
+        ),
+        None => (builtin, None),
+        Some(Err(error)) => {
+            warn(&error);
+            (builtin, None)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

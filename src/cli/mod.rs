@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use clap::{ArgMatches, Subcommand};
 
-use switchboard::calendar::feed::{Feed, FeedError};
+use switchboard::calendar::feed::FeedError;
 use switchboard::calendar::{BankHolidays, Emergencies};
 use switchboard::flow::{self, Flows};
 use switchboard::state;
@@ -237,12 +237,6 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// `path` as ops should read it in what a command prints: absolute, so that a command run from
-/// another directory visibly names another directory.
-pub fn in_full(path: &std::path::Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
-}
-
 /// A duration as written on the command line (`90s`, `30m`, `24h`), more than zero.
 pub fn duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text) {
@@ -255,28 +249,13 @@ pub fn load(dir: &Path) -> anyhow::Result<Flows> {
     switchboard::check::load_dir(dir).map_err(|d| refused(dir, &d))
 }
 
+pub use switchboard::service::in_full;
+
 pub fn refused(dir: &Path, findings: &flow::Diagnostics) -> anyhow::Error {
     anyhow::anyhow!(
         "the call flows in {} have problems:\n{findings}",
         dir.display()
     )
-}
-
-/// The holidays known without the network: the rules, plus the last good feed cached in the
-/// store. A broken cache is reported and left out.
-pub fn known_holidays(
-    cached: Option<&str>,
-    warn: impl Fn(&FeedError),
-) -> (Arc<BankHolidays>, Option<Feed>) {
-    let builtin = BankHolidays::builtin();
-    match cached.map(|text| Feed::parse(text.as_bytes())) {
-        Some(Ok(feed)) => (Arc::new(builtin.merge(&feed).holidays), Some(feed)),
-        None => (builtin, None),
-        Some(Err(error)) => {
-            warn(&error);
-            (builtin, None)
-        }
-    }
 }
 
 /// The flows every server serves: the version in force in the store, or, before any was
@@ -328,7 +307,7 @@ pub fn warn_on_stderr(error: &FeedError) {
 /// The holidays known by rule, with the feed cached in the store.
 pub async fn holidays_in(store: &Store) -> anyhow::Result<Arc<BankHolidays>> {
     let cached = store.get_value(legacy::FEED_CACHE).await?;
-    Ok(known_holidays(cached.as_deref(), warn_on_stderr).0)
+    Ok(switchboard::calendar::feed::known_holidays(cached.as_deref(), warn_on_stderr).0)
 }
 
 /// What callers hear now, as the store says, for the commands that show it: `flows` with the

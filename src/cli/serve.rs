@@ -1,5 +1,5 @@
-//! `switchboard serve`: the webhook server, with everything that keeps it current (live
-//! reload, the emergency switch, the bank-holiday feed) and the recorder.
+//! `switchboard serve`: its flags, turned into the service's `Config` and listeners, and the
+//! signals that stop it. The service itself is the library's (`switchboard::service`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,16 +8,13 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
-use switchboard::calendar::feed::{FeedSource, Refresher};
 use switchboard::calendar::parse_instant;
-use switchboard::console::Console;
 use switchboard::fixture::record::Recorder;
-use switchboard::server::follow::Follower;
-use switchboard::server::reload::{self, Reloader};
-use switchboard::server::{self, App, Auth, Clock, Limits, PublicUrl, Settings};
-use switchboard::store::{DatabaseUrl, Store, legacy};
+use switchboard::server::reload;
+use switchboard::server::{Auth, Clock, Limits, PublicUrl};
+use switchboard::service::{self, Config, FeedSettings, Listeners, NotifySettings};
 
-use super::{Done, FlowsDir, StateDir, duration, known_holidays, refused};
+use super::{Done, FlowsDir, StateDir, duration, refused};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -128,12 +125,6 @@ enum Role {
     Console,
 }
 
-impl Role {
-    fn webhooks(self) -> bool {
-        self != Role::Console
-    }
-}
-
 impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
         serve(self)?;
@@ -165,8 +156,6 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "the sealing keys are installed before any number is sealed"
         );
     }
-    let state_dir = &args.state.dir;
-    let database = args.state.database_url()?;
     let files = reload::read_checked(&args.flows.dir)
         .map_err(|(_, findings)| refused(&args.flows.dir, &findings))?;
     let recorder = match &args.record {
@@ -186,8 +175,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             "webhooks may pin their own instant (--accept-pinned-instants): for test servers only"
         );
     }
-    let role = args.role;
-    match (role, args.admin_listen) {
+    match (args.role, args.admin_listen) {
         (Role::Console, None) => {
             bail!("--role console needs --admin-listen: the address the console is served on")
         }
@@ -196,259 +184,70 @@ fn serve(args: Args) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let open_files = server::listen::raise_open_file_limit();
-    let console_wanted = if args.admin_listen.is_some() {
-        args.admin_max_connections
-    } else {
-        0
+    let notify = match &args.notify_url {
+        Some(url) => Some(NotifySettings {
+            url: url.to_string(),
+            key: super::secrets::secret("SWITCHBOARD_NOTIFY_KEY")?
+                .context(
+                    "--notify-url needs SWITCHBOARD_NOTIFY_KEY (or SWITCHBOARD_NOTIFY_KEY_FILE): the key its notifications are signed with",
+                )?
+                .into_bytes(),
+            every: args.notify_every,
+        }),
+        None => None,
     };
-    let webhooks_wanted = if role.webhooks() {
-        args.max_connections
-    } else {
-        0
+    let config = Config {
+        flows_dir: args.flows.dir.clone(),
+        files,
+        state_dir: args.state.dir.clone(),
+        database: args.state.database_url()?,
+        init: args.state.init,
+        clock: args.now.map_or(Clock::System, Clock::Fixed),
+        auth,
+        public_url: args.public_url.clone(),
+        limits: Limits {
+            body_bytes: args.max_body_bytes,
+            header_timeout: args.header_timeout,
+            request_timeout: args.request_timeout,
+            drain_timeout: args.drain_timeout,
+            max_connections: args.max_connections,
+        },
+        admin_max_connections: args.admin_max_connections,
+        recorder,
+        call_records: args.call_records,
+        keep_call_records_days: args.keep_call_records_days,
+        keep_call_backs_days: args.keep_call_backs_days,
+        call_back_within: chrono::Duration::from_std(args.call_back_within)
+            .context("--call-back-within is too long")?,
+        accept_pinned_instants: args.accept_pinned_instants,
+        watch_flows: args.watch_flows,
+        bank_holidays: args.bank_holidays_url.map(|url| FeedSettings {
+            url,
+            every: args.bank_holidays_every,
+            timeout: args.bank_holidays_timeout,
+        }),
+        notify,
+        logs: Some(logs),
     };
-    let (max_connections, admin_max_connections) =
-        server::listen::share_open_files(open_files, webhooks_wanted, console_wanted);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let store = Store::open_or_make(&database, args.state.init).await?;
-        if let Some(taken) = legacy::take_over(&store, state_dir).await? {
-            for problem in &taken.problems {
-                tracing::error!(%problem, "taking over the state directory");
-            }
-            if !taken.is_empty() {
-                tracing::warn!(
-                    state = %super::in_full(state_dir).display(),
-                    "took over the previous release's state directory into the store ({taken}); its files are no longer read"
-                );
-            }
-        }
-        reload::publish_if_new(&store, &files, &args.flows.dir).await?;
-        let version = files.flows.version.clone();
-        let cached = store.get_value(legacy::FEED_CACHE).await?;
-        let (holidays, cached_feed) = known_holidays(cached.as_deref(), |error| {
-            tracing::warn!(%error, "bank-holiday cache ignored; using the holidays known by rule");
-        });
-        let settings = Settings {
-            clock: args.now.map_or(Clock::System, Clock::Fixed),
-            auth,
-            public_url: args.public_url.clone(),
-            limits: Limits {
-                body_bytes: args.max_body_bytes,
-                header_timeout: args.header_timeout,
-                request_timeout: args.request_timeout,
-                drain_timeout: args.drain_timeout,
-                max_connections,
-            },
-            holidays,
-            emergencies: Default::default(),
-            recorder: if role.webhooks() { recorder } else { None },
-            call_records: args.call_records && role.webhooks(),
-            accept_pinned_instants: args.accept_pinned_instants,
-        };
-        let app = Arc::new(App::with(files.flows.clone(), settings));
-        let listener = match role.webhooks() {
-            true => Some(
+        let webhooks = match args.role {
+            Role::Console => None,
+            Role::Both | Role::Webhooks => Some(
                 tokio::net::TcpListener::bind(args.listen)
                     .await
                     .with_context(|| format!("listening on {}", args.listen))?,
             ),
-            false => None,
         };
-        let admin = args
+        let console = args
             .admin_listen
             .map(|address| {
                 std::net::TcpListener::bind(address)
                     .with_context(|| format!("listening for the console on {address}"))
             })
             .transpose()?;
-        // The name other servers and `emergency status` know this one by: where it listens.
-        let name = match (&listener, &admin) {
-            (Some(listener), _) => listener.local_addr()?.to_string(),
-            (None, Some(admin)) => format!("console {}", admin.local_addr()?),
-            (None, None) => unreachable!("a role serves the webhooks, the console or both"),
-        };
-        let follower = Follower::start(app.clone(), store.clone(), files.flows, &name).await?;
-        if let Some(listener) = &listener {
-            tracing::info!(
-                address = %listener.local_addr()?,
-                flows = %super::in_full(&args.flows.dir).display(),
-                version = %app.flows.load().version,
-                store = %store.url(),
-                max_connections,
-                open_files,
-                "serving"
-            );
-        }
-        let refresher = args
-            .bank_holidays_url
-            .map(|url| {
-                let source = FeedSource {
-                    url,
-                    cache: Arc::new(store.clone()),
-                    every: args.bank_holidays_every,
-                    timeout: args.bank_holidays_timeout,
-                };
-                Refresher::new(source, app.holidays.clone(), cached_feed)
-            })
-            .transpose()
-            .context("setting up the bank-holiday feed")?;
-        let server_name = follower.server().to_owned();
-        tokio::spawn(follower.run());
-        let aim = chrono::Duration::from_std(args.call_back_within)
-            .context("--call-back-within is too long")?;
-        if let Some(admin) = admin {
-            let secure = args
-                .public_url
-                .as_ref()
-                .is_some_and(|u| u.origin.starts_with("https://"));
-            tracing::info!(address = %admin.local_addr()?, max_connections = admin_max_connections, "serving the ops console");
-            let rules = server::listen::Rules {
-                max_connections: admin_max_connections,
-                header_timeout: args.header_timeout,
-                drain_timeout: args.drain_timeout,
-                when_full: server::listen::WhenFull::Refuse,
-            };
-            serve_console(admin, app.clone(), database.clone(), secure, aim, rules)?;
-        }
-        let reloader = Reloader::new(app.clone(), store.clone(), args.flows.dir.clone(), &version);
-        tokio::spawn(reloader.follow(args.watch_flows));
-        // In the background: the server answers at once, whatever the feed does.
-        if let Some(refresher) = refresher {
-            tokio::spawn(refresher.run());
-        }
-        if let (Some(url), true) = (&args.notify_url, role.webhooks()) {
-            let key = super::secrets::secret("SWITCHBOARD_NOTIFY_KEY")?.context(
-                "--notify-url needs SWITCHBOARD_NOTIFY_KEY (or SWITCHBOARD_NOTIFY_KEY_FILE): the key its notifications are signed with",
-            )?;
-            let notifier = switchboard::server::notify::Notifier {
-                app: app.clone(),
-                store: store.clone(),
-                url: url.to_string(),
-                key: key.into_bytes(),
-                every: args.notify_every,
-                aim,
-            };
-            tokio::spawn(notifier.run());
-        }
-        switchboard::server::calls::CallRecords::start_writing(
-            &app,
-            database.clone(),
-            args.keep_call_records_days,
-        )?;
-        tokio::spawn(forget_call_backs(
-            store.clone(),
-            chrono::Duration::days(args.keep_call_backs_days.into()),
-        ));
-        if let Some(recorder) = app.recorder.clone() {
-            tokio::spawn(finish_quiet_calls(recorder));
-        }
-        let counted = app.clone();
-        tokio::spawn(logs.watch_drops(move |count| {
-            counted
-                .metrics
-                .add_by(server::metrics::Counter::LogLinesDropped, &[], count)
-        }));
-        let recorder = app.recorder.clone();
-        match listener {
-            Some(listener) => server::run(listener, app, shutdown_signal())
-                .await
-                .context("serving")?,
-            // The console alone: it serves on its own thread until the process is stopped.
-            None => shutdown_signal().await,
-        }
-        if let Some(recorder) = recorder {
-            recorder.close();
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
-        store.close().await;
-        Ok(())
+        service::run(config, Listeners { webhooks, console }, shutdown_signal()).await
     })
-}
-
-/// Serves the console on a thread and runtime of its own, with a pool of its own to the
-/// store: what it reads and writes (the store, the flow files, Argon2 hashes) can then never
-/// hold up the workers that answer calls. It stops with the process.
-fn serve_console(
-    listener: std::net::TcpListener,
-    app: Arc<App>,
-    database: DatabaseUrl,
-    secure: bool,
-    call_back_aim: chrono::Duration,
-    rules: server::listen::Rules,
-) -> anyhow::Result<()> {
-    listener.set_nonblocking(true)?;
-    std::thread::Builder::new()
-        .name("switchboard-console".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the console");
-            runtime.block_on(async move {
-                // Lazily: a store that cannot be reached this moment is said on each page
-                // until it can, rather than leaving this server without a console.
-                let store = match Store::connect_lazily(&database) {
-                    Ok(store) => store,
-                    Err(error) => {
-                        tracing::error!(%error, "the ops console cannot use the store; it is not served");
-                        return;
-                    }
-                };
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => listener,
-                    Err(error) => {
-                        tracing::error!(%error, "the ops console cannot listen; it is not served");
-                        return;
-                    }
-                };
-                let counted = app.clone();
-                let console =
-                    Arc::new(Console::new(app, store, secure).with_call_back_aim(call_back_aim));
-                let router = switchboard::console::router(console);
-                // Each request knows its peer's address: the login throttle counts by it.
-                let service_for = |peer: SocketAddr| {
-                    tower::ServiceExt::map_request(router.clone(), move |mut request: axum::extract::Request<_>| {
-                        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                        request
-                    })
-                };
-                let refused = |refusal| counted.metrics.refused_connection("console", refusal);
-                server::listen::serve(listener, &rules, service_for, refused, std::future::pending()).await;
-            });
-        })?;
-    Ok(())
-}
-
-/// Deletes closed requests for a call back once they are `kept` old, each hour (every server
-/// does; deleting what another already deleted is nothing).
-async fn forget_call_backs(store: Store, kept: chrono::Duration) {
-    loop {
-        match store
-            .forget_closed_call_backs(chrono::Utc::now() - kept)
-            .await
-        {
-            Ok(0) => {}
-            Ok(deleted) => tracing::info!(
-                deleted,
-                "closed requests for a call back deleted, as kept long enough"
-            ),
-            Err(error) => {
-                tracing::warn!(%error, "closed requests for a call back could not be deleted; trying again in an hour")
-            }
-        }
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-    }
-}
-
-/// Writes out recorded calls Twilio never reported the end of. A call talking to a counsellor
-/// is quiet for as long as they talk, so only hours of silence count.
-async fn finish_quiet_calls(recorder: Arc<Recorder>) {
-    const QUIET: Duration = Duration::from_secs(4 * 3600);
-    loop {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        recorder.finish_quiet(QUIET);
-    }
 }
 
 /// Ctrl-C or SIGTERM.

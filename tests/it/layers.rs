@@ -22,6 +22,7 @@ const FLOORS: &[&[&str]] = &[
     &["store"],
     &["server"],
     &["console"],
+    &["service"],
     &["cli"],
 ];
 

@@ -300,3 +300,82 @@ async fn a_number_left_for_a_call_back_never_appears_in_the_logs_on_any_path() {
         assert!(!logs.contains(clear), "{clear:?} in the logs:\n{logs}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_service_runs_in_process_on_loopback_listeners_and_stops_when_told() {
+    use switchboard::server::{Auth, Clock, Limits};
+    use switchboard::service::{self, Config, Listeners};
+    let state = tempfile::tempdir().unwrap();
+    let flows_dir = shipped_flows_dir();
+    let files = switchboard::server::reload::read_checked(&flows_dir).unwrap();
+    let config = Config {
+        flows_dir,
+        files,
+        state_dir: state.path().to_owned(),
+        database: switchboard::store::DatabaseUrl::sqlite_in(state.path()),
+        init: false,
+        clock: Clock::Fixed(instant("2026-12-07T10:00:00Z")),
+        auth: Auth::token(TOKEN),
+        public_url: None,
+        limits: Limits::default(),
+        admin_max_connections: 16,
+        recorder: None,
+        call_records: true,
+        keep_call_records_days: 400,
+        keep_call_backs_days: 30,
+        call_back_within: chrono::Duration::hours(2),
+        accept_pinned_instants: false,
+        watch_flows: false,
+        bank_holidays: None,
+        notify: None,
+        logs: None,
+    };
+    let webhooks = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let console = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (webhook_address, console_address) = (
+        webhooks.local_addr().unwrap(),
+        console.local_addr().unwrap(),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(service::run(
+        config,
+        Listeners {
+            webhooks: Some(webhooks),
+            console: Some(console),
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // A signed first webhook, as Twilio sends it.
+    let url = format!("http://{webhook_address}/voice");
+    let params = [
+        ("CallSid", "CA0123456789abcdef0123456789abcdef"),
+        ("From", CALLER),
+        ("To", WELLBEING),
+    ];
+    let signature = switchboard::signature::sign(TOKEN, &url, &owned(&params));
+    let client = switchboard::outbound::client().build().unwrap();
+    let answer = client
+        .post(&url)
+        .header(switchboard::signature::HEADER, signature)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&params))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer.text().await.unwrap().contains("<Gather"));
+    let health = client
+        .get(format!("http://{console_address}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(15), running)
+        .await
+        .expect("the service stops when told")
+        .unwrap()
+        .unwrap();
+}
