@@ -10,8 +10,9 @@
 
 use std::time::{Duration, Instant};
 
+use switchboard::ops;
 use switchboard::signature;
-use switchboard::store::{DatabaseUrl, Store, ops};
+use switchboard::store::{DatabaseUrl, Store};
 
 const DOCTOR_SUPPORT: &str = "+442073836707";
 

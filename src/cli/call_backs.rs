@@ -2,8 +2,8 @@
 //! calls them. Numbers are masked to their last three digits unless `--show-numbers`.
 
 use clap::Subcommand;
+use switchboard::ops;
 use switchboard::store::call_backs::{CallBack, Closing};
-use switchboard::store::ops;
 
 use super::{Done, StateDir};
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use clap::Subcommand;
 use switchboard::calendar::DayKind;
-use switchboard::store::ops;
+use switchboard::ops;
 
 use super::{Done, FlowsDir, StateDir};
 

@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use clap::Subcommand;
-use switchboard::store::{Store, ops};
+use switchboard::ops;
+use switchboard::store::Store;
 
 use super::{Done, FlowsDir, StateDir};
 

@@ -49,7 +49,7 @@ impl Args {
         let store = self.state.open(&runtime)?;
         runtime.block_on(async {
             let flows = super::in_force(&store, &self.flows.dir).await?;
-            let mut lines = switchboard::store::report::lines_of(&flows);
+            let mut lines = switchboard::reports::lines_of(&flows);
             if let Some(line) = &self.line {
                 lines.retain(|(id, _)| id == line);
                 if lines.is_empty() {

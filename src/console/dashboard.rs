@@ -16,7 +16,7 @@ pub(super) async fn dashboard(
     let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
     let counted = console
         .store
-        .report(today, today, &store::report::lines_of(&flows))
+        .report(today, today, &crate::reports::lines_of(&flows))
         .await?;
     let schedules: Vec<pages::ScheduleNow> = flows
         .schedules

@@ -42,9 +42,10 @@ use crate::calendar::schedule::{ClosedBecause, Status};
 use crate::calendar::{DayKind, Emergencies, hours, speech};
 use crate::engine::Context;
 use crate::flow;
+use crate::ops;
 use crate::server::App;
 use crate::simulate::{self, CallerAction};
-use crate::store::{self, Role, Store, StoreError, ops};
+use crate::store::{self, Role, Store, StoreError};
 use auth::{Session, Verdict};
 use pages::Notice;
 

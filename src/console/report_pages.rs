@@ -38,7 +38,7 @@ pub(super) async fn report_for(
         line: query.line.clone().unwrap_or_default(),
     };
     let flows = console.app.flows.load();
-    let lines = store::report::lines_of(&flows);
+    let lines = crate::reports::lines_of(&flows);
     let chosen: Vec<(String, String)> = lines
         .iter()
         .filter(|(id, _)| asked.line.is_empty() || *id == asked.line)

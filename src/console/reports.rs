@@ -8,7 +8,8 @@ use maud::{Markup, html};
 use super::auth::Session;
 use super::pages::{self, uk_day};
 use crate::calendar::speech;
-use crate::store::report::{LineReport, Report, Waits, csv, duration_words};
+use crate::reports::{csv, duration_words};
+use crate::store::report::{LineReport, Report, Waits};
 
 /// The longest range the page shows: a little over a year.
 pub const MOST_DAYS: i64 = 400;
@@ -391,7 +392,7 @@ fn connections(l: &LineReport) -> Markup {
 
 /// One of the page's tables as CSV, with a header row: `None` for a table there is not.
 pub fn table_csv(report: &Report, table: &str) -> Option<String> {
-    use crate::store::report::SUMMARY_COLUMNS;
+    use crate::reports::SUMMARY_COLUMNS;
     let shown = if report.lines.len() == 1 {
         &report.lines[0]
     } else {

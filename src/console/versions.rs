@@ -25,7 +25,7 @@ pub(super) async fn version_flows(
 /// A version as people know it: "version 3" (its hash is for engineers).
 pub(super) async fn version_name(console: &Console, version: &str) -> Result<String, StoreError> {
     Ok(match console.store.version_number(version).await? {
-        Some(number) => crate::store::version_name(number),
+        Some(number) => crate::ops::version_name(number),
         None => "the flow files as read at start".to_owned(),
     })
 }

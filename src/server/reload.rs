@@ -71,11 +71,11 @@ pub async fn publish(
     why: &str,
 ) -> crate::store::Result<i64> {
     let mut change = store.change(by).await?;
-    let before = crate::store::in_force_name(change.in_force().await?.as_ref());
+    let before = crate::ops::in_force_name(change.in_force().await?.as_ref());
     let version = &set.flows.version;
     change.put_flows_in_force(version, &set.files, why).await?;
     let number = change.version_number(version).await?.unwrap_or_default();
-    let after = crate::store::version_name(number);
+    let after = crate::ops::version_name(number);
     change
         .audit(
             &format!("new call flows put in force as {after}"),

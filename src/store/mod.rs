@@ -13,7 +13,6 @@ pub mod call_backs;
 pub mod calls;
 mod file;
 pub mod legacy;
-pub mod ops;
 pub mod outbox;
 pub mod report;
 mod servers;
@@ -831,16 +830,6 @@ async fn read_in_force<'e>(
 const VERSION_NUMBER: &str = "(SELECT COUNT(*) FROM flow_versions o \
      WHERE o.first_ms < v.first_ms OR (o.first_ms = v.first_ms AND o.version <= v.version))";
 
-/// A published version as people know it, by its number: "version 3".
-pub fn version_name(number: i64) -> String {
-    format!("version {number}")
-}
-
-/// What a change's audit says was in force before it: "version 3", or no version at all.
-pub fn in_force_name(in_force: Option<&InForce>) -> String {
-    in_force.map_or_else(|| "no version".to_owned(), |v| version_name(v.number))
-}
-
 /// The number people know a published version by (see [`InForce::number`]).
 async fn read_version_number<'e>(
     executor: impl Executor<'e, Database = Any>,
@@ -853,42 +842,6 @@ async fn read_version_number<'e>(
     .fetch_optional(executor)
     .await?;
     Ok(row.map(|row| row.get(0)))
-}
-
-/// The switch as the audit log words it.
-pub fn switch_text(switch: &Emergencies, flows: &crate::flow::Flows) -> String {
-    let closed: Vec<String> = switch
-        .iter()
-        .map(|(name, c)| {
-            let line = flows.schedule_line_name(name);
-            match c.note.as_str() {
-                "" => format!("the {line}: closed"),
-                note => format!("the {line}: closed ({note})"),
-            }
-        })
-        .collect();
-    if closed.is_empty() {
-        "nothing closed".into()
-    } else {
-        closed.join("\n")
-    }
-}
-
-/// The one-off days of `schedule` as the audit log words them.
-pub fn days_text(days: &[OneOffDay], schedule: &str) -> String {
-    let days: Vec<String> = days
-        .iter()
-        .filter(|d| d.schedule == schedule)
-        .map(|d| {
-            let day = crate::calendar::speech::full_date(d.day);
-            format!("{day}, {}: {}", d.kind.said(), d.value)
-        })
-        .collect();
-    if days.is_empty() {
-        "no days added at run time".into()
-    } else {
-        days.join("\n")
-    }
 }
 
 /// The store keeps the bank-holiday feed, so a server starting with the feed unreachable

@@ -314,10 +314,10 @@ async fn a_closed_request_is_deleted_once_kept_long_enough_and_an_open_one_never
         call.press("1").await;
     }
     let first = line.store.call_backs(true).await.unwrap()[0].id;
-    let closing = switchboard::store::ops::CallBackAction::Close(
+    let closing = switchboard::ops::CallBackAction::Close(
         switchboard::store::call_backs::Closing::CalledBack,
     );
-    switchboard::store::ops::act_on_call_back(&line.store, "amira", first, closing, "done")
+    switchboard::ops::act_on_call_back(&line.store, "amira", first, closing, "done")
         .await
         .unwrap();
     let now = chrono::Utc::now();

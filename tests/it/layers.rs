@@ -20,7 +20,7 @@ const FLOORS: &[&[&str]] = &[
     &["engine"],
     &["check", "explore", "simulate", "fixture"],
     &["store"],
-    &["server"],
+    &["ops", "reports", "server"],
     &["console"],
     &["service"],
     &["cli"],

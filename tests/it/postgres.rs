@@ -523,7 +523,7 @@ async fn two_editors_adding_one_day_at_once_are_told_it_is_already_a_closure_day
         let add = |store: Store, by: &'static str| {
             let (flows, holidays) = (flows.clone(), holidays.clone());
             tokio::spawn(async move {
-                switchboard::store::ops::edit_day(
+                switchboard::ops::edit_day(
                     &store,
                     by,
                     &flows,
@@ -546,7 +546,7 @@ async fn two_editors_adding_one_day_at_once_are_told_it_is_already_a_closure_day
             "Wednesday 16 December 2026 already has a closure day: remove it first to change it."
         );
         // Removed again for the next round.
-        switchboard::store::ops::edit_day(
+        switchboard::ops::edit_day(
             &one,
             "amira",
             &flows,
@@ -579,7 +579,7 @@ async fn changes_made_at_once_on_two_servers_audit_befores_and_afters_that_chain
         let (flows, holidays) = (flows.clone(), holidays.clone());
         let day = first + chrono::Duration::days(n);
         tokio::spawn(async move {
-            switchboard::store::ops::edit_day(
+            switchboard::ops::edit_day(
                 &store,
                 "ops",
                 &flows,

@@ -1,12 +1,14 @@
-//! The changes ops make, one place each, for the console and the CLI alike: each is checked
-//! against the flows in force, made with its audit entry in one transaction, and said back in
-//! a sentence.
+//! The changes ops make, one place each, for the console and the CLI alike: what may change
+//! (each is checked against the flows in force), in what words the audit says it, made with its
+//! audit entry in one transaction through the store, and said back in a sentence. The store
+//! below keeps data only.
 
 use chrono::NaiveDate;
 
-use super::{Result, Store, StoreError, Switch, days_text, switch_text};
 use crate::calendar::{BankHolidays, DayKind, plain_reason, speech};
+use crate::calendar::{Emergencies, OneOffDay};
 use crate::flow::{Flows, parse_openings};
+use crate::store::{InForce, Result, Store, StoreError, Switch};
 
 /// What a change did: the revision it made, and a sentence for the person who made it.
 #[derive(Debug)]
@@ -187,12 +189,12 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
     }
     change.put_version_in_force(version, why).await?;
     let number = change.version_number(version).await?.unwrap_or_default();
-    let after = super::version_name(number);
+    let after = version_name(number);
     change
         .audit(
             &format!("call flows rolled back to {after}"),
             why,
-            &super::in_force_name(before.as_ref()),
+            &in_force_name(before.as_ref()),
             &after,
         )
         .await?;
@@ -211,7 +213,7 @@ pub enum CallBackAction {
     /// Called, nobody answered: a try counted, back in the queue.
     NoAnswer,
     /// Called back, or closed without a call.
-    Close(super::call_backs::Closing),
+    Close(crate::store::call_backs::Closing),
 }
 
 impl CallBackAction {
@@ -276,4 +278,50 @@ pub async fn act_on_call_back(
         }
     };
     Ok(Done { revision, said })
+}
+
+/// A published version as people know it, by its number: "version 3".
+pub fn version_name(number: i64) -> String {
+    format!("version {number}")
+}
+
+/// What a change's audit says was in force before it: "version 3", or no version at all.
+pub fn in_force_name(in_force: Option<&InForce>) -> String {
+    in_force.map_or_else(|| "no version".to_owned(), |v| version_name(v.number))
+}
+
+/// The switch as the audit log words it.
+pub fn switch_text(switch: &Emergencies, flows: &crate::flow::Flows) -> String {
+    let closed: Vec<String> = switch
+        .iter()
+        .map(|(name, c)| {
+            let line = flows.schedule_line_name(name);
+            match c.note.as_str() {
+                "" => format!("the {line}: closed"),
+                note => format!("the {line}: closed ({note})"),
+            }
+        })
+        .collect();
+    if closed.is_empty() {
+        "nothing closed".into()
+    } else {
+        closed.join("\n")
+    }
+}
+
+/// The one-off days of `schedule` as the audit log words them.
+pub fn days_text(days: &[OneOffDay], schedule: &str) -> String {
+    let days: Vec<String> = days
+        .iter()
+        .filter(|d| d.schedule == schedule)
+        .map(|d| {
+            let day = crate::calendar::speech::full_date(d.day);
+            format!("{day}, {}: {}", d.kind.said(), d.value)
+        })
+        .collect();
+    if days.is_empty() {
+        "no days added at run time".into()
+    } else {
+        days.join("\n")
+    }
 }

@@ -1,0 +1,238 @@
+//! Reports in people's words and in files: each line's figures as text, a CSV a spreadsheet
+//! reads, and JSON. The figures themselves are counted by the store (`store::report`).
+
+use std::fmt::Write as _;
+
+use crate::calendar::speech;
+use crate::store::report::{Ending, LineReport, Report, Waits};
+
+/// The lines of `flows` as a report takes them: (id, name), in the flows' order.
+pub fn lines_of(flows: &crate::flow::Flows) -> Vec<(String, String)> {
+    flows
+        .lines
+        .iter()
+        .map(|l| (l.id.to_string(), l.name.clone()))
+        .collect()
+}
+
+/// The summary's columns, one row a line: the CSV's header.
+pub const SUMMARY_COLUMNS: [&str; 14] = [
+    "line",
+    "name",
+    "from",
+    "to",
+    "calls",
+    "answered",
+    "abandoned",
+    "ended_by_line",
+    "closed_calls",
+    "callbacks",
+    "median_wait_for_person_s",
+    "p90_wait_for_person_s",
+    "median_call_back_wait_s",
+    "p90_call_back_wait_s",
+];
+
+/// A CSV field: quoted when it must be.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// CSV text with a header row.
+pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn optional(value: Option<i64>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+impl Report {
+    /// One row a line, as [`SUMMARY_COLUMNS`] names them.
+    pub fn summary_rows(&self) -> Vec<Vec<String>> {
+        self.lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.line.clone(),
+                    l.name.clone(),
+                    self.from.to_string(),
+                    self.to.to_string(),
+                    l.calls.to_string(),
+                    l.answered.to_string(),
+                    l.abandoned.to_string(),
+                    l.ended_by_line.to_string(),
+                    l.closed_calls.to_string(),
+                    l.callbacks.to_string(),
+                    optional(l.wait_for_person.median_s),
+                    optional(l.wait_for_person.p90_s),
+                    optional(l.call_back_wait.median_s),
+                    optional(l.call_back_wait.p90_s),
+                ]
+            })
+            .collect()
+    }
+
+    pub fn to_csv(&self) -> String {
+        csv(&SUMMARY_COLUMNS, &self.summary_rows())
+    }
+
+    /// One object a line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.lines).expect("plain data") + "\n"
+    }
+
+    /// For people: each line, then all lines together.
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "Calls from {} to {} (UK dates)\n",
+            speech::full_date(self.from),
+            speech::full_date(self.to)
+        );
+        let several = self.lines.len() > 1;
+        for line in self.lines.iter().chain(several.then_some(&self.all)) {
+            out.push('\n');
+            line_text(&mut out, line);
+        }
+        out
+    }
+}
+
+/// A wait as people say it: "45 s", "3 min 20 s", "2 h 5 min".
+pub fn duration_words(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+fn waits_text(waits: &Waits) -> String {
+    match (waits.median_s, waits.p90_s) {
+        (Some(median), Some(p90)) => format!(
+            "median {}, 90th percentile {} (of {})",
+            duration_words(median),
+            duration_words(p90),
+            waits.count
+        ),
+        _ => "none".to_owned(),
+    }
+}
+
+/// A menu choice as the text report says it: "key 1", "no input".
+fn choice_words(choice: &str) -> String {
+    match choice {
+        "no-input" => "no input".to_owned(),
+        "invalid" => "a key or words not offered".to_owned(),
+        "any-key" => "any key".to_owned(),
+        key => format!("key {key}"),
+    }
+}
+
+/// "1 call", "2 calls".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn line_text(out: &mut String, l: &LineReport) {
+    let _ = writeln!(out, "{} ({})", l.name, l.line);
+    let _ = writeln!(
+        out,
+        "  calls: {}; a person answered {}; call back taken {}; ended by the line {}; hung up before any of these {}",
+        l.calls,
+        l.answered,
+        l.ended
+            .iter()
+            .filter(|e| e.how == "call back")
+            .map(|e| e.calls)
+            .sum::<u64>(),
+        l.ended_by_line,
+        l.abandoned
+    );
+    let reasons: Vec<String> = l
+        .closed_by_reason()
+        .iter()
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  arrived while closed: {}{}",
+        l.closed_calls,
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join(", "))
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  time to a person: {}",
+        waits_text(&l.wait_for_person)
+    );
+    let _ = writeln!(
+        out,
+        "  call backs asked for: {}; time to the call back: {}",
+        l.callbacks,
+        waits_text(&l.call_back_wait)
+    );
+    out.push_str("  by day:\n");
+    for d in &l.by_day {
+        let day = d.day.parse().map_or(d.day.clone(), speech::full_date);
+        let _ = writeln!(
+            out,
+            "    {day}: {} calls, {} answered, {} hung up, {} while closed, {} call backs",
+            d.calls, d.answered, d.abandoned, d.closed_calls, d.callbacks
+        );
+    }
+    if !l.choices.is_empty() {
+        out.push_str("  choices:\n");
+        for c in &l.choices {
+            let (choice, calls) = (choice_words(&c.choice), plural(c.calls, "call", "calls"));
+            let _ = writeln!(out, "    {}, {choice}: {calls}", c.step);
+        }
+    }
+    if !l.statuses.is_empty() {
+        out.push_str("  Twilio's final status:\n");
+        for s in &l.statuses {
+            let _ = writeln!(
+                out,
+                "    {}: {} calls, {} in all",
+                s.status,
+                s.calls,
+                duration_words(s.seconds as i64)
+            );
+        }
+    }
+    if !l.reached.is_empty() {
+        out.push_str("  steps reached:\n");
+        for r in &l.reached {
+            let _ = writeln!(out, "    {}: {}", r.step, plural(r.calls, "call", "calls"));
+        }
+    }
+    if !l.connections.is_empty() {
+        out.push_str("  connection attempts:\n");
+        for c in &l.connections {
+            let result = c.result.replace('-', " ");
+            let attempts = plural(c.attempts, "attempt", "attempts");
+            let _ = writeln!(out, "    {}, {result}: {attempts}", c.step);
+        }
+    }
+    let hung_up: Vec<&Ending> = l.ended.iter().filter(|e| e.how == "hung up").collect();
+    if !hung_up.is_empty() {
+        out.push_str("  where callers hung up:\n");
+        for e in hung_up {
+            let _ = writeln!(out, "    {}: {}", e.step, plural(e.calls, "call", "calls"));
+        }
+    }
+}
