@@ -3,6 +3,7 @@
 //! caller (the last snapshot answers, `/readyz` and the metrics say so, the console refuses a
 //! change in words).
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -678,4 +679,53 @@ async fn a_full_disk_freed_leaves_the_server_writing_and_logging_in_without_a_re
     }
     let ready = server.get("/readyz").await;
     assert!(ready.contains("\"available\""), "{ready}");
+}
+
+/// Each table the migrations in `dir` make, with its columns in order (from CREATE TABLE and
+/// ALTER TABLE ... ADD COLUMN; constraints left out).
+fn schema(dir: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut tables = std::collections::BTreeMap::<String, Vec<String>>::new();
+    let mut files: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let sql = std::fs::read_to_string(&file).unwrap();
+        let mut current: Option<String> = None;
+        for line in sql.lines().map(|l| l.split("--").next().unwrap().trim()) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["CREATE", "TABLE", name, ..] => {
+                    let name = name.trim_end_matches('(').to_owned();
+                    tables.entry(name.clone()).or_default();
+                    current = Some(name);
+                }
+                ["ALTER", "TABLE", name, "ADD", "COLUMN", column, ..] => {
+                    tables.get_mut(*name).unwrap().push((*column).to_owned());
+                }
+                [");"] | [")"] => current = None,
+                [first, ..] if current.is_some() => {
+                    let constraint = ["PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT"];
+                    if !constraint.contains(first) {
+                        let column = first.trim_end_matches(',').to_owned();
+                        tables
+                            .get_mut(current.as_ref().unwrap())
+                            .unwrap()
+                            .push(column);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    tables
+}
+
+#[test]
+fn the_sqlite_and_postgresql_migrations_make_the_same_tables_and_columns() {
+    let (sqlite, postgres) = (schema("migrations/sqlite"), schema("migrations/postgres"));
+    assert!(sqlite.len() >= 20, "{sqlite:?}");
+    assert!(sqlite["calls"].len() > 10, "{:?}", sqlite["calls"]);
+    assert_eq!(sqlite, postgres);
 }
