@@ -173,13 +173,15 @@ impl Store {
             Err(_) => String::new(),
         };
         let grouped_calls = grouped_calls();
-        for (table, grouped) in [
-            ("call_summary", grouped_calls.as_str()),
-            ("call_wait_summary", GROUPED_WAITS),
-            ("call_step_summary", GROUPED_STEPS),
-            ("call_status_summary", GROUPED_STATUSES),
+        for (table, columns, grouped) in [
+            ("call_summary", CALL_SUMMARY, grouped_calls.as_str()),
+            ("call_wait_summary", WAIT_SUMMARY, GROUPED_WAITS),
+            ("call_step_summary", STEP_SUMMARY, GROUPED_STEPS),
+            ("call_status_summary", STATUS_SUMMARY, GROUPED_STATUSES),
         ] {
-            sqlx::query(&format!("INSERT INTO {table} {grouped}"))
+            // By name, both sides: the grouped query's columns are named as the table's.
+            let grouped = format!("SELECT {columns} FROM ({grouped}) AS grouped");
+            sqlx::query(&format!("INSERT INTO {table} ({columns}) {grouped}"))
                 .bind(&first)
                 .bind(&through)
                 .execute(&mut *tx)
@@ -254,27 +256,34 @@ pub(super) fn grouped_calls() -> String {
     format!(
         "SELECT line, day, week_hour, state, {ENDED} AS ended, \
          CASE WHEN answered_ms IS NOT NULL THEN team ELSE COALESCE(last_step, '') END AS at_step, \
-         SUM(CASE WHEN {CALL_BACK_TAKEN} THEN 1 ELSE 0 END), COUNT(*) \
+         SUM(CASE WHEN {CALL_BACK_TAKEN} THEN 1 ELSE 0 END) AS call_backs, COUNT(*) AS calls \
          FROM calls WHERE day >= $1 AND day <= $2 AND line IS NOT NULL AND state IS NOT NULL \
          GROUP BY line, day, week_hour, state, ended, at_step"
     )
 }
 
+/// The columns of each summary table, which the grouped queries name alike.
+pub(super) const CALL_SUMMARY: &str =
+    "line, day, week_hour, state, ended, at_step, call_backs, calls";
+pub(super) const WAIT_SUMMARY: &str = "line, day, wait_s, calls";
+pub(super) const STEP_SUMMARY: &str = "line, day, step, choice, result, calls";
+pub(super) const STATUS_SUMMARY: &str = "line, day, status, calls, seconds";
+
 /// Waits for a person in whole seconds, over the days from `$1` to `$2`: the columns of
 /// `call_wait_summary`.
-pub(super) const GROUPED_WAITS: &str = "SELECT line, day, (answered_ms - started_ms) / 1000 AS wait_s, COUNT(*) \
+pub(super) const GROUPED_WAITS: &str = "SELECT line, day, (answered_ms - started_ms) / 1000 AS wait_s, COUNT(*) AS calls \
      FROM calls WHERE day >= $1 AND day <= $2 AND answered_ms IS NOT NULL AND started_ms IS NOT NULL \
      AND line IS NOT NULL GROUP BY line, day, wait_s";
 
 /// Choices and connection results, over the days from `$1` to `$2`: the columns of
 /// `call_step_summary`.
-pub(super) const GROUPED_STEPS: &str = "SELECT line, day, step, COALESCE(choice, '') AS choice, COALESCE(result, '') AS result, COUNT(*) \
+pub(super) const GROUPED_STEPS: &str = "SELECT line, day, step, COALESCE(choice, '') AS choice, COALESCE(result, '') AS result, COUNT(*) AS calls \
      FROM call_steps WHERE day >= $1 AND day <= $2 GROUP BY line, day, step, choice, result";
 
 /// Twilio's final status of each call and how long the calls lasted, over the days from `$1`
 /// to `$2`: the columns of `call_status_summary` (a call with no status callback yet is
 /// `unknown`).
-pub(super) const GROUPED_STATUSES: &str = "SELECT line, day, COALESCE(status, 'unknown') AS status, COUNT(*), CAST(SUM(COALESCE(duration_s, 0)) AS BIGINT) \
+pub(super) const GROUPED_STATUSES: &str = "SELECT line, day, COALESCE(status, 'unknown') AS status, COUNT(*) AS calls, CAST(SUM(COALESCE(duration_s, 0)) AS BIGINT) AS seconds \
      FROM calls WHERE day >= $1 AND day <= $2 AND line IS NOT NULL AND state IS NOT NULL GROUP BY line, day, status";
 
 /// The name in `kv` of the last day summed up into the summary tables.

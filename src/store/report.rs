@@ -7,9 +7,11 @@ use std::ops::AddAssign;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use sqlx::Row;
 
-use super::calls::{GROUPED_STATUSES, GROUPED_STEPS, GROUPED_WAITS, SUMMED_THROUGH, grouped_calls};
+use super::calls::{
+    CALL_SUMMARY, GROUPED_STATUSES, GROUPED_STEPS, GROUPED_WAITS, STATUS_SUMMARY, STEP_SUMMARY,
+    SUMMED_THROUGH, grouped_calls,
+};
 use super::{Result, Store};
 
 /// The middle and the 90th percentile of some waits, by nearest rank, in whole seconds.
@@ -236,17 +238,15 @@ impl Summed {
     /// The rows of `summary` (from a summary table, whose rows are `grouped`'s; both read
     /// the days from `$1` to `$2`) over the days summed up, then of `grouped` over the days
     /// since.
-    async fn read(
-        &self,
-        store: &Store,
-        summary: &str,
-        grouped: &str,
-    ) -> Result<Vec<sqlx::any::AnyRow>> {
+    async fn read<T>(&self, store: &Store, summary: &str, grouped: &str) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
         let mut rows = Vec::new();
         for (sql, days) in [(summary, &self.summaries), (grouped, &self.records)] {
             if let Some((first, last)) = days {
                 rows.extend(
-                    sqlx::query(sql)
+                    sqlx::query_as::<_, T>(sql)
                         .bind(first)
                         .bind(last)
                         .fetch_all(&store.pool())
@@ -304,8 +304,58 @@ impl AddAssign for Lasted {
     }
 }
 
-fn count(row: &sqlx::any::AnyRow, index: usize) -> u64 {
-    row.get::<i64, _>(index).max(0) as u64
+/// A count as the store keeps it (never below zero).
+fn count(n: i64) -> u64 {
+    n.max(0) as u64
+}
+
+/// The rows each part of a report reads, by column name: a column added to a table shifts
+/// nothing.
+#[derive(sqlx::FromRow)]
+struct CallsRow {
+    line: String,
+    day: String,
+    week_hour: i64,
+    state: String,
+    ended: String,
+    at_step: Option<String>,
+    call_backs: i64,
+    calls: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DayRow {
+    line: String,
+    day: String,
+    calls: i64,
+    answered: i64,
+    abandoned: i64,
+    closed_calls: i64,
+    call_backs: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct WaitRow {
+    line: String,
+    wait_s: i64,
+    calls: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StatusRow {
+    line: String,
+    status: String,
+    calls: i64,
+    seconds: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    line: String,
+    step: String,
+    choice: String,
+    result: String,
+    calls: i64,
 }
 
 /// A map's entries as a sorted vector of `T`.
@@ -346,22 +396,21 @@ impl Store {
         let summed = Summed::of(self, &first, &last).await?;
         let mut endings = Tally::new(lines.len());
         let mut closed = Tally::new(lines.len());
-        let calls = summed
+        let calls: Vec<CallsRow> = summed
             .read(
                 self,
-                &format!("SELECT * FROM call_summary {DAYS}"),
+                &format!("SELECT {CALL_SUMMARY} FROM call_summary {DAYS}"),
                 &grouped_calls(),
             )
             .await?;
         for row in calls {
-            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+            let Some(i) = index(&row.line) else {
                 continue;
             };
-            let day = day_of(&row.get::<String, _>(1));
-            let week_hour = row.get::<i64, _>(2).clamp(0, 167) as usize;
-            let state: String = row.get(3);
-            let (ended, step): (String, Option<String>) = (row.get(4), row.get(5));
-            let (call_backs, n) = (count(&row, 6), count(&row, 7));
+            let day = day_of(&row.day);
+            let week_hour = row.week_hour.clamp(0, 167) as usize;
+            let (state, ended, step) = (row.state, row.ended, row.at_step);
+            let (call_backs, n) = (count(row.call_backs), count(row.calls));
             let step = match ended.as_str() {
                 "answered" | "hung up" => step.unwrap_or_default(),
                 _ => String::new(),
@@ -399,7 +448,7 @@ impl Store {
         );
 
         // Days older than the records kept: their totals.
-        for row in sqlx::query(
+        for row in sqlx::query_as::<_, DayRow>(
             "SELECT line, day, calls, answered, abandoned, closed_calls, call_backs FROM call_days \
              WHERE day >= $1 AND day <= $2",
         )
@@ -408,29 +457,29 @@ impl Store {
         .fetch_all(&self.pool())
         .await?
         {
-            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+            let Some(i) = index(&row.line) else {
                 continue;
             };
-            let day = day_of(&row.get::<String, _>(1));
+            let day = day_of(&row.day);
             let counted = Counted {
-                calls: count(&row, 2),
-                answered: count(&row, 3),
-                abandoned: count(&row, 4),
+                calls: count(row.calls),
+                answered: count(row.answered),
+                abandoned: count(row.abandoned),
                 ended_by_line: 0,
-                closed_calls: count(&row, 5),
-                callbacks: count(&row, 6),
+                closed_calls: count(row.closed_calls),
+                callbacks: count(row.call_backs),
             };
             for report in [&mut by_line[i], &mut all] {
                 report.add(day, counted);
             }
         }
 
-        // Waits as histograms of whole seconds: (line, day, seconds, calls) rows.
-        let histogram = |rows: Vec<sqlx::any::AnyRow>, value: usize| {
+        // Waits as histograms of whole seconds.
+        let histogram = |rows: Vec<WaitRow>| {
             let mut waits = Tally::new(lines.len());
             for row in rows {
-                if let Some(i) = index(row.get::<String, _>(0).as_str()) {
-                    waits.add(i, row.get::<i64, _>(value).max(0), count(&row, value + 1));
+                if let Some(i) = index(&row.line) {
+                    waits.add(i, row.wait_s.max(0), count(row.calls));
                 }
             }
             waits
@@ -440,39 +489,39 @@ impl Store {
                 self,
                 &format!(
                     // A wait's count over the whole range: a row a second waited, not a day.
-                    "SELECT line, '' AS day, wait_s, CAST(SUM(calls) AS BIGINT) \
+                    "SELECT line, '' AS day, wait_s, CAST(SUM(calls) AS BIGINT) AS calls \
                      FROM call_wait_summary {DAYS} GROUP BY line, wait_s"
                 ),
                 GROUPED_WAITS,
             )
             .await?;
-        histogram(waits, 2).give(&mut by_line, &mut all, Waits::of, |r| {
+        histogram(waits).give(&mut by_line, &mut all, Waits::of, |r| {
             &mut r.wait_for_person
         });
-        let call_back_waits = sqlx::query(
-            "SELECT line, waited_s, COUNT(*) FROM call_back_waits WHERE day >= $1 AND day <= $2 \
-             GROUP BY line, waited_s",
+        let call_back_waits = sqlx::query_as::<_, WaitRow>(
+            "SELECT line, waited_s AS wait_s, COUNT(*) AS calls FROM call_back_waits \
+             WHERE day >= $1 AND day <= $2 GROUP BY line, waited_s",
         )
         .bind(&first)
         .bind(&last)
         .fetch_all(&self.pool())
         .await?;
-        histogram(call_back_waits, 1)
+        histogram(call_back_waits)
             .give(&mut by_line, &mut all, Waits::of, |r| &mut r.call_back_wait);
 
         // Twilio's final statuses.
         let mut statuses = Tally::new(lines.len());
-        for row in summed
+        let status_rows: Vec<StatusRow> = summed
             .read(
                 self,
-                &format!("SELECT * FROM call_status_summary {DAYS}"),
+                &format!("SELECT {STATUS_SUMMARY} FROM call_status_summary {DAYS}"),
                 GROUPED_STATUSES,
             )
-            .await?
-        {
-            if let Some(i) = index(row.get::<String, _>(0).as_str()) {
-                let lasted = Lasted(count(&row, 3), count(&row, 4));
-                statuses.add(i, row.get::<String, _>(2), lasted);
+            .await?;
+        for row in status_rows {
+            if let Some(i) = index(&row.line) {
+                let lasted = Lasted(count(row.calls), count(row.seconds));
+                statuses.add(i, row.status, lasted);
             }
         }
         let status_list = |map: BTreeMap<String, Lasted>| {
@@ -490,20 +539,19 @@ impl Store {
         let mut choices = Tally::new(lines.len());
         let mut connections = Tally::new(lines.len());
         let mut reached = Tally::new(lines.len());
-        let steps = summed
+        let steps: Vec<StepRow> = summed
             .read(
                 self,
-                &format!("SELECT * FROM call_step_summary {DAYS}"),
+                &format!("SELECT {STEP_SUMMARY} FROM call_step_summary {DAYS}"),
                 GROUPED_STEPS,
             )
             .await?;
         for row in steps {
-            let Some(i) = index(row.get::<String, _>(0).as_str()) else {
+            let Some(i) = index(&row.line) else {
                 continue;
             };
-            let (step, choice, result): (String, String, String) =
-                (row.get(2), row.get(3), row.get(4));
-            let n = count(&row, 5);
+            let (step, choice, result) = (row.step, row.choice, row.result);
+            let n = count(row.calls);
             if !choice.is_empty() {
                 choices.add(i, (step, choice), n);
             } else if !result.is_empty() {

@@ -318,6 +318,26 @@ async fn records_older_than_kept_become_daily_totals_and_the_report_still_counts
             .unwrap()
     );
     assert_eq!(store.report(from, to, &lines).await.unwrap(), before);
+    // A summary table made again with its columns in another order and one more: the report
+    // reads columns by name, so not a figure moves.
+    {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let mut raw = sqlx::AnyConnection::connect(&url.to_string())
+            .await
+            .unwrap();
+        for statement in [
+            "CREATE TABLE call_step_summary_new (result TEXT NOT NULL, note TEXT, calls BIGINT NOT NULL, \
+             choice TEXT NOT NULL, step TEXT NOT NULL, day TEXT NOT NULL, line TEXT NOT NULL)",
+            "INSERT INTO call_step_summary_new (result, calls, choice, step, day, line) \
+             SELECT result, calls, choice, step, day, line FROM call_step_summary",
+            "DROP TABLE call_step_summary",
+            "ALTER TABLE call_step_summary_new RENAME TO call_step_summary",
+        ] {
+            sqlx::query(statement).execute(&mut raw).await.unwrap();
+        }
+    }
+    assert_eq!(store.report(from, to, &lines).await.unwrap(), before);
 
     let rolled = store
         .roll_up_calls("2025-11-05".parse().unwrap())
