@@ -102,15 +102,15 @@ const COLUMNS: &str = "id, number, line, asked_ms, claimed_by, tries, closed_ms,
 
 fn call_back_of(row: &sqlx::any::AnyRow) -> CallBack {
     CallBack {
-        id: row.get(0),
-        number: row.get(1),
-        line: row.get(2),
-        asked_ms: row.get(3),
-        claimed_by: row.get(4),
-        tries: row.get::<i64, _>(5),
-        closed_ms: row.get(6),
-        outcome: row.get(7),
-        note: row.get(8),
+        id: row.get("id"),
+        number: row.get("number"),
+        line: row.get("line"),
+        asked_ms: row.get("asked_ms"),
+        claimed_by: row.get("claimed_by"),
+        tries: row.get::<i64, _>("tries"),
+        closed_ms: row.get("closed_ms"),
+        outcome: row.get("outcome"),
+        note: row.get("note"),
     }
 }
 
@@ -148,7 +148,7 @@ impl Store {
         .await?;
         Ok(PendingCallBack {
             tx,
-            id: added.map(|row| row.get(0)),
+            id: added.map(|row| row.get("id")),
         })
     }
 

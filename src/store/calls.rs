@@ -162,7 +162,7 @@ impl Store {
             .bind(SUMMED_THROUGH)
             .fetch_one(&mut *tx)
             .await?
-            .get(0);
+            .get("value");
         let through = through.to_string();
         if done >= through {
             return Ok(false);

@@ -325,7 +325,7 @@ impl Store {
             .bind(version)
             .fetch_optional(&self.pool())
             .await?;
-        Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>(0)).ok()))
+        Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>("files")).ok()))
     }
 
     /// The number people know a published version by; `None` for a version never published.
@@ -355,12 +355,12 @@ impl Store {
         Ok(rows
             .iter()
             .map(|row| AuditEntry {
-                at: instant(row.get(0)),
-                who: row.get(1),
-                what: row.get(2),
-                note: row.get(3),
-                before: row.get(4),
-                after: row.get(5),
+                at: instant(row.get("at_ms")),
+                who: row.get("who"),
+                what: row.get("what"),
+                note: row.get("note"),
+                before: row.get("before_text"),
+                after: row.get("after_text"),
             })
             .collect())
     }
@@ -405,7 +405,7 @@ impl Store {
             .bind(name)
             .fetch_optional(&self.pool())
             .await?
-            .map(|row| row.get(0)))
+            .map(|row| row.get("value")))
     }
 
     pub async fn set_value(&self, name: &str, value: &str) -> Result<()> {
@@ -734,7 +734,7 @@ impl Change {
             sqlx::query("UPDATE revision SET serial = serial + 1 WHERE id = 1 RETURNING serial")
                 .fetch_one(self.connection())
                 .await?
-                .get(0);
+                .get("serial");
         if self.backend == Backend::Postgres {
             // Delivered to every listener when the transaction commits, not before.
             sqlx::query("SELECT pg_notify($1, $2)")
@@ -752,14 +752,14 @@ async fn read_revision<'e>(executor: impl Executor<'e, Database = Any>) -> Resul
     Ok(sqlx::query("SELECT serial FROM revision WHERE id = 1")
         .fetch_one(executor)
         .await?
-        .get(0))
+        .get("serial"))
 }
 
 fn user_of(row: &AnyRow) -> Option<User> {
     Some(User {
-        name: row.get(0),
-        role: Role::named(&row.get::<String, _>(1))?,
-        hash: row.get(2),
+        name: row.get("name"),
+        role: Role::named(&row.get::<String, _>("role"))?,
+        hash: row.get("hash"),
     })
 }
 
@@ -770,10 +770,10 @@ async fn read_emergencies<'e>(executor: impl Executor<'e, Database = Any>) -> Re
     let mut switch = Emergencies::default();
     for row in &rows {
         switch.close(
-            &row.get::<String, _>(0),
+            &row.get::<String, _>("schedule"),
             EmergencyClosure {
-                since: instant(row.get(1)),
-                note: row.get(2),
+                since: instant(row.get("since_ms")),
+                note: row.get("note"),
             },
         );
     }
@@ -790,12 +790,12 @@ async fn read_days<'e>(executor: impl Executor<'e, Database = Any>) -> Result<Ve
         .iter()
         .filter_map(|row| {
             Some(OneOffDay {
-                schedule: row.get(0),
-                day: row.get::<String, _>(1).parse().ok()?,
-                kind: DayKind::named(&row.get::<String, _>(2))?,
-                value: row.get(3),
-                added_by: row.get(4),
-                added_at: instant(row.get(5)),
+                schedule: row.get("schedule"),
+                day: row.get::<String, _>("day").parse().ok()?,
+                kind: DayKind::named(&row.get::<String, _>("kind"))?,
+                value: row.get("value"),
+                added_by: row.get("added_by"),
+                added_at: instant(row.get("added_ms")),
             })
         })
         .collect())
@@ -806,7 +806,7 @@ async fn read_in_force<'e>(
     limit: i64,
 ) -> Result<Vec<InForce>> {
     let rows = sqlx::query(&format!(
-        "SELECT f.version, f.at_ms, f.by_whom, f.why, {VERSION_NUMBER} \
+        "SELECT f.version, f.at_ms, f.by_whom, f.why, {VERSION_NUMBER} AS number \
          FROM flows_in_force f JOIN flow_versions v ON v.version = f.version \
          ORDER BY f.id DESC LIMIT $1"
     ))
@@ -816,11 +816,11 @@ async fn read_in_force<'e>(
     Ok(rows
         .iter()
         .map(|row| InForce {
-            version: row.get(0),
-            at: instant(row.get(1)),
-            by: row.get(2),
-            why: row.get(3),
-            number: row.get(4),
+            version: row.get("version"),
+            at: instant(row.get("at_ms")),
+            by: row.get("by_whom"),
+            why: row.get("why"),
+            number: row.get("number"),
         })
         .collect())
 }
@@ -836,12 +836,12 @@ async fn read_version_number<'e>(
     version: &str,
 ) -> Result<Option<i64>> {
     let row = sqlx::query(&format!(
-        "SELECT {VERSION_NUMBER} FROM flow_versions v WHERE v.version = $1"
+        "SELECT {VERSION_NUMBER} AS number FROM flow_versions v WHERE v.version = $1"
     ))
     .bind(version)
     .fetch_optional(executor)
     .await?;
-    Ok(row.map(|row| row.get(0)))
+    Ok(row.map(|row| row.get("number")))
 }
 
 /// The store keeps the bank-holiday feed, so a server starting with the feed unreachable

@@ -49,10 +49,10 @@ impl Store {
             return Ok(None);
         };
         let notification = Notification {
-            row: row.get(0),
-            event: row.get(1),
-            body: row.get(2),
-            tries: row.get(3),
+            row: row.get("id"),
+            event: row.get("event"),
+            body: row.get("body"),
+            tries: row.get("tries"),
         };
         // Taken only if nobody took it since it was read.
         let taken = sqlx::query(
@@ -90,9 +90,9 @@ impl Store {
 
     /// How many notifications wait to be delivered.
     pub async fn undelivered(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM outbox WHERE delivered_ms IS NULL")
+        let row = sqlx::query("SELECT COUNT(*) AS waiting FROM outbox WHERE delivered_ms IS NULL")
             .fetch_one(&self.pool())
             .await?;
-        Ok(row.get(0))
+        Ok(row.get("waiting"))
     }
 }

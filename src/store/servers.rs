@@ -40,10 +40,10 @@ impl Store {
         Ok(rows
             .iter()
             .map(|row| ServerSeen {
-                server: row.get(0),
-                address: row.get(1),
-                seen_ms: row.get(2),
-                revision: row.get(3),
+                server: row.get("server"),
+                address: row.get("address"),
+                seen_ms: row.get("seen_ms"),
+                revision: row.get("revision"),
             })
             .collect())
     }

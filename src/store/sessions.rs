@@ -57,12 +57,12 @@ impl Store {
         .fetch_optional(&self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let (user, csrf): (String, String) = (row.get(0), row.get(1));
+        let (user, csrf): (String, String) = (row.get("user_name"), row.get("csrf"));
         let role = sqlx::query("SELECT role FROM users WHERE name = $1")
             .bind(&user)
             .fetch_optional(&self.pool())
             .await?
-            .and_then(|r| Role::named(&r.get::<String, _>(0)));
+            .and_then(|r| Role::named(&r.get::<String, _>("role")));
         Ok(role.map(|role| (user, role, csrf)))
     }
 
@@ -83,7 +83,7 @@ impl Store {
             .bind(&hash)
             .fetch_optional(&self.pool())
             .await?;
-        let notice: Option<String> = row.and_then(|row| row.get(0));
+        let notice: Option<String> = row.and_then(|row| row.get("notice"));
         if notice.is_some() {
             sqlx::query("UPDATE sessions SET notice = NULL WHERE token_hash = $1")
                 .bind(&hash)
@@ -133,7 +133,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(counted.map(|row| u32::try_from(row.get::<i64, _>(0) - 1).unwrap_or(u32::MAX)))
+        Ok(counted.map(|row| u32::try_from(row.get::<i64, _>("count") - 1).unwrap_or(u32::MAX)))
     }
 
     pub async fn login_succeeded(&self, user: &str, address: &str) -> Result<()> {

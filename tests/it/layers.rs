@@ -137,3 +137,39 @@ fn no_source_file_is_over_a_thousand_lines() {
     );
     assert!(long.is_empty(), "split these: {long:?}");
 }
+
+#[test]
+fn the_store_reads_every_column_by_name() {
+    let mut by_position = Vec::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        for (number, line) in source.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            // `row.get(0)` or `row.get::<T, _>(0)`: a column by its place.
+            let positional = code.match_indices(".get").any(|(at, _)| {
+                let rest = &code[at + ".get".len()..];
+                let rest = match rest.strip_prefix("::<") {
+                    Some(generic) => generic.split_once(">(").map_or("", |(_, r)| r),
+                    None => rest.strip_prefix('(').unwrap_or(""),
+                };
+                rest.starts_with(|c: char| c.is_ascii_digit())
+            });
+            let star = code.contains("SELECT *");
+            if positional || star {
+                by_position.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        by_position.is_empty(),
+        "columns read by place:\n{}",
+        by_position.join("\n")
+    );
+}
