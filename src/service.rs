@@ -67,8 +67,27 @@ pub struct NotifySettings {
 
 /// What the service serves on: Twilio's webhooks, the ops console, or both (at least one).
 pub struct Listeners {
-    pub webhooks: Option<tokio::net::TcpListener>,
-    pub console: Option<std::net::TcpListener>,
+    pub webhooks: Option<Listen>,
+    pub console: Option<Listen>,
+}
+
+/// A listener bound already (a test's, on port 0), or an address to bind once the store is
+/// open: a server that cannot use its store stops with that reason, not holding the port.
+pub enum Listen {
+    Bound(std::net::TcpListener),
+    At(SocketAddr),
+}
+
+impl Listen {
+    fn bind(self, what: &str) -> anyhow::Result<std::net::TcpListener> {
+        let listener = match self {
+            Listen::Bound(listener) => listener,
+            Listen::At(address) => std::net::TcpListener::bind(address)
+                .with_context(|| format!("listening {what} on {address}"))?,
+        };
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    }
 }
 
 /// Runs the service until `shutdown` completes (then finishes the calls in flight), or fails
@@ -103,6 +122,15 @@ pub async fn run(
             );
         }
     }
+    let webhooks = match webhooks {
+        Some(listen) => Some(tokio::net::TcpListener::from_std(
+            listen.bind("for webhooks")?,
+        )?),
+        None => None,
+    };
+    let console = console
+        .map(|listen| listen.bind("for the console"))
+        .transpose()?;
     let files = config.files;
     reload::publish_if_new(&store, &files, &config.flows_dir).await?;
     let version = files.flows.version.clone();

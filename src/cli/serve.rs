@@ -12,7 +12,7 @@ use switchboard::calendar::parse_instant;
 use switchboard::fixture::record::Recorder;
 use switchboard::server::reload;
 use switchboard::server::{Auth, Clock, Limits, PublicUrl};
-use switchboard::service::{self, Config, FeedSettings, Listeners, NotifySettings};
+use switchboard::service::{self, Config, FeedSettings, Listen, Listeners, NotifySettings};
 
 use super::{Done, FlowsDir, StateDir, duration, refused};
 
@@ -230,22 +230,12 @@ fn serve(args: Args) -> anyhow::Result<()> {
         logs: Some(logs),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let webhooks = match args.role {
+        Role::Console => None,
+        Role::Both | Role::Webhooks => Some(Listen::At(args.listen)),
+    };
+    let console = args.admin_listen.map(Listen::At);
     runtime.block_on(async {
-        let webhooks = match args.role {
-            Role::Console => None,
-            Role::Both | Role::Webhooks => Some(
-                tokio::net::TcpListener::bind(args.listen)
-                    .await
-                    .with_context(|| format!("listening on {}", args.listen))?,
-            ),
-        };
-        let console = args
-            .admin_listen
-            .map(|address| {
-                std::net::TcpListener::bind(address)
-                    .with_context(|| format!("listening for the console on {address}"))
-            })
-            .transpose()?;
         service::run(config, Listeners { webhooks, console }, shutdown_signal()).await
     })
 }

@@ -330,7 +330,7 @@ async fn the_whole_service_runs_in_process_on_loopback_listeners_and_stops_when_
         notify: None,
         logs: None,
     };
-    let webhooks = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let webhooks = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let console = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let (webhook_address, console_address) = (
         webhooks.local_addr().unwrap(),
@@ -340,8 +340,8 @@ async fn the_whole_service_runs_in_process_on_loopback_listeners_and_stops_when_
     let running = tokio::spawn(service::run(
         config,
         Listeners {
-            webhooks: Some(webhooks),
-            console: Some(console),
+            webhooks: Some(service::Listen::Bound(webhooks)),
+            console: Some(service::Listen::Bound(console)),
         },
         async move {
             let _ = stopped.await;
