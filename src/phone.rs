@@ -120,8 +120,9 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         }
         // A run: digits, and single separators between them.
         let (mut digits, mut unbroken, mut longest_unbroken) = (0, 0, 0);
-        // The digits before the first separator, and the separators' bytes.
-        let (mut leading, mut separators) = (None, Vec::new());
+        // The digits before the first separator, how many separators, and whether each was a
+        // dot (counted, not kept: every log line passes through here).
+        let (mut leading, mut separators, mut only_dots) = (None, 0u32, true);
         let mut j = i;
         loop {
             if j < bytes.len() && bytes[j].is_ascii_digit() {
@@ -140,13 +141,15 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
                 break;
             }
             leading.get_or_insert(unbroken);
-            separators.push(bytes[j]);
+            separators += 1;
+            only_dots &= bytes[j] == b'.';
             unbroken = 0;
             j += separator;
         }
         // A figure with a decimal point (`elapsed_secs=0.012345678`, `1234.56789`): one dot,
         // and before it a 0 alone or up to six digits that do not start as a number is dialled.
-        let decimal = separators == [b'.']
+        let decimal = separators == 1
+            && only_dots
             && leading.is_some_and(|n| n == 1 || (n <= 6 && bytes[i] != b'0'))
             && !text[..i].ends_with('+');
         // A JSON number (`"field":1234567`) is our own count, never a caller's text.
