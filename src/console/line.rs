@@ -184,9 +184,7 @@ pub(super) async fn line_page_with(
         flow::graph::Readers::Ops,
     )
     .unwrap_or_default();
-    let diagram = tokio::task::spawn_blocking(move || render_svg(&dot))
-        .await
-        .unwrap_or_else(|_| Err(String::new()));
+    let diagram = console.diagrams.of(dot, render_svg).await;
     Ok(html(pages::line(
         session,
         &pages::LinePage {

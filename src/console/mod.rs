@@ -59,6 +59,8 @@ pub struct Console {
     call_back_aim: chrono::Duration,
     /// Where passwords are checked, a few at a time.
     passwords: auth::PasswordChecks,
+    /// The line pages' diagrams, drawn once for each version.
+    diagrams: diagram::Drawn,
 }
 
 /// How long a change made here may take to be in force on this server; the others follow
@@ -76,6 +78,7 @@ impl Console {
             secure_cookies,
             call_back_aim: call_backs::DEFAULT_AIM,
             passwords: auth::PasswordChecks::for_this_machine(),
+            diagrams: diagram::Drawn::default(),
         }
     }
 
