@@ -33,25 +33,34 @@ pub const SUMMARY_COLUMNS: [&str; 14] = [
     "p90_call_back_wait_s",
 ];
 
-/// A CSV field: quoted when it must be.
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
+/// A cell as a spreadsheet can open it safely: one that starts as a formula would (`=`, `+`,
+/// `-`, `@`, a tab or a carriage return) is written as text, after a `'`, so a line or step
+/// named by someone can never run as a formula on a coordinator's machine.
+fn safe_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
     } else {
-        value.to_owned()
+        std::borrow::Cow::Borrowed(value)
     }
 }
 
-/// CSV text with a header row.
+/// CSV text with a header row, written by the `csv` crate (quoting as RFC 4180 asks, lines
+/// ended by CRLF), each cell safe to open in a spreadsheet.
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = header.join(",");
-    out.push_str("\r\n");
-    for row in rows {
-        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let written = writer
+        .write_record(header)
+        .and_then(|()| {
+            rows.iter().try_for_each(|row| {
+                writer.write_record(row.iter().map(|cell| safe_cell(cell).into_owned()))
+            })
+        })
+        .and_then(|()| writer.flush().map_err(csv::Error::from));
+    written.expect("writing CSV into memory cannot fail");
+    let bytes = writer.into_inner().expect("flushed already, into memory");
+    String::from_utf8(bytes).expect("UTF-8 cells make UTF-8 CSV")
 }
 
 fn optional(value: Option<i64>) -> String {
@@ -234,5 +243,35 @@ fn line_text(out: &mut String, l: &LineReport) {
         for e in hung_up {
             let _ = writeln!(out, "    {}: {}", e.step, plural(e.calls, "call", "calls"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv;
+
+    #[test]
+    fn csv_quotes_what_it_must_and_no_cell_runs_as_a_formula() {
+        let rows = vec![
+            vec![
+                "wellbeing".to_owned(),
+                "Wellbeing, support".to_owned(),
+                "3".to_owned(),
+            ],
+            vec![
+                "=HYPERLINK(\"x\")".to_owned(),
+                "@SUM(A1)".to_owned(),
+                "-1+2".to_owned(),
+            ],
+            vec!["+44".to_owned(), "said \"hello\"".to_owned(), "".to_owned()],
+        ];
+        let text = csv(&["line", "name", "calls"], &rows);
+        assert_eq!(
+            text,
+            "line,name,calls\r\n\
+             wellbeing,\"Wellbeing, support\",3\r\n\
+             \"'=HYPERLINK(\"\"x\"\")\",'@SUM(A1),'-1+2\r\n\
+             '+44,\"said \"\"hello\"\"\",\r\n"
+        );
     }
 }
