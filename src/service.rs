@@ -278,7 +278,6 @@ fn serve_console(
     call_back_aim: chrono::Duration,
     rules: listen::Rules,
 ) -> anyhow::Result<()> {
-    listener.set_nonblocking(true)?;
     std::thread::Builder::new()
         .name("switchboard-console".into())
         .spawn(move || {

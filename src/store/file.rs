@@ -76,20 +76,23 @@ impl Watched {
 /// The file beside a store's that says one was made there: while it is there, a missing store
 /// file is a store lost (deleted, or on a disk not mounted), never a store to make anew.
 pub(super) fn made_marker(path: &Path) -> PathBuf {
+    beside(path, "-made")
+}
+
+/// The file beside the store's named as SQLite names its own (`switchboard.db-wal`).
+fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_owned();
-    name.push("-made");
+    name.push(suffix);
     path.with_file_name(name)
 }
 
 /// Whether a store should be at `path` but is not: its file is missing and a trace of it is
 /// beside it (the marker, or SQLite's write-ahead log or shared memory).
 pub(super) fn missing(path: &Path) -> bool {
-    let beside = |suffix: &str| {
-        let mut name = path.file_name().unwrap_or_default().to_owned();
-        name.push(suffix);
-        path.with_file_name(name).exists()
-    };
-    !path.exists() && (made_marker(path).exists() || beside("-wal") || beside("-shm"))
+    !path.exists()
+        && ["-made", "-wal", "-shm"]
+            .iter()
+            .any(|s| beside(path, s).exists())
 }
 
 /// Leaves the marker beside a store's file (once; its failure only loses the check).
@@ -111,9 +114,7 @@ pub(super) fn mark(path: &Path) {
 /// An exclusive lock on the file beside the store's that only migrations take, held until
 /// the returned file is dropped; waited for off the async workers.
 pub(super) async fn lock_for_migrations(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut name = path.file_name().unwrap_or_default().to_owned();
-    name.push("-migrating");
-    let lock = path.with_file_name(name);
+    let lock = beside(path, "-migrating");
     tokio::task::spawn_blocking(move || {
         let file = std::fs::OpenOptions::new()
             .create(true)
