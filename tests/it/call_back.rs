@@ -50,7 +50,12 @@ fn switchboard(line: &Line, args: &[&str]) -> String {
 /// A call to the Doctor support line from `from` that asks for a call back at the closed
 /// line's menu.
 async fn asking_for_a_call_back(line: &Line, from: &str) -> Call {
-    let mut call = Call::start_from(&line.webhooks, from, DOCTOR_SUPPORT).await;
+    asking_for_a_call_back_on(&line.webhooks, from).await
+}
+
+/// As [`asking_for_a_call_back`], on the server `webhooks` routes to.
+async fn asking_for_a_call_back_on(webhooks: &axum::Router, from: &str) -> Call {
+    let mut call = Call::start_from(webhooks, from, DOCTOR_SUPPORT).await;
     assert!(call.heard().contains("press 2"), "{}", call.heard());
     call.press("2").await;
     call
@@ -432,16 +437,23 @@ async fn a_call_back_while_the_store_is_locked_briefly_is_kept_as_the_caller_hea
     );
 }
 
-#[tokio::test]
-async fn a_call_back_while_postgresql_is_frozen_then_resumed_is_not_kept_as_the_caller_hears() {
-    let pg = crate::support::postgres::Postgres::start();
+/// A server on `pg`'s store, and a Saturday call from `OWN` to the closed Doctor support line
+/// that has asked for a call back and is offered its own number to confirm.
+async fn offered_a_call_back_on_postgresql(
+    pg: &crate::support::postgres::Postgres,
+) -> (Store, Call) {
     let url = switchboard::store::DatabaseUrl::parse(&pg.url()).unwrap();
     let app = Arc::new(app_state(shipped_flows(), SATURDAY));
     let store = Store::open(&url).await.unwrap();
     follow(&app, &store, &shipped_flows_dir()).await;
-    let webhooks = server::router(app.clone());
-    let mut call = Call::start_from(&webhooks, OWN, DOCTOR_SUPPORT).await;
-    call.press("2").await;
+    let call = asking_for_a_call_back_on(&server::router(app), OWN).await;
+    (store, call)
+}
+
+#[tokio::test]
+async fn a_call_back_while_postgresql_is_frozen_then_resumed_is_not_kept_as_the_caller_hears() {
+    let pg = crate::support::postgres::Postgres::start();
+    let (store, mut call) = offered_a_call_back_on_postgresql(&pg).await;
     // Frozen while the caller confirms, for longer than they can wait, then resumed: every
     // statement sent meanwhile goes through once it is.
     pg.freeze();
@@ -471,13 +483,7 @@ async fn a_call_back_while_postgresql_is_frozen_then_resumed_is_not_kept_as_the_
 async fn a_call_back_while_postgresql_holds_the_table_locked_past_the_deadline_is_not_kept() {
     use sqlx::Connection as _;
     let pg = crate::support::postgres::Postgres::start();
-    let url = switchboard::store::DatabaseUrl::parse(&pg.url()).unwrap();
-    let app = Arc::new(app_state(shipped_flows(), SATURDAY));
-    let store = Store::open(&url).await.unwrap();
-    follow(&app, &store, &shipped_flows_dir()).await;
-    let webhooks = server::router(app.clone());
-    let mut call = Call::start_from(&webhooks, OWN, DOCTOR_SUPPORT).await;
-    call.press("2").await;
+    let (store, mut call) = offered_a_call_back_on_postgresql(&pg).await;
     // Another session holds the table past the caller's deadline (a long report, a
     // migration), then lets go: the insert waiting on it then goes through.
     let mut other = sqlx::postgres::PgConnection::connect(&pg.url())

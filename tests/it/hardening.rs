@@ -446,13 +446,7 @@ async fn hundreds_of_slow_or_half_open_connections_do_not_hold_up_a_real_call() 
         }
         idle.push(stream);
     }
-    let started = Instant::now();
-    let (head, body) = raw_call(address);
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body.as_bytes()).await.unwrap();
-    let answer = read_all(&mut stream).await.expect("answered and closed");
-    let took = started.elapsed();
+    let (answer, took) = timed_call(address).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("<Gather"), "{answer}");
     assert!(took < Duration::from_secs(1), "answered in {took:?}");

@@ -507,36 +507,48 @@ async fn a_test_postgresql_whose_port_is_taken_starts_on_another() {
     drop(store);
 }
 
+/// Sets (with `reason`) or removes a closure day of the Doctor support line through `store`,
+/// as the console and the CLI do, on a task of its own so that several can run at once.
+fn closure_day(
+    store: &Store,
+    by: &'static str,
+    day: chrono::NaiveDate,
+    reason: Option<&'static str>,
+) -> tokio::task::JoinHandle<switchboard::store::Result<switchboard::ops::Done>> {
+    let store = store.clone();
+    tokio::spawn(async move {
+        let holidays = switchboard::calendar::BankHolidays::builtin();
+        let kind = switchboard::calendar::DayKind::Closure;
+        let flows = shipped_flows();
+        switchboard::ops::edit_day(
+            &store,
+            by,
+            &flows,
+            &holidays,
+            "doctor-support",
+            day,
+            kind,
+            reason,
+        )
+        .await
+    })
+}
+
 #[tokio::test]
 async fn two_editors_adding_one_day_at_once_are_told_it_is_already_a_closure_day() {
-    use switchboard::calendar::{BankHolidays, DayKind};
     let pg = Postgres::start();
     let url = DatabaseUrl::parse(&pg.url()).unwrap();
-    let flows = shipped_flows();
-    let holidays = BankHolidays::builtin();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
     for round in 0..10 {
         let (one, two) = (
             Store::open(&url).await.unwrap(),
             Store::open(&url).await.unwrap(),
         );
-        let add = |store: Store, by: &'static str| {
-            let (flows, holidays) = (flows.clone(), holidays.clone());
-            tokio::spawn(async move {
-                switchboard::ops::edit_day(
-                    &store,
-                    by,
-                    &flows,
-                    &holidays,
-                    "doctor-support",
-                    day,
-                    DayKind::Closure,
-                    Some("staff training"),
-                )
-                .await
-            })
-        };
-        let (a, b) = (add(one.clone(), "amira"), add(two, "carl"));
+        let reason = Some("staff training");
+        let (a, b) = (
+            closure_day(&one, "amira", day, reason),
+            closure_day(&two, "carl", day, reason),
+        );
         let results = [a.await.unwrap(), b.await.unwrap()];
         let refusals: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
         assert_eq!(refusals.len(), 1, "round {round}: {results:?}");
@@ -546,54 +558,30 @@ async fn two_editors_adding_one_day_at_once_are_told_it_is_already_a_closure_day
             "Wednesday 16 December 2026 already has a closure day: remove it first to change it."
         );
         // Removed again for the next round.
-        switchboard::ops::edit_day(
-            &one,
-            "amira",
-            &flows,
-            &holidays,
-            "doctor-support",
-            day,
-            DayKind::Closure,
-            None,
-        )
-        .await
-        .unwrap();
+        closure_day(&one, "amira", day, None)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }
 
 #[tokio::test]
 async fn changes_made_at_once_on_two_servers_audit_befores_and_afters_that_chain() {
-    use switchboard::calendar::{BankHolidays, DayKind};
     let pg = Postgres::start();
     let url = DatabaseUrl::parse(&pg.url()).unwrap();
     let (one, two) = (
         Store::open(&url).await.unwrap(),
         Store::open(&url).await.unwrap(),
     );
-    let flows = shipped_flows();
-    let holidays = BankHolidays::builtin();
     let first = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
     // Twenty closure days added at once, alternately through each server's store.
-    let adds = (0..20).map(|n| {
-        let store = if n % 2 == 0 { one.clone() } else { two.clone() };
-        let (flows, holidays) = (flows.clone(), holidays.clone());
-        let day = first + chrono::Duration::days(n);
-        tokio::spawn(async move {
-            switchboard::ops::edit_day(
-                &store,
-                "ops",
-                &flows,
-                &holidays,
-                "doctor-support",
-                day,
-                DayKind::Closure,
-                Some("staff training"),
-            )
-            .await
-            .map(|_| ())
+    let adds: Vec<_> = (0..20)
+        .map(|n| {
+            let store = if n % 2 == 0 { &one } else { &two };
+            let day = first + chrono::Duration::days(n);
+            closure_day(store, "ops", day, Some("staff training"))
         })
-    });
-    let adds: Vec<_> = adds.collect();
+        .collect();
     for add in adds {
         add.await.unwrap().unwrap();
     }
