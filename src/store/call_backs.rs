@@ -159,7 +159,7 @@ impl Store {
             "DELETE FROM call_backs WHERE id = $1 AND claimed_by IS NULL AND closed_ms IS NULL",
         )
         .bind(id)
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok(())
     }
@@ -173,7 +173,7 @@ impl Store {
         } else {
             format!("SELECT {COLUMNS} FROM call_backs ORDER BY asked_ms DESC, id DESC")
         };
-        let rows = sqlx::query(&query).fetch_all(&self.pool()).await?;
+        let rows = sqlx::query(&query).fetch_all(&self.pool()?).await?;
         Ok(rows.iter().map(call_back_of).collect())
     }
 
@@ -183,7 +183,7 @@ impl Store {
         let deleted =
             sqlx::query("DELETE FROM call_backs WHERE closed_ms IS NOT NULL AND closed_ms < $1")
                 .bind(millis(before))
-                .execute(&self.pool())
+                .execute(&self.pool()?)
                 .await?;
         Ok(deleted.rows_affected())
     }

@@ -80,7 +80,7 @@ impl Store {
         sqlx::query("INSERT INTO kv (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(KEY)
             .bind(crate::signature::random_hex(32))
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         Ok(self.get_value(KEY).await?.unwrap_or_default())
     }

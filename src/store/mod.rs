@@ -154,11 +154,13 @@ impl Store {
                 let _held = file::lock_for_migrations(std::path::Path::new(path))
                     .await
                     .map_err(|e| connect_error(url, sqlx::Error::Io(e)))?;
-                sqlx::migrate!("migrations/sqlite").run(&store.pool()).await
+                sqlx::migrate!("migrations/sqlite")
+                    .run(&store.pool()?)
+                    .await
             }
             Backend::Postgres => {
                 sqlx::migrate!("migrations/postgres")
-                    .run(&store.pool())
+                    .run(&store.pool()?)
                     .await
             }
         };
@@ -242,8 +244,16 @@ impl Store {
             .map_or(0, |watched| watched.times_reopened())
     }
 
-    /// The pool of connections (a cheap handle).
-    fn pool(&self) -> Pool<Any> {
+    /// The pool of connections (a cheap handle), once the store's file is known to be the
+    /// one its connections have open (see [`Store::check_file`]): every read and write goes
+    /// through here, so none reaches a deleted file.
+    fn pool(&self) -> Result<Pool<Any>> {
+        self.check_file()?;
+        Ok(self.any_pool())
+    }
+
+    /// The pool, unchecked: for closing it, and for a store just opened.
+    fn any_pool(&self) -> Pool<Any> {
         Pool::clone(&self.pool.load())
     }
 
@@ -279,20 +289,18 @@ impl Store {
 
     /// Closes every connection: queries after it fail at once.
     pub async fn close(&self) {
-        self.pool().close().await;
+        self.any_pool().close().await;
     }
 
     /// Bumped by every change.
     pub async fn revision(&self) -> Result<i64> {
-        self.check_file()?;
-        read_revision(&self.pool()).await
+        read_revision(&self.pool()?).await
     }
 
     /// Everything a server answers calls from, as of one revision.
     pub async fn snapshot(&self) -> Result<Snapshot> {
         // One transaction, so the parts agree with each other and with the revision.
-        self.check_file()?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         let revision = read_revision(&mut *tx).await?;
         let emergencies = read_emergencies(&mut *tx).await?;
         let days = read_days(&mut *tx).await?;
@@ -307,30 +315,30 @@ impl Store {
     }
 
     pub async fn emergencies(&self) -> Result<Emergencies> {
-        read_emergencies(&self.pool()).await
+        read_emergencies(&self.pool()?).await
     }
 
     pub async fn days(&self) -> Result<Vec<OneOffDay>> {
-        read_days(&self.pool()).await
+        read_days(&self.pool()?).await
     }
 
     /// The flow versions that went into force, newest first, at most `limit`.
     pub async fn flow_history(&self, limit: i64) -> Result<Vec<InForce>> {
-        read_in_force(&self.pool(), limit).await
+        read_in_force(&self.pool()?, limit).await
     }
 
     /// The files of a published version, by name.
     pub async fn flow_files(&self, version: &str) -> Result<Option<Vec<(String, String)>>> {
         let row = sqlx::query("SELECT files FROM flow_versions WHERE version = $1")
             .bind(version)
-            .fetch_optional(&self.pool())
+            .fetch_optional(&self.pool()?)
             .await?;
         Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>("files")).ok()))
     }
 
     /// The number people know a published version by; `None` for a version never published.
     pub async fn version_number(&self, version: &str) -> Result<Option<i64>> {
-        read_version_number(&self.pool(), version).await
+        read_version_number(&self.pool()?, version).await
     }
 
     /// Whether a version was ever published.
@@ -338,7 +346,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT 1 FROM flow_versions WHERE version = $1")
                 .bind(version)
-                .fetch_optional(&self.pool())
+                .fetch_optional(&self.pool()?)
                 .await?
                 .is_some(),
         )
@@ -350,7 +358,7 @@ impl Store {
             "SELECT at_ms, who, what, note, before_text, after_text FROM audit ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool())
+        .fetch_all(&self.pool()?)
         .await?;
         Ok(rows
             .iter()
@@ -367,15 +375,14 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query("SELECT name, role, hash FROM users ORDER BY name")
-            .fetch_all(&self.pool())
+            .fetch_all(&self.pool()?)
             .await?;
         Ok(rows.iter().filter_map(user_of).collect())
     }
 
     /// A transaction that will write: see [`Writing`].
     async fn begin_writing(&self) -> Result<Writing> {
-        self.check_file()?;
-        Writing::begin(&self.pool(), self.backend).await
+        Writing::begin(&self.pool()?, self.backend).await
     }
 
     /// Starts a change made `by` someone: see [`Change`].
@@ -403,7 +410,7 @@ impl Store {
     pub async fn get_value(&self, name: &str) -> Result<Option<String>> {
         Ok(sqlx::query("SELECT value FROM kv WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool())
+            .fetch_optional(&self.pool()?)
             .await?
             .map(|row| row.get("value")))
     }
@@ -414,7 +421,7 @@ impl Store {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok(())
     }

@@ -27,7 +27,7 @@ impl Store {
         .bind(event)
         .bind(body)
         .bind(millis(at))
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok(added.rows_affected() == 1)
     }
@@ -43,7 +43,7 @@ impl Store {
             "SELECT id, event, body, tries FROM outbox WHERE delivered_ms IS NULL AND next_try_ms <= $1 ORDER BY next_try_ms, id LIMIT 1",
         )
         .bind(millis(now))
-        .fetch_optional(&self.pool())
+        .fetch_optional(&self.pool()?)
         .await?;
         let Some(row) = due else {
             return Ok(None);
@@ -61,7 +61,7 @@ impl Store {
         .bind(millis(now + lease))
         .bind(notification.row)
         .bind(millis(now))
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok((taken.rows_affected() == 1).then_some(notification))
     }
@@ -70,7 +70,7 @@ impl Store {
         sqlx::query("UPDATE outbox SET delivered_ms = $1, tries = tries + 1, last_error = NULL WHERE id = $2")
             .bind(millis(at))
             .bind(row)
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         Ok(())
     }
@@ -83,7 +83,7 @@ impl Store {
         .bind(millis(next))
         .bind(error)
         .bind(row)
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok(())
     }
@@ -91,7 +91,7 @@ impl Store {
     /// How many notifications wait to be delivered.
     pub async fn undelivered(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS waiting FROM outbox WHERE delivered_ms IS NULL")
-            .fetch_one(&self.pool())
+            .fetch_one(&self.pool()?)
             .await?;
         Ok(row.get("waiting"))
     }

@@ -249,7 +249,7 @@ impl Summed {
                     sqlx::query_as::<_, T>(sql)
                         .bind(first)
                         .bind(last)
-                        .fetch_all(&store.pool())
+                        .fetch_all(&store.pool()?)
                         .await?,
                 );
             }
@@ -454,7 +454,7 @@ impl Store {
         )
         .bind(&first)
         .bind(&last)
-        .fetch_all(&self.pool())
+        .fetch_all(&self.pool()?)
         .await?
         {
             let Some(i) = index(&row.line) else {
@@ -504,7 +504,7 @@ impl Store {
         )
         .bind(&first)
         .bind(&last)
-        .fetch_all(&self.pool())
+        .fetch_all(&self.pool()?)
         .await?;
         histogram(call_back_waits)
             .give(&mut by_line, &mut all, Waits::of, |r| &mut r.call_back_wait);

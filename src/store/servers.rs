@@ -17,7 +17,7 @@ impl Store {
         .bind(&seen.address)
         .bind(seen.seen_ms)
         .bind(seen.revision)
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok(())
     }
@@ -25,7 +25,7 @@ impl Store {
     pub async fn server_gone(&self, server: &str) -> Result<()> {
         sqlx::query("DELETE FROM servers WHERE server = $1")
             .bind(server)
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         Ok(())
     }
@@ -35,7 +35,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT server, address, seen_ms, revision FROM servers ORDER BY seen_ms DESC",
         )
-        .fetch_all(&self.pool())
+        .fetch_all(&self.pool()?)
         .await?;
         Ok(rows
             .iter()

@@ -22,7 +22,7 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE used_ms < $1 OR started_ms < $2")
             .bind(now - idle.as_millis() as i64)
             .bind(now - longest.as_millis() as i64)
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_name, csrf, started_ms, used_ms) VALUES ($1, $2, $3, $4, $4)",
@@ -31,7 +31,7 @@ impl Store {
         .bind(user)
         .bind(csrf)
         .bind(now)
-        .execute(&self.pool())
+        .execute(&self.pool()?)
         .await?;
         Ok(())
     }
@@ -44,7 +44,6 @@ impl Store {
         idle: Duration,
         longest: Duration,
     ) -> Result<Option<(String, Role, String)>> {
-        self.check_file()?;
         let now = millis(Utc::now());
         let row = sqlx::query(
             "UPDATE sessions SET used_ms = $1 WHERE token_hash = $2 AND used_ms >= $3 AND started_ms >= $4 \
@@ -54,13 +53,13 @@ impl Store {
         .bind(token_hash(token))
         .bind(now - idle.as_millis() as i64)
         .bind(now - longest.as_millis() as i64)
-        .fetch_optional(&self.pool())
+        .fetch_optional(&self.pool()?)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let (user, csrf): (String, String) = (row.get("user_name"), row.get("csrf"));
         let role = sqlx::query("SELECT role FROM users WHERE name = $1")
             .bind(&user)
-            .fetch_optional(&self.pool())
+            .fetch_optional(&self.pool()?)
             .await?
             .and_then(|r| Role::named(&r.get::<String, _>("role")));
         Ok(role.map(|role| (user, role, csrf)))
@@ -71,7 +70,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET notice = $1 WHERE token_hash = $2")
             .bind(notice)
             .bind(token_hash(token))
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         Ok(())
     }
@@ -81,13 +80,13 @@ impl Store {
         let hash = token_hash(token);
         let row = sqlx::query("SELECT notice FROM sessions WHERE token_hash = $1")
             .bind(&hash)
-            .fetch_optional(&self.pool())
+            .fetch_optional(&self.pool()?)
             .await?;
         let notice: Option<String> = row.and_then(|row| row.get("notice"));
         if notice.is_some() {
             sqlx::query("UPDATE sessions SET notice = NULL WHERE token_hash = $1")
                 .bind(&hash)
-                .execute(&self.pool())
+                .execute(&self.pool()?)
                 .await?;
         }
         Ok(notice)
@@ -96,7 +95,7 @@ impl Store {
     pub async fn end_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         Ok(())
     }
@@ -140,7 +139,7 @@ impl Store {
         sqlx::query("DELETE FROM login_failures WHERE user_name = $1 AND address = $2")
             .bind(user)
             .bind(address)
-            .execute(&self.pool())
+            .execute(&self.pool()?)
             .await?;
         Ok(())
     }
