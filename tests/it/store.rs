@@ -428,7 +428,7 @@ async fn the_sqlite_file_deleted_then_put_back_is_said_unavailable_then_followed
         .expect("no change on a lost file");
     assert!(refused.is_unavailable(), "{refused}");
     // Nor any read: what a page or command shows never comes from the deleted file.
-    let unread = store.users().await.err().expect("no read of a lost file");
+    let unread = store.users().await.expect_err("no read of a lost file");
     assert!(unread.to_string().contains("is gone"), "{unread}");
     // The command line makes no new empty store in its place (whose switch would say all open).
     let (ok, said) = cli(state.path(), &["emergency", "status"]);
