@@ -2,6 +2,8 @@
 
 use super::*;
 
+pub(super) mod view;
+
 pub(super) async fn dashboard(
     State(console): State<Arc<Console>>,
     session: Session,
@@ -18,7 +20,7 @@ pub(super) async fn dashboard(
         .store
         .report(today, today, &crate::reports::lines_of(&flows))
         .await?;
-    let schedules: Vec<pages::ScheduleNow> = flows
+    let schedules: Vec<view::ScheduleNow> = flows
         .schedules
         .iter()
         .enumerate()
@@ -27,11 +29,11 @@ pub(super) async fn dashboard(
             schedule_now(s, line, &holidays, &emergencies, now)
         })
         .collect();
-    let lines: Vec<pages::LineNow> = flows
+    let lines: Vec<view::LineNow> = flows
         .lines
         .iter()
         .enumerate()
-        .map(|(index, line)| pages::LineNow {
+        .map(|(index, line)| view::LineNow {
             id: line.id.to_string(),
             name: line.name.clone(),
             numbers: line.numbers.iter().map(|n| n.as_str().to_owned()).collect(),
@@ -45,12 +47,12 @@ pub(super) async fn dashboard(
         })
         .collect();
     let revision = app.store.revision();
-    let readers: Vec<pages::ReaderNow> = console
+    let readers: Vec<view::ReaderNow> = console
         .store
         .servers()
         .await?
         .into_iter()
-        .map(|r| pages::ReaderNow {
+        .map(|r| view::ReaderNow {
             applied: r.revision >= revision,
             read: format!("{} s ago", r.age(Utc::now()).num_seconds()),
             server: r.server,
@@ -58,7 +60,7 @@ pub(super) async fn dashboard(
         })
         .collect();
     let now_said = speech::weekday_date_time(&now.with_timezone(&chrono_tz::Europe::London));
-    Ok(html(pages::dashboard(
+    Ok(html(view::dashboard(
         &session,
         &now_said,
         &lines,
@@ -74,7 +76,7 @@ pub(super) fn schedule_now(
     holidays: &crate::calendar::BankHolidays,
     emergencies: &Emergencies,
     now: chrono::DateTime<Utc>,
-) -> pages::ScheduleNow {
+) -> view::ScheduleNow {
     let next_opening = schedule
         .next_opening(holidays, now)
         .map(|at| speech::weekday_date_time(&at));
@@ -106,10 +108,10 @@ pub(super) fn schedule_now(
     let emergency_note = emergencies
         .get(&schedule.name)
         .map(|c| match c.note.as_str() {
-            "" => format!("since {}", pages::uk_words(&c.since)),
-            note => format!("{note} (since {})", pages::uk_words(&c.since)),
+            "" => format!("since {}", layout::uk_words(&c.since)),
+            note => format!("{note} (since {})", layout::uk_words(&c.since)),
         });
-    pages::ScheduleNow {
+    view::ScheduleNow {
         name: schedule.name.clone(),
         line,
         open,
@@ -163,7 +165,7 @@ pub(super) async fn emergency_switch(
     // from now, and the reason asked for.
     let ask = |problem: Option<&str>| {
         let heard = heard_if_switched(&console, &schedule, close);
-        let page = pages::confirm_switch(session, &schedule, close, &note, heard.as_ref(), problem);
+        let page = view::confirm_switch(session, &schedule, close, &note, heard.as_ref(), problem);
         let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
         (status, html(page)).into_response()
     };
@@ -186,7 +188,7 @@ pub(super) async fn emergency_switch(
     }
     let line = flows.schedule_line_name(&schedule).to_owned();
     // The wall clock, as the store stamps the switch (a server's pinned `--now` is for calls).
-    let at = pages::uk_time(chrono::Utc::now());
+    let at = layout::uk_time(chrono::Utc::now());
     after_change(&console, session, made, "/", |_| {
         let fields = [("schedule", schedule.as_str())];
         if close {

@@ -2,11 +2,13 @@
 
 use super::*;
 
+pub(super) mod view;
+
 /// What a new call hears first at noon (UK time) on `change.date`, on the line whose
 /// schedule it is, once the change is made (the day added with its value, or removed).
 pub(super) fn heard_on_day(
     console: &Console,
-    change: &pages::DayChange<'_>,
+    change: &view::DayChange<'_>,
 ) -> Option<(String, String)> {
     use chrono::TimeZone as _;
     let app = &console.app;
@@ -72,7 +74,7 @@ pub(super) async fn one_off_days(
     // A day that cannot be added is said beside its field, with what was typed kept, on the
     // line's own page: when first asked, or if the store then refuses it.
     let beside_field = |message: String| async {
-        let problem = pages::DayProblem {
+        let problem = view::DayProblem {
             list: kind,
             schedule: schedule.clone(),
             date: date.to_string(),
@@ -96,7 +98,7 @@ pub(super) async fn one_off_days(
         },
         false => None,
     };
-    let change = pages::DayChange {
+    let change = view::DayChange {
         line: &line,
         schedule: &schedule,
         kind,
@@ -106,7 +108,7 @@ pub(super) async fn one_off_days(
     if posted.field("confirmed") != "yes" {
         // Before the change: the reason as it will be spoken, and what a caller hears that day.
         let heard = heard_on_day(&console, &change);
-        return html(pages::confirm_day(session, &change, heard.as_ref()));
+        return html(view::confirm_day(session, &change, heard.as_ref()));
     }
     // What the day held before, so that a removal can be undone (a store that does not
     // answer refuses the change itself just after).

@@ -3,6 +3,8 @@
 
 use super::*;
 
+mod view;
+
 #[derive(serde::Deserialize)]
 pub(super) struct TryCall {
     /// When the call is made: UK time as a browser's date-and-time field gives it
@@ -71,7 +73,7 @@ pub(super) async fn line_page_with(
     session: &Session,
     line_id: &str,
     query: TryCall,
-    problem: Option<pages::DayProblem>,
+    problem: Option<days::view::DayProblem>,
 ) -> Result<Response, Denied> {
     let app = &console.app;
     let flows = app.flows.load();
@@ -105,9 +107,9 @@ pub(super) async fn line_page_with(
         added.iter().any(|d| d.schedule == schedule && d.day == day)
     };
     let hours = match schedules.as_slice() {
-        [] if line.open_24_7 => pages::Hours::Always("It answers around the clock."),
-        [] => pages::Hours::Always("It answers at all times."),
-        _ => pages::Hours::Schedules(
+        [] if line.open_24_7 => view::Hours::Always("It answers around the clock."),
+        [] => view::Hours::Always("It answers at all times."),
+        _ => view::Hours::Schedules(
             schedules
                 .iter()
                 .map(|s| {
@@ -168,10 +170,10 @@ pub(super) async fn line_page_with(
                 };
                 let to = line.numbers.first().map_or("", |n| n.as_str());
                 let call = simulate::call(&ctx, to, &caller_actions(&does)).text();
-                Ok((call_backs::uk_time(instant), call))
+                Ok((layout::uk_time(instant), call))
             }
         };
-        pages::TriedCall {
+        view::TriedCall {
             at: at_text,
             does,
             heard,
@@ -185,9 +187,9 @@ pub(super) async fn line_page_with(
     )
     .unwrap_or_default();
     let diagram = console.diagrams.of(dot, render_svg).await;
-    Ok(html(pages::line(
+    Ok(html(view::line(
         session,
-        &pages::LinePage {
+        &view::LinePage {
             name: &line.name,
             id: line_id,
             diagram,
@@ -226,7 +228,7 @@ pub(super) fn in_call_order(flows: &flow::Flows, line: usize) -> Vec<usize> {
 
 /// The line's steps in words, for the text beside the diagram: each step's title, what it
 /// does, and where a caller goes from it.
-pub(super) fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkStep> {
+pub(super) fn walk_through(flows: &flow::Flows, line: usize) -> Vec<view::WalkStep> {
     let title = |at: flow::StepRef| {
         let step = flow::step_title(&flows.step(at).id);
         if at.line == line {
@@ -283,7 +285,7 @@ pub(super) fn walk_through(flows: &flow::Flows, line: usize) -> Vec<pages::WalkS
                     ),
                 );
             }
-            pages::WalkStep {
+            view::WalkStep {
                 id: step.id.to_string(),
                 title: title(at),
                 does,

@@ -2,6 +2,8 @@
 
 use super::*;
 
+mod view;
+
 /// The login form, with a fresh token in its cookie and in the form: see [`auth::LOGIN_COOKIE`].
 pub(super) async fn login_page(
     State(console): State<Arc<Console>>,
@@ -22,7 +24,7 @@ pub(super) fn login_form(console: &Console, status: StatusCode, problem: Option<
             header::SET_COOKIE,
             auth::login_cookie(&token, console.secure_cookies),
         )],
-        html(pages::login(&token, problem)),
+        html(view::login(&token, problem)),
     )
         .into_response()
 }

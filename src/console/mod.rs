@@ -5,17 +5,15 @@
 //! the session's CSRF token, and is audited.
 
 pub mod auth;
-mod call_back_pages;
-pub mod call_backs;
+mod call_backs;
 mod changes;
 mod dashboard;
 mod days;
 mod diagram;
+pub mod layout;
 mod line;
 mod login;
-pub mod pages;
-mod report_pages;
-pub mod reports;
+mod reports;
 mod versions;
 
 use dashboard::schedule_now;
@@ -47,7 +45,7 @@ use crate::server::App;
 use crate::simulate::{self, CallerAction};
 use crate::store::{self, Role, Store, StoreError};
 use auth::{Session, Verdict};
-use pages::Notice;
+use layout::Notice;
 
 /// What the console needs: the server's state, and the store every server shares.
 pub struct Console {
@@ -152,10 +150,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/audit", get(changes::audit_page))
         .route("/history", get(versions::history_page))
         .route("/history/rollback", post(versions::roll_back))
-        .route("/call-backs", get(call_back_pages::call_backs_page))
-        .route("/call-backs/{id}", post(call_back_pages::call_back_action))
-        .route("/reports", get(report_pages::reports_page))
-        .route("/reports.csv", get(report_pages::reports_csv))
+        .route("/call-backs", get(call_backs::call_backs_page))
+        .route("/call-backs/{id}", post(call_backs::call_back_action))
+        .route("/reports", get(reports::reports_page))
+        .route("/reports.csv", get(reports::reports_csv))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(
             tower::ServiceBuilder::new()
@@ -209,7 +207,11 @@ fn html(markup: maud::Markup) -> Response {
 }
 
 fn refused(status: StatusCode, session: Option<&Session>, text: &str) -> Response {
-    (status, html(pages::message("Not done", session, text, "/"))).into_response()
+    (
+        status,
+        html(layout::message("Not done", session, text, "/")),
+    )
+        .into_response()
 }
 
 /// Why a request gets no page: it has no session (so goes to the login page), it asks for a

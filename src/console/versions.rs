@@ -2,6 +2,8 @@
 
 use super::*;
 
+mod view;
+
 /// Version `version` of the flows as a server would serve it now: checked, with the days
 /// added at run time.
 pub(super) async fn version_flows(
@@ -34,7 +36,7 @@ pub(super) async fn version_name(console: &Console, version: &str) -> Result<Str
 pub(super) async fn heard_after_roll_back(
     console: &Console,
     version: &str,
-) -> Result<Vec<pages::HeardBeforeAfter>, StoreError> {
+) -> Result<Vec<view::HeardBeforeAfter>, StoreError> {
     let target = version_flows(console, version).await?;
     Ok(heard_in(console, &console.app.flows.load(), &target))
 }
@@ -44,7 +46,7 @@ pub(super) fn heard_in(
     console: &Console,
     before: &flow::Flows,
     after: &flow::Flows,
-) -> Vec<pages::HeardBeforeAfter> {
+) -> Vec<view::HeardBeforeAfter> {
     let app = &console.app;
     let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
     let now = app.clock.now();
@@ -58,7 +60,7 @@ pub(super) fn heard_in(
         .lines
         .iter()
         .enumerate()
-        .map(|(index, line)| pages::HeardBeforeAfter {
+        .map(|(index, line)| view::HeardBeforeAfter {
             line: line.name.clone(),
             now: first_heard(&ctx(before), index),
             after: after
@@ -103,11 +105,11 @@ pub(super) async fn history_page(
         None => vec!["The first version kept.".to_owned()],
     };
     // Only the latest entry is in force: a version put in force again appears twice.
-    let rows: Vec<pages::VersionRow> = history
+    let rows: Vec<view::VersionRow> = history
         .iter()
         .take(VERSIONS_SHOWN)
         .enumerate()
-        .map(|(i, v)| pages::VersionRow {
+        .map(|(i, v)| view::VersionRow {
             in_force: i == 0 && v.version == in_force,
             can_roll_back: v.version != in_force,
             version: v.version.clone(),
@@ -132,7 +134,7 @@ pub(super) async fn history_page(
                 version_name(&console, to).await?,
             );
             let files = diff(&console.store, (from, to), (&from_name, &to_name)).await?;
-            files.map(|diff| pages::Compared {
+            files.map(|diff| view::Compared {
                 from: from.clone(),
                 to: to.clone(),
                 from_name,
@@ -143,7 +145,7 @@ pub(super) async fn history_page(
         }
         _ => None,
     };
-    Ok(html(pages::history(
+    Ok(html(view::history(
         &session,
         &rows,
         history.len() > VERSIONS_SHOWN,
@@ -167,7 +169,7 @@ pub(super) async fn roll_back(
         };
         match asked.await {
             Ok((name, heard)) => {
-                let page = pages::confirm_roll_back(
+                let page = view::confirm_roll_back(
                     session,
                     version,
                     &name,

@@ -982,7 +982,7 @@ async fn a_viewer_is_told_on_every_page_they_can_look_but_not_change_and_finds_n
         let page = get(&s.console, path, &cookie).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(
-            page.body.contains(switchboard::console::pages::READ_ONLY),
+            page.body.contains(switchboard::console::layout::READ_ONLY),
             "{path}: {}",
             page.body
         );
@@ -993,7 +993,7 @@ async fn a_viewer_is_told_on_every_page_they_can_look_but_not_change_and_finds_n
     // An editor is not told so.
     let (editor, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
     let page = get(&s.console, "/", &editor).await;
-    assert!(!page.body.contains(switchboard::console::pages::READ_ONLY));
+    assert!(!page.body.contains(switchboard::console::layout::READ_ONLY));
 }
 
 #[tokio::test]
@@ -1108,7 +1108,7 @@ async fn changes_and_versions_say_when_in_uk_words_not_utc_timestamps() {
     let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
     let closed = throw_switch(&s.console, &cookie, &csrf, "close", "fire alarm").await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER);
-    let today = switchboard::console::pages::uk_time(chrono::Utc::now());
+    let today = switchboard::console::layout::uk_time(chrono::Utc::now());
     let day = today.split(',').next().unwrap();
     for path in ["/audit", "/history"] {
         let page = get(&s.console, path, &cookie).await;

@@ -1,0 +1,169 @@
+//! What the days page looks like.
+
+use maud::{Markup, html};
+
+use crate::calendar::DayKind;
+use crate::console::auth::Session;
+use crate::console::layout::{csrf, page, uk_day};
+
+/// A closure day or special hours to add (`value`: the reason as callers will hear it, or
+/// the day's hours) or to remove (`None`).
+pub struct DayChange<'a> {
+    pub line: &'a str,
+    pub schedule: &'a str,
+    pub kind: DayKind,
+    pub date: chrono::NaiveDate,
+    pub value: Option<&'a str>,
+}
+
+/// Before a closure day or special hours are added or removed: what a caller will hear that
+/// day, and the one button that does it.
+pub fn confirm_day(
+    session: &Session,
+    change: &DayChange<'_>,
+    heard: Option<&(String, String)>,
+) -> Markup {
+    let day = uk_day(change.date);
+    let title = match change.value {
+        Some(_) => format!("Add a {} on {day}?", change.kind.said()),
+        None => format!("Remove the {} of {day}?", change.kind.said()),
+    };
+    page(
+        &title,
+        Some(session),
+        html! {
+            @match (change.kind, change.value) {
+                (DayKind::Closure, Some(reason)) => {
+                    p { "Callers are told why, in these words:" }
+                    blockquote { (reason) }
+                }
+                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (hours) } "." },
+                _ => {}
+            }
+            @if let Some((line_name, words)) = heard {
+                p { "Then, on " (day) ", a caller to the " strong { (line_name) } " at 12 noon hears first:" }
+                blockquote { (words) }
+            }
+            form method="post" action="/days" {
+                (csrf(session))
+                input type="hidden" name="line" value=(change.line);
+                input type="hidden" name="schedule" value=(change.schedule);
+                input type="hidden" name="list" value=(change.kind.as_str());
+                input type="hidden" name="date" value=(change.date.to_string());
+                @if let Some(value) = change.value {
+                    input type="hidden" name="value" value=(value);
+                    input type="hidden" name="action" value="add";
+                    input type="hidden" name="confirmed" value="yes";
+                    button type="submit" { "Yes, add it" }
+                } @else {
+                    input type="hidden" name="action" value="remove";
+                    input type="hidden" name="confirmed" value="yes";
+                    button.danger type="submit" { "Yes, remove it" }
+                }
+                " " a href=(format!("/lines/{}", change.line)) { "Cancel: change nothing" }
+            }
+        },
+    )
+}
+
+/// The words of a list of one-off days.
+pub struct OneOff {
+    kind: DayKind,
+    title: &'static str,
+    asks: &'static str,
+    add: &'static str,
+}
+
+pub const CLOSURES: OneOff = OneOff {
+    kind: DayKind::Closure,
+    title: "Closure days",
+    asks: "The reason callers hear (\"the office is closed for staff training\")",
+    add: "Add the closure day",
+};
+
+pub const SPECIAL_HOURS: OneOff = OneOff {
+    kind: DayKind::SpecialHours,
+    title: "Special hours",
+    asks: "The day's hours (\"09:00-13:00\", or \"09:00-12:30, 13:30-17:00\")",
+    add: "Add the special hours",
+};
+
+/// A schedule's closure days or special hours: the list, and for an editor the forms that add
+/// and remove one.
+pub fn one_off_days(
+    session: &Session,
+    line: &str,
+    schedule: &str,
+    kind: &OneOff,
+    days: &[DayShown],
+    editor: bool,
+    problem: Option<&DayProblem>,
+) -> Markup {
+    let OneOff {
+        kind,
+        title,
+        asks,
+        add,
+    } = kind;
+    let list = kind.as_str();
+    let id = format!("{list}-{schedule}");
+    // What both the adding and the removing forms say of the list they change.
+    let fields = html! {
+        (csrf(session))
+        input type="hidden" name="line" value=(line);
+        input type="hidden" name="schedule" value=(schedule);
+        input type="hidden" name="list" value=(list);
+    };
+    html! {
+        // A line's own hours are usually named for it; other hours are named.
+        h2 { (title) @if schedule != line { " (the hours named “" (schedule) "”)" } }
+        @if days.is_empty() { p { "None." } }
+        ul {
+            @for (date, value, run_time) in days {
+                @let day = date.parse().map_or_else(|_| date.clone(), uk_day);
+                li {
+                    (day) ": " (value)
+                    @if !run_time { " (in the flow file: change it there)" }
+                    @if editor && *run_time {
+                        form method="post" action="/days" {
+                            (fields)
+                            input type="hidden" name="date" value=(date);
+                            input type="hidden" name="action" value="remove";
+                            button type="submit" { "Remove " (day) }
+                        }
+                    }
+                }
+            }
+        }
+        @if editor {
+            @let problem = problem.filter(|p| p.list == *kind && p.schedule == schedule);
+            form method="post" action="/days" id=(format!("add-{id}")) {
+                (fields)
+                input type="hidden" name="action" value="add";
+                label for=(format!("date-{id}")) { "Day" }
+                input type="date" id=(format!("date-{id}")) name="date" required value=[problem.map(|p| &p.date)];
+                label for=(format!("value-{id}")) { (asks) }
+                @if let Some(problem) = problem {
+                    p.problem id=(format!("problem-{id}")) role="alert" { (problem.message) }
+                    input type="text" id=(format!("value-{id}")) name="value" required value=(problem.value) aria-invalid="true" aria-describedby=(format!("problem-{id}")) autofocus;
+                } @else {
+                    input type="text" id=(format!("value-{id}")) name="value" required;
+                }
+                button type="submit" { (add) }
+            }
+        }
+    }
+}
+
+/// A one-off day as a line's page lists it: (date, reason or hours, added at run time, so
+/// removable here).
+pub type DayShown = (String, String, bool);
+
+/// A closure day or special hours that could not be added: which form, what was typed, why.
+pub struct DayProblem {
+    pub list: DayKind,
+    pub schedule: String,
+    pub date: String,
+    pub value: String,
+    pub message: String,
+}

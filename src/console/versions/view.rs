@@ -1,0 +1,177 @@
+//! What the versions page looks like.
+
+use maud::{Markup, html};
+
+use crate::console::auth::Session;
+use crate::console::layout::{Notice, csrf, field_problem, notice, page, uk_words};
+use crate::store::Role;
+
+/// What a new call to a line hears first, now and after a change (`None`: the line is gone).
+pub struct HeardBeforeAfter {
+    pub line: String,
+    pub now: String,
+    pub after: Option<String>,
+}
+
+/// Before a roll-back: what callers hear now and after, line by line, the reason, and the
+/// one button that does it.
+pub fn confirm_roll_back(
+    session: &Session,
+    version: &str,
+    name: &str,
+    why: &str,
+    heard: &[HeardBeforeAfter],
+    problem: Option<&str>,
+) -> Markup {
+    page(
+        &format!("Put {name} back in force?"),
+        Some(session),
+        html! {
+            p { "Every server would serve it within a second, until another version is put in force. "
+                "What a new call hears first, now and after:" }
+            @for h in heard {
+                section.line {
+                    h2 { (h.line) }
+                    @match &h.after {
+                        Some(after) if *after == h.now => {
+                            p { "The same as now (what changes is further into the call; see the difference of the files):" }
+                            blockquote { (h.now) }
+                        }
+                        Some(after) => {
+                            p { "Now:" } blockquote { (h.now) }
+                            p { "After:" } blockquote { (after) }
+                        }
+                        None => p.problem { "This line is not in that version: its number would reach the line that answers numbers no line claims." },
+                    }
+                }
+            }
+            form method="post" action="/history/rollback" {
+                (csrf(session))
+                input type="hidden" name="version" value=(version);
+                input type="hidden" name="confirmed" value="yes";
+                label for="note" { "Why (for the team and the log)" }
+                (field_problem("note", problem))
+                input type="text" id="note" name="note" required value=(why)
+                    aria-describedby=[problem.map(|_| "note-problem")];
+                button.danger type="submit" { "Yes, put " (name) " in force" }
+                " " a href="/history" { "Cancel: change nothing" }
+            }
+        },
+    )
+}
+
+/// The flow versions that went into force.
+pub struct VersionRow {
+    pub version: String,
+    /// The number people know it by.
+    pub number: i64,
+    pub at: String,
+    pub by: String,
+    pub in_force: bool,
+    /// Another version than the one in force (a version put in force again appears twice).
+    pub can_roll_back: bool,
+    /// What changed from the version before, in words.
+    pub changes: Vec<String>,
+}
+
+/// Two versions compared: what a new call hears first in each, line by line, and the files'
+/// difference.
+pub struct Compared {
+    pub from: String,
+    pub to: String,
+    /// The two as people know them ("version 3").
+    pub from_name: String,
+    pub to_name: String,
+    pub heard: Vec<HeardBeforeAfter>,
+    pub diff: String,
+}
+
+pub fn history(
+    session: &Session,
+    rows: &[VersionRow],
+    older_not_shown: bool,
+    compared: Option<&Compared>,
+    notice_shown: Option<&Notice>,
+) -> Markup {
+    let editor = session.role == Role::Editor;
+    // Each version once, named by its number and when it (last) came into force.
+    let mut versions: Vec<(&str, String)> = Vec::new();
+    for row in rows {
+        if !versions.iter().any(|(v, _)| *v == row.version) {
+            versions.push((
+                &row.version,
+                format!("Version {}, from {}", row.number, uk_words(&row.at)),
+            ));
+        }
+    }
+    page(
+        "Flow versions",
+        Some(session),
+        html! {
+            (notice(notice_shown, session))
+            form method="get" action="/history" {
+                label for="from" { "Compare version" }
+                select id="from" name="from" {
+                    @for (v, named) in &versions { option value=(v) selected[compared.is_some_and(|c| c.from == *v)] { (named) } }
+                }
+                label for="to" { "with version" }
+                select id="to" name="to" {
+                    @for (v, named) in &versions { option value=(v) selected[compared.is_some_and(|c| c.to == *v)] { (named) } }
+                }
+                button type="submit" { "Compare" }
+            }
+            @if let Some(c) = compared {
+                h2 { "From " (c.from_name) " to " (c.to_name) }
+                @for h in &c.heard {
+                    section.line {
+                        h3 { (h.line) ": what a new call hears first, now" }
+                        @match &h.after {
+                            Some(after) if *after == h.now => {
+                                p { "The same in both (what changed is further into the call; see the files):" }
+                                blockquote { (h.now) }
+                            }
+                            Some(after) => {
+                                p { "In " (c.from_name) ":" } blockquote { (h.now) }
+                                p { "In " (c.to_name) ":" } blockquote { (after) }
+                            }
+                            None => p { "This line is not in " (c.to_name) "." },
+                        }
+                    }
+                }
+                h3 { "The files" }
+                pre { (c.diff) }
+            }
+            table {
+                thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "What changed" } th { "" } } }
+                tbody {
+                    @for (i, row) in rows.iter().enumerate() {
+                        tr {
+                            td { "Version " (row.number) @if row.in_force { " (in force)" } }
+                            td { (uk_words(&row.at)) }
+                            td { (row.by) }
+                            td {
+                                @if row.changes.is_empty() { "The same files as the version before." }
+                                @else { ul { @for change in &row.changes { li { (change) } } } }
+                            }
+                            td {
+                                @if let Some(older) = rows.get(i + 1) {
+                                    a href=(format!("/history?from={}&to={}", older.version, row.version)) { "Compare with the version before" }
+                                }
+                                @if editor && row.can_roll_back {
+                                    form method="post" action="/history/rollback" {
+                                        (csrf(session))
+                                        input type="hidden" name="version" value=(row.version);
+                                        button type="submit" { "Roll back to version " (row.number) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if older_not_shown {
+                p { "These are the latest " (rows.len()) " versions; older ones are kept in the store." }
+            }
+        },
+    )
+}
