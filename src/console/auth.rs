@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
 use crate::store::Role;
 use crate::store::users::Verifier;
 
@@ -40,35 +42,30 @@ pub fn random_token() -> String {
     crate::signature::random_hex(32)
 }
 
-/// The session token in a request's Cookie headers.
-pub fn token_of(headers: &axum::http::HeaderMap) -> Option<String> {
-    cookie_value(headers, COOKIE)
+/// The session token a request's cookies carry.
+pub fn token_of(cookies: &CookieJar) -> Option<String> {
+    cookies.get(COOKIE).map(|c| c.value().to_owned())
 }
 
-/// The value of the cookie `name` in a request's Cookie headers.
-pub fn cookie_value(headers: &axum::http::HeaderMap, wanted: &str) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == wanted).then(|| value.to_owned())
-        })
+/// The cookie that carries a session's token: to this console alone, never to a script.
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build()
 }
 
-/// The Set-Cookie value that starts (or, with an empty token, ends) a session.
-pub fn cookie(token: &str, secure: bool) -> String {
-    let ends = if token.is_empty() { "; Max-Age=0" } else { "" };
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}{ends}")
-}
-
-/// The Set-Cookie value of the login form's token: for the login alone, for an hour.
-pub fn login_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{LOGIN_COOKIE}={token}; Path=/login; Max-Age=3600; HttpOnly; SameSite=Strict{secure}")
+/// The login form's token, for the login alone, for an hour.
+pub fn login_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((LOGIN_COOKIE, token))
+        .path("/login")
+        .max_age(cookie::time::Duration::hours(1))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build()
 }
 
 /// Whether two secrets are equal, in time that does not depend on where they differ.

@@ -31,22 +31,31 @@ pub(super) async fn call_backs_page(
     Ok(html(view::queue(&session, &rows, aim, notice.as_ref())))
 }
 
+/// What a request's buttons send.
+#[derive(serde::Deserialize)]
+pub(super) struct CallBackForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    action: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+}
+
 pub(super) async fn call_back_action(
     State(console): State<Arc<Console>>,
     UrlPath(id): UrlPath<i64>,
-    Change(posted): Change,
+    Change(posted): Change<CallBackForm>,
 ) -> Response {
     use store::call_backs::Closing;
     let session = &posted.session;
-    let action = match posted.field("action").as_str() {
+    let CallBackForm { action, note } = &posted.form;
+    let action = match action.as_str() {
         "claim" => ops::CallBackAction::Claim,
         "no-answer" => ops::CallBackAction::NoAnswer,
         "called-back" => ops::CallBackAction::Close(Closing::CalledBack),
         "closed" => ops::CallBackAction::Close(Closing::Closed),
         _ => return refused(StatusCode::BAD_REQUEST, Some(session), "No such action."),
     };
-    let note = posted.field("note");
-    let made = ops::act_on_call_back(&console.store, &session.user, id, action, &note).await;
+    let made = ops::act_on_call_back(&console.store, &session.user, id, action, note).await;
     after_change(&console, session, made, "/call-backs", |done| {
         Notice::said(&done.said)
     })

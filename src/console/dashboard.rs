@@ -153,13 +153,32 @@ pub(super) fn heard_if_switched(
     Some(heard_on_line_of(&ctx, index))
 }
 
+/// What the emergency switch's forms send.
+#[derive(serde::Deserialize)]
+pub(super) struct SwitchForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    schedule: String,
+    /// `close`, or anything else (`open`) to lift it.
+    #[serde(default, deserialize_with = "trimmed")]
+    action: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
 pub(super) async fn emergency_switch(
     State(console): State<Arc<Console>>,
-    Change(posted): Change,
+    Change(posted): Change<SwitchForm>,
 ) -> Response {
     let session = &posted.session;
-    let (schedule, note) = (posted.field("schedule"), posted.field("note"));
-    let close = posted.field("action") == "close";
+    let SwitchForm {
+        schedule,
+        action,
+        note,
+        confirmed,
+    } = posted.form;
+    let close = action == "close";
     let flows = console.app.flows.load();
     // Before the change, and again with the problem if it is refused: what callers will hear
     // from now, and the reason asked for.
@@ -169,7 +188,7 @@ pub(super) async fn emergency_switch(
         let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
         (status, html(page)).into_response()
     };
-    if posted.field("confirmed") != "yes" {
+    if !is_yes(&confirmed) {
         return ask(None);
     }
     let made = ops::throw_switch(

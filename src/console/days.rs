@@ -45,24 +45,50 @@ pub(super) fn heard_on_day(
     Some(heard_on_line_of(&ctx, index))
 }
 
+/// What the forms that add and remove a closure day or special hours send.
+#[derive(serde::Deserialize)]
+pub(super) struct DayForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    line: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    schedule: String,
+    /// Which list: closure days or special hours.
+    #[serde(default, deserialize_with = "trimmed")]
+    list: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    date: String,
+    /// The reason callers hear, or the day's hours.
+    #[serde(default, deserialize_with = "trimmed")]
+    value: String,
+    /// `add`, or anything else (`remove`).
+    #[serde(default, deserialize_with = "trimmed")]
+    action: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
 pub(super) async fn one_off_days(
     State(console): State<Arc<Console>>,
-    Change(posted): Change,
+    Change(posted): Change<DayForm>,
 ) -> Response {
     let session = &posted.session;
-    let (line, schedule, value) = (
-        posted.field("line"),
-        posted.field("schedule"),
-        posted.field("value"),
-    );
-    let Some(kind) = DayKind::named(&posted.field("list")) else {
+    let DayForm {
+        line,
+        schedule,
+        list,
+        date,
+        value,
+        action,
+        confirmed,
+    } = posted.form;
+    let Some(kind) = DayKind::named(&list) else {
         return refused(
             StatusCode::BAD_REQUEST,
             Some(session),
             "Closure days or special hours?",
         );
     };
-    let Ok(date) = posted.field("date").parse::<NaiveDate>() else {
+    let Ok(date) = date.parse::<NaiveDate>() else {
         return refused(
             StatusCode::BAD_REQUEST,
             Some(session),
@@ -70,7 +96,7 @@ pub(super) async fn one_off_days(
         );
     };
     let (flows, holidays) = (console.app.flows.load(), console.app.holidays.load());
-    let add = posted.field("action") == "add";
+    let add = action == "add";
     // A day that cannot be added is said beside its field, with what was typed kept, on the
     // line's own page: when first asked, or if the store then refuses it.
     let beside_field = |message: String| async {
@@ -105,7 +131,7 @@ pub(super) async fn one_off_days(
         date,
         value: checked.as_deref(),
     };
-    if posted.field("confirmed") != "yes" {
+    if !is_yes(&confirmed) {
         // Before the change: the reason as it will be spoken, and what a caller hears that day.
         let heard = heard_on_day(&console, &change);
         return html(view::confirm_day(session, &change, heard.as_ref()));

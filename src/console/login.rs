@@ -1,15 +1,16 @@
 //! The login page, logging in (the throttle, the password checks, the form's token) and out.
 
 use super::*;
+use axum_extra::extract::cookie::Cookie;
 
 mod view;
 
 /// The login form, with a fresh token in its cookie and in the form: see [`auth::LOGIN_COOKIE`].
 pub(super) async fn login_page(
     State(console): State<Arc<Console>>,
-    headers: HeaderMap,
+    cookies: CookieJar,
 ) -> Response {
-    if session(&console, &headers).await.is_ok() {
+    if session(&console, &cookies).await.is_ok() {
         return Redirect::to("/").into_response();
     }
     login_form(&console, StatusCode::OK, None)
@@ -18,37 +19,40 @@ pub(super) async fn login_page(
 /// The login form with `problem` said above it, answered with `status`.
 pub(super) fn login_form(console: &Console, status: StatusCode, problem: Option<&str>) -> Response {
     let token = auth::random_token();
-    (
-        status,
-        [(
-            header::SET_COOKIE,
-            auth::login_cookie(&token, console.secure_cookies),
-        )],
-        html(view::login(&token, problem)),
-    )
-        .into_response()
+    let page = html(view::login(&token, problem));
+    let cookies = CookieJar::new().add(auth::login_cookie(token, console.secure_cookies));
+    (status, cookies, page).into_response()
+}
+
+/// What the login form sends.
+#[derive(serde::Deserialize)]
+pub(super) struct LoginForm {
+    /// The form's token, the same as its cookie's.
+    #[serde(default)]
+    login: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    username: String,
+    #[serde(default)]
+    password: String,
 }
 
 pub(super) async fn log_in(
     State(console): State<Arc<Console>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
+    cookies: CookieJar,
+    Form(form): Form<LoginForm>,
 ) -> Result<Response, Denied> {
-    let form = fields(&body);
-    let sent = form.get("login").map_or("", String::as_str);
-    let kept = auth::cookie_value(&headers, auth::LOGIN_COOKIE).unwrap_or_default();
-    if kept.is_empty() || !auth::same_secret(sent, &kept) {
+    let kept = cookies.get(auth::LOGIN_COOKIE).map_or("", |c| c.value());
+    if kept.is_empty() || !auth::same_secret(&form.login, kept) {
         tracing::warn!(from = %peer.ip(), "console login refused: the form did not come from this console");
         let problem = "This form has expired or did not come from this console. Try again.";
         return Ok(login_form(&console, StatusCode::FORBIDDEN, Some(problem)));
     }
-    let name = form
-        .get("username")
-        .map_or("", String::as_str)
-        .trim()
-        .to_owned();
-    let password = form.get("password").cloned().unwrap_or_default();
+    let LoginForm {
+        username: name,
+        password,
+        ..
+    } = form;
     let from = peer.ip().to_string();
     let store = &console.store;
     // Counted before it is checked: concurrent guesses cannot all slip under the limit.
@@ -104,27 +108,24 @@ pub(super) async fn log_in(
         .start_session(&token, &name, &csrf, auth::IDLE, auth::LONGEST)
         .await?;
     tracing::info!(user = %name, role = role.as_str(), "console login");
-    Ok((
-        [(
-            header::SET_COOKIE,
-            auth::cookie(&token, console.secure_cookies),
-        )],
-        Redirect::to("/"),
-    )
-        .into_response())
+    // The login form's token has done its work.
+    let used = Cookie::build(auth::LOGIN_COOKIE).path("/login");
+    let cookies = cookies
+        .remove(used)
+        .add(auth::session_cookie(token, console.secure_cookies));
+    Ok((cookies, Redirect::to("/")).into_response())
 }
+
+/// A form with nothing in it but its CSRF token.
+#[derive(serde::Deserialize)]
+pub(super) struct NoFields {}
 
 pub(super) async fn log_out(
     State(console): State<Arc<Console>>,
-    headers: HeaderMap,
-    _posted: Posted,
+    cookies: CookieJar,
+    posted: Posted<NoFields>,
 ) -> Result<Response, Denied> {
-    if let Some(token) = auth::token_of(&headers) {
-        console.store.end_session(&token).await?;
-    }
-    Ok((
-        [(header::SET_COOKIE, auth::cookie("", console.secure_cookies))],
-        Redirect::to("/login"),
-    )
-        .into_response())
+    console.store.end_session(&posted.session.token).await?;
+    let ended = auth::session_cookie(String::new(), console.secure_cookies);
+    Ok((cookies.remove(ended), Redirect::to("/login")).into_response())
 }

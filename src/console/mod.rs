@@ -20,21 +20,21 @@ use dashboard::schedule_now;
 use diagram::render_svg;
 use line::{TryCall, line_page_with};
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{
-    ConnectInfo, FromRequest, FromRequestParts, Path as UrlPath, Query, Request, State,
+    ConnectInfo, Form, FromRequest, FromRequestParts, Path as UrlPath, Query, Request, State,
 };
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
 use chrono::{NaiveDate, Utc};
+use serde::de::DeserializeOwned;
 
 use crate::calendar::schedule::{ClosedBecause, Status};
 use crate::calendar::{DayKind, Emergencies, hours, speech};
@@ -197,11 +197,6 @@ async fn with_safe_headers<B>(mut response: axum::http::Response<B>) -> axum::ht
     response
 }
 
-/// The form fields of a POST body.
-fn fields(body: &Bytes) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
 fn html(markup: maud::Markup) -> Response {
     Html(markup.into_string()).into_response()
 }
@@ -245,8 +240,8 @@ impl IntoResponse for Denied {
 }
 
 /// The request's session, if it has one that has not ended.
-async fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
-    let token = auth::token_of(headers).ok_or(Denied::NoSession)?;
+async fn session(console: &Console, cookies: &CookieJar) -> Result<Session, Denied> {
+    let token = auth::token_of(cookies).ok_or(Denied::NoSession)?;
     match console
         .store
         .session(&token, auth::IDLE, auth::LONGEST)
@@ -271,52 +266,71 @@ impl FromRequestParts<Arc<Console>> for Session {
     type Rejection = Denied;
 
     async fn from_request_parts(parts: &mut Parts, console: &Arc<Console>) -> Result<Self, Denied> {
-        session(console, &parts.headers).await
+        session(console, &CookieJar::from_headers(&parts.headers)).await
     }
 }
 
-/// A form posted from one of this session's pages: it carries the session's CSRF token.
-struct Posted {
+/// A form posted from one of this session's pages, read into `T`: it carries the session's
+/// CSRF token.
+struct Posted<T> {
     session: Session,
-    form: HashMap<String, String>,
+    form: T,
 }
 
-impl Posted {
-    /// A field, trimmed; "" when it is not there.
-    fn field(&self, name: &str) -> String {
-        self.form.get(name).map_or("", |v| v.trim()).to_owned()
-    }
+/// The fields of a form, and the CSRF token that comes with them.
+#[derive(serde::Deserialize)]
+struct Signed<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
 }
 
-impl FromRequest<Arc<Console>> for Posted {
+impl<T: DeserializeOwned + Send> FromRequest<Arc<Console>> for Posted<T> {
     type Rejection = Denied;
 
     async fn from_request(request: Request, console: &Arc<Console>) -> Result<Self, Denied> {
         let (mut parts, body) = request.into_parts();
         let session = Session::from_request_parts(&mut parts, console).await?;
-        let body = axum::body::to_bytes(body, FORM_MAX_BYTES)
+        let request = Request::from_parts(parts, body);
+        let Form(signed) = Form::<Signed<T>>::from_request(request, console)
             .await
-            .map_err(|_| Denied::BadForm)?;
-        let form = fields(&body);
-        let token = form.get("csrf").map_or("", String::as_str);
-        if !auth::same_secret(token, &session.csrf) {
+            .map_err(|rejection| {
+                tracing::warn!(%rejection, "a console form could not be read");
+                Denied::BadForm
+            })?;
+        if !auth::same_secret(&signed.csrf, &session.csrf) {
             return Err(Denied::Forbidden(
                 Box::new(session),
                 "This form has expired or did not come from this console. Go back, reload the page and try again.",
             ));
         }
-        Ok(Posted { session, form })
+        Ok(Posted {
+            session,
+            form: signed.form,
+        })
     }
 }
 
-/// A change: a form posted by an editor.
-struct Change(Posted);
+/// A form field with the spaces around it dropped; empty when the form has no such field.
+fn trimmed<'de, D: serde::Deserializer<'de>>(field: D) -> Result<String, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(field)?;
+    Ok(text.trim().to_owned())
+}
 
-impl FromRequest<Arc<Console>> for Change {
+/// Whether a form is the confirmation of its change (`confirmed=yes`), rather than the ask.
+fn is_yes(confirmed: &str) -> bool {
+    confirmed == "yes"
+}
+
+/// A change: a form posted by an editor.
+struct Change<T>(Posted<T>);
+
+impl<T: DeserializeOwned + Send> FromRequest<Arc<Console>> for Change<T> {
     type Rejection = Denied;
 
     async fn from_request(request: Request, console: &Arc<Console>) -> Result<Self, Denied> {
-        let posted = Posted::from_request(request, console).await?;
+        let posted = Posted::<T>::from_request(request, console).await?;
         if posted.session.role != Role::Editor {
             return Err(Denied::Forbidden(
                 Box::new(posted.session),

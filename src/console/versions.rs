@@ -154,12 +154,28 @@ pub(super) async fn history_page(
     )))
 }
 
+/// What the roll-back forms send.
+#[derive(serde::Deserialize)]
+pub(super) struct RollBackForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    version: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
 pub(super) async fn roll_back(
     State(console): State<Arc<Console>>,
-    Change(posted): Change,
+    Change(posted): Change<RollBackForm>,
 ) -> Response {
     let session = &posted.session;
-    let (console, version, why) = (&console, &posted.field("version"), &posted.field("note"));
+    let RollBackForm {
+        version,
+        note,
+        confirmed,
+    } = &posted.form;
+    let (console, why) = (&console, note);
     // Before the change, and again with the problem if it is refused: what callers will
     // hear, now and after it, and the reason asked for.
     let ask = |problem: Option<String>| async move {
@@ -183,7 +199,7 @@ pub(super) async fn roll_back(
             Err(error) => not_made(session, &error),
         }
     };
-    if posted.field("confirmed") != "yes" {
+    if !is_yes(confirmed) {
         return ask(None).await;
     }
     let before = console.app.flows.load().version.clone();

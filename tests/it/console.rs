@@ -93,7 +93,9 @@ async fn send(router: &axum::Router, mut request: Request<Body>, from: &str) -> 
             .get(name)
             .map_or(String::new(), |v| v.to_str().unwrap().to_owned())
     };
-    let (location, cookie) = (header(header::LOCATION), header(header::SET_COOKIE));
+    let location = header(header::LOCATION);
+    let cookies = reply.headers().get_all(header::SET_COOKIE).iter();
+    let cookie = crate::support::set_cookie(cookies.map(|v| v.to_str().unwrap()));
     let status = reply.status();
     let body = crate::support::body_text(reply).await;
     Answer {

@@ -389,6 +389,19 @@ pub async fn follow(app: &Arc<App>, store: &switchboard::store::Store, dir: &std
     tokio::spawn(follower.run());
 }
 
+/// Of an answer's Set-Cookie values, the session's if it sets one (a login also ends the
+/// login form's cookie), else the first; "" if there is none.
+pub fn set_cookie<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    let values: Vec<&str> = values.collect();
+    let session = format!("{}=", switchboard::console::auth::COOKIE);
+    let chosen = values.iter().find(|v| v.starts_with(&session));
+    chosen
+        .or(values.first())
+        .copied()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The login form's cookie (`name=value`, from its Set-Cookie) and the token its form carries.
 pub fn login_form_token(set_cookie: &str, page: &str) -> (String, String) {
     let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();

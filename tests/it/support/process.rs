@@ -355,13 +355,9 @@ impl ConsoleSite {
 
     async fn page(request: reqwest::RequestBuilder) -> Page {
         let response = request.send().await.expect("the console answers");
-        let cookie = response
-            .headers()
-            .get(reqwest::header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .unwrap_or_default()
-            .to_owned();
+        let cookies = response.headers().get_all(reqwest::header::SET_COOKIE);
+        let cookie = super::set_cookie(cookies.iter().filter_map(|v| v.to_str().ok()));
+        let cookie = cookie.split(';').next().unwrap_or_default().to_owned();
         Page {
             status: response.status().as_u16(),
             cookie,
