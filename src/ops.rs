@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::calendar::{BankHolidays, DayKind, plain_reason, speech};
 use crate::calendar::{Emergencies, OneOffDay};
 use crate::flow::{Flows, parse_openings};
-use crate::store::{InForce, Result, Store, StoreError, Switch};
+use crate::store::{Conflict, InForce, Store, StoreError, Switch};
 
 /// What a change did: the revision it made, and a sentence for the person who made it.
 #[derive(Debug)]
@@ -17,8 +17,62 @@ pub struct Done {
     pub said: String,
 }
 
-fn refused(text: impl Into<String>) -> StoreError {
-    StoreError::Refused(text.into())
+/// Why a change was not made: it cannot be made as asked (said for the person asking, who
+/// can put it right), or the store failed (nothing changed; try again later).
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Unavailable(StoreError),
+}
+
+pub type Result<T> = std::result::Result<T, OpsError>;
+
+impl OpsError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, OpsError::Unavailable(_))
+    }
+}
+
+/// The store's conflicts are refusals, said in people's words; any other failure is the
+/// store being unavailable.
+impl From<StoreError> for OpsError {
+    fn from(error: StoreError) -> OpsError {
+        match error {
+            StoreError::Conflict(conflict) => OpsError::Refused(conflict_words(&conflict)),
+            error => OpsError::Unavailable(error),
+        }
+    }
+}
+
+fn conflict_words(conflict: &Conflict) -> String {
+    match conflict {
+        Conflict::DayTaken { day, kind, .. } => format!(
+            "{} already has {}: remove it first to change it.",
+            speech::full_date(*day),
+            match kind {
+                DayKind::Closure => "a closure day",
+                DayKind::SpecialHours => "special hours",
+            }
+        ),
+        Conflict::NoSuchDay { day, kind, .. } => format!(
+            "There are no {} on {} to remove: someone may have removed them already.",
+            kind.said(),
+            speech::full_date(*day)
+        ),
+        Conflict::NoSuchCallBack(id) => {
+            format!("There is no request for a call back numbered {id}.")
+        }
+        Conflict::CallBackClosed { id, outcome } => {
+            format!("Request {id} was closed already ({outcome}).")
+        }
+        Conflict::NotAudited => "A change that cannot be audited is not made.".to_owned(),
+    }
+}
+
+fn refused(text: impl Into<String>) -> OpsError {
+    OpsError::Refused(text.into())
 }
 
 fn schedule_exists(flows: &Flows, schedule: &str) -> Result<()> {

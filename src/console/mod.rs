@@ -108,7 +108,7 @@ impl Console {
 async fn after_change(
     console: &Console,
     session: &Session,
-    made: store::Result<ops::Done>,
+    made: ops::Result<ops::Done>,
     to: &str,
     said: impl FnOnce(&ops::Done) -> Notice,
 ) -> Response {
@@ -130,8 +130,8 @@ async fn notice(console: &Console, session: &Session) -> Result<Option<Notice>, 
     Ok(kept.as_deref().map(Notice::read))
 }
 
-/// The answer to a change the store refused or could not make.
-fn not_made(session: &Session, error: &StoreError) -> Response {
+/// The answer to a change that was refused or that the store could not make.
+fn not_made(session: &Session, error: &ops::OpsError) -> Response {
     if error.is_unavailable() {
         tracing::error!(%error, "a change from the console could not be made");
         return refused(StatusCode::SERVICE_UNAVAILABLE, Some(session), STORE_DOWN);

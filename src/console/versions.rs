@@ -6,17 +6,13 @@ mod view;
 
 /// Version `version` of the flows as a server would serve it now: checked, with the days
 /// added at run time.
-pub(super) async fn version_flows(
-    console: &Console,
-    version: &str,
-) -> Result<flow::Flows, StoreError> {
-    let files =
-        console.store.flow_files(version).await?.ok_or_else(|| {
-            StoreError::Refused("That version is not kept in the store.".to_owned())
-        })?;
+pub(super) async fn version_flows(console: &Console, version: &str) -> ops::Result<flow::Flows> {
+    let files = console.store.flow_files(version).await?.ok_or_else(|| {
+        ops::OpsError::Refused("That version is not kept in the store.".to_owned())
+    })?;
     let checked = crate::check::check_named(&files, console.app.clock.now().date_naive());
     let Some(flows) = checked.flows else {
-        return Err(StoreError::Refused(
+        return Err(ops::OpsError::Refused(
             "That version no longer passes the check, so it cannot be put in force.".to_owned(),
         ));
     };
@@ -36,7 +32,7 @@ pub(super) async fn version_name(console: &Console, version: &str) -> Result<Str
 pub(super) async fn heard_after_roll_back(
     console: &Console,
     version: &str,
-) -> Result<Vec<view::HeardBeforeAfter>, StoreError> {
+) -> ops::Result<Vec<view::HeardBeforeAfter>> {
     let target = version_flows(console, version).await?;
     Ok(heard_in(console, &console.app.flows.load(), &target))
 }
@@ -181,7 +177,7 @@ pub(super) async fn roll_back(
     let ask = |problem: Option<String>| async move {
         let asked = async {
             let heard = heard_after_roll_back(console, version).await?;
-            Ok::<_, StoreError>((version_name(console, version).await?, heard))
+            Ok::<_, ops::OpsError>((version_name(console, version).await?, heard))
         };
         match asked.await {
             Ok((name, heard)) => {
@@ -205,7 +201,7 @@ pub(super) async fn roll_back(
     let before = console.app.flows.load().version.clone();
     // Named first: once the change is made, the notice must not depend on another read.
     let names = async {
-        Ok::<_, StoreError>((
+        Ok::<_, ops::OpsError>((
             version_name(console, version).await?,
             version_name(console, &before).await?,
         ))

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Change, Result, Store, StoreError, millis};
+use super::{Change, Conflict, Result, Store, StoreError, millis};
 use crate::calendar::schedule::Status;
 use crate::calendar::{BankHolidays, Emergencies};
 use crate::flow::Flows;
@@ -197,15 +197,13 @@ impl Change {
             .fetch_optional(self.connection())
             .await?;
         let Some(request) = row.as_ref().map(call_back_of) else {
-            return Err(StoreError::Refused(format!(
-                "There is no request for a call back numbered {id}."
-            )));
+            return Err(StoreError::Conflict(Conflict::NoSuchCallBack(id)));
         };
         if request.closed_ms.is_some() {
-            return Err(StoreError::Refused(format!(
-                "Request {id} was already closed ({}).",
-                request.outcome.as_deref().unwrap_or("closed")
-            )));
+            return Err(StoreError::Conflict(Conflict::CallBackClosed {
+                id,
+                outcome: request.outcome.clone().unwrap_or_default(),
+            }));
         }
         Ok(request)
     }

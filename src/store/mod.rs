@@ -4,13 +4,20 @@
 //! more than one: the same schema and the same queries through sqlx's `Any` driver, so a
 //! backend is a URL, not a code path of its own.
 //!
+//! Data only, one file per group of tables: `versions` (flow files and what was in force),
+//! `days` (the switch and one-off days), `audit`, `users`, `sessions` (and the login throttle),
+//! `servers`, `values`, `calls`, `call_backs`, `outbox`, `report` (the figures). Words for
+//! people are `ops`' and `reports`'.
+//!
 //! Every change goes through [`Change`]: the change, its audit entry and the bump of the
 //! revision are one transaction, so a change that cannot be audited does not happen. Servers
 //! never read the store on a webhook's path: each keeps a snapshot in memory and reloads it
 //! when the revision moves (see `server::follow`).
 
+mod audit;
 pub mod call_backs;
 pub mod calls;
+mod days;
 mod file;
 pub mod legacy;
 pub mod outbox;
@@ -19,19 +26,24 @@ mod servers;
 mod sessions;
 mod url;
 pub mod users;
+mod values;
+mod versions;
 mod writing;
 
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, Executor, Pool, Row};
 
 use crate::calendar::feed::{Feed, FeedCache, SaveFuture};
-use crate::calendar::{DayKind, Emergencies, EmergencyClosure, OneOffDay};
+use crate::calendar::{DayKind, Emergencies, OneOffDay};
+pub use audit::AuditEntry;
+pub use days::Switch;
 pub use servers::ServerSeen;
 pub use url::{Backend, BadUrl, DatabaseUrl};
 pub use users::{Role, User};
+pub use versions::InForce;
 use writing::Writing;
 
 /// The PostgreSQL channel every change is announced on.
@@ -62,15 +74,38 @@ pub enum StoreError {
         "the store's file {0} is missing, though a store was made there: restore it from a backup, or pass --init to start an empty store"
     )]
     Lost(String),
-    /// A change that cannot be made as asked: the words say why, for the person asking.
+    /// A change that the rows as they are do not allow (`ops` says it in people's words).
     #[error("{0}")]
-    Refused(String),
+    Conflict(Conflict),
+}
+
+/// What the store's rows would not let a change do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("schedule {schedule} already has a {kind:?} day on {day}")]
+    DayTaken {
+        schedule: String,
+        day: NaiveDate,
+        kind: DayKind,
+    },
+    #[error("schedule {schedule} has no {kind:?} day on {day}")]
+    NoSuchDay {
+        schedule: String,
+        day: NaiveDate,
+        kind: DayKind,
+    },
+    #[error("no call-back request {0}")]
+    NoSuchCallBack(i64),
+    #[error("call-back request {id} is closed already ({outcome})")]
+    CallBackClosed { id: i64, outcome: String },
+    #[error("a change with no audit entry is not made")]
+    NotAudited,
 }
 
 impl StoreError {
-    /// Whether the store itself failed (rather than the change being refused).
+    /// Whether the store itself failed (rather than the rows refusing the change).
     pub fn is_unavailable(&self) -> bool {
-        !matches!(self, StoreError::Refused(_))
+        !matches!(self, StoreError::Conflict(_))
     }
 }
 
@@ -302,9 +337,12 @@ impl Store {
         // One transaction, so the parts agree with each other and with the revision.
         let mut tx = self.pool()?.begin().await?;
         let revision = read_revision(&mut *tx).await?;
-        let emergencies = read_emergencies(&mut *tx).await?;
-        let days = read_days(&mut *tx).await?;
-        let in_force = read_in_force(&mut *tx, 1).await?.into_iter().next();
+        let emergencies = days::read_emergencies(&mut *tx).await?;
+        let days = days::read_days(&mut *tx).await?;
+        let in_force = versions::read_in_force(&mut *tx, 1)
+            .await?
+            .into_iter()
+            .next();
         tx.commit().await?;
         Ok(Snapshot {
             revision,
@@ -312,72 +350,6 @@ impl Store {
             days,
             in_force,
         })
-    }
-
-    pub async fn emergencies(&self) -> Result<Emergencies> {
-        read_emergencies(&self.pool()?).await
-    }
-
-    pub async fn days(&self) -> Result<Vec<OneOffDay>> {
-        read_days(&self.pool()?).await
-    }
-
-    /// The flow versions that went into force, newest first, at most `limit`.
-    pub async fn flow_history(&self, limit: i64) -> Result<Vec<InForce>> {
-        read_in_force(&self.pool()?, limit).await
-    }
-
-    /// The files of a published version, by name.
-    pub async fn flow_files(&self, version: &str) -> Result<Option<Vec<(String, String)>>> {
-        let row = sqlx::query("SELECT files FROM flow_versions WHERE version = $1")
-            .bind(version)
-            .fetch_optional(&self.pool()?)
-            .await?;
-        Ok(row.and_then(|row| serde_json::from_str(&row.get::<String, _>("files")).ok()))
-    }
-
-    /// The number people know a published version by; `None` for a version never published.
-    pub async fn version_number(&self, version: &str) -> Result<Option<i64>> {
-        read_version_number(&self.pool()?, version).await
-    }
-
-    /// Whether a version was ever published.
-    pub async fn knows_version(&self, version: &str) -> Result<bool> {
-        Ok(
-            sqlx::query("SELECT 1 FROM flow_versions WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&self.pool()?)
-                .await?
-                .is_some(),
-        )
-    }
-
-    /// The latest audit entries, newest first.
-    pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT at_ms, who, what, note, before_text, after_text FROM audit ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool()?)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|row| AuditEntry {
-                at: instant(row.get("at_ms")),
-                who: row.get("who"),
-                what: row.get("what"),
-                note: row.get("note"),
-                before: row.get("before_text"),
-                after: row.get("after_text"),
-            })
-            .collect())
-    }
-
-    pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT name, role, hash FROM users ORDER BY name")
-            .fetch_all(&self.pool()?)
-            .await?;
-        Ok(rows.iter().filter_map(user_of).collect())
     }
 
     /// A transaction that will write: see [`Writing`].
@@ -405,27 +377,6 @@ impl Store {
         })
     }
 
-    // Small named values.
-
-    pub async fn get_value(&self, name: &str) -> Result<Option<String>> {
-        Ok(sqlx::query("SELECT value FROM kv WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool()?)
-            .await?
-            .map(|row| row.get("value")))
-    }
-
-    pub async fn set_value(&self, name: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO kv (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2",
-        )
-        .bind(name)
-        .bind(value)
-        .execute(&self.pool()?)
-        .await?;
-        Ok(())
-    }
-
     /// Waits for changes announced by other servers (PostgreSQL's LISTEN): each call to the
     /// returned listener's `recv` ends at the next. `None` on SQLite, which has no such thing.
     pub async fn listen(&self) -> Option<Result<sqlx::postgres::PgListener>> {
@@ -451,31 +402,6 @@ pub struct Snapshot {
     pub in_force: Option<InForce>,
 }
 
-/// A flow version that went into force.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InForce {
-    pub version: String,
-    /// Its place in the order versions were first published (1 is the first): the name
-    /// people know it by, where `version` is a hash of its files.
-    pub number: i64,
-    /// RFC 3339.
-    pub at: String,
-    pub by: String,
-    pub why: String,
-}
-
-/// One change, as the audit log shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditEntry {
-    /// RFC 3339.
-    pub at: String,
-    pub who: String,
-    pub what: String,
-    pub note: String,
-    pub before: String,
-    pub after: String,
-}
-
 /// A change in the making: one transaction that holds the change, its audit entry and the
 /// revision's bump. Dropped without [`Change::commit`], nothing happened. Committed without an
 /// audit entry, it is refused: every change says who made it and why.
@@ -486,256 +412,16 @@ pub struct Change {
     audited: bool,
 }
 
-/// Whether an emergency change closes or opens.
-pub enum Switch<'a> {
-    Close { note: &'a str },
-    Open,
-}
-
 impl Change {
-    fn connection(&mut self) -> &mut AnyConnection {
+    pub(super) fn connection(&mut self) -> &mut AnyConnection {
         &mut self.tx
-    }
-
-    pub async fn emergencies(&mut self) -> Result<Emergencies> {
-        read_emergencies(self.connection()).await
-    }
-
-    /// Closes `schedule` (closed again, with the new note from now) or opens it: whether
-    /// anything changed.
-    pub async fn switch(&mut self, schedule: &str, switch: Switch<'_>) -> Result<bool> {
-        let done = match switch {
-            Switch::Close { note } => {
-                sqlx::query(
-                    "INSERT INTO emergency (schedule, since_ms, note) VALUES ($1, $2, $3) \
-                     ON CONFLICT (schedule) DO UPDATE SET since_ms = $2, note = $3",
-                )
-                .bind(schedule)
-                .bind(millis(Utc::now()))
-                .bind(note)
-                .execute(self.connection())
-                .await?
-            }
-            Switch::Open => {
-                sqlx::query("DELETE FROM emergency WHERE schedule = $1")
-                    .bind(schedule)
-                    .execute(self.connection())
-                    .await?
-            }
-        };
-        Ok(done.rows_affected() > 0)
-    }
-
-    pub async fn days(&mut self) -> Result<Vec<OneOffDay>> {
-        read_days(self.connection()).await
-    }
-
-    /// Adds a one-off day; refused if the schedule has one that day already.
-    pub async fn add_day(
-        &mut self,
-        schedule: &str,
-        day: NaiveDate,
-        kind: DayKind,
-        value: &str,
-    ) -> Result<()> {
-        let already = |kind: DayKind| {
-            StoreError::Refused(format!(
-                "{} already has {}: remove it first to change it.",
-                crate::calendar::speech::full_date(day),
-                match kind {
-                    DayKind::Closure => "a closure day",
-                    DayKind::SpecialHours => "special hours",
-                }
-            ))
-        };
-        if let Some(existing) = self
-            .days()
-            .await?
-            .into_iter()
-            .find(|d| d.schedule == schedule && d.day == day)
-        {
-            return Err(already(existing.kind));
-        }
-        let added = sqlx::query(
-            "INSERT INTO one_off_days (schedule, day, kind, value, added_by, added_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(schedule)
-        .bind(day.to_string())
-        .bind(kind.as_str())
-        .bind(value)
-        .bind(self.by.clone())
-        .bind(millis(Utc::now()))
-        .execute(self.connection())
-        .await;
-        match added {
-            Ok(_) => Ok(()),
-            // Another editor added that day between the look above and this insert (two
-            // transactions at once on PostgreSQL): a conflict, said as one, not an outage.
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(already(kind)),
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    /// Removes a one-off day; refused if there is none of that kind.
-    pub async fn remove_day(
-        &mut self,
-        schedule: &str,
-        day: NaiveDate,
-        kind: DayKind,
-    ) -> Result<()> {
-        let removed =
-            sqlx::query("DELETE FROM one_off_days WHERE schedule = $1 AND day = $2 AND kind = $3")
-                .bind(schedule)
-                .bind(day.to_string())
-                .bind(kind.as_str())
-                .execute(self.connection())
-                .await?;
-        if removed.rows_affected() == 0 {
-            return Err(StoreError::Refused(format!(
-                "{schedule} has no {} on {day} added at run time.",
-                kind.said()
-            )));
-        }
-        Ok(())
-    }
-
-    /// Keeps a set of flow files under its version (once), and puts it in force.
-    pub async fn put_flows_in_force(
-        &mut self,
-        version: &str,
-        files: &[(String, String)],
-        why: &str,
-    ) -> Result<()> {
-        self.keep_flows(version, files).await?;
-        self.put_version_in_force(version, why).await
-    }
-
-    /// Puts a version kept already in force again (a roll-back).
-    pub async fn put_version_in_force(&mut self, version: &str, why: &str) -> Result<()> {
-        let by = self.by.clone();
-        self.note_in_force(version, Utc::now(), &by, why).await
-    }
-
-    /// Notes that `version` went into force `at`, `by` someone: for history taken over.
-    pub async fn note_in_force(
-        &mut self,
-        version: &str,
-        at: DateTime<Utc>,
-        by: &str,
-        why: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO flows_in_force (version, at_ms, by_whom, why) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(version)
-        .bind(millis(at))
-        .bind(by)
-        .bind(why)
-        .execute(self.connection())
-        .await?;
-        Ok(())
-    }
-
-    /// Keeps a set of flow files under its version, without putting it in force.
-    pub async fn keep_flows(&mut self, version: &str, files: &[(String, String)]) -> Result<()> {
-        let files = serde_json::to_string(files).expect("names and texts serialise");
-        sqlx::query(
-            "INSERT INTO flow_versions (version, files, first_ms) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
-        )
-        .bind(version)
-        .bind(files)
-        .bind(millis(Utc::now()))
-        .execute(self.connection())
-        .await?;
-        Ok(())
-    }
-
-    /// The version in force as this change sees it.
-    pub async fn in_force(&mut self) -> Result<Option<InForce>> {
-        Ok(read_in_force(self.connection(), 1)
-            .await?
-            .into_iter()
-            .next())
-    }
-
-    /// The number people know a published version by, as this change sees it.
-    pub async fn version_number(&mut self, version: &str) -> Result<Option<i64>> {
-        read_version_number(self.connection(), version).await
-    }
-
-    /// Adds a user, or gives one a new role and hash: whether they are new.
-    pub async fn put_user(&mut self, user: &User) -> Result<bool> {
-        let new = sqlx::query("SELECT 1 FROM users WHERE name = $1")
-            .bind(&user.name)
-            .fetch_optional(self.connection())
-            .await?
-            .is_none();
-        sqlx::query(
-            "INSERT INTO users (name, role, hash) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET role = $2, hash = $3",
-        )
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(&user.hash)
-        .execute(self.connection())
-        .await?;
-        Ok(new)
-    }
-
-    /// Removes a user and ends their sessions: whether there was one.
-    pub async fn remove_user(&mut self, name: &str) -> Result<bool> {
-        sqlx::query("DELETE FROM sessions WHERE user_name = $1")
-            .bind(name)
-            .execute(self.connection())
-            .await?;
-        let removed = sqlx::query("DELETE FROM users WHERE name = $1")
-            .bind(name)
-            .execute(self.connection())
-            .await?;
-        Ok(removed.rows_affected() > 0)
-    }
-
-    /// The audit entry of this change: who (the change's author), what, why, before and after.
-    pub async fn audit(&mut self, what: &str, note: &str, before: &str, after: &str) -> Result<()> {
-        let entry = AuditEntry {
-            at: instant(millis(Utc::now())),
-            who: self.by.clone(),
-            what: what.to_owned(),
-            note: note.to_owned(),
-            before: before.to_owned(),
-            after: after.to_owned(),
-        };
-        self.audit_entry(&entry).await
-    }
-
-    /// An audit entry as given, at its own instant and by its own author: for entries taken
-    /// over from a state directory.
-    pub async fn audit_entry(&mut self, entry: &AuditEntry) -> Result<()> {
-        let at = DateTime::parse_from_rfc3339(&entry.at)
-            .map(|at| at.with_timezone(&Utc))
-            .unwrap_or_else(|_| Utc::now());
-        sqlx::query(
-            "INSERT INTO audit (at_ms, who, what, note, before_text, after_text) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(millis(at))
-        .bind(&entry.who)
-        .bind(&entry.what)
-        .bind(&entry.note)
-        .bind(&entry.before)
-        .bind(&entry.after)
-        .execute(self.connection())
-        .await?;
-        self.audited = true;
-        Ok(())
     }
 
     /// Bumps the revision, announces it and commits: the change and its audit entry happen
     /// together, or neither does. The new revision.
     pub async fn commit(mut self) -> Result<i64> {
         if !self.audited {
-            return Err(StoreError::Refused(
-                "a change with no audit entry is not made".into(),
-            ));
+            return Err(StoreError::Conflict(Conflict::NotAudited));
         }
         let revision: i64 =
             sqlx::query("UPDATE revision SET serial = serial + 1 WHERE id = 1 RETURNING serial")
@@ -760,95 +446,6 @@ async fn read_revision<'e>(executor: impl Executor<'e, Database = Any>) -> Resul
         .fetch_one(executor)
         .await?
         .get("serial"))
-}
-
-fn user_of(row: &AnyRow) -> Option<User> {
-    Some(User {
-        name: row.get("name"),
-        role: Role::named(&row.get::<String, _>("role"))?,
-        hash: row.get("hash"),
-    })
-}
-
-async fn read_emergencies<'e>(executor: impl Executor<'e, Database = Any>) -> Result<Emergencies> {
-    let rows = sqlx::query("SELECT schedule, since_ms, note FROM emergency ORDER BY schedule")
-        .fetch_all(executor)
-        .await?;
-    let mut switch = Emergencies::default();
-    for row in &rows {
-        switch.close(
-            &row.get::<String, _>("schedule"),
-            EmergencyClosure {
-                since: instant(row.get("since_ms")),
-                note: row.get("note"),
-            },
-        );
-    }
-    Ok(switch)
-}
-
-async fn read_days<'e>(executor: impl Executor<'e, Database = Any>) -> Result<Vec<OneOffDay>> {
-    let rows = sqlx::query(
-        "SELECT schedule, day, kind, value, added_by, added_ms FROM one_off_days ORDER BY schedule, day",
-    )
-    .fetch_all(executor)
-    .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            Some(OneOffDay {
-                schedule: row.get("schedule"),
-                day: row.get::<String, _>("day").parse().ok()?,
-                kind: DayKind::named(&row.get::<String, _>("kind"))?,
-                value: row.get("value"),
-                added_by: row.get("added_by"),
-                added_at: instant(row.get("added_ms")),
-            })
-        })
-        .collect())
-}
-
-async fn read_in_force<'e>(
-    executor: impl Executor<'e, Database = Any>,
-    limit: i64,
-) -> Result<Vec<InForce>> {
-    let rows = sqlx::query(&format!(
-        "SELECT f.version, f.at_ms, f.by_whom, f.why, {VERSION_NUMBER} AS number \
-         FROM flows_in_force f JOIN flow_versions v ON v.version = f.version \
-         ORDER BY f.id DESC LIMIT $1"
-    ))
-    .bind(limit)
-    .fetch_all(executor)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|row| InForce {
-            version: row.get("version"),
-            at: instant(row.get("at_ms")),
-            by: row.get("by_whom"),
-            why: row.get("why"),
-            number: row.get("number"),
-        })
-        .collect())
-}
-
-/// The number of the version `v` (a row of `flow_versions`): how many were first published
-/// before it or with it. Versions published in the same millisecond are ordered by hash.
-const VERSION_NUMBER: &str = "(SELECT COUNT(*) FROM flow_versions o \
-     WHERE o.first_ms < v.first_ms OR (o.first_ms = v.first_ms AND o.version <= v.version))";
-
-/// The number people know a published version by (see [`InForce::number`]).
-async fn read_version_number<'e>(
-    executor: impl Executor<'e, Database = Any>,
-    version: &str,
-) -> Result<Option<i64>> {
-    let row = sqlx::query(&format!(
-        "SELECT {VERSION_NUMBER} AS number FROM flow_versions v WHERE v.version = $1"
-    ))
-    .bind(version)
-    .fetch_optional(executor)
-    .await?;
-    Ok(row.map(|row| row.get("number")))
 }
 
 /// The store keeps the bank-holiday feed, so a server starting with the feed unreachable

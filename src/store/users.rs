@@ -5,6 +5,10 @@ use argon2::Argon2;
 use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Change, Store};
 
 /// What a user may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -124,6 +128,57 @@ impl Verifier {
 /// The user's role if `password` is theirs, checked in memory of its own (see [`Verifier`]).
 pub fn verify(users: &[User], name: &str, password: &str) -> Option<Role> {
     Verifier::default().verify(users, name, password)
+}
+
+impl Store {
+    pub async fn users(&self) -> super::Result<Vec<User>> {
+        let rows = sqlx::query("SELECT name, role, hash FROM users ORDER BY name")
+            .fetch_all(&self.pool()?)
+            .await?;
+        Ok(rows.iter().filter_map(user_of).collect())
+    }
+}
+
+impl Change {
+    /// Adds a user, or gives one a new role and hash: whether they are new.
+    pub async fn put_user(&mut self, user: &User) -> super::Result<bool> {
+        let new = sqlx::query("SELECT 1 FROM users WHERE name = $1")
+            .bind(&user.name)
+            .fetch_optional(self.connection())
+            .await?
+            .is_none();
+        sqlx::query(
+            "INSERT INTO users (name, role, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET role = $2, hash = $3",
+        )
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(&user.hash)
+        .execute(self.connection())
+        .await?;
+        Ok(new)
+    }
+
+    /// Removes a user and ends their sessions: whether there was one.
+    pub async fn remove_user(&mut self, name: &str) -> super::Result<bool> {
+        sqlx::query("DELETE FROM sessions WHERE user_name = $1")
+            .bind(name)
+            .execute(self.connection())
+            .await?;
+        let removed = sqlx::query("DELETE FROM users WHERE name = $1")
+            .bind(name)
+            .execute(self.connection())
+            .await?;
+        Ok(removed.rows_affected() > 0)
+    }
+}
+
+fn user_of(row: &AnyRow) -> Option<User> {
+    Some(User {
+        name: row.get("name"),
+        role: Role::named(&row.get::<String, _>("role"))?,
+        hash: row.get("hash"),
+    })
 }
 
 #[cfg(test)]

@@ -514,7 +514,7 @@ fn closure_day(
     by: &'static str,
     day: chrono::NaiveDate,
     reason: Option<&'static str>,
-) -> tokio::task::JoinHandle<switchboard::store::Result<switchboard::ops::Done>> {
+) -> tokio::task::JoinHandle<switchboard::ops::Result<switchboard::ops::Done>> {
     let store = store.clone();
     tokio::spawn(async move {
         let holidays = switchboard::calendar::BankHolidays::builtin();

@@ -752,3 +752,50 @@ fn the_sqlite_and_postgresql_migrations_make_the_same_tables_and_columns() {
     assert!(sqlite["calls"].len() > 10, "{:?}", sqlite["calls"]);
     assert_eq!(sqlite, postgres);
 }
+
+on_both_backends!(ops_tells_a_change_refused_from_a_store_that_is_down);
+/// A change the rows do not allow (a closure day on a day that has one) is refused in
+/// people's words; the same change on a store that does not answer is an outage, not a
+/// refusal, so the console says to try again rather than what to put right.
+async fn ops_tells_a_change_refused_from_a_store_that_is_down(url: &DatabaseUrl) {
+    use switchboard::ops::{self, OpsError};
+    let store = Store::open(url).await.unwrap();
+    let (flows, holidays) = (
+        shipped_flows(),
+        switchboard::calendar::BankHolidays::builtin(),
+    );
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
+    let closure = switchboard::calendar::DayKind::Closure;
+    let add = |store: Store| {
+        let (flows, holidays) = (flows.clone(), holidays.clone());
+        async move {
+            let reason = Some("the office is closed for staff training");
+            ops::edit_day(
+                &store,
+                "amira",
+                &flows,
+                &holidays,
+                "doctor-support",
+                day,
+                closure,
+                reason,
+            )
+            .await
+        }
+    };
+    add(store.clone())
+        .await
+        .expect("the first closure of that day is made");
+    match add(store.clone()).await {
+        Err(OpsError::Refused(words)) => assert_eq!(
+            words,
+            "Wednesday 16 December 2026 already has a closure day: remove it first to change it."
+        ),
+        other => panic!("a second closure of the same day is refused, not {other:?}"),
+    }
+    store.close().await;
+    match add(store.clone()).await {
+        Err(error @ OpsError::Unavailable(_)) => assert!(error.is_unavailable()),
+        other => panic!("a store that is closed is unavailable, not {other:?}"),
+    }
+}
