@@ -139,7 +139,8 @@ impl CallRecords {
 /// (no names are copied on the webhook's path); the writer words it as a record.
 struct Answered {
     flows: Arc<Flows>,
-    line: usize,
+    /// The line whose number the caller rang: the call counts on it, wherever it goes after.
+    dialled: usize,
     at_ms: i64,
     /// For the call's first webhook: the line's state then.
     started: Option<&'static str>,
@@ -148,27 +149,33 @@ struct Answered {
     dial_duration: Option<u32>,
 }
 
+/// What a webhook says of its call, beside the engine's answer.
+pub struct HeardOfCall<'a> {
+    pub call_sid: &'a str,
+    /// The number the caller rang (`To`), which every webhook of the call carries.
+    pub dialled: Option<&'a str>,
+    /// How long the connection just ended lasted, if one did.
+    pub dial_duration: Option<u32>,
+}
+
 /// What a voice webhook's answer says of the call.
-pub fn note_answer(
-    app: &App,
-    ctx: &Context<'_>,
-    answer: &Answer,
-    call_sid: &str,
-    dial_duration: Option<u32>,
-) {
-    if !app.call_records.wanted(call_sid) {
+pub fn note_answer(app: &App, ctx: &Context<'_>, answer: &Answer, heard: &HeardOfCall<'_>) {
+    if !app.call_records.wanted(heard.call_sid) {
         return;
     }
-    let heard = Heard::Answer(Answered {
+    // The line rung, not the line whose step answered: a Doctor support call that goes on to
+    // the counselling line is still a Doctor support call, in the state that line was in.
+    let dialled = ctx.flows.line_for_number(heard.dialled);
+    let answered = Heard::Answer(Answered {
         flows: app.flows.load_full(),
-        line: answer.line,
+        dialled,
         at_ms: ctx.now.timestamp_millis(),
-        started: (answer.outcome == Outcome::Started).then(|| line_state(ctx, answer.line)),
+        started: (answer.outcome == Outcome::Started).then(|| line_state(ctx, dialled)),
         outcome: answer.outcome,
         path: answer.path.clone(),
-        dial_duration,
+        dial_duration: heard.dial_duration,
     });
-    app.call_records.note(app, call_sid, heard);
+    app.call_records.note(app, heard.call_sid, answered);
 }
 
 impl Answered {
@@ -201,7 +208,7 @@ impl Answered {
         let new_steps = if self.started.is_some() { 0 } else { 1 };
         CallRecord {
             call: String::new(),
-            line: flows.line(self.line).id.to_string(),
+            line: flows.line(self.dialled).id.to_string(),
             reached: self.path.iter().skip(new_steps).map(name).collect(),
             at_ms: self.at_ms,
             started: self.started,

@@ -482,7 +482,12 @@ fn webhook(
     };
     record(app, &flows, params, &decision);
     let dial_duration = params.get("DialCallDuration").and_then(|d| d.parse().ok());
-    calls::note_answer(app, &ctx, &answer, params.call_sid(), dial_duration);
+    let heard = calls::HeardOfCall {
+        call_sid: params.call_sid(),
+        dialled: params.get("To"),
+        dial_duration,
+    };
+    calls::note_answer(app, &ctx, &answer, &heard);
     let response = twiml_response(app, &answer.response);
     app.metrics.observe_answer(started.elapsed());
     Ok(response)

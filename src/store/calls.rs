@@ -13,7 +13,7 @@ use super::{Backend, Result, Store};
 pub struct CallRecord {
     /// The keyed hash of the CallSid.
     pub call: String,
-    /// The line called.
+    /// The line whose number the caller rang (not the line of the step now answering).
     pub line: String,
     /// When the webhook was answered.
     pub at_ms: i64,
@@ -55,7 +55,7 @@ pub fn uk_day_and_hour(at: DateTime<Utc>) -> (String, i64) {
 const UPSERT: &str = "INSERT INTO calls (call, line, started_ms, day, week_hour, state, answered_ms, team, call_back, last_step, last_ms, ended_ms, status, duration_s, heard_ms) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
      ON CONFLICT (call) DO UPDATE SET \
-     line = COALESCE(excluded.line, calls.line), \
+     line = CASE WHEN excluded.started_ms IS NOT NULL THEN excluded.line ELSE COALESCE(calls.line, excluded.line) END, \
      started_ms = COALESCE(excluded.started_ms, calls.started_ms), \
      day = COALESCE(excluded.day, calls.day), \
      week_hour = COALESCE(excluded.week_hour, calls.week_hour), \

@@ -122,6 +122,10 @@ pub struct LineReport {
     pub closed_calls: u64,
     /// Requests for a call back taken.
     pub callbacks: u64,
+    /// Calls to other lines that reached a person at one of this line's steps (a Doctor
+    /// support call put through to a counsellor): counted as the other line's calls, not again
+    /// as this line's. Not known for days kept only as daily totals.
+    pub reached_from_other_lines: u64,
     /// From the call's start to a person answering.
     pub wait_for_person: Waits,
     /// From a request for a call back to the team calling back (those called back).
@@ -431,6 +435,14 @@ impl Store {
             }
             if closed_now {
                 closed.add(i, (state, (week_hour % 24) as u32), n);
+            }
+            // A person on another line's step: that line's figure too, as a connection.
+            let owner = step.split_once('/').map(|(line, _)| line);
+            if let (true, Some(owner)) = (ended == "answered", owner)
+                && owner != row.line
+                && let Some(j) = index(owner)
+            {
+                by_line[j].reached_from_other_lines += n;
             }
             endings.add(i, (ended, step), n);
         }

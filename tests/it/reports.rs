@@ -537,3 +537,81 @@ async fn no_record_holds_a_number_a_call_sid_or_words_said() {
         }
     }
 }
+
+#[tokio::test]
+async fn closed_doctor_support_calls_put_through_to_a_counsellor_count_on_doctor_support_on_sqlite()
+{
+    let shared = tempfile::tempdir().unwrap();
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        shared.path().join("shared.db").display()
+    );
+    calls_count_on_the_line_dialled(&database).await;
+}
+
+#[tokio::test]
+async fn closed_doctor_support_calls_put_through_to_a_counsellor_count_on_doctor_support_on_postgresql()
+ {
+    let pg = crate::support::postgres::Postgres::start();
+    calls_count_on_the_line_dialled(&pg.url()).await;
+}
+
+/// Four callers ring the Doctor support line on a Wednesday evening, hear it is closed, press
+/// 1 and talk to a counsellor on the wellbeing line's step; one caller rings the wellbeing line
+/// itself. Each call counts once, on the line dialled, in the state that line was in.
+async fn calls_count_on_the_line_dialled(database: &str) {
+    let (one, two) = (replica(database), replica(database));
+    let servers = [&one.server, &two.server];
+    for n in 0..4u32 {
+        let at = |second: u32| format!("2026-12-02T19:0{n}:{second:02}Z");
+        let mut call = Call::start(servers, 100 + n, DOCTOR_SUPPORT, 0, &at(0)).await;
+        let dialling = call.webhook(1, &at(10), &[("Digits", "1")]).await;
+        assert!(dialling.contains(COUNSELLING), "{dialling}");
+        let connected = [("DialCallStatus", "completed"), ("DialCallDuration", "120")];
+        call.webhook(0, &at(50), &connected).await;
+        call.ended(1, "170").await;
+    }
+    let mut direct = Call::start(servers, 200, WELLBEING, 1, "2026-12-02T19:10:00Z").await;
+    direct
+        .webhook(0, "2026-12-02T19:10:05Z", &[("Digits", "1")])
+        .await;
+    let connected = [("DialCallStatus", "completed"), ("DialCallDuration", "60")];
+    direct.webhook(1, "2026-12-02T19:11:30Z", &connected).await;
+    direct.ended(0, "90").await;
+    // 5 calls of 3 webhooks and a status callback each.
+    wait_for_written(servers, 20).await;
+    let report = report_json(database);
+
+    let doctor_support = line(&report, "doctor-support");
+    for (figure, known) in [("calls", 4), ("answered", 4), ("closed_calls", 4)] {
+        assert_eq!(
+            doctor_support[figure], known,
+            "doctor-support {figure}: {doctor_support:#}"
+        );
+    }
+    assert_eq!(
+        doctor_support["ended"],
+        serde_json::json!([{"how": "answered", "step": "wellbeing/counselling", "calls": 4}])
+    );
+    assert_eq!(
+        doctor_support["closed_by_hour"],
+        serde_json::json!([{"reason": "closed", "hour": 19, "calls": 4}])
+    );
+    let wellbeing = line(&report, "wellbeing");
+    for (figure, known) in [
+        ("calls", 1),
+        ("answered", 1),
+        ("closed_calls", 0),
+        ("reached_from_other_lines", 4),
+    ] {
+        assert_eq!(
+            wellbeing[figure], known,
+            "wellbeing {figure}: {wellbeing:#}"
+        );
+    }
+    assert_eq!(wellbeing["closed_by_hour"], serde_json::json!([]));
+    // The lines' calls add up to the calls made.
+    let lines = report.as_array().unwrap().iter();
+    let calls: u64 = lines.map(|l| l["calls"].as_u64().unwrap()).sum();
+    assert_eq!(calls, 5, "{report:#}");
+}
