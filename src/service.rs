@@ -231,7 +231,7 @@ pub async fn run(
         };
         tokio::spawn(notifier.run());
     }
-    server::calls::CallRecords::start_writing(
+    let records = server::calls::CallRecords::start_writing(
         &app,
         config.database.clone(),
         config.keep_call_records_days,
@@ -253,7 +253,7 @@ pub async fn run(
     }
     let recorder = app.recorder.clone();
     match webhooks {
-        Some(listener) => server::run(listener, app, shutdown)
+        Some(listener) => server::run(listener, app.clone(), shutdown)
             .await
             .context("serving")?,
         // The console alone: it serves on its own thread until the process is stopped.
@@ -261,6 +261,10 @@ pub async fn run(
     }
     if let Some(recorder) = recorder {
         recorder.close();
+    }
+    // Every answer is given: what the calls' records still queue is written before the end.
+    if let Some(records) = records {
+        records.finish(&app, config.limits.drain_timeout).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(2), store.server_gone(&server_name)).await;
     store.close().await;

@@ -27,8 +27,11 @@ use crate::store::{DatabaseUrl, Store};
 pub const QUEUE: usize = 10_000;
 /// Records written in one transaction, at most.
 const BATCH: usize = 500;
-/// A batch the store has not taken by then is dropped.
+/// A try at writing a batch that the store has not finished by then has failed.
 const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+/// Tries at a batch before it is dropped, and the pause between them.
+const WRITE_TRIES: u32 = 2;
+const RETRY_AFTER: Duration = Duration::from_millis(500);
 /// How often finished days are summed up, and old records rolled up into daily totals.
 const ROLL_UP_EVERY: Duration = Duration::from_secs(3600);
 
@@ -82,11 +85,14 @@ impl CallRecords {
         app: &Arc<App>,
         database: DatabaseUrl,
         keep_days: u32,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<Option<Writer>> {
         let taken = app.call_records.receiver.lock().map(|mut r| r.take());
         let Ok(Some(receiver)) = taken else {
-            return Ok(());
+            return Ok(None);
         };
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let (finished, writer) = (tokio::sync::oneshot::channel(), stopping.clone());
+        let (done, finished) = finished;
         let app = app.clone();
         std::thread::Builder::new()
             .name("switchboard-records".into())
@@ -107,10 +113,23 @@ impl CallRecords {
                         }
                     };
                     tokio::spawn(roll_up(app.clone(), store.clone(), keep_days));
-                    write(app, store, receiver).await;
+                    write(app, store, receiver, stopping).await;
+                    let _ = done.send(());
                 });
             })
-            .map(|_| ())
+            .map(|_| {
+                Some(Writer {
+                    stopping: writer,
+                    finished,
+                })
+            })
+    }
+
+    /// Records on the queue, not yet taken by the writer.
+    fn queued(&self) -> u64 {
+        self.sender
+            .as_ref()
+            .map_or(0, |s| (s.max_capacity() - s.capacity()) as u64)
     }
 
     /// Whether a webhook for `call_sid` is recorded: when records are on, for a call Twilio
@@ -132,6 +151,30 @@ impl CallRecords {
             app.metrics
                 .add(Counter::CallRecords, &[("result", "dropped-queue-full")]);
         }
+    }
+}
+
+/// The thread writing a server's call records, to be finished when the server stops.
+pub struct Writer {
+    stopping: Arc<tokio::sync::Notify>,
+    finished: tokio::sync::oneshot::Receiver<()>,
+}
+
+impl Writer {
+    /// At a stop, once no webhook is left to answer: writes every record queued, waiting at
+    /// most `within`. Records still queued then are counted dropped (`dropped-stop`) and said.
+    pub async fn finish(self, app: &App, within: Duration) {
+        self.stopping.notify_one();
+        if tokio::time::timeout(within, self.finished).await.is_ok() {
+            return;
+        }
+        let left = app.call_records.queued();
+        tracing::warn!(
+            left,
+            "call records not written before the server stopped: the store did not take them in time"
+        );
+        app.metrics
+            .add_by(Counter::CallRecords, &[("result", "dropped-stop")], left);
     }
 }
 
@@ -208,6 +251,7 @@ impl Answered {
         let new_steps = if self.started.is_some() { 0 } else { 1 };
         CallRecord {
             call: String::new(),
+            id: String::new(),
             line: flows.line(self.dialled).id.to_string(),
             reached: self.path.iter().skip(new_steps).map(name).collect(),
             at_ms: self.at_ms,
@@ -277,10 +321,30 @@ fn hashed(key: &str, call_sid: &str) -> String {
         .collect()
 }
 
-async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Noted>) {
+/// Writes the queue in batches until the server stops; then writes what is queued and
+/// finishes.
+async fn write(
+    app: Arc<App>,
+    store: Store,
+    mut receiver: mpsc::Receiver<Noted>,
+    stopping: Arc<tokio::sync::Notify>,
+) {
     let mut key: Option<String> = None;
     let mut batch = Vec::with_capacity(BATCH);
-    while receiver.recv_many(&mut batch, BATCH).await > 0 {
+    let mut stopped = false;
+    loop {
+        let received = tokio::select! {
+            received = receiver.recv_many(&mut batch, BATCH) => received,
+            () = stopping.notified(), if !stopped => {
+                // No record is added from now; those queued are still received, then 0.
+                stopped = true;
+                receiver.close();
+                continue;
+            }
+        };
+        if received == 0 {
+            break;
+        }
         if key.is_none() {
             key = tokio::time::timeout(WRITE_DEADLINE, store.call_record_key())
                 .await
@@ -288,47 +352,53 @@ async fn write(app: Arc<App>, store: Store, mut receiver: mpsc::Receiver<Noted>)
                 .and_then(Result::ok)
                 .filter(|k| !k.is_empty());
         }
+        let count = batch.len() as u64;
         let written = match &key {
             Some(key) => {
                 let records: Vec<CallRecord> = batch
                     .drain(..)
                     .map(|noted| CallRecord {
                         call: hashed(key, &noted.call_sid),
+                        id: crate::signature::random_hex(8),
                         ..noted.heard.record()
                     })
                     .collect();
-                let count = records.len();
-                let result =
-                    tokio::time::timeout(WRITE_DEADLINE, store.record_calls(&records)).await;
-                match result {
-                    Ok(Ok(())) => Ok(count),
-                    Ok(Err(error)) => Err((count, error.to_string())),
-                    Err(_) => Err((count, "the store did not answer in time".to_owned())),
-                }
+                write_batch(&store, &records).await
             }
             None => {
-                let count = batch.len();
                 batch.clear();
-                Err((
-                    count,
-                    "the key for call records could not be read".to_owned(),
-                ))
+                Err("the key for call records could not be read".to_owned())
             }
         };
         match written {
-            Ok(count) => {
-                app.metrics
-                    .add_by(Counter::CallRecords, &[("result", "written")], count as u64)
-            }
-            Err((count, error)) => {
+            Ok(()) => app
+                .metrics
+                .add_by(Counter::CallRecords, &[("result", "written")], count),
+            Err(error) => {
                 tracing::warn!(count, %error, "call records dropped: the store could not take them");
-                app.metrics.add_by(
-                    Counter::CallRecords,
-                    &[("result", "dropped-store")],
-                    count as u64,
-                );
+                app.metrics
+                    .add_by(Counter::CallRecords, &[("result", "dropped-store")], count);
             }
         }
+    }
+}
+
+/// Writes a batch, and once more if that fails: each record has its own id, so a batch that
+/// was written although its first try seemed to fail (a commit whose answer was lost) is not
+/// counted twice.
+async fn write_batch(store: &Store, records: &[CallRecord]) -> Result<(), String> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let error = match tokio::time::timeout(WRITE_DEADLINE, store.record_calls(records)).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => "the store did not answer in time".to_owned(),
+        };
+        if tries == WRITE_TRIES {
+            return Err(error);
+        }
+        tokio::time::sleep(RETRY_AFTER).await;
     }
 }
 

@@ -196,7 +196,12 @@ impl App {
             metrics.declare(Counter::FlowReloads, &[("result", result)]);
         }
         metrics.declare(Counter::LogLinesDropped, &[]);
-        for result in ["written", "dropped-queue-full", "dropped-store"] {
+        for result in [
+            "written",
+            "dropped-queue-full",
+            "dropped-store",
+            "dropped-stop",
+        ] {
             metrics.declare(Counter::CallRecords, &[("result", result)]);
         }
         for problem in ["unavailable", "slow", "writes-failing"] {

@@ -13,6 +13,9 @@ use super::{Backend, Result, Store};
 pub struct CallRecord {
     /// The keyed hash of the CallSid.
     pub call: String,
+    /// This record's own random id, given when it is first written: the same record written
+    /// again (a retry) adds nothing twice. Empty: no id, for records that are never retried.
+    pub id: String,
     /// The line whose number the caller rang (not the line of the step now answering).
     pub line: String,
     /// When the webhook was answered.
@@ -114,29 +117,27 @@ impl Store {
                 .bind(r.at_ms)
                 .execute(&mut *tx)
                 .await?;
-            for step in &r.reached {
+            let id = (!r.id.is_empty()).then_some(r.id.as_str());
+            // The choice or connection result first (place 0), then each step reached.
+            let made = r
+                .step
+                .as_ref()
+                .filter(|s| s.choice.is_some() || s.result.is_some());
+            let made = made.map(|s| (&s.step, s.choice.as_deref(), s.result.as_deref()));
+            let reached = r.reached.iter().map(|step| (step, None, None));
+            for (seq, (step, choice, result)) in made.into_iter().chain(reached).enumerate() {
                 sqlx::query(
-                    "INSERT INTO call_steps (call, line, day, step) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO call_steps (call, line, day, step, choice, result, record, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (record, seq) DO NOTHING",
                 )
                 .bind(&r.call)
                 .bind(&r.line)
                 .bind(&day)
                 .bind(step)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some(step) = &r.step
-                && (step.choice.is_some() || step.result.is_some())
-            {
-                sqlx::query(
-                    "INSERT INTO call_steps (call, line, day, step, choice, result) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&r.call)
-                .bind(&r.line)
-                .bind(&day)
-                .bind(&step.step)
-                .bind(step.choice.as_deref())
-                .bind(step.result.as_deref())
+                .bind(choice)
+                .bind(result)
+                .bind(id)
+                .bind(seq as i64)
                 .execute(&mut *tx)
                 .await?;
             }

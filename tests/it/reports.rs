@@ -615,3 +615,56 @@ async fn calls_count_on_the_line_dialled(database: &str) {
     let calls: u64 = lines.map(|l| l["calls"].as_u64().unwrap()).sum();
     assert_eq!(calls, 5, "{report:#}");
 }
+
+#[tokio::test]
+async fn a_server_stopped_as_its_last_call_ends_loses_no_record_on_sqlite() {
+    let shared = tempfile::tempdir().unwrap();
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        shared.path().join("shared.db").display()
+    );
+    no_record_is_lost_at_a_stop(&database).await;
+}
+
+#[tokio::test]
+async fn a_server_stopped_as_its_last_call_ends_loses_no_record_on_postgresql() {
+    let pg = crate::support::postgres::Postgres::start();
+    no_record_is_lost_at_a_stop(&pg.url()).await;
+}
+
+/// Rounds of eight answered calls, each round on a new server stopped (as a rolling deploy
+/// stops one) the moment its last call's status callback is answered: every call of every
+/// round is in the report, answered.
+async fn no_record_is_lost_at_a_stop(database: &str) {
+    const ROUNDS: u32 = 4;
+    const CALLS: u32 = 8;
+    for round in 0..ROUNDS {
+        let mut server = replica(database);
+        let servers = [&server.server, &server.server];
+        for n in 0..CALLS {
+            let at = |second: u32| format!("2026-12-02T10:{round:02}:{:02}Z", n * 6 + second);
+            let mut call = Call::start(servers, 1000 * round + n, WELLBEING, 0, &at(0)).await;
+            call.webhook(0, &at(1), &[("Digits", "1")]).await;
+            let connected = [("DialCallStatus", "completed"), ("DialCallDuration", "2")];
+            call.webhook(0, &at(4), &connected).await;
+            call.ended(0, "5").await;
+        }
+        let stopped = server.server.terminate(Duration::from_secs(15));
+        assert!(
+            stopped.is_some_and(|s| s.success()),
+            "round {round}: {stopped:?}"
+        );
+        let report = report_json(database);
+        let wellbeing = line(&report, "wellbeing");
+        let made = u64::from(CALLS * (round + 1));
+        for figure in ["calls", "answered"] {
+            assert_eq!(
+                wellbeing[figure].as_u64(),
+                Some(made),
+                "round {round}, {figure}: {}",
+                server.server.logs()
+            );
+        }
+        assert_eq!(wellbeing["abandoned"], 0, "round {round}");
+    }
+}

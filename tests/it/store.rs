@@ -799,3 +799,38 @@ async fn ops_tells_a_change_refused_from_a_store_that_is_down(url: &DatabaseUrl)
         other => panic!("a store that is closed is unavailable, not {other:?}"),
     }
 }
+
+on_both_backends!(a_batch_of_records_written_again_counts_once);
+/// The call records' writer tries a failed batch again; if the first try was in fact written
+/// (its commit's answer lost), the second adds nothing: each record has its own id.
+async fn a_batch_of_records_written_again_counts_once(url: &DatabaseUrl) {
+    use switchboard::store::calls::{CallRecord, StepRecord};
+    let store = Store::open(url).await.unwrap();
+    let at_ms = instant("2026-12-01T12:00:00Z").timestamp_millis();
+    let record = |n: u32, id: &str| CallRecord {
+        call: format!("{n:032x}"),
+        id: id.to_owned(),
+        line: "wellbeing".to_owned(),
+        at_ms,
+        started: Some("open"),
+        step: Some(StepRecord {
+            step: "wellbeing/main-menu".to_owned(),
+            choice: Some("1".to_owned()),
+            result: None,
+        }),
+        reached: vec!["wellbeing/counselling".to_owned()],
+        waiting_at: Some("wellbeing/counselling".to_owned()),
+        ..CallRecord::default()
+    };
+    let batch = [record(1, "a1"), record(2, "a2")];
+    let lines = [("wellbeing".to_owned(), "Wellbeing support line".to_owned())];
+    let day = "2026-12-01".parse().unwrap();
+    store.record_calls(&batch).await.unwrap();
+    let once = store.report(day, day, &lines).await.unwrap();
+    store.record_calls(&batch).await.unwrap();
+    let twice = store.report(day, day, &lines).await.unwrap();
+    assert_eq!(twice, once);
+    assert_eq!(once.lines[0].calls, 2);
+    assert_eq!(once.lines[0].choices[0].calls, 2);
+    assert_eq!(once.lines[0].reached[0].calls, 2);
+}
