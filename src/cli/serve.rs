@@ -88,7 +88,8 @@ pub struct Args {
     /// Serve at most this many connections at once; more wait to be accepted.
     #[arg(long, default_value_t = Limits::default().max_connections, env = "SWITCHBOARD_MAX_CONNECTIONS")]
     max_connections: usize,
-    /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight.
+    /// On SIGTERM or Ctrl-C, wait at most this long for requests in flight, and then as long
+    /// again for the calls' records still queued to be written.
     #[arg(long, default_value = "10s", value_parser = duration, env = "SWITCHBOARD_DRAIN_TIMEOUT")]
     drain_timeout: Duration,
     /// Delete a request for a call back this many days after it was closed (its number is

@@ -43,14 +43,14 @@ struct Noted {
 
 enum Heard {
     Answer(Answered),
-    Record(CallRecord),
+    Record(Box<CallRecord>),
 }
 
 impl Heard {
     fn record(self) -> CallRecord {
         match self {
             Heard::Answer(answered) => answered.record(),
-            Heard::Record(record) => record,
+            Heard::Record(record) => *record,
         }
     }
 }
@@ -286,7 +286,8 @@ pub fn note_status(app: &App, call_sid: &str, status: &str, duration: Option<u32
         status: Some((status.to_owned(), duration.map(i64::from))),
         ..CallRecord::default()
     };
-    app.call_records.note(app, call_sid, Heard::Record(record));
+    app.call_records
+        .note(app, call_sid, Heard::Record(Box::new(record)));
 }
 
 /// The line's state as the call starts: by its own hours (a line with none is open).
