@@ -12,7 +12,9 @@ use super::calls::{
     CALL_SUMMARY, GROUPED_STATUSES, GROUPED_STEPS, GROUPED_WAITS, STATUS_SUMMARY, STEP_SUMMARY,
     SUMMED_THROUGH, grouped_calls,
 };
-use super::{Result, Store};
+use sqlx::{Any, AnyConnection, Row};
+
+use super::{Backend, Result, Store};
 
 /// The middle and the 90th percentile of some waits, by nearest rank, in whole seconds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -222,8 +224,13 @@ struct Summed {
 }
 
 impl Summed {
-    async fn of(store: &Store, first: &str, last: &str) -> Result<Summed> {
-        let through = store.get_value(SUMMED_THROUGH).await?.unwrap_or_default();
+    async fn of(db: &mut AnyConnection, first: &str, last: &str) -> Result<Summed> {
+        let through: String = sqlx::query("SELECT value FROM kv WHERE name = $1")
+            .bind(SUMMED_THROUGH)
+            .fetch_optional(&mut *db)
+            .await?
+            .map(|row| row.get("value"))
+            .unwrap_or_default();
         let after: Option<String> = through
             .parse::<NaiveDate>()
             .ok()
@@ -242,7 +249,7 @@ impl Summed {
     /// The rows of `summary` (from a summary table, whose rows are `grouped`'s; both read
     /// the days from `$1` to `$2`) over the days summed up, then of `grouped` over the days
     /// since.
-    async fn read<T>(&self, store: &Store, summary: &str, grouped: &str) -> Result<Vec<T>>
+    async fn read<T>(&self, db: &mut AnyConnection, summary: &str, grouped: &str) -> Result<Vec<T>>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
@@ -253,7 +260,7 @@ impl Summed {
                     sqlx::query_as::<_, T>(sql)
                         .bind(first)
                         .bind(last)
-                        .fetch_all(&store.pool()?)
+                        .fetch_all(&mut *db)
                         .await?,
                 );
             }
@@ -367,15 +374,54 @@ fn sorted<K: Ord + Clone, T>(map: BTreeMap<K, u64>, make: impl Fn(K, u64) -> T) 
     map.into_iter().map(|(k, n)| make(k, n)).collect()
 }
 
+/// One read transaction: every statement of a report reads the store as of one moment, so a
+/// roll-up or a summing up that commits while it runs is either all in it or not at all.
+pub struct Reading {
+    tx: sqlx::Transaction<'static, Any>,
+}
+
 impl Store {
     /// The report over `from..=to` for `lines` ((id, name), in the order to show them; a line
-    /// in the records but not in `lines` is left out).
+    /// in the records but not in `lines` is left out), read in one transaction.
     pub async fn report(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         lines: &[(String, String)],
     ) -> Result<Report> {
+        let mut reading = self.reading().await?;
+        let report = reading.report(from, to, lines).await?;
+        reading.tx.rollback().await?;
+        Ok(report)
+    }
+
+    /// A read transaction whose view of the store is taken now: REPEATABLE READ on
+    /// PostgreSQL; on SQLite, a read transaction holds its snapshot of the WAL from its first
+    /// read to its end.
+    pub async fn reading(&self) -> Result<Reading> {
+        let mut tx = self.pool()?.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Both take their snapshot at the first read, not at BEGIN.
+        sqlx::query("SELECT serial FROM revision WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Reading { tx })
+    }
+}
+
+impl Reading {
+    /// The report over `from..=to` for `lines`, as of this transaction's moment.
+    pub async fn report(
+        &mut self,
+        from: NaiveDate,
+        to: NaiveDate,
+        lines: &[(String, String)],
+    ) -> Result<Report> {
+        let db: &mut AnyConnection = &mut self.tx;
         let days: Vec<String> = from
             .iter_days()
             .take_while(|d| *d <= to)
@@ -397,12 +443,12 @@ impl Store {
 
         // Calls, grouped by everything the figures split them by.
         // Days summed up are read from the summaries; the days since, from the records.
-        let summed = Summed::of(self, &first, &last).await?;
+        let summed = Summed::of(db, &first, &last).await?;
         let mut endings = Tally::new(lines.len());
         let mut closed = Tally::new(lines.len());
         let calls: Vec<CallsRow> = summed
             .read(
-                self,
+                db,
                 &format!("SELECT {CALL_SUMMARY} FROM call_summary {DAYS}"),
                 &grouped_calls(),
             )
@@ -466,7 +512,7 @@ impl Store {
         )
         .bind(&first)
         .bind(&last)
-        .fetch_all(&self.pool()?)
+        .fetch_all(&mut *db)
         .await?
         {
             let Some(i) = index(&row.line) else {
@@ -498,7 +544,7 @@ impl Store {
         };
         let waits = summed
             .read(
-                self,
+                db,
                 &format!(
                     // A wait's count over the whole range: a row a second waited, not a day.
                     "SELECT line, '' AS day, wait_s, CAST(SUM(calls) AS BIGINT) AS calls \
@@ -516,7 +562,7 @@ impl Store {
         )
         .bind(&first)
         .bind(&last)
-        .fetch_all(&self.pool()?)
+        .fetch_all(&mut *db)
         .await?;
         histogram(call_back_waits)
             .give(&mut by_line, &mut all, Waits::of, |r| &mut r.call_back_wait);
@@ -525,7 +571,7 @@ impl Store {
         let mut statuses = Tally::new(lines.len());
         let status_rows: Vec<StatusRow> = summed
             .read(
-                self,
+                db,
                 &format!("SELECT {STATUS_SUMMARY} FROM call_status_summary {DAYS}"),
                 GROUPED_STATUSES,
             )
@@ -553,7 +599,7 @@ impl Store {
         let mut reached = Tally::new(lines.len());
         let steps: Vec<StepRow> = summed
             .read(
-                self,
+                db,
                 &format!("SELECT {STEP_SUMMARY} FROM call_step_summary {DAYS}"),
                 GROUPED_STEPS,
             )

@@ -834,3 +834,45 @@ async fn a_batch_of_records_written_again_counts_once(url: &DatabaseUrl) {
     assert_eq!(once.lines[0].choices[0].calls, 2);
     assert_eq!(once.lines[0].reached[0].calls, 2);
 }
+
+on_both_backends!(a_report_read_across_a_roll_up_gives_the_figures_from_before_it);
+/// A report reads in one transaction: a roll-up that commits between two of its statements
+/// (turning records into daily totals, and deleting them) changes none of its figures.
+async fn a_report_read_across_a_roll_up_gives_the_figures_from_before_it(url: &DatabaseUrl) {
+    use switchboard::store::calls::{CallRecord, StepRecord};
+    let store = Store::open(url).await.unwrap();
+    let at_ms = instant("2026-10-01T12:00:00Z").timestamp_millis();
+    let records: Vec<CallRecord> = (0..3u32)
+        .map(|n| CallRecord {
+            call: format!("{n:032x}"),
+            line: "wellbeing".to_owned(),
+            at_ms,
+            started: Some("open"),
+            step: Some(StepRecord {
+                step: "wellbeing/main-menu".to_owned(),
+                choice: Some("2".to_owned()),
+                result: None,
+            }),
+            waiting_at: Some("wellbeing/peer-support".to_owned()),
+            ..CallRecord::default()
+        })
+        .collect();
+    store.record_calls(&records).await.unwrap();
+    let lines = [("wellbeing".to_owned(), "Wellbeing support line".to_owned())];
+    let (from, to) = ("2026-09-01".parse().unwrap(), "2026-12-31".parse().unwrap());
+    let before = store.report(from, to, &lines).await.unwrap();
+    assert_eq!(before.lines[0].choices[0].calls, 3);
+
+    let mut reading = store.reading().await.unwrap();
+    let rolled = store.roll_up_calls("2026-11-01".parse().unwrap()).await;
+    assert_eq!(
+        rolled.unwrap(),
+        3,
+        "the roll-up ran while the report was open"
+    );
+    assert_eq!(reading.report(from, to, &lines).await.unwrap(), before);
+    // Read afresh, the choices are gone with the records: the roll-up did change the store.
+    let after = store.report(from, to, &lines).await.unwrap();
+    assert_eq!(after.lines[0].calls, 3);
+    assert!(after.lines[0].choices.is_empty(), "{after:?}");
+}
