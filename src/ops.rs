@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use crate::calendar::{BankHolidays, DayKind, plain_reason, speech};
 use crate::calendar::{Emergencies, OneOffDay};
 use crate::flow::{Flows, parse_openings};
+use crate::store::call_backs::Closing;
 use crate::store::{Conflict, InForce, Store, StoreError, Switch};
 
 /// What a change did: the revision it made, and a sentence for the person who made it.
@@ -67,6 +68,10 @@ fn conflict_words(conflict: &Conflict) -> String {
         Conflict::CallBackClosed { id, outcome } => {
             format!("Request {id} was closed already ({outcome}).")
         }
+        Conflict::CallBackOpen(id) => format!("Request {id} is open already."),
+        Conflict::NumberHasOpenRequest { id, other } => format!(
+            "Request {id} cannot be reopened: the same number has request {other} open. Work on that one."
+        ),
         Conflict::NotAudited => "A change that cannot be audited is not made.".to_owned(),
     }
 }
@@ -268,6 +273,8 @@ pub enum CallBackAction {
     NoAnswer,
     /// Called back, or closed without a call.
     Close(crate::store::call_backs::Closing),
+    /// Back in the queue: the undo of closing it.
+    Reopen,
 }
 
 impl CallBackAction {
@@ -276,9 +283,30 @@ impl CallBackAction {
             CallBackAction::Claim => "claimed",
             CallBackAction::NoAnswer => "no answer",
             CallBackAction::Close(how) => how.as_str(),
+            CallBackAction::Reopen => "reopened",
         }
     }
+
+    /// Whether it needs a note: closing does (it is what the next person reads).
+    pub fn needs_note(self) -> bool {
+        matches!(self, CallBackAction::Close(_))
+    }
 }
+
+/// What a call-back request is called where its number may not be shown: "the request from
+/// the number ending 456".
+pub fn call_back_named(request: &crate::store::call_backs::CallBack) -> String {
+    let digits: String = request
+        .number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let end = &digits[digits.len().saturating_sub(3)..];
+    format!("the request from the number ending {end}")
+}
+
+/// What closing a request without a note is told.
+pub const NOTE_NEEDED: &str = "Say what happened: the note is for the next person to read.";
 
 /// Does `action` to request `id` for a call back, audited with the number masked. Closing
 /// needs a note (it is what the next person reads).
@@ -290,8 +318,8 @@ pub async fn act_on_call_back(
     note: &str,
 ) -> Result<Done> {
     let note = note.trim();
-    if matches!(action, CallBackAction::Close(_)) && note.is_empty() {
-        return Err(refused("Say what happened: the note is for the team."));
+    if action.needs_note() && note.is_empty() {
+        return Err(refused(NOTE_NEEDED));
     }
     let mut change = store.change(by).await?;
     let request = match action {
@@ -299,18 +327,17 @@ pub async fn act_on_call_back(
         CallBackAction::NoAnswer => change.call_back_unanswered(id, note).await?,
         CallBackAction::Close(how) => {
             change
-                .close_call_back(id, how, note, chrono::Utc::now())
+                .close_call_back(id, how, by, note, chrono::Utc::now())
                 .await?
         }
+        CallBackAction::Reopen => change.reopen_call_back(id).await?,
     };
-    let before = match &request.claimed_by {
-        Some(who) => format!(
-            "open, claimed by {who}: {} for {}",
-            request.masked(),
-            request.line
-        ),
-        None => format!("open: {} for {}", request.masked(), request.line),
+    let state = match (&request.outcome, &request.claimed_by) {
+        (Some(outcome), _) => outcome.clone(),
+        (None, Some(who)) => format!("open, claimed by {who}"),
+        (None, None) => "open".to_owned(),
     };
+    let before = format!("{state}: {} for {}", request.masked(), request.line);
     change
         .audit(
             &format!("call back {id} {}", action.as_str()),
@@ -320,16 +347,20 @@ pub async fn act_on_call_back(
         )
         .await?;
     let revision = change.commit().await?;
+    let named = call_back_named(&request);
     let said = match action {
-        CallBackAction::Claim => format!("You have request {id} ({}).", request.masked()),
+        CallBackAction::Claim => format!("You have taken on {named}."),
         CallBackAction::NoAnswer => format!(
-            "Request {id} ({}): no answer, try {} counted; it is back in the queue.",
-            request.masked(),
+            "No answer on {named}: try {} counted, and it is back in the queue.",
             request.tries + 1
         ),
-        CallBackAction::Close(how) => {
-            format!("Request {id} ({}) is {}.", request.masked(), how.as_str())
+        CallBackAction::Close(Closing::CalledBack) => {
+            format!("Marked as called back: {named}. It is in the Done list.")
         }
+        CallBackAction::Close(Closing::Closed) => {
+            format!("Closed without a call: {named}. It is in the Done list.")
+        }
+        CallBackAction::Reopen => format!("Reopened: {named} is back in the queue."),
     };
     Ok(Done { revision, said })
 }

@@ -49,6 +49,24 @@ impl E164 {
     }
 }
 
+/// A number as people write it: a UK number as dialled in the UK (`07400 123456`,
+/// `020 7946 0101`), any other in international form (`+33 1 23 45 67 89`); a number the
+/// numbering plan does not know, as given.
+pub fn written(number: &str) -> String {
+    let Ok(parsed) = phonenumber::parse(None, number) else {
+        return number.to_owned();
+    };
+    // By the country code: +44 also covers the Channel Islands and the Isle of Man, dialled
+    // from the UK as UK numbers are.
+    let uk = parsed.code().value() == 44;
+    let mode = if uk {
+        phonenumber::Mode::National
+    } else {
+        phonenumber::Mode::International
+    };
+    parsed.format().mode(mode).to_string()
+}
+
 impl fmt::Display for E164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -191,6 +209,16 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_written_as_people_write_them() {
+        assert_eq!(super::written("+447400123456"), "07400 123456");
+        assert_eq!(super::written("+447911123456"), "07911 123456");
+        assert_eq!(super::written("+442079460101"), "020 7946 0101");
+        assert_eq!(super::written("+443301231245"), "0330 123 1245");
+        assert_eq!(super::written("+33123456789"), "+33 1 23 45 67 89");
+        assert_eq!(super::written("not a number"), "not a number");
+    }
+
     use super::*;
 
     #[test]

@@ -52,6 +52,8 @@ pub struct CallBack {
     pub tries: i64,
     pub closed_ms: Option<i64>,
     pub outcome: Option<String>,
+    /// Who closed it.
+    pub closed_by: Option<String>,
     pub note: Option<String>,
 }
 
@@ -98,7 +100,8 @@ pub fn due(
     Some(from + aim)
 }
 
-const COLUMNS: &str = "id, number, line, asked_ms, claimed_by, tries, closed_ms, outcome, note";
+const COLUMNS: &str =
+    "id, number, line, asked_ms, claimed_by, tries, closed_ms, outcome, closed_by, note";
 
 fn call_back_of(row: &sqlx::any::AnyRow) -> CallBack {
     CallBack {
@@ -110,6 +113,7 @@ fn call_back_of(row: &sqlx::any::AnyRow) -> CallBack {
         tries: row.get::<i64, _>("tries"),
         closed_ms: row.get("closed_ms"),
         outcome: row.get("outcome"),
+        closed_by: row.get("closed_by"),
         note: row.get("note"),
     }
 }
@@ -177,6 +181,28 @@ impl Store {
         Ok(rows.iter().map(call_back_of).collect())
     }
 
+    /// The requests closed, most recently closed first, at most `limit`.
+    pub async fn call_backs_done(&self, limit: i64) -> Result<Vec<CallBack>> {
+        let query = format!(
+            "SELECT {COLUMNS} FROM call_backs WHERE closed_ms IS NOT NULL \
+             ORDER BY closed_ms DESC, id DESC LIMIT $1"
+        );
+        let rows = sqlx::query(&query)
+            .bind(limit)
+            .fetch_all(&self.pool()?)
+            .await?;
+        Ok(rows.iter().map(call_back_of).collect())
+    }
+
+    /// Request `id`, open or closed.
+    pub async fn call_back(&self, id: i64) -> Result<Option<CallBack>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_backs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool()?)
+            .await?;
+        Ok(row.as_ref().map(call_back_of))
+    }
+
     /// Deletes the requests closed before `before`: a number is kept only to call it back.
     /// How many were deleted.
     pub async fn forget_closed_call_backs(&self, before: DateTime<Utc>) -> Result<u64> {
@@ -233,32 +259,76 @@ impl Change {
         Ok(request)
     }
 
-    /// Closes request `id` (which must be open) as `how`, with the team's note: what it was.
+    /// Closes request `id` (which must be open) as `how`, by `by`, with the team's note: what
+    /// it was.
     pub async fn close_call_back(
         &mut self,
         id: i64,
         how: Closing,
+        by: &str,
         note: &str,
         at: DateTime<Utc>,
     ) -> Result<CallBack> {
         let request = self.open_call_back(id).await?;
-        sqlx::query("UPDATE call_backs SET closed_ms = $1, outcome = $2, note = $3 WHERE id = $4")
-            .bind(millis(at))
-            .bind(how.as_str())
-            .bind(note)
-            .bind(id)
-            .execute(self.connection())
-            .await?;
+        sqlx::query(
+            "UPDATE call_backs SET closed_ms = $1, outcome = $2, closed_by = $3, note = $4 WHERE id = $5",
+        )
+        .bind(millis(at))
+        .bind(how.as_str())
+        .bind(by)
+        .bind(note)
+        .bind(id)
+        .execute(self.connection())
+        .await?;
         if how == Closing::CalledBack {
             // For reports: how long it waited (no number), kept after the request is deleted.
             super::calls::record_call_back_wait(
                 self.connection(),
+                id,
                 &request.line,
                 request.asked_ms,
                 at,
             )
             .await?;
         }
+        Ok(request)
+    }
+
+    /// Opens request `id` again (which must be closed): back in the queue as it was before it
+    /// was closed, its wait for reports taken back. Refused while the same number has another
+    /// request open. What it was.
+    pub async fn reopen_call_back(&mut self, id: i64) -> Result<CallBack> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_backs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.connection())
+            .await?;
+        let Some(request) = row.as_ref().map(call_back_of) else {
+            return Err(StoreError::Conflict(Conflict::NoSuchCallBack(id)));
+        };
+        if request.closed_ms.is_none() {
+            return Err(StoreError::Conflict(Conflict::CallBackOpen(id)));
+        }
+        let another = sqlx::query(
+            "SELECT id FROM call_backs WHERE number = $1 AND closed_ms IS NULL AND id <> $2",
+        )
+        .bind(&request.number)
+        .bind(id)
+        .fetch_optional(self.connection())
+        .await?;
+        if let Some(row) = another {
+            let other: i64 = row.get("id");
+            return Err(StoreError::Conflict(Conflict::NumberHasOpenRequest {
+                id,
+                other,
+            }));
+        }
+        sqlx::query(
+            "UPDATE call_backs SET closed_ms = NULL, outcome = NULL, closed_by = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        super::calls::forget_call_back_wait(self.connection(), id).await?;
         Ok(request)
     }
 }

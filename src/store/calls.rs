@@ -298,16 +298,32 @@ pub(super) const CALL_BACK_TAKEN: &str = "call_back = 'taken'";
 /// Keeps how long a request for a call back waited until the team called back.
 pub(super) async fn record_call_back_wait(
     connection: &mut sqlx::AnyConnection,
+    request: i64,
     line: &str,
     asked_ms: i64,
     called_back: DateTime<Utc>,
 ) -> Result<()> {
     let asked = DateTime::<Utc>::from_timestamp_millis(asked_ms).unwrap_or_default();
     let waited = (called_back - asked).num_seconds().max(0);
-    sqlx::query("INSERT INTO call_back_waits (line, day, waited_s) VALUES ($1, $2, $3)")
-        .bind(line)
-        .bind(uk_day_and_hour(asked).0)
-        .bind(waited)
+    sqlx::query(
+        "INSERT INTO call_back_waits (line, day, waited_s, call_back) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(line)
+    .bind(uk_day_and_hour(asked).0)
+    .bind(waited)
+    .bind(request)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Takes back the wait kept when request `request` was called back (it was reopened).
+pub(super) async fn forget_call_back_wait(
+    connection: &mut sqlx::AnyConnection,
+    request: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM call_back_waits WHERE call_back = $1")
+        .bind(request)
         .execute(connection)
         .await?;
     Ok(())

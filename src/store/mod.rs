@@ -98,6 +98,10 @@ pub enum Conflict {
     NoSuchCallBack(i64),
     #[error("call-back request {id} is closed already ({outcome})")]
     CallBackClosed { id: i64, outcome: String },
+    #[error("call-back request {0} is open")]
+    CallBackOpen(i64),
+    #[error("call-back request {id} cannot reopen: request {other} for the same number is open")]
+    NumberHasOpenRequest { id: i64, other: i64 },
     #[error("a change with no audit entry is not made")]
     NotAudited,
 }

@@ -210,14 +210,22 @@ async fn a_callers_request_is_claimed_and_called_back_from_a_browser_and_a_viewe
     let shots = Shots::new();
     log_in_as(&browser, &console, "amira").await;
     press_link(&browser, "Call backs").await;
-    let queue = wait_for(&browser, "Request 1: +447911123456").await;
+    let queue = wait_for(&browser, "Request 1: 07911 123456").await;
     assert!(queue.contains("Doctor support line"), "{queue}");
     assert!(
         queue.contains("Due Monday 7 December 2026, 11:00am"),
         "{queue}"
     );
+    let dials = browser
+        .find(Locator::Css(r#"a[href="tel:+447911123456"]"#))
+        .await;
+    assert!(dials.is_ok(), "the number is a link that dials");
     press(&browser, "Take this one on").await;
-    wait_for(&browser, "You have request 1").await;
+    wait_for(
+        &browser,
+        "You have taken on the request from the number ending 456",
+    )
+    .await;
     shots.take(&browser, "call-backs").await;
     press(&browser, "Log out").await;
 
@@ -228,7 +236,7 @@ async fn a_callers_request_is_claimed_and_called_back_from_a_browser_and_a_viewe
         .await
         .unwrap();
     let seen = wait_for(&browser, "Being called by amira").await;
-    assert!(seen.contains("+*********456"), "{seen}");
+    assert!(seen.contains("number ending 456"), "{seen}");
     assert!(!seen.contains("7911123"), "{seen}");
     let source = browser.source().await.unwrap();
     assert!(
@@ -247,16 +255,32 @@ async fn a_callers_request_is_claimed_and_called_back_from_a_browser_and_a_viewe
         .await
         .unwrap();
     wait_for(&browser, "Request 1").await;
-    type_into(
+    // Called back: asked first, in words; nothing changes until it is confirmed.
+    press(&browser, "Called back").await;
+    wait_for(
         &browser,
-        "note-1",
-        "spoke to them; they will call on Monday",
+        "Mark the request from the number ending 456 as called back?",
     )
     .await;
-    press(&browser, "Called back").await;
+    shots.take(&browser, "call-back-asked").await;
+    type_into(&browser, "note", "spoke to them; they will call on Monday").await;
+    press(&browser, "Yes, mark it called back").await;
     wait_for(&browser, "Nobody is waiting for a call back").await;
+    // Undone from the notice, it is back in the queue; then called back again.
+    press(&browser, "Reopen it").await;
+    wait_for(&browser, "Reopened: the request from the number ending 456").await;
+    wait_for(&browser, "Waiting (1)").await;
+    press(&browser, "Called back").await;
+    wait_for(&browser, "as called back?").await;
+    type_into(&browser, "note", "spoke to them again").await;
+    press(&browser, "Yes, mark it called back").await;
+    // The Done list keeps who did what, and when.
+    let done = wait_for(&browser, "Called back by amira, ").await;
+    assert!(done.contains("Note: spoke to them again"), "{done}");
+    shots.take(&browser, "call-backs-done").await;
     browser.goto(&format!("{console}/audit")).await.unwrap();
-    let audit = wait_for(&browser, "call back 1 called back").await;
+    let audit = wait_for(&browser, "call back 1 reopened").await;
+    assert!(audit.contains("call back 1 called back"), "{audit}");
     assert!(!audit.contains("7911123"), "{audit}");
     browser.close().await.unwrap();
 }

@@ -366,7 +366,7 @@ async fn serve_deletes_requests_closed_longer_ago_than_it_keeps_them() {
         let mut change = store.change("amira").await.unwrap();
         let closed = now - chrono::Duration::days(closed_days_ago);
         change
-            .close_call_back(id, Closing::CalledBack, "spoke to them", closed)
+            .close_call_back(id, Closing::CalledBack, "amira", "spoke to them", closed)
             .await
             .unwrap();
         change.audit("call back closed", "", "", "").await.unwrap();

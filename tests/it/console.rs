@@ -802,7 +802,14 @@ async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_vie
     let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
     let queue = get(&s.console, "/call-backs", &cookie).await;
     assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
-    assert!(queue.body.contains("+447911123456"), "{}", queue.body);
+    // The number as people write it, a link that dials on a phone.
+    assert!(
+        queue
+            .body
+            .contains(r#"<a href="tel:+447911123456">07911 123456</a>"#),
+        "{}",
+        queue.body
+    );
     assert!(queue.body.contains("Doctor support line"), "{}", queue.body);
     assert!(
         queue
@@ -819,27 +826,32 @@ async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_vie
         queue.body
     );
     let id = s.store.call_backs(true).await.unwrap()[0].id.to_string();
-    let act = |action: &'static str, note: &'static str| {
+    // `confirmed` is "yes" once the question asked first is answered.
+    let act_as = |action: &'static str, note: &'static str, confirmed: &'static str| {
         let path = format!("/call-backs/{id}");
         let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
+        let fields = [
+            ("csrf", csrf),
+            ("action", action.to_owned()),
+            ("note", note.to_owned()),
+            ("confirmed", confirmed.to_owned()),
+        ];
         async move {
-            post_form(
-                &console,
-                &path,
-                &cookie,
-                &[("csrf", &csrf), ("action", action), ("note", note)],
-            )
-            .await
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&console, &path, &cookie, &fields).await
         }
     };
+    let act = |action: &'static str, note: &'static str| act_as(action, note, "yes");
     assert_eq!(act("claim", "").await.status, StatusCode::SEE_OTHER);
     // Ben, a viewer, sees who has it, and only the number's last three digits.
     let (ben, _) = log_in(&s.console, "ben", VIEWER_PASSWORD).await;
     let seen = get(&s.console, "/call-backs", &ben).await;
     assert!(seen.body.contains("Being called by"), "{}", seen.body);
     assert!(seen.body.contains("amira"), "{}", seen.body);
-    assert!(seen.body.contains("+*********456"), "{}", seen.body);
+    assert!(seen.body.contains("number ending 456"), "{}", seen.body);
     assert!(!seen.body.contains("7911123"), "{}", seen.body);
+    assert!(!seen.body.contains("07911"), "{}", seen.body);
+    assert!(!seen.body.contains("tel:"), "{}", seen.body);
     assert!(
         seen.body.contains("You can look but not change anything"),
         "{}",
@@ -864,14 +876,56 @@ async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_vie
         "{}",
         queue.body
     );
-    // Closing needs a note.
-    assert_eq!(act("called-back", "").await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        act("called-back", "spoke to them").await.status,
-        StatusCode::SEE_OTHER
+    // Marking it called back asks first, in words, and changes nothing until confirmed.
+    let asked = act_as("called-back", "", "").await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains("Mark the request from the number ending 456 as called back?"),
+        "{}",
+        asked.body
     );
+    assert_eq!(s.store.call_backs(true).await.unwrap().len(), 1);
+    // Confirmed without the note it needs: asked again, the problem beside the note field.
+    let no_note = act("called-back", "").await;
+    assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_note.body.contains(r#"id="note-problem""#),
+        "{}",
+        no_note.body
+    );
+    assert!(no_note.body.contains("the note is for the next person"));
+    assert_eq!(s.store.call_backs(true).await.unwrap().len(), 1);
+    let marked = act("called-back", "spoke to them").await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
     let queue = get(&s.console, "/call-backs", &cookie).await;
     assert!(queue.body.contains("Nobody is waiting"), "{}", queue.body);
+    // The notice offers the opposite, and the Done list keeps who did what and when.
+    assert!(
+        queue
+            .body
+            .contains("Marked as called back: the request from the number ending 456."),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("Reopen it"), "{}", queue.body);
+    let done = queue.body.split(r#"id="done""#).nth(1).unwrap();
+    assert!(done.contains("Called back</strong> by amira"), "{done}");
+    assert!(done.contains("Note: spoke to them"), "{done}");
+    // Undone: back in the queue; then called back again.
+    assert_eq!(act_as("reopen", "", "").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.store.call_backs(true).await.unwrap().len(), 1);
+    assert_eq!(
+        act("called-back", "spoke at last").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let done = s.store.call_backs_done(10).await.unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(
+        (done[0].closed_by.as_deref(), done[0].note.as_deref()),
+        (Some("amira"), Some("spoke at last"))
+    );
 
     let whats: Vec<String> = audit_log(&s).await.into_iter().map(|e| e.what).collect();
     assert_eq!(
@@ -879,6 +933,8 @@ async fn the_call_back_queue_is_claimed_tried_and_closed_editors_see_numbers_vie
         [
             format!("call back {id} claimed"),
             format!("call back {id} no answer"),
+            format!("call back {id} called back"),
+            format!("call back {id} reopened"),
             format!("call back {id} called back"),
         ]
     );

@@ -257,7 +257,7 @@ async fn a_number_left_for_a_call_back_never_appears_in_the_logs_on_any_path() {
     let login = console.try_log_in("amira", "correct horse battery").await;
     let csrf = console.csrf(&login.cookie).await;
     let queue = console.get("/call-backs", &login.cookie).await;
-    assert!(queue.body.contains("+447911123456"), "{}", queue.body);
+    assert!(queue.body.contains("07911 123456"), "{}", queue.body);
     let ids: Vec<String> = store
         .call_backs(true)
         .await
@@ -275,6 +275,7 @@ async fn a_number_left_for_a_call_back_never_appears_in_the_logs_on_any_path() {
             ("csrf", csrf.as_str()),
             ("action", action),
             ("note", "rang"),
+            ("confirmed", "yes"),
         ];
         let done = console
             .post(&format!("/call-backs/{id}"), &login.cookie, &fields)

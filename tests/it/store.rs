@@ -208,7 +208,13 @@ async fn one_open_request_for_a_call_back_per_number(url: &DatabaseUrl) {
     assert_eq!(open.len(), 1);
     let mut change = store.change("amira").await.unwrap();
     change
-        .close_call_back(open[0].id, Closing::CalledBack, "spoke to them", now)
+        .close_call_back(
+            open[0].id,
+            Closing::CalledBack,
+            "amira",
+            "spoke to them",
+            now,
+        )
         .await
         .unwrap();
     change.audit("call back closed", "", "", "").await.unwrap();
