@@ -62,7 +62,7 @@ impl Args {
             }
             let report = store.report(self.from, self.to, &lines).await?;
             let text = match self.format {
-                Format::Text => report.to_text(),
+                Format::Text => report.to_text(&flows),
                 Format::Csv => report.to_csv(),
                 Format::Json => report.to_json(),
             };

@@ -18,6 +18,7 @@ section.line{border:2px solid #444;border-radius:.4rem;padding:.6rem 1rem;margin
 .open{color:#05602b;font-weight:700}.closed{color:#a50e0e;font-weight:700}
 label{display:block;margin:.5rem 0 .2rem;font-weight:600}
 input,select,button{font:inherit;padding:.45rem .6rem;border:2px solid #444;border-radius:.3rem}
+select{max-width:100%}
 input[type=text],input[type=password],input[type=date],input[type=datetime-local]{width:100%;max-width:24rem;box-sizing:border-box}
 button{background:#0b3d61;color:#fff;border-color:#0b3d61;cursor:pointer;margin:.4rem .4rem .4rem 0}
 button.danger{background:#a50e0e;border-color:#a50e0e}
@@ -36,7 +37,11 @@ main:has(#zoom-large:checked) .diagram svg{width:auto;zoom:1.5}
 .wide{overflow-x:auto}.wide td,.wide th{overflow-wrap:normal;min-width:3rem}
 details{margin:.4rem 0}summary{cursor:pointer}
 .now{display:flex;flex-direction:column}
-@media (max-width:40rem){.now>.switches{order:-1}}
+@media (max-width:40rem){.now>.switches{order:-1}
+table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.cards tr{display:block;border-bottom:2px solid #444;padding:.4rem 0}
+table.cards td{display:block;border:0;padding:.15rem 0}
+table.cards td[data-label]::before{content:attr(data-label) \": \";font-weight:600}}
 ";
 
 /// "Saturday 5 December 2026, 2:00pm", in UK time.

@@ -56,12 +56,7 @@ pub(super) async fn report_for(
     ),
     Denied,
 > {
-    let today = console
-        .app
-        .clock
-        .now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
+    let today = uk_today(console);
     let asked = Asked {
         from: query
             .from
@@ -85,6 +80,29 @@ pub(super) async fn report_for(
     Ok((asked, lines, report))
 }
 
+/// Today's date in the UK, by the server's clock.
+fn uk_today(console: &Console) -> NaiveDate {
+    let now = console.app.clock.now();
+    now.with_timezone(&chrono_tz::Europe::London).date_naive()
+}
+
+/// The ranges one click away, from `today`: (words, the query's from and to).
+fn quick_ranges(today: NaiveDate) -> Vec<(&'static str, String)> {
+    use chrono::Datelike;
+    let range = |from: NaiveDate, to: NaiveDate| format!("from={from}&to={to}");
+    let this_month = today.with_day(1).unwrap_or(today);
+    let last_month_ends = this_month.pred_opt().unwrap_or(this_month);
+    let last_month = last_month_ends.with_day(1).unwrap_or(last_month_ends);
+    vec![
+        (
+            "Last 7 days",
+            range(today - chrono::Duration::days(6), today),
+        ),
+        ("This month", range(this_month, today)),
+        ("Last month", range(last_month, last_month_ends)),
+    ]
+}
+
 pub(super) async fn reports_page(
     State(console): State<Arc<Console>>,
     session: Session,
@@ -95,10 +113,13 @@ pub(super) async fn reports_page(
         Ok(_) => StatusCode::OK,
         Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
+    let flows = console.app.flows.load();
     let page = view::page(
         &session,
         &asked,
         &lines,
+        &quick_ranges(uk_today(&console)),
+        &flows,
         report.as_ref().map_err(String::as_str),
     );
     Ok((status, html(page)).into_response())
@@ -121,7 +142,8 @@ pub(super) async fn reports_csv(
             ));
         }
     };
-    let Some(csv) = view::table_csv(&report, table) else {
+    let flows = console.app.flows.load();
+    let Some(csv) = view::table_csv(&flows, &report, table) else {
         return Ok(refused(
             StatusCode::NOT_FOUND,
             Some(&session),

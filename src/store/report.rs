@@ -191,6 +191,16 @@ impl LineReport {
         }
     }
 
+    /// Calls that ended `how` ("answered", "call back", "ended by the line", "hung up"): the
+    /// four add up to the calls (but for days kept only as daily totals).
+    pub fn ended_as(&self, how: &str) -> u64 {
+        self.ended
+            .iter()
+            .filter(|e| e.how == how)
+            .map(|e| e.calls)
+            .sum()
+    }
+
     /// Calls that arrived while closed, by why.
     pub fn closed_by_reason(&self) -> BTreeMap<&str, u64> {
         let mut reasons = BTreeMap::new();
@@ -210,6 +220,16 @@ pub struct Report {
     pub lines: Vec<LineReport>,
     /// All of them together.
     pub all: LineReport,
+}
+
+impl Report {
+    /// The figures a page shows in detail: the one line asked for, or all lines together.
+    pub fn shown(&self) -> &LineReport {
+        match self.lines.as_slice() {
+            [one] => one,
+            _ => &self.all,
+        }
+    }
 }
 
 /// A summary table's rows for the days from `$1` to `$2`.

@@ -327,18 +327,49 @@ impl Ops<'_> {
             .unwrap();
     }
 
-    /// Takes a screenshot of the page, and checks its accessibility.
+    /// Takes a screenshot of the page, and checks its accessibility and, on a phone, that the
+    /// page as a whole does not scroll sideways (a wide table may, inside its own box).
     async fn look(&mut self, name: &str) {
         let name = format!("{name}{}", self.screen.suffix());
         self.shots.take(self.browser, &name).await;
         for problem in accessibility_problems(self.browser, &self.axe).await {
             self.problems.push(format!("{name}: {problem}"));
         }
+        if self.screen == Screen::Phone {
+            let widths = self
+                .browser
+                .execute(
+                    "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (page, window) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+            if page > window {
+                self.problems.push(format!(
+                    "{name}: the page is {page} px wide in a {window} px window"
+                ));
+            }
+        }
     }
 
     /// What a new call to the Doctor support line hears first, from the running server.
     async fn doctor_support_heard(&self) -> String {
         self.server.call(DOCTOR_SUPPORT).await
+    }
+
+    /// The pages no task above ends on, looked at.
+    async fn every_other_page(&mut self) {
+        for (path, name) in [
+            ("/lines/wellbeing", "line-wellbeing"),
+            ("/history", "versions"),
+            ("/audit", "changes"),
+            ("/call-backs", "call-backs-queue"),
+        ] {
+            self.goto(path).await;
+            wait_for(self.browser, "").await;
+            self.look(name).await;
+        }
     }
 
     /// Closes the Doctor support line with the switch, asked first; then undoes it from the
@@ -604,6 +635,7 @@ async fn ops_do_every_task_from_a_browser_on_a_desktop_and_on_a_phone() {
         ops.try_a_call().await;
         ops.roll_back().await;
         ops.read_the_reports().await;
+        ops.every_other_page().await;
     }
     // The rest on a desktop again.
     browser.set_window_size(1100, 1500).await.unwrap();

@@ -299,13 +299,13 @@ async fn todays_calls_on_the_dashboard_come_from_every_servers_records_in_the_st
     let dashboard = get(&s.console, "/", &cookie).await;
     assert!(
         dashboard.body.contains(
-            "Today: 2 calls; 1 reached a person, 0 asked for a call back, 0 ended by the line, 1 hung up before"
+            "Today: 2 calls: 1 reached a person, 0 asked for a call back, 0 ended by the line, 1 hung up before reaching a person. 0 rang while it was closed."
         ),
         "{}",
         dashboard.body
     );
     assert!(
-        dashboard.body.contains("Today: 0 calls;"),
+        dashboard.body.contains("Today: 0 calls. "),
         "{}",
         dashboard.body
     );
@@ -1687,9 +1687,21 @@ async fn the_reports_page_draws_each_chart_with_its_figures_beside_it_and_offers
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let body = &page.body;
     assert!(body.contains("value=\"2026-11-26\""), "{body}");
+    // The summary: each figure named, with its share of the calls, and defined beside it.
     assert!(
         body.contains(
-            "<th scope=\"row\">Wellbeing support line</th><td>2</td><td>1</td><td>1</td>"
+            "<th scope=\"row\">Wellbeing support line</th><td data-label=\"Calls\">2</td><td data-label=\"Reached a person\">1</td><td data-label=\"Reached a person (% of calls)\">50%</td>"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("<dt>Hung up before reaching a person</dt><dd>The caller hung up before"),
+        "{body}"
+    );
+    // One click to this month, last month, the last 7 days.
+    assert!(
+        body.contains(
+            "href=\"/reports?from=2026-11-01&amp;to=2026-11-30&amp;line=\">Last month</a>"
         ),
         "{body}"
     );
@@ -1698,14 +1710,16 @@ async fn the_reports_page_draws_each_chart_with_its_figures_beside_it_and_offers
     assert_eq!(body.matches("<svg class=\"chart\"").count(), 3, "{body}");
     assert!(
         body.contains(
-            "<th scope=\"row\">Tuesday 1 December 2026</th><td>1</td><td>1</td><td>0</td>"
+            "<th scope=\"row\">Tuesday 1 December 2026</th><td data-label=\"Calls\">1</td><td data-label=\"Reached a person\">1</td>"
         ),
         "{body}"
     );
     assert!(!body.contains("<script"), "{body}");
     // The steps reached, titled in words; no choice was recorded.
     assert!(
-        body.contains("<tr><td>Main menu</td><td>2</td></tr>"),
+        body.contains(
+            "<tr><th scope=\"row\">Main menu</th><td data-label=\"Times reached\">2</td></tr>"
+        ),
         "{body}"
     );
     assert!(
@@ -1722,7 +1736,7 @@ async fn the_reports_page_draws_each_chart_with_its_figures_beside_it_and_offers
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(
         csv.body,
-        "day,calls,answered,abandoned,closed_calls,callbacks\r\n2026-12-01,1,1,0,0,0\r\n2026-12-02,1,0,1,0,0\r\n"
+        "Day,Calls,Reached a person,Hung up before reaching a person,Rang while closed,Asked for a call back\r\n2026-12-01,1,1,0,0,0\r\n2026-12-02,1,0,1,0,0\r\n"
     );
     // A range that cannot be shown is said on the page, with what was asked kept.
     let wrong = get(

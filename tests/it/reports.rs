@@ -471,7 +471,7 @@ async fn known_calls_give_every_figure_exactly(database: &str) {
         .collect();
     assert!(!listed.is_empty(), "{text}");
     for line in listed {
-        let labelled = [" call", " attempt", " in all"]
+        let labelled = [" call", " try", " tries", " in all"]
             .iter()
             .any(|unit| line.contains(unit));
         assert!(
@@ -479,7 +479,20 @@ async fn known_calls_give_every_figure_exactly(database: &str) {
             "a figure without what it counts: {line:?}\n{text}"
         );
     }
-    assert!(text.contains(", key 1: 1 call"), "{text}");
+    // Choices by the name of what they choose, never a bare key.
+    assert!(
+        text.contains("Main menu, Counselling (1): 1 call"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Offer counselling, Call back (2): 1 call"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Offer counselling, No choice heard: 2 calls"),
+        "{text}"
+    );
+    assert!(!text.contains("no-input"), "{text}");
     // One line alone.
     let one_line = switchboard(
         &database,

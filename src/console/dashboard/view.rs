@@ -2,6 +2,8 @@
 
 use maud::{Markup, html};
 
+use crate::reports::words;
+
 use crate::console::auth::Session;
 use crate::console::layout::{Notice, csrf, field_problem, notice, page};
 use crate::store::Role;
@@ -73,9 +75,16 @@ fn line_now(line: &LineNow) -> Markup {
             }
             @let t = &line.today;
             p {
-                "Today: " (t.calls) " calls; " (t.answered) " reached a person, " (t.callbacks) " asked for a call back, "
-                (t.ended_by_line) " ended by the line, " (t.abandoned) " hung up before; " (t.closed_calls) " while it was closed. "
-                a href=(format!("/reports?line={}", line.id)) { "Reports" }
+                "Today: " (t.calls) @if t.calls == 1 { " call" } @else { " calls" }
+                @if t.calls > 0 {
+                    ": "
+                    @for (i, (how, figure)) in words::OUTCOMES.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (t.ended_as(how)) " " (figure.name.to_lowercase())
+                    }
+                    ". " (t.closed_calls) " rang while it was closed"
+                }
+                ". " a href=(format!("/reports?line={}", line.id)) { "Reports" }
             }
         }
     }

@@ -141,15 +141,15 @@ pub fn history(
                 h3 { "The files" }
                 pre { (c.diff) }
             }
-            table {
+            table.cards {
                 thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "What changed" } th { "" } } }
                 tbody {
                     @for (i, row) in rows.iter().enumerate() {
                         tr {
                             td { "Version " (row.number) @if row.in_force { " (in force)" } }
-                            td { (uk_words(&row.at)) }
-                            td { (row.by) }
-                            td {
+                            td data-label="Into force" { (uk_words(&row.at)) }
+                            td data-label="By" { (row.by) }
+                            td data-label="What changed" {
                                 @if row.changes.is_empty() { "The same files as the version before." }
                                 @else { ul { @for change in &row.changes { li { (change) } } } }
                             }

@@ -1,6 +1,9 @@
 //! Reports in people's words and in files: each line's figures as text, a CSV a spreadsheet
 //! reads, and JSON. The figures themselves are counted by the store (`store::report`).
 
+pub mod tables;
+pub mod words;
+
 use std::fmt::Write as _;
 
 use crate::calendar::speech;
@@ -102,17 +105,22 @@ impl Report {
         serde_json::to_string_pretty(&self.lines).expect("plain data") + "\n"
     }
 
-    /// For people: each line, then all lines together.
-    pub fn to_text(&self) -> String {
+    /// For people, in the Reports page's words: each line, then all lines together. `flows`
+    /// names the steps and the menu choices.
+    pub fn to_text(&self, flows: &crate::flow::Flows) -> String {
         let mut out = format!(
-            "Calls from {} to {} (UK dates)\n",
+            "Calls from {} to {} (UK dates), each counted once, on the line whose number was rung\n",
             speech::full_date(self.from),
             speech::full_date(self.to)
         );
         let several = self.lines.len() > 1;
         for line in self.lines.iter().chain(several.then_some(&self.all)) {
             out.push('\n');
-            line_text(&mut out, line);
+            line_text(&mut out, flows, line);
+        }
+        out.push_str("\nWhat the figures mean:\n");
+        for figure in words::FIGURES {
+            let _ = writeln!(out, "  {}: {}", figure.name, figure.means);
         }
         out
     }
@@ -124,6 +132,21 @@ pub fn duration_words(seconds: i64) -> String {
         s if s < 60 => format!("{s} s"),
         s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
         s => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// The days of the week, Monday first, as the tables of hours name them.
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// A wait in words: "40 s (9 in 10 within 1 min 5 s)", or "none".
+pub fn waits_words(w: &Waits) -> String {
+    match (w.median_s, w.p90_s) {
+        (Some(median), Some(p90)) => format!(
+            "{} (9 in 10 within {})",
+            duration_words(median),
+            duration_words(p90)
+        ),
+        _ => "none".to_owned(),
     }
 }
 
@@ -139,60 +162,66 @@ fn waits_text(waits: &Waits) -> String {
     }
 }
 
-/// A menu choice as the text report says it: "key 1", "no input".
-fn choice_words(choice: &str) -> String {
-    match choice {
-        "no-input" => "no input".to_owned(),
-        "invalid" => "a key or words not offered".to_owned(),
-        "any-key" => "any key".to_owned(),
-        key => format!("key {key}"),
-    }
-}
-
 /// "1 call", "2 calls".
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn line_text(out: &mut String, l: &LineReport) {
+/// A count with its share of the calls: "3 (60%)".
+fn share(n: u64, calls: u64) -> String {
+    match words::percent(n, calls).as_str() {
+        "" => n.to_string(),
+        percent => format!("{n} ({percent})"),
+    }
+}
+
+fn line_text(out: &mut String, flows: &crate::flow::Flows, l: &LineReport) {
+    let on = l.line.as_str();
+    let step = |step: &str| words::step_words(flows, on, step);
     let _ = writeln!(out, "{} ({})", l.name, l.line);
-    let _ = writeln!(
-        out,
-        "  calls: {}; a person answered {}; call back taken {}; ended by the line {}; hung up before any of these {}",
-        l.calls,
-        l.answered,
-        l.ended
-            .iter()
-            .filter(|e| e.how == "call back")
-            .map(|e| e.calls)
-            .sum::<u64>(),
-        l.ended_by_line,
-        l.abandoned
-    );
+    let _ = writeln!(out, "  {}: {}", words::CALLS.name, l.calls);
+    for (how, figure) in words::OUTCOMES {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            figure.name,
+            share(l.ended_as(how), l.calls)
+        );
+    }
     let reasons: Vec<String> = l
         .closed_by_reason()
         .iter()
-        .map(|(reason, n)| format!("{reason} {n}"))
+        .map(|(reason, n)| format!("{} {n}", words::reason_words(reason)))
         .collect();
     let _ = writeln!(
         out,
-        "  arrived while closed: {}{}",
-        l.closed_calls,
+        "  {}: {}{}",
+        words::WHILE_CLOSED.name,
+        share(l.closed_calls, l.calls),
         if reasons.is_empty() {
             String::new()
         } else {
             format!(" ({})", reasons.join(", "))
         }
     );
+    if l.reached_from_other_lines > 0 {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            words::FROM_OTHER_LINES.name,
+            l.reached_from_other_lines
+        );
+    }
     let _ = writeln!(
         out,
-        "  time to a person: {}",
+        "  {}: {}",
+        words::TIME_TO_PERSON.name,
         waits_text(&l.wait_for_person)
     );
     let _ = writeln!(
         out,
-        "  call backs asked for: {}; time to the call back: {}",
-        l.callbacks,
+        "  {}: {}",
+        words::TIME_TO_CALL_BACK.name,
         waits_text(&l.call_back_wait)
     );
     out.push_str("  by day:\n");
@@ -200,25 +229,30 @@ fn line_text(out: &mut String, l: &LineReport) {
         let day = d.day.parse().map_or(d.day.clone(), speech::full_date);
         let _ = writeln!(
             out,
-            "    {day}: {} calls, {} answered, {} hung up, {} while closed, {} call backs",
-            d.calls, d.answered, d.abandoned, d.closed_calls, d.callbacks
+            "    {day}: {}, {} reached a person, {} hung up before reaching a person, {} rang while closed, {} asked for a call back",
+            plural(d.calls, "call", "calls"),
+            d.answered,
+            d.abandoned,
+            d.closed_calls,
+            d.callbacks
         );
     }
     if !l.choices.is_empty() {
-        out.push_str("  choices:\n");
+        out.push_str("  choices at menus:\n");
         for c in &l.choices {
-            let (choice, calls) = (choice_words(&c.choice), plural(c.calls, "call", "calls"));
-            let _ = writeln!(out, "    {}, {choice}: {calls}", c.step);
+            let choice = words::choice_words(flows, &c.step, &c.choice);
+            let calls = plural(c.calls, "call", "calls");
+            let _ = writeln!(out, "    {}, {choice}: {calls}", step(&c.step));
         }
     }
     if !l.statuses.is_empty() {
-        out.push_str("  Twilio's final status:\n");
+        out.push_str("  how Twilio says the calls ended:\n");
         for s in &l.statuses {
             let _ = writeln!(
                 out,
-                "    {}: {} calls, {} in all",
-                s.status,
-                s.calls,
+                "    {}: {}, {} in all",
+                words::status_words(&s.status),
+                plural(s.calls, "call", "calls"),
                 duration_words(s.seconds as i64)
             );
         }
@@ -226,22 +260,32 @@ fn line_text(out: &mut String, l: &LineReport) {
     if !l.reached.is_empty() {
         out.push_str("  steps reached:\n");
         for r in &l.reached {
-            let _ = writeln!(out, "    {}: {}", r.step, plural(r.calls, "call", "calls"));
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                step(&r.step),
+                plural(r.calls, "call", "calls")
+            );
         }
     }
     if !l.connections.is_empty() {
-        out.push_str("  connection attempts:\n");
+        out.push_str("  tries to put callers through:\n");
         for c in &l.connections {
-            let result = c.result.replace('-', " ");
-            let attempts = plural(c.attempts, "attempt", "attempts");
-            let _ = writeln!(out, "    {}, {result}: {attempts}", c.step);
+            let result = words::result_words(&c.result);
+            let tries = plural(c.attempts, "try", "tries");
+            let _ = writeln!(out, "    {}, {result}: {tries}", step(&c.step));
         }
     }
     let hung_up: Vec<&Ending> = l.ended.iter().filter(|e| e.how == "hung up").collect();
     if !hung_up.is_empty() {
-        out.push_str("  where callers hung up:\n");
+        out.push_str("  where callers hung up before reaching a person:\n");
         for e in hung_up {
-            let _ = writeln!(out, "    {}: {}", e.step, plural(e.calls, "call", "calls"));
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                step(&e.step),
+                plural(e.calls, "call", "calls")
+            );
         }
     }
 }
