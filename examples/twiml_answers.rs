@@ -29,7 +29,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(out.join(&name), case.answer.response.to_xml(""))?;
         index.push_str(&format!("{name}\t{}\n", case.label));
     }
+    // The fallback documents (`switchboard fallback`), for when no server answers.
+    for (line, flow) in flows.lines.iter().enumerate() {
+        let name = format!("fallback-{}.xml", flow.id);
+        let document = switchboard::engine::static_fallback(&flows, line);
+        std::fs::write(out.join(&name), document.to_xml(""))?;
+        index.push_str(&format!(
+            "{name}\tthe fallback document of line {}\n",
+            flow.id
+        ));
+    }
     std::fs::write(out.join("index.tsv"), index)?;
-    println!("wrote {} answers to {}", cases.len(), out.display());
+    println!(
+        "wrote {} answers and {} fallback documents to {}",
+        cases.len(),
+        flows.lines.len(),
+        out.display()
+    );
     Ok(())
 }

@@ -215,10 +215,50 @@ pub fn safe_response(flows: &Flows, line: usize) -> Response {
         }));
     }
     verbs.push(Verb::Dial(twiml::Dial {
-        action: NextStep::new(&owner.id, &owner.steps[target.step].id, 1),
+        action: Some(NextStep::new(&owner.id, &owner.steps[target.step].id, 1)),
         number: dial.number.clone(),
         timeout_seconds: dial.ring_seconds,
     }));
+    Response::new(verbs)
+}
+
+/// What a caller hears when no server of ours can answer: a document for the number's
+/// fallback URL, hosted apart from the servers (a TwiML Bin, a static file) so that it does
+/// not share their fate. From the flows alone, with no URL back to any server: an apology, the
+/// line's `on_error` dial (a person who is always there), then, for a caller it did not put
+/// through, that number said to call themselves, and goodbye.
+pub fn static_fallback(flows: &Flows, line: usize) -> Response {
+    let target = flows.line(line).on_error;
+    let StepKind::Dial(dial) = &flows.step(target).kind else {
+        unreachable!("on_error is checked to be a dial step at load")
+    };
+    let owner = flows.line(target.line);
+    let say = |words: &str| {
+        twiml::Text::new(words).ok().map(|text| {
+            Verb::Say(Say {
+                text,
+                voice: owner.voice.clone(),
+                language: owner.language.clone(),
+            })
+        })
+    };
+    let number = crate::phone::written(dial.number.as_str());
+    let when = if owner.open_24_7 { ", at any hour" } else { "" };
+    let apology = format!(
+        "Sorry, we cannot take your call in the usual way just now. We are putting you through to someone who can help, on the {}.",
+        owner.name
+    );
+    let after = format!(
+        "If you were not put through, you can ring them yourself on {number}{when}. In an emergency, dial 999. Goodbye."
+    );
+    let mut verbs: Vec<Verb> = say(&apology).into_iter().collect();
+    verbs.push(Verb::Dial(twiml::Dial {
+        action: None,
+        number: dial.number.clone(),
+        timeout_seconds: dial.ring_seconds,
+    }));
+    verbs.extend(say(&after));
+    verbs.push(Verb::Hangup);
     Response::new(verbs)
 }
 
@@ -688,7 +728,7 @@ impl<'c, 'a> Walk<'c, 'a> {
     fn finish_dial(&mut self, at: StepRef, dial: &Dial, attempt: u32) -> Response {
         let mut verbs: Vec<Verb> = self.says.drain(..).map(Verb::Say).collect();
         verbs.push(Verb::Dial(twiml::Dial {
-            action: self.callback(at, attempt),
+            action: Some(self.callback(at, attempt)),
             number: dial.number.clone(),
             timeout_seconds: dial.ring_seconds,
         }));

@@ -128,12 +128,18 @@ pub fn call(ctx: &Context<'_>, to: &str, actions: &[CallerAction]) -> Transcript
                         Some(CallerAction::Dial(status)) => status.clone(),
                         _ => "completed".to_owned(),
                     };
-                    let what = format!("step {}, try {}", dial.action.step, dial.action.attempt);
+                    let what = match &dial.action {
+                        Some(action) => format!("step {}, try {}", action.step, action.attempt),
+                        None => "no step after it".to_owned(),
+                    };
                     transcript
                         .lines
                         .push(format!("  dials: {} ({what}) -> {status}", dial.number));
                     input.dial_status = Some(status);
-                    next = Some(dial.action.clone());
+                    // With no action, the call goes on to the verbs after the Dial.
+                    if let Some(action) = &dial.action {
+                        next = Some(action.clone());
+                    }
                 }
                 Verb::Hangup => {
                     transcript.lines.push("  call ends".to_owned());

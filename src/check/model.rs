@@ -358,6 +358,9 @@ pub fn check(flows: &Flows) -> Vec<Finding> {
             );
         }
     }
+    for (at, message) in fallback_problems(flows) {
+        report(at, "fallback", message);
+    }
     for (state, way) in silent_loops(flows, &reached) {
         report(
             state.at,
@@ -368,6 +371,55 @@ pub fn check(flows: &Flows) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// What keeps a line's static fallback document (`switchboard fallback`, for when no server
+/// answers) from putting a caller through to a person who is always there: it must dial, with
+/// nothing after the dial that needs a server, a line open around the clock. Found at the
+/// line's `on_error` step.
+fn fallback_problems(flows: &Flows) -> Vec<(StepRef, String)> {
+    use crate::twiml::Verb;
+    let mut problems = Vec::new();
+    for (index, line) in flows.lines.iter().enumerate() {
+        let target = line.on_error;
+        let document = crate::engine::static_fallback(flows, index);
+        let dials: Vec<_> = document
+            .verbs
+            .iter()
+            .filter_map(|verb| match verb {
+                Verb::Dial(dial) => Some(dial),
+                _ => None,
+            })
+            .collect();
+        let needs_a_server = document
+            .verbs
+            .iter()
+            .any(|verb| matches!(verb, Verb::Redirect(_) | Verb::Gather(_)))
+            || dials.iter().any(|dial| dial.action.is_some());
+        let owner = flows.line(target.line);
+        let problem = if dials.is_empty() {
+            Some("dials nobody".to_owned())
+        } else if needs_a_server {
+            Some("needs a server to go on after it".to_owned())
+        } else if !owner.open_24_7 {
+            Some(format!(
+                "puts callers through to line {:?}, which is not open around the clock",
+                owner.id
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            problems.push((
+                target,
+                format!(
+                    "line {:?}'s fallback document, for when no server answers, {problem}: make its `on_error` a dial step of a line open 24/7",
+                    line.id
+                ),
+            ));
+        }
+    }
+    problems
 }
 
 /// The line whose start (or `on_error`) the shortest way to `state` begins at.

@@ -7,6 +7,7 @@ mod check;
 pub mod config;
 mod days;
 mod emergency;
+mod fallback;
 mod graph;
 mod healthcheck;
 mod holidays;
@@ -59,6 +60,10 @@ pub enum Command {
     Hours(hours::Args),
     /// Draw a line's call flow, for Graphviz (`| dot -Tsvg > line.svg`) or Mermaid.
     Graph(graph::Args),
+    /// Print the TwiML for a number's fallback URL, to host apart from the servers (a TwiML
+    /// Bin, or any static host with the fallback method GET): it puts callers through to the
+    /// line's always-open number when no server can answer.
+    Fallback(fallback::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
     /// Closure days added at run time (in the store, not the flow files): add, remove, list.
@@ -95,6 +100,7 @@ impl Command {
             Command::Holidays(args) => args.execute(),
             Command::Hours(args) => args.execute(),
             Command::Graph(args) => args.execute(),
+            Command::Fallback(args) => args.execute(),
             Command::Emergency(args) => args.execute(),
             Command::Sign(args) => args.execute(),
             Command::Healthcheck(args) => args.execute(),

@@ -145,6 +145,31 @@ pub struct Metrics {
     store_available: Gauge,
 }
 
+/// The names of the metrics that are not counters, as they are registered.
+const ANSWER_SECONDS: &str = "switchboard_answer_seconds";
+const FLOWS_INFO: &str = "switchboard_flows_info";
+const EMERGENCY_CLOSED: &str = "switchboard_emergency_closed";
+const EMERGENCY_UNKNOWN: &str = "switchboard_emergency_unknown_schedules";
+const STORE_AVAILABLE: &str = "switchboard_store_available";
+
+/// Every name a server's `/metrics` serves samples under (once a family has any): each
+/// counter's `…_total`, the histogram's `_bucket`, `_sum` and `_count`, and each gauge. For
+/// what names them elsewhere (alert rules, dashboards) to be checked against.
+pub fn sample_names() -> Vec<String> {
+    let counters = Counter::ALL.iter().map(|c| c.name().to_owned());
+    let histogram = ["_bucket", "_sum", "_count"].map(|s| format!("{ANSWER_SECONDS}{s}"));
+    let gauges = [
+        FLOWS_INFO,
+        EMERGENCY_CLOSED,
+        EMERGENCY_UNKNOWN,
+        STORE_AVAILABLE,
+    ];
+    counters
+        .chain(histogram)
+        .chain(gauges.map(str::to_owned))
+        .collect()
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::default();
@@ -160,31 +185,27 @@ impl Default for Metrics {
             .collect();
         let answer_seconds = Histogram::new(BUCKETS);
         registry.register(
-            "switchboard_answer_seconds",
+            ANSWER_SECONDS,
             "Time to answer a webhook, from its body read to its TwiML written.",
             answer_seconds.clone(),
         );
         let flows_info = Family::default();
-        registry.register(
-            "switchboard_flows_info",
-            "The call flows in force.",
-            flows_info.clone(),
-        );
+        registry.register(FLOWS_INFO, "The call flows in force.", flows_info.clone());
         let emergency_closed = Family::default();
         registry.register(
-            "switchboard_emergency_closed",
+            EMERGENCY_CLOSED,
             "1 while the emergency switch closes the schedule.",
             emergency_closed.clone(),
         );
         let emergency_unknown = Gauge::default();
         registry.register(
-            "switchboard_emergency_unknown_schedules",
+            EMERGENCY_UNKNOWN,
             "Tables in the emergency switch that name no schedule, so close nothing.",
             emergency_unknown.clone(),
         );
         let store_available = Gauge::default();
         registry.register(
-            "switchboard_store_available",
+            STORE_AVAILABLE,
             "1 while the store answers reads and this server's writes; 0 while calls are answered from the last snapshot.",
             store_available.clone(),
         );

@@ -275,7 +275,9 @@ pub enum Prompt {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dial {
     /// Twilio reports the outcome here (`DialCallStatus`), so a failed connection comes back.
-    pub action: NextStep,
+    /// `None` only in a document that needs no server (the static fallback): with no action,
+    /// Twilio goes on to the verbs after the `<Dial>` once the dialled call ends.
+    pub action: Option<NextStep>,
     pub number: E164,
     pub timeout_seconds: u8,
 }
@@ -361,16 +363,21 @@ fn write_verb(w: &mut XmlWriter, verb: &Verb, prefix: &str) -> XmlResult {
         Verb::Pause { seconds } => write_pause(w, *seconds),
         Verb::Gather(gather) => write_gather(w, gather, prefix),
         Verb::Dial(dial) => {
-            let action = dial.action.url(prefix);
+            let action = dial.action.as_ref().map(|a| a.url(prefix));
             let timeout = dial.timeout_seconds.to_string();
-            let attributes = [
-                ("action", action.as_str()),
-                ("method", "POST"),
-                ("timeout", timeout.as_str()),
-            ];
-            element(w, "Dial", attributes, |w| {
-                element(w, "Number", [], |w| text(w, dial.number.as_str()))
-            })
+            let number =
+                |w: &mut XmlWriter| element(w, "Number", [], |w| text(w, dial.number.as_str()));
+            match &action {
+                Some(action) => {
+                    let attributes = [
+                        ("action", action.as_str()),
+                        ("method", "POST"),
+                        ("timeout", timeout.as_str()),
+                    ];
+                    element(w, "Dial", attributes, number)
+                }
+                None => element(w, "Dial", [("timeout", timeout.as_str())], number),
+            }
         }
         Verb::Redirect(to) => {
             let url = to.url(prefix);
@@ -544,7 +551,7 @@ mod tests {
     #[test]
     fn dial_carries_its_action_and_number() {
         let response = Response::new(vec![Verb::Dial(Dial {
-            action: NextStep::new("wellbeing", "counselling", 2),
+            action: Some(NextStep::new("wellbeing", "counselling", 2)),
             number: E164::parse("+442079460101").unwrap(),
             timeout_seconds: 30,
         })]);

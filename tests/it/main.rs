@@ -4,6 +4,7 @@
 
 mod support;
 
+mod alerts;
 mod answers;
 mod browser;
 mod calendar;
@@ -11,6 +12,7 @@ mod call_back;
 mod cli;
 mod console;
 mod doctor_support;
+mod fallback;
 mod feed;
 mod fixtures;
 mod graph;
