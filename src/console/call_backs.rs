@@ -27,7 +27,9 @@ pub(super) async fn call_backs_page(
 ) -> Result<Response, Denied> {
     let notice = notice(&console, &session).await?;
     let requests = console.store.call_backs(true).await?;
-    let done = console.store.call_backs_done(DONE_SHOWN).await?;
+    let mut done = console.store.call_backs_done(DONE_SHOWN + 1).await?;
+    let older_not_shown = done.len() > DONE_SHOWN as usize;
+    done.truncate(DONE_SHOWN as usize);
     let flows = console.app.flows.load();
     let holidays = console.app.holidays.load();
     let now = console.app.clock.now();
@@ -40,13 +42,12 @@ pub(super) async fn call_backs_page(
         .iter()
         .map(|r| view::DoneRow::of(r, &session, &flows))
         .collect();
-    Ok(html(view::queue(
-        &session,
-        &rows,
-        &done,
-        aim,
-        notice.as_ref(),
-    )))
+    let listed = view::Listed {
+        waiting: &rows,
+        done: &done,
+        older_not_shown,
+    };
+    Ok(html(view::queue(&session, &listed, aim, notice.as_ref())))
 }
 
 /// What a request's buttons send.

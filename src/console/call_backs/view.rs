@@ -149,14 +149,23 @@ impl DoneRow {
     }
 }
 
+/// The requests the page lists.
+pub struct Listed<'a> {
+    pub waiting: &'a [Row],
+    /// The latest closed ones.
+    pub done: &'a [DoneRow],
+    /// Whether older closed ones are kept but not shown.
+    pub older_not_shown: bool,
+}
+
 pub fn queue(
     session: &Session,
-    rows: &[Row],
-    done: &[DoneRow],
+    listed: &Listed<'_>,
     aim: Duration,
     notice: Option<&Notice>,
 ) -> Markup {
     let editor = session.role == Role::Editor;
+    let (rows, done) = (listed.waiting, listed.done);
     page(
         "Call backs",
         Some(session),
@@ -217,6 +226,10 @@ pub fn queue(
                         }
                     }
                 }
+            }
+            @if listed.older_not_shown {
+                p { "These are the latest " (done.len()) "; older ones are kept until they are deleted: "
+                    code { "switchboard callbacks list --all" } " lists them all." }
             }
         },
     )
