@@ -492,7 +492,7 @@ impl<'c, 'a> Walk<'c, 'a> {
                          To use that number, press 1 or say yes. To give us another number, press 2 or say no."
                     ),
                 );
-                self.ask(at, here, YES_OR_NO)
+                self.ask(at, here, Listen::YesOrNo)
             }
             None => self.ask_for_number(at, here.at_stage(Stage::Keying)),
         }
@@ -502,25 +502,27 @@ impl<'c, 'a> Walk<'c, 'a> {
         self.say_text(
             at,
             "Please key in the UK phone number we should call you back on, starting with 0, \
-             then press the hash key. We keep it only to call you back.",
+             then press the hash key, or say it one digit at a time. We keep it only to call you back.",
         );
-        self.ask(at, here, None)
+        self.ask(at, here, Listen::Number)
     }
 
-    /// Asks the caller (keys, or yes and no when `words` are given), coming back to `here`.
-    fn ask(&mut self, at: StepRef, here: NextStep, words: Option<&str>) -> Response {
+    /// Asks the caller, by key or by voice, coming back to `here`.
+    fn ask(&mut self, at: StepRef, here: NextStep, listen: Listen) -> Response {
         let line = self.ctx.flows.line(at.line);
+        let (input, num_digits, hints) = match listen {
+            Listen::YesOrNo => (Input::KeysOrSpeech, Some(1), "yes, no"),
+            // Keyed, the number ends with # (Twilio's finishOnKey) or a pause; said, with a
+            // longer pause. The hint is the recogniser's class for a sequence of digits.
+            Listen::Number => (Input::KeysOrDigitsSaid, None, "$OOV_CLASS_DIGIT_SEQUENCE"),
+        };
         let gather = Gather {
             action: here.clone(),
-            input: if words.is_some() {
-                Input::KeysOrSpeech
-            } else {
-                Input::Keys
-            },
-            num_digits: words.map(|_| 1),
+            input,
+            num_digits,
             timeout_seconds: CALL_BACK_TIMEOUT_SECONDS,
             language: line.language.clone(),
-            hints: words.and_then(|w| twiml::Text::new(w).ok()),
+            hints: twiml::Text::new(hints).ok(),
             prompts: self.says.drain(..).map(Prompt::Say).collect(),
         };
         Response::new(vec![Verb::Gather(gather), Verb::Redirect(here)])
@@ -578,7 +580,7 @@ impl<'c, 'a> Walk<'c, 'a> {
                         let again = here(callback.stage.clone(), attempt + 1);
                         Ok(match &callback.stage {
                             Some(Stage::Confirming(digits)) => {
-                                (self.read_back(at, digits, again), outcome)
+                                (self.read_back(at, "We have", digits, again), outcome)
                             }
                             _ => (self.call_back_start(at, again), outcome),
                         })
@@ -586,19 +588,27 @@ impl<'c, 'a> Walk<'c, 'a> {
                 }
             }
             Some(Stage::Keying) => {
-                let keyed: String = input
+                // Keys if there are any, else the digits said.
+                let keys: String = input
                     .digits
                     .as_deref()
                     .unwrap_or("")
                     .chars()
                     .filter(char::is_ascii_digit)
                     .collect();
+                let said = keys.is_empty();
+                let keyed = match said {
+                    true => digits_said(input.speech.as_deref().unwrap_or("")),
+                    false => keys,
+                };
                 match uk_number(&keyed) {
                     Some(number) => {
                         // As dialled in the UK, so it is read back as a phone number.
                         let national = format!("0{}", &number.as_str()["+44".len()..]);
                         let confirming = here(Some(Stage::Confirming(national.clone())), 1);
-                        Ok((self.read_back(at, &national, confirming), Outcome::Keyed))
+                        let heard = if said { "You said" } else { "You keyed" };
+                        let read_back = self.read_back(at, heard, &national, confirming);
+                        Ok((read_back, Outcome::Keyed))
                     }
                     None => {
                         let outcome = if keyed.is_empty() {
@@ -625,16 +635,17 @@ impl<'c, 'a> Walk<'c, 'a> {
         }
     }
 
-    /// Reads back a keyed number (written nationally, which the TwiML marks to be said as a
-    /// phone number, digit by digit) and asks whether it is right.
-    fn read_back(&mut self, at: StepRef, national: &str, here: NextStep) -> Response {
+    /// Reads back a number keyed or said (written nationally, which the TwiML marks to be said
+    /// as a phone number, digit by digit), after `heard` ("You keyed", "You said"), and asks
+    /// whether it is right.
+    fn read_back(&mut self, at: StepRef, heard: &str, national: &str, here: NextStep) -> Response {
         self.say_text(
             at,
             &format!(
-                "You keyed {national}. If that is right, press 1 or say yes. To key it again, press 2 or say no."
+                "{heard} {national}. If that is right, press 1 or say yes. To give it again, press 2 or say no."
             ),
         );
-        self.ask(at, here, YES_OR_NO)
+        self.ask(at, here, Listen::YesOrNo)
     }
 
     /// The request is to be kept: what the caller hears depends on whether it was. Until the
@@ -820,7 +831,62 @@ impl<'c, 'a> Walk<'c, 'a> {
 const CALL_BACK_TRIES: u32 = 2;
 /// Seconds to wait for a key at a `callback` step: long enough to find a number.
 const CALL_BACK_TIMEOUT_SECONDS: u8 = 10;
-const YES_OR_NO: Option<&str> = Some("yes, no");
+
+/// What a question at a `callback` step listens for.
+#[derive(Clone, Copy)]
+enum Listen {
+    /// 1 or "yes", 2 or "no".
+    YesOrNo,
+    /// A phone number, keyed or said.
+    Number,
+}
+
+/// The digits of a number said ("oh seven nine double one, one two three..."), as the speech
+/// recogniser writes it: digits as figures or as words ("oh", "nought" and "zero" for 0),
+/// "double" and "triple" before a digit; any other word is passed over.
+fn digits_said(speech: &str) -> String {
+    let mut digits = String::new();
+    let mut repeat = 1;
+    for word in speech
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let word = word.to_ascii_lowercase();
+        let figures: String = match word.as_str() {
+            "double" => {
+                repeat = 2;
+                continue;
+            }
+            "triple" => {
+                repeat = 3;
+                continue;
+            }
+            "oh" | "o" | "zero" | "nought" => "0".into(),
+            "one" => "1".into(),
+            "two" => "2".into(),
+            "three" => "3".into(),
+            "four" => "4".into(),
+            "five" => "5".into(),
+            "six" => "6".into(),
+            "seven" => "7".into(),
+            "eight" => "8".into(),
+            "nine" => "9".into(),
+            other if other.bytes().all(|b| b.is_ascii_digit()) => other.into(),
+            _ => {
+                repeat = 1;
+                continue;
+            }
+        };
+        // "double 1" is 11; "double 12" is 112 (the first digit doubled).
+        let mut chars = figures.chars();
+        if let Some(first) = chars.next() {
+            digits.extend(std::iter::repeat_n(first, repeat));
+            digits.extend(chars);
+        }
+        repeat = 1;
+    }
+    digits
+}
 
 /// Yes (1, "yes"), no (2, "no"), or neither.
 fn yes_or_no(input: &CallInput) -> Option<bool> {
@@ -851,6 +917,30 @@ pub fn uk_number(text: &str) -> Option<E164> {
     E164::from_written(text)
         .ok()
         .filter(|n| n.as_str().starts_with("+44"))
+}
+
+#[cfg(test)]
+mod digits_said_tests {
+    use super::digits_said;
+
+    #[test]
+    fn numbers_said_are_read_as_their_digits() {
+        assert_eq!(digits_said("07911 123457"), "07911123457");
+        assert_eq!(
+            digits_said("oh seven nine double one, one two three four five seven"),
+            "07911123457"
+        );
+        assert_eq!(
+            digits_said("My number is 0 7 9 1 1 triple 1 2 3 4"),
+            "07911111234"
+        );
+        assert_eq!(
+            digits_said("zero seven nine one one. 123457."),
+            "07911123457"
+        );
+        assert_eq!(digits_said("I don't know"), "");
+        assert_eq!(digits_said("double trouble"), "");
+    }
 }
 
 /// "0 7 7 0 0", the digits said one by one.

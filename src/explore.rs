@@ -223,6 +223,9 @@ fn inputs_for(kind: &StepKind) -> Vec<(CallInput, String)> {
                 digits("12345"),
                 speech("yes"),
                 speech("no"),
+                // A number said rather than keyed, and one misheard.
+                speech("oh seven nine one one, one two three four five seven"),
+                speech("seven nine one one"),
                 (CallInput::default(), "silence".to_owned()),
             ];
             let results = std::iter::once(None).chain(CallBackResult::ALL.map(Some));

@@ -156,6 +156,7 @@ pub fn lint(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate) -> Vec<Diagn
     unreachable_steps(flows, files, &reached, &mut found);
     no_way_out(flows, files, &reached, &mut found);
     caller_safety(flows, files, &mut found);
+    fallbacks_reach_a_24_7_line(flows, files, &mut found);
     speech_before_the_first_choice(flows, files, &mut found);
     menus_that_do_not_explain(flows, files, &mut found);
     phrases_that_do_not_choose(flows, files, &mut found);
@@ -242,6 +243,25 @@ fn no_way_out(
             flows.step(at).id
         );
         found.push(files.at(at, Severity::Error, message));
+    }
+}
+
+/// A line's fallback document (`switchboard fallback`) puts callers through to whoever its
+/// `on_error` step dials: when no server answers, that should be someone who is always there,
+/// where the flows have a line open around the clock.
+fn fallbacks_reach_a_24_7_line(flows: &Flows, files: &Files<'_, '_>, found: &mut Vec<Diagnostic>) {
+    if !flows.lines.iter().any(|l| l.open_24_7) {
+        return;
+    }
+    for line in &flows.lines {
+        let owner = flows.line(line.on_error.line);
+        if !owner.open_24_7 {
+            let message = format!(
+                "line {:?}'s fallback document, for when no server answers, puts callers through to line {:?}, which is not open around the clock: point its `on_error` at a dial step of a line open 24/7",
+                line.id, owner.id
+            );
+            found.push(files.at(line.on_error, Severity::Warning, message));
+        }
     }
 }
 

@@ -248,7 +248,11 @@ pub struct Say {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Input {
     Keys,
+    /// Keys, or words: speech ends at the first pause.
     KeysOrSpeech,
+    /// Keys, or digits said: people pause between groups of digits, so speech ends only after
+    /// a few seconds of silence.
+    KeysOrDigitsSaid,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -427,6 +431,9 @@ fn write_gather(w: &mut XmlWriter, gather: &Gather, prefix: &str) -> XmlResult {
         Input::Keys => attributes.push(("input", "dtmf")),
         Input::KeysOrSpeech => {
             attributes.extend([("input", "dtmf speech"), ("speechTimeout", "auto")])
+        }
+        Input::KeysOrDigitsSaid => {
+            attributes.extend([("input", "dtmf speech"), ("speechTimeout", "3")])
         }
     }
     if let Some(hints) = &gather.hints {
