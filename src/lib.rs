@@ -14,6 +14,7 @@ pub mod next_step;
 pub mod ops;
 pub mod outbound;
 pub mod phone;
+pub mod probe;
 pub mod reports;
 pub mod seal;
 pub mod server;

@@ -13,6 +13,7 @@ mod healthcheck;
 mod holidays;
 mod hours;
 mod import;
+mod probe;
 mod replay;
 mod report;
 pub mod secrets;
@@ -64,6 +65,10 @@ pub enum Command {
     /// Bin, or any static host with the fallback method GET): it puts callers through to the
     /// line's always-open number when no server can answer.
     Fallback(fallback::Args),
+    /// Call each line from outside, through the servers' public URL, as Twilio would (signed
+    /// with TWILIO_AUTH_TOKEN, never counted as a call): exit 0 only if every line puts the
+    /// caller through to a person in time; otherwise name the line, the step and the problem.
+    Probe(probe::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
     /// Closure days added at run time (in the store, not the flow files): add, remove, list.
@@ -101,6 +106,7 @@ impl Command {
             Command::Hours(args) => args.execute(),
             Command::Graph(args) => args.execute(),
             Command::Fallback(args) => args.execute(),
+            Command::Probe(args) => args.execute(),
             Command::Emergency(args) => args.execute(),
             Command::Sign(args) => args.execute(),
             Command::Healthcheck(args) => args.execute(),

@@ -465,7 +465,10 @@ fn webhook(
     if let (Some(wanted), None) = (&answer.call_back, call_back) {
         return Err(wanted.clone());
     }
-    if let Some(recorder) = &app.recorder {
+    // A probe from outside (`switchboard probe`, marked under the signature) is answered as
+    // any call, and never counted or recorded as one.
+    let probe = params.get(crate::probe::PROBE_PARAM).is_some();
+    if let (Some(recorder), false) = (&app.recorder, probe) {
         let uri = &request.uri;
         let heard = Heard {
             call_sid: params.get("CallSid").unwrap_or(""),
@@ -485,14 +488,18 @@ fn webhook(
         outcome: answer.outcome,
         error: answer.error.as_ref(),
     };
-    record(app, &flows, params, &decision);
-    let dial_duration = params.get("DialCallDuration").and_then(|d| d.parse().ok());
-    let heard = calls::HeardOfCall {
-        call_sid: params.call_sid(),
-        dialled: params.get("To"),
-        dial_duration,
-    };
-    calls::note_answer(app, &ctx, &answer, &heard);
+    if probe {
+        log_answer(&flows, params, &decision);
+    } else {
+        record(app, &flows, params, &decision);
+        let dial_duration = params.get("DialCallDuration").and_then(|d| d.parse().ok());
+        let heard = calls::HeardOfCall {
+            call_sid: params.call_sid(),
+            dialled: params.get("To"),
+            dial_duration,
+        };
+        calls::note_answer(app, &ctx, &answer, &heard);
+    }
     let response = twiml_response(app, &answer.response);
     app.metrics.observe_answer(started.elapsed());
     Ok(response)

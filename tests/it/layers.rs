@@ -18,7 +18,7 @@ const FLOORS: &[&[&str]] = &[
     &["twiml", "logs"],
     &["calendar", "flow"],
     &["engine"],
-    &["check", "explore", "simulate", "fixture"],
+    &["check", "explore", "simulate", "fixture", "probe"],
     &["store"],
     &["ops", "reports", "server"],
     &["console"],

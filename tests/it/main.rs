@@ -23,6 +23,7 @@ mod layers;
 mod lint;
 mod notify;
 mod postgres;
+mod probe;
 mod reload;
 mod reports;
 mod safety;
