@@ -11,6 +11,7 @@ pub mod fixture;
 pub mod flow;
 pub mod logs;
 pub mod next_step;
+pub mod numbers;
 pub mod ops;
 pub mod outbound;
 pub mod phone;

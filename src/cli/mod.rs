@@ -20,6 +20,7 @@ pub mod secrets;
 mod serve;
 mod sign;
 mod simulate;
+mod twilio;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -69,6 +70,9 @@ pub enum Command {
     /// with TWILIO_AUTH_TOKEN, never counted as a call): exit 0 only if every line puts the
     /// caller through to a person in time; otherwise name the line, the step and the problem.
     Probe(probe::Args),
+    /// The lines' numbers in Twilio: check them against what the servers need, or set them
+    /// (through Twilio's REST API; TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN or an API key).
+    Twilio(twilio::Args),
     /// Close a schedule at once, or reopen it, without editing the call flows.
     Emergency(emergency::Args),
     /// Closure days added at run time (in the store, not the flow files): add, remove, list.
@@ -107,6 +111,7 @@ impl Command {
             Command::Graph(args) => args.execute(),
             Command::Fallback(args) => args.execute(),
             Command::Probe(args) => args.execute(),
+            Command::Twilio(args) => args.execute(),
             Command::Emergency(args) => args.execute(),
             Command::Sign(args) => args.execute(),
             Command::Healthcheck(args) => args.execute(),

@@ -18,7 +18,9 @@ const FLOORS: &[&[&str]] = &[
     &["twiml", "logs"],
     &["calendar", "flow"],
     &["engine"],
-    &["check", "explore", "simulate", "fixture", "probe"],
+    &[
+        "check", "explore", "simulate", "fixture", "probe", "numbers",
+    ],
     &["store"],
     &["ops", "reports", "server"],
     &["console"],

@@ -31,5 +31,6 @@ mod service;
 mod signatures;
 mod store;
 mod switch;
+mod twilio_numbers;
 mod webhooks;
 mod wellbeing;
