@@ -186,6 +186,113 @@ pub async fn edit_day(
     Ok(Done { revision, said })
 }
 
+/// Changes the reason (or hours) of a one-off day added at run time, in one change: what it
+/// was and what it is are both in the audit, and the change can be undone with the old value.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_day(
+    store: &Store,
+    by: &str,
+    flows: &Flows,
+    holidays: &BankHolidays,
+    schedule: &str,
+    day: NaiveDate,
+    kind: DayKind,
+    value: &str,
+) -> Result<Done> {
+    let value = day_value(flows, holidays, schedule, day, kind, value)?;
+    let mut change = store.change(by).await?;
+    let days = change.days().await?;
+    let before = days_text(&days, schedule);
+    let listed = days
+        .iter()
+        .find(|d| d.schedule == schedule && d.day == day && d.kind == kind);
+    if listed.is_some_and(|d| d.value == value) {
+        return Err(refused("That is what it says already: nothing to change."));
+    }
+    change.remove_day(schedule, day, kind).await?;
+    change.add_day(schedule, day, kind, &value).await?;
+    let after = days_text(&change.days().await?, schedule);
+    let (line, date) = (flows.schedule_line_name(schedule), speech::full_date(day));
+    let what = format!("{} changed on the {line} for {date}", kind.said());
+    change.audit(&what, &value, &before, &after).await?;
+    let revision = change.commit().await?;
+    let said = format!(
+        "Changed on the {line}: the {} on {date} now says “{value}”.",
+        kind.said()
+    );
+    Ok(Done { revision, said })
+}
+
+/// Why `day` cannot be asked about at all for `schedule`, said at once beside its field: it
+/// is in the past (`today` is the UK date), or the schedule has a one-off day on it already
+/// (`days` are those added at run time; the flow files' own are in `flows`).
+pub fn day_refused_at_once(
+    flows: &Flows,
+    days: &[OneOffDay],
+    schedule: &str,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Option<String> {
+    let date = speech::full_date(day);
+    if day < today {
+        return Some(format!(
+            "{date} is in the past: choose today or a later day."
+        ));
+    }
+    if let Some(listed) = days.iter().find(|d| d.schedule == schedule && d.day == day) {
+        let what = match listed.kind {
+            DayKind::Closure => "its reason",
+            DayKind::SpecialHours => "its hours",
+        };
+        return Some(format!(
+            "{date} already has a {}: change {what} in the list above, or remove it first.",
+            listed.kind.said()
+        ));
+    }
+    let in_files = flows.schedules.iter().find(|s| s.name == schedule)?;
+    let kind = if in_files.closures.contains_key(&day) {
+        DayKind::Closure
+    } else if in_files.special_hours.contains_key(&day) {
+        DayKind::SpecialHours
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{date} already has a {} in the flow files: change it there.",
+        kind.said()
+    ))
+}
+
+/// What to know before adding a one-off day on `day`: that the line is closed that day
+/// anyway (a weekend, a bank holiday), which changes what the day means.
+pub fn day_warning(
+    flows: &Flows,
+    holidays: &BankHolidays,
+    schedule: &str,
+    day: NaiveDate,
+    kind: DayKind,
+) -> Option<String> {
+    use chrono::Datelike;
+    let s = flows.schedules.iter().find(|s| s.name == schedule)?;
+    let date = speech::full_date(day);
+    let weekday = speech::weekday(day.weekday());
+    let closed_anyway = match holidays.on(s.holidays, day) {
+        Some(holiday) => Some(format!("a bank holiday ({})", holiday.name)),
+        None if s.weekly[day.weekday().num_days_from_monday() as usize].is_empty() => {
+            Some(format!("a {weekday}, when the line is usually closed"))
+        }
+        None => None,
+    }?;
+    Some(match kind {
+        DayKind::Closure => format!(
+            "{date} is {closed_anyway}: the line is closed that day anyway, and callers will hear this reason instead of the usual closed message."
+        ),
+        DayKind::SpecialHours => {
+            format!("{date} is {closed_anyway}: these hours open the line that day.")
+        }
+    })
+}
+
 /// A closure day's reason or a day's special hours, as they would be kept (and a reason
 /// spoken), or why they cannot be added to `schedule` on `day`.
 pub fn day_value(

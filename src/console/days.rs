@@ -60,7 +60,7 @@ pub(super) struct DayForm {
     /// The reason callers hear, or the day's hours.
     #[serde(default, deserialize_with = "trimmed")]
     value: String,
-    /// `add`, or anything else (`remove`).
+    /// `add`, `change` (a listed day's reason or hours), or anything else (`remove`).
     #[serde(default, deserialize_with = "trimmed")]
     action: String,
     #[serde(default)]
@@ -96,9 +96,13 @@ pub(super) async fn one_off_days(
         );
     };
     let (flows, holidays) = (console.app.flows.load(), console.app.holidays.load());
-    let add = action == "add";
-    // A day that cannot be added is said beside its field, with what was typed kept, on the
-    // line's own page: when first asked, or if the store then refuses it.
+    let action = match action.as_str() {
+        "add" => DayAction::Add,
+        "change" => DayAction::Change,
+        _ => DayAction::Remove,
+    };
+    // A day that cannot be added or changed is said beside its field, with what was typed
+    // kept, on the line's own page: at once, or if the store then refuses it.
     let beside_field = |message: String| async {
         let problem = view::DayProblem {
             list: kind,
@@ -117,12 +121,34 @@ pub(super) async fn one_off_days(
             Err(denied) => denied.into_response(),
         }
     };
-    let checked = match add {
-        true => match ops::day_value(&flows, &holidays, &schedule, date, kind, &value) {
-            Ok(value) => Some(value),
-            Err(error) => return beside_field(error.to_string()).await,
-        },
-        false => None,
+    // What the day holds now (its value, if it is listed): the undo of a removal or a change.
+    let days = match console.store.days().await {
+        Ok(days) => days,
+        Err(error) => return not_made(session, &error.into()),
+    };
+    let listed = days
+        .iter()
+        .find(|d| d.schedule == schedule && d.day == date && d.kind == kind)
+        .map(|d| d.value.clone());
+    if action == DayAction::Add {
+        let today = console
+            .app
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::Europe::London)
+            .date_naive();
+        if let Some(problem) = ops::day_refused_at_once(&flows, &days, &schedule, date, today) {
+            return beside_field(problem).await;
+        }
+    }
+    let checked = match action {
+        DayAction::Add | DayAction::Change => {
+            match ops::day_value(&flows, &holidays, &schedule, date, kind, &value) {
+                Ok(value) => Some(value),
+                Err(error) => return beside_field(error.to_string()).await,
+            }
+        }
+        DayAction::Remove => None,
     };
     let change = view::DayChange {
         line: &line,
@@ -130,35 +156,55 @@ pub(super) async fn one_off_days(
         kind,
         date,
         value: checked.as_deref(),
+        before: listed.as_deref().filter(|_| action == DayAction::Change),
     };
     if !is_yes(&confirmed) {
-        // Before the change: the reason as it will be spoken, and what a caller hears that day.
+        // Before the change: the reason as it will be spoken, what a caller hears that day,
+        // and what to know of the day (closed anyway).
         let heard = heard_on_day(&console, &change);
-        return html(view::confirm_day(session, &change, heard.as_ref()));
+        let warning = match action {
+            DayAction::Add => ops::day_warning(&flows, &holidays, &schedule, date, kind),
+            _ => None,
+        };
+        return html(view::confirm_day(
+            session,
+            &change,
+            heard.as_ref(),
+            warning.as_deref(),
+        ));
     }
-    // What the day held before, so that a removal can be undone (a store that does not
-    // answer refuses the change itself just after).
-    let removed = match add {
-        true => None,
-        false => console.store.days().await.ok().and_then(|days| {
-            days.into_iter()
-                .find(|d| d.schedule == schedule && d.day == date && d.kind == kind)
-                .map(|d| d.value)
-        }),
+    let made = match (action, change.value) {
+        (DayAction::Change, Some(value)) => {
+            let store = &console.store;
+            ops::change_day(
+                store,
+                &session.user,
+                &flows,
+                &holidays,
+                &schedule,
+                date,
+                kind,
+                value,
+            )
+            .await
+        }
+        (_, value) => {
+            let store = &console.store;
+            ops::edit_day(
+                store,
+                &session.user,
+                &flows,
+                &holidays,
+                &schedule,
+                date,
+                kind,
+                value,
+            )
+            .await
+        }
     };
-    let made = ops::edit_day(
-        &console.store,
-        &session.user,
-        &flows,
-        &holidays,
-        &schedule,
-        date,
-        kind,
-        change.value,
-    )
-    .await;
     if let Err(error) = &made
-        && add
+        && action != DayAction::Remove
         && !error.is_unavailable()
     {
         return beside_field(error.to_string()).await;
@@ -172,19 +218,29 @@ pub(super) async fn one_off_days(
     ];
     after_change(&console, session, made, &format!("/lines/{line}"), |done| {
         let said = Notice::said(&done.said);
-        match (add, &removed) {
-            (true, _) => said.with_undo(
+        let undo = |label: &str, action: &str, value: &str| {
+            let more = [("action", action), ("value", value)];
+            Notice::said(&done.said).with_undo(label, "/days", &[&fields[..], &more].concat())
+        };
+        match (action, &listed) {
+            (DayAction::Add, _) => said.with_undo(
                 "Remove it",
                 "/days",
                 &[&fields[..], &[("action", "remove")]].concat(),
             ),
-            (false, Some(value)) => said.with_undo(
-                "Add it back",
-                "/days",
-                &[&fields[..], &[("action", "add"), ("value", value.as_str())]].concat(),
-            ),
-            (false, None) => said,
+            (DayAction::Remove, Some(value)) => undo("Add it back", "add", value),
+            (DayAction::Change, Some(value)) => undo("Change it back", "change", value),
+            (_, None) => said,
         }
     })
     .await
+}
+
+/// What a days form asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DayAction {
+    Add,
+    /// A listed day's reason or hours, changed in place.
+    Change,
+    Remove,
 }

@@ -1852,3 +1852,162 @@ async fn the_changes_page_shows_the_latest_five_hundred_and_says_older_ones_are_
         "{shown}"
     );
 }
+
+/// Asks to add a closure day on `date` (not yet confirmed): the answer.
+async fn ask_to_add_a_closure(s: &Setup, (cookie, csrf): (&str, &str), date: &str) -> Answer {
+    let fields = [
+        ("csrf", csrf),
+        ("line", "doctor-support"),
+        ("schedule", "doctor-support"),
+        ("list", "closure"),
+        ("action", "add"),
+        ("date", date),
+        ("value", "the office is closed for staff training"),
+    ];
+    post_form(&s.console, "/days", cookie, &fields).await
+}
+
+#[tokio::test]
+async fn a_day_that_cannot_be_added_is_said_at_once_beside_its_field_before_any_question() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    // NOW is Wednesday 2 December 2026: the day before is past.
+    let past = ask_to_add_a_closure(&s, (&cookie, &csrf), "2026-12-01").await;
+    assert_eq!(
+        past.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        past.body
+    );
+    assert!(
+        past.body
+            .contains("Tuesday 1 December 2026 is in the past: choose today or a later day."),
+        "{}",
+        past.body
+    );
+    assert!(!past.body.contains("Yes, add it"), "{}", past.body);
+    // A day listed already: said at once, pointing at its reason to change.
+    let added = edit_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-16",
+        "a team day",
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let listed = ask_to_add_a_closure(&s, (&cookie, &csrf), "2026-12-16").await;
+    assert_eq!(listed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        listed.body.contains(
+            "Wednesday 16 December 2026 already has a closure day: change its reason in the list above, or remove it first."
+        ),
+        "{}",
+        listed.body
+    );
+    assert!(!listed.body.contains("Yes, add it"), "{}", listed.body);
+    // A Saturday: asked, with the warning that the line is closed that day anyway.
+    let saturday = ask_to_add_a_closure(&s, (&cookie, &csrf), "2026-12-19").await;
+    assert_eq!(saturday.status, StatusCode::OK, "{}", saturday.body);
+    assert!(
+        saturday.body.contains(
+            "Saturday 19 December 2026 is a Saturday, when the line is usually closed: the line is closed that day anyway"
+        ),
+        "{}",
+        saturday.body
+    );
+    assert!(saturday.body.contains("Yes, add it"), "{}", saturday.body);
+    // Nothing but the one day was added.
+    assert_eq!(s.store.days().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_listed_days_reason_is_changed_in_place_asked_first_audited_and_undone() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let added = edit_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-16",
+        "a team day",
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let page = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(
+        page.body.contains("Change Wednesday 16 December 2026 to"),
+        "the listed day has its own change form: {}",
+        page.body
+    );
+    let change = |confirmed: &'static str, value: &'static str| {
+        let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("line", "doctor-support"),
+                ("schedule", "doctor-support"),
+                ("list", "closure"),
+                ("action", "change"),
+                ("date", "2026-12-16"),
+                ("value", value),
+                ("confirmed", confirmed),
+            ];
+            post_form(&console, "/days", &cookie, &fields).await
+        }
+    };
+    let asked = change("", "the team is away for training").await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains("Change the closure day of Wednesday 16 December 2026?"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains("<blockquote>a team day</blockquote>"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked
+            .body
+            .contains("<blockquote>the team is away for training</blockquote>"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(s.store.days().await.unwrap()[0].value, "a team day");
+
+    let made = change("yes", "the team is away for training").await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert_eq!(
+        s.store.days().await.unwrap()[0].value,
+        "the team is away for training"
+    );
+    let audit = audit_log(&s).await;
+    let changed = audit.last().unwrap();
+    assert_eq!(
+        changed.what,
+        "closure day changed on the Doctor support line for Wednesday 16 December 2026"
+    );
+    assert!(changed.before.contains("a team day"), "{changed:?}");
+    assert!(
+        changed.after.contains("the team is away for training"),
+        "{changed:?}"
+    );
+    // The notice offers to change it back, which asks first too.
+    let page = get(&s.console, "/lines/doctor-support", &cookie).await;
+    let (action, undo) = undo_form(&page.body);
+    assert_eq!(action, "/days");
+    let fields: Vec<(&str, &str)> = undo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(fields.contains(&("action", "change")), "{fields:?}");
+    assert!(fields.contains(&("value", "a team day")), "{fields:?}");
+    let mut confirmed = fields.clone();
+    confirmed.push(("confirmed", "yes"));
+    let undone = post_form(&s.console, "/days", &cookie, &confirmed).await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
+    assert_eq!(s.store.days().await.unwrap()[0].value, "a team day");
+}

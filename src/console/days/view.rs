@@ -14,6 +14,8 @@ pub struct DayChange<'a> {
     pub kind: DayKind,
     pub date: chrono::NaiveDate,
     pub value: Option<&'a str>,
+    /// For a listed day changed in place: its reason or hours until now.
+    pub before: Option<&'a str>,
 }
 
 /// Before a closure day or special hours are added or removed: what a caller will hear that
@@ -22,16 +24,25 @@ pub fn confirm_day(
     session: &Session,
     change: &DayChange<'_>,
     heard: Option<&(String, String)>,
+    warning: Option<&str>,
 ) -> Markup {
     let day = uk_day(change.date);
-    let title = match change.value {
-        Some(_) => format!("Add a {} on {day}?", change.kind.said()),
-        None => format!("Remove the {} of {day}?", change.kind.said()),
+    let title = match (change.value, change.before) {
+        (Some(_), Some(_)) => format!("Change the {} of {day}?", change.kind.said()),
+        (Some(_), None) => format!("Add a {} on {day}?", change.kind.said()),
+        (None, _) => format!("Remove the {} of {day}?", change.kind.said()),
     };
     page(
         &title,
         Some(session),
         html! {
+            @if let Some(warning) = warning {
+                p.notice role="note" { (warning) }
+            }
+            @if let Some(before) = change.before {
+                p { "Until now it says:" }
+                blockquote { (before) }
+            }
             @match (change.kind, change.value) {
                 (DayKind::Closure, Some(reason)) => {
                     p { "Callers are told why, in these words:" }
@@ -52,9 +63,15 @@ pub fn confirm_day(
                 input type="hidden" name="date" value=(change.date.to_string());
                 @if let Some(value) = change.value {
                     input type="hidden" name="value" value=(value);
-                    input type="hidden" name="action" value="add";
-                    input type="hidden" name="confirmed" value="yes";
-                    button type="submit" { "Yes, add it" }
+                    @if change.before.is_some() {
+                        input type="hidden" name="action" value="change";
+                        input type="hidden" name="confirmed" value="yes";
+                        button type="submit" { "Yes, change it" }
+                    } @else {
+                        input type="hidden" name="action" value="add";
+                        input type="hidden" name="confirmed" value="yes";
+                        button type="submit" { "Yes, add it" }
+                    }
                 } @else {
                     input type="hidden" name="action" value="remove";
                     input type="hidden" name="confirmed" value="yes";
@@ -125,6 +142,15 @@ pub fn one_off_days(
                     (day) ": " (value)
                     @if !run_time { " (in the flow file: change it there)" }
                     @if editor && *run_time {
+                        @let change_id = format!("change-{id}-{date}");
+                        form method="post" action="/days" {
+                            (fields)
+                            input type="hidden" name="date" value=(date);
+                            input type="hidden" name="action" value="change";
+                            label for=(change_id) { "Change " (day) " to" }
+                            input type="text" id=(change_id) name="value" required value=(value);
+                            button type="submit" { "Change " (day) }
+                        }
                         form method="post" action="/days" {
                             (fields)
                             input type="hidden" name="date" value=(date);
