@@ -307,7 +307,9 @@ pub fn day_value(
     match kind {
         DayKind::Closure => plain_reason(value).map_err(refused),
         DayKind::SpecialHours => {
-            let hours = value.trim();
+            // As people write them ("10am to 1pm"), kept as the flow files write them.
+            let hours = speech::hours_as_written(value).map_err(refused)?;
+            let hours = hours.as_str();
             let openings = parse_openings(hours).map_err(|e| refused(format!("{e}.")))?;
             if openings.is_empty() {
                 return Err(refused(

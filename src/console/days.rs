@@ -4,11 +4,64 @@ use super::*;
 
 pub(super) mod view;
 
-/// What a new call hears first at noon (UK time) on `change.date`, on the line whose
-/// schedule it is, once the change is made (the day added with its value, or removed).
-pub(super) fn heard_on_day(
+/// The times of `change.date` at which what a caller hears is worth seeing first: for special
+/// hours, the new opening, half an hour before it if it opens later than usual, and half an
+/// hour after the new closing if it closes earlier; for a closure day, the usual opening;
+/// otherwise noon.
+fn moments(console: &Console, change: &view::DayChange<'_>) -> Vec<chrono::NaiveTime> {
+    use chrono::Datelike;
+    let at = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("a time of day");
+    let noon = at(12, 0);
+    let flows = console.app.flows.load();
+    let Some(schedule) = flows.schedules.iter().find(|s| s.name == change.schedule) else {
+        return vec![noon];
+    };
+    let usual = &schedule.weekly[change.date.weekday().num_days_from_monday() as usize];
+    let half_hour = chrono::Duration::minutes(30);
+    match (change.kind, change.value) {
+        (DayKind::SpecialHours, Some(hours)) => {
+            let Ok(new) = flow::parse_openings(hours) else {
+                return vec![noon];
+            };
+            let (Some(first), Some(last)) = (new.first(), new.last()) else {
+                return vec![noon];
+            };
+            let mut times = vec![first.opens];
+            if usual.first().is_none_or(|u| first.opens > u.opens) {
+                times.insert(0, first.opens - half_hour);
+            }
+            if usual.last().is_none_or(|u| last.closes < u.closes) {
+                times.push(last.closes + half_hour);
+            }
+            times
+        }
+        (DayKind::Closure, Some(_)) => vec![usual.first().map_or(noon, |u| u.opens)],
+        _ => vec![noon],
+    }
+}
+
+/// What a new call hears first at each of [`moments`] of `change.date` (UK time), on the line
+/// whose schedule it is, once the change is made: (the time in words, the line's name, what
+/// is heard).
+pub(super) fn heard_that_day(
     console: &Console,
     change: &view::DayChange<'_>,
+) -> Vec<(String, String, String)> {
+    moments(console, change)
+        .into_iter()
+        .filter_map(|time| {
+            let (line, words) = heard_on_day(console, change, time)?;
+            Some((crate::calendar::speech::time(time), line, words))
+        })
+        .collect()
+}
+
+/// What a new call hears first at `time` (UK time) on `change.date`, on the line whose
+/// schedule it is, once the change is made (the day added with its value, or removed).
+fn heard_on_day(
+    console: &Console,
+    change: &view::DayChange<'_>,
+    time: chrono::NaiveTime,
 ) -> Option<(String, String)> {
     use chrono::TimeZone as _;
     let app = &console.app;
@@ -31,9 +84,8 @@ pub(super) fn heard_on_day(
         };
         flows = flows.with_days(&[day]).0;
     }
-    let noon = change.date.and_hms_opt(12, 0, 0).expect("noon exists");
     let at = chrono_tz::Europe::London
-        .from_local_datetime(&noon)
+        .from_local_datetime(&change.date.and_time(time))
         .earliest()?;
     let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
     let ctx = Context {
@@ -161,7 +213,7 @@ pub(super) async fn one_off_days(
     if !is_yes(&confirmed) {
         // Before the change: the reason as it will be spoken, what a caller hears that day,
         // and what to know of the day (closed anyway).
-        let heard = heard_on_day(&console, &change);
+        let heard = heard_that_day(&console, &change);
         let warning = match action {
             DayAction::Add => ops::day_warning(&flows, &holidays, &schedule, date, kind),
             _ => None,
@@ -169,7 +221,7 @@ pub(super) async fn one_off_days(
         return html(view::confirm_day(
             session,
             &change,
-            heard.as_ref(),
+            &heard,
             warning.as_deref(),
         ));
     }

@@ -131,13 +131,8 @@ pub(super) async fn line_page_with(
                 .iter()
                 .map(|(d, hours)| {
                     let run_time = run_time(&schedule.name, *d);
-                    let hours: Vec<String> = hours
-                        .iter()
-                        .map(|o| {
-                            format!("{}-{}", o.opens.format("%H:%M"), o.closes.format("%H:%M"))
-                        })
-                        .collect();
-                    (d.to_string(), hours.join(", "), run_time)
+                    let hours = crate::calendar::speech::hours_in_words(hours);
+                    (d.to_string(), hours, run_time)
                 })
                 .collect();
             (schedule.name.clone(), days)

@@ -580,7 +580,7 @@ async fn a_closure_day_is_kept_in_the_store_not_the_flow_file_in_force_at_once_a
     assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
     let line = get(&s.console, "/lines/doctor-support", &cookie).await;
     assert!(
-        line.body.contains("Thursday 31 December 2026: 09:00-13:00"),
+        line.body.contains("Thursday 31 December 2026: 9am to 1pm"),
         "{}",
         line.body
     );
@@ -1558,7 +1558,8 @@ async fn adding_a_day_asks_first_with_the_reason_as_spoken_and_can_be_undone() {
         asked.body
     );
     assert!(
-        asked.body.contains("at 12 noon hears first:"),
+        // At the line's usual opening, when the closure changes what callers hear.
+        asked.body.contains("at 9am hears first:"),
         "{}",
         asked.body
     );
@@ -2010,4 +2011,75 @@ async fn a_listed_days_reason_is_changed_in_place_asked_first_audited_and_undone
     let undone = post_form(&s.console, "/days", &cookie, &confirmed).await;
     assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
     assert_eq!(s.store.days().await.unwrap()[0].value, "a team day");
+}
+
+#[tokio::test]
+async fn special_hours_are_read_as_people_write_them_and_previewed_when_callers_hear_a_change() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let ask = |hours: &'static str| {
+        let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("line", "doctor-support"),
+                ("schedule", "doctor-support"),
+                ("list", "special_hours"),
+                ("action", "add"),
+                ("date", "2026-12-24"),
+                ("value", hours),
+            ];
+            post_form(&console, "/days", &cookie, &fields).await
+        }
+    };
+    // Christmas Eve, a Thursday (usually 9am to 5pm), from 10am to 1pm.
+    let asked = ask("10am to 1pm").await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains("The line's hours that day: <strong>10am to 1pm</strong>"),
+        "{}",
+        asked.body
+    );
+    // What a caller hears at each moment that changes: before the later opening, at it, and
+    // after the earlier closing.
+    let heard_at = |time: &str| -> String {
+        let at = format!(" at {time} hears first:</p><blockquote>");
+        let after = asked
+            .body
+            .split(at.as_str())
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {time}: {}", asked.body));
+        after.split("</blockquote>").next().unwrap().to_owned()
+    };
+    assert!(
+        heard_at("9:30am").contains("We are closed now"),
+        "{}",
+        heard_at("9:30am")
+    );
+    assert!(!heard_at("10am").contains("closed"), "{}", heard_at("10am"));
+    assert!(
+        heard_at("1:30pm").contains("We are closed now"),
+        "{}",
+        heard_at("1:30pm")
+    );
+    // Hours as the console writes them, or the files do; an unclear one is asked about.
+    for written in ["10am-1pm", "10:00-13:00"] {
+        let asked = ask(written).await;
+        assert!(
+            asked.body.contains("<strong>10am to 1pm</strong>"),
+            "{written}: {}",
+            asked.body
+        );
+    }
+    let unclear = ask("10-1pm").await;
+    assert_eq!(unclear.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unclear
+            .body
+            .contains("say am or pm for each time: did you mean “10am to 1pm”?"),
+        "{}",
+        unclear.body
+    );
 }

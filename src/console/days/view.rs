@@ -23,7 +23,7 @@ pub struct DayChange<'a> {
 pub fn confirm_day(
     session: &Session,
     change: &DayChange<'_>,
-    heard: Option<&(String, String)>,
+    heard: &[(String, String, String)],
     warning: Option<&str>,
 ) -> Markup {
     let day = uk_day(change.date);
@@ -48,11 +48,11 @@ pub fn confirm_day(
                     p { "Callers are told why, in these words:" }
                     blockquote { (reason) }
                 }
-                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (hours) } "." },
+                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (hours_said(hours)) } "." },
                 _ => {}
             }
-            @if let Some((line_name, words)) = heard {
-                p { "Then, on " (day) ", a caller to the " strong { (line_name) } " at 12 noon hears first:" }
+            @for (time, line_name, words) in heard {
+                p { "Then, on " (day) ", a caller to the " strong { (line_name) } " at " (time) " hears first:" }
                 blockquote { (words) }
             }
             form method="post" action="/days" {
@@ -101,7 +101,7 @@ pub const CLOSURES: OneOff = OneOff {
 pub const SPECIAL_HOURS: OneOff = OneOff {
     kind: DayKind::SpecialHours,
     title: "Special hours",
-    asks: "The day's hours (\"09:00-13:00\", or \"09:00-12:30, 13:30-17:00\")",
+    asks: "The day's hours (\"10am to 1pm\", or \"9am to 12:30pm and 1:30pm to 5pm\")",
     add: "Add the special hours",
 };
 
@@ -179,6 +179,15 @@ pub fn one_off_days(
             }
         }
     }
+}
+
+/// Hours kept as the flow files write them ("10:00-13:00"), said as the console writes them
+/// ("10am to 1pm").
+pub fn hours_said(kept: &str) -> String {
+    crate::flow::parse_openings(kept).map_or_else(
+        |_| kept.to_owned(),
+        |openings| crate::calendar::speech::hours_in_words(&openings),
+    )
 }
 
 /// A one-off day as a line's page lists it: (date, reason or hours, added at run time, so
