@@ -36,7 +36,11 @@ pub(super) async fn dashboard(
         .map(|(index, line)| view::LineNow {
             id: line.id.to_string(),
             name: line.name.clone(),
-            numbers: line.numbers.iter().map(|n| n.as_str().to_owned()).collect(),
+            numbers: line
+                .numbers
+                .iter()
+                .map(|n| crate::phone::written(n.as_str()))
+                .collect(),
             open_24_7: line.open_24_7,
             schedules: flows
                 .schedules_of(index)
@@ -55,8 +59,6 @@ pub(super) async fn dashboard(
         .map(|r| view::ReaderNow {
             applied: r.revision >= revision,
             read: format!("{} s ago", r.age(Utc::now()).num_seconds()),
-            server: r.server,
-            address: r.address,
         })
         .collect();
     let now_said = speech::weekday_date_time(&now.with_timezone(&chrono_tz::Europe::London));

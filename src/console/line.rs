@@ -245,14 +245,16 @@ pub(super) fn walk_through(flows: &flow::Flows, line: usize) -> Vec<view::WalkSt
                 flow::StepKind::Dial(dial) => {
                     format!(
                         "Puts the caller through to {}, ringing for {} seconds.",
-                        dial.number, dial.ring_seconds
+                        crate::phone::written(dial.number.as_str()),
+                        dial.ring_seconds
                     )
                 }
                 flow::StepKind::Hours { .. } => {
-                    let schedule = step
-                        .schedule
-                        .map_or("its schedule", |s| flows.schedules[s].name.as_str());
-                    format!("Checks whether {schedule} is open now.")
+                    // The line whose hours they are, as people know it.
+                    let hours = step.schedule.map_or("its line", |s| {
+                        flows.schedule_line_name(&flows.schedules[s].name)
+                    });
+                    format!("Checks whether the {hours} is open now, by its hours.")
                 }
                 flow::StepKind::Origin { .. } => {
                     "Checks whether the call started on a line open around the clock.".to_owned()

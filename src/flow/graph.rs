@@ -154,10 +154,15 @@ fn diagram(flows: &Flows, line: usize, readers: Readers) -> Diagram {
                 Shape::Hours,
                 "did the call start on a line open 24/7?".to_owned(),
             ),
-            StepKind::Dial(dial) => (
-                Shape::Dial,
-                format!("dials {}, rings {} s", dial.number, dial.ring_seconds),
-            ),
+            StepKind::Dial(dial) => {
+                // Ops read a number as people write it; engineers as the flow file has it.
+                let number = match readers {
+                    Readers::Ops => crate::phone::written(dial.number.as_str()),
+                    Readers::Engineers => dial.number.to_string(),
+                };
+                let detail = format!("dials {number}, rings {} s", dial.ring_seconds);
+                (Shape::Dial, detail)
+            }
             StepKind::Hangup {
                 message: Some(message),
             } => (

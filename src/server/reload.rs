@@ -87,6 +87,9 @@ pub async fn publish(
     change.commit().await
 }
 
+/// Who the audit says made a change that came from the flow files.
+const FLOW_FILES: &str = "the flow files";
+
 /// Publishes `set` at start if the store has never had it; files it has seen before are not
 /// put in force again, so a restart never undoes a roll-back made from the console.
 pub async fn publish_if_new(
@@ -95,10 +98,16 @@ pub async fn publish_if_new(
     dir: &Path,
 ) -> crate::store::Result<()> {
     if !store.knows_version(&set.flows.version).await? {
-        let by = format!("flow files on {}", super::follow::this_server());
+        // In ops' words: which directory and host is the server's log's to say.
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
-        let why = format!("new flow files in {} at start", dir.display());
-        publish(store, set, &by, &why).await?;
+        tracing::info!(dir = %dir.display(), server = %super::follow::this_server(), "new flow files at start: publishing them");
+        publish(
+            store,
+            set,
+            FLOW_FILES,
+            "new flow files, read as a server started",
+        )
+        .await?;
     }
     Ok(())
 }
@@ -164,9 +173,8 @@ impl Reloader {
             return Reloaded::Unchanged;
         }
         self.last_read = version.clone();
-        let by = format!("flow files on {}", super::follow::this_server());
-        let why = format!("the files in {} changed", self.dir.display());
-        match publish(&self.store, &set, &by, &why).await {
+        let why = "the flow files were edited";
+        match publish(&self.store, &set, FLOW_FILES, why).await {
             Ok(revision) => {
                 self.waiting = false;
                 self.app.store.serve_at_least(revision, APPLY_WITHIN).await;

@@ -2083,3 +2083,77 @@ async fn special_hours_are_read_as_people_write_them_and_previewed_when_callers_
         unclear.body
     );
 }
+
+/// A page's words as a person reads them: its text, without its tags and their attributes
+/// (a `tel:` link's target is for the phone, not the reader).
+fn words_on(page: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page.split("</style>").last().unwrap_or(page).chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn no_console_page_says_a_file_path_a_store_url_or_a_number_in_e164_form() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    // Something on every page: a call-back request, a closure day, the switch thrown.
+    let own = switchboard::phone::E164::parse("+447911123456").unwrap();
+    s.store
+        .request_call_back(&own, "doctor-support", instant(NOW))
+        .await
+        .unwrap();
+    let added = edit_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-16",
+        "a team day",
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let closed = throw_switch(&s.console, &cookie, &csrf, "close", "fire alarm").await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let flows_dir = s.flows.path().to_str().unwrap().to_owned();
+    for path in [
+        "/",
+        "/lines/wellbeing",
+        "/lines/doctor-support",
+        "/history",
+        "/audit",
+        "/call-backs",
+        "/reports",
+    ] {
+        let page = get(&s.console, path, &cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        let words = words_on(&page.body);
+        for engineers in [
+            flows_dir.as_str(),
+            "/tmp/",
+            "sqlite://",
+            "postgres://",
+            ".db",
+            ".toml",
+        ] {
+            assert!(
+                !words.contains(engineers),
+                "{path} says {engineers:?}:\n{words}"
+            );
+        }
+        let e164 = words
+            .split(|c: char| !(c == '+' || c.is_ascii_digit()))
+            .find(|w| w.starts_with('+') && w.len() > 8);
+        assert_eq!(e164, None, "{path} says a number in E.164 form:\n{words}");
+    }
+}

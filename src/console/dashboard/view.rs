@@ -38,9 +38,9 @@ pub struct LineNow {
 }
 
 pub struct ReaderNow {
-    pub server: String,
-    pub address: String,
+    /// When it last read the changes, in words.
     pub read: String,
+    /// Whether it serves the latest change.
     pub applied: bool,
 }
 
@@ -95,7 +95,7 @@ fn emergency_switches(session: &Session, schedules: &[ScheduleNow]) -> Markup {
     html! {
         section.switches aria-labelledby="switch" {
             h2 id="switch" { "Emergency switch" }
-            p { "Closing a line here closes it at once for every caller, on every server reading the store, until it is reopened." }
+            p { "Closing a line here closes it at once for every caller, on every server, until it is reopened." }
             @for schedule in schedules {
                 section.line {
                     h3 { (schedule.line) }
@@ -143,14 +143,15 @@ pub fn dashboard(
                 @for line in lines { (line_now(line)) }
                 (emergency_switches(session, schedules))
             }
-            h2 { "Servers reading the store" }
+            h2 { "Servers answering calls" }
             @if readers.is_empty() {
-                p.problem { "No server has said it reads the store: a change here reaches no caller." }
+                p.problem { "No server has said it is answering calls with the changes made here: a change here reaches no caller." }
             } @else {
-                table {
-                    thead { tr { th { "Server" } th { "Address" } th { "Last read" } th { "Has the latest change" } } }
-                    tbody { @for r in readers { tr { td { (r.server) } td { (r.address) } td { (r.read) } td { @if r.applied { "yes" } @else { "not yet" } } } } }
-                }
+                ul { @for (i, r) in readers.iter().enumerate() {
+                    li { "Server " (i + 1) " of " (readers.len()) ": "
+                        @if r.applied { "up to date" } @else { strong { "not yet up to date" } }
+                        " (last looked " (r.read) ")." }
+                } }
             }
         },
     )
