@@ -40,7 +40,7 @@ details{margin:.4rem 0}summary{cursor:pointer}
 @media (max-width:40rem){.now>.switches{order:-1}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 table.cards tr{display:block;border-bottom:2px solid #444;padding:.4rem 0}
-table.cards td{display:block;border:0;padding:.15rem 0}
+table.cards td,table.cards th[scope=row]{display:block;border:0;padding:.15rem 0}
 table.cards td[data-label]::before{content:attr(data-label) \": \";font-weight:600}}
 ";
 

@@ -9,10 +9,32 @@ use super::{Change, Result, Store, instant, millis};
 impl Store {
     /// The latest audit entries, newest first.
     pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_page(0, limit, "").await
+    }
+
+    /// The audit entries newest first, `offset` of them skipped, at most `limit`; only those
+    /// whose description contains `naming`, unless it is empty.
+    pub async fn audit_page(
+        &self,
+        offset: i64,
+        limit: i64,
+        naming: &str,
+    ) -> Result<Vec<AuditEntry>> {
+        // LIKE on both backends, its wildcards in `naming` taken as themselves.
+        let pattern = format!(
+            "%{}%",
+            naming
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let rows = sqlx::query(
-            "SELECT at_ms, who, what, note, before_text, after_text FROM audit ORDER BY id DESC LIMIT $1",
+            "SELECT at_ms, who, what, note, before_text, after_text FROM audit \
+             WHERE what LIKE $3 ESCAPE '\\' ORDER BY id DESC LIMIT $1 OFFSET $2",
         )
         .bind(limit)
+        .bind(offset)
+        .bind(pattern)
         .fetch_all(&self.pool()?)
         .await?;
         Ok(rows

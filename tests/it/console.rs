@@ -1833,25 +1833,41 @@ async fn the_versions_page_shows_the_latest_hundred_and_says_older_ones_are_kept
 
 /// The Changes page shows the latest 500 changes and says older ones are kept.
 #[tokio::test]
-async fn the_changes_page_shows_the_latest_five_hundred_and_says_older_ones_are_kept() {
+async fn the_changes_page_goes_fifty_at_a_time_newest_first_and_by_line() {
     let s = setup(false).await;
     let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
     let mut change = s.store.change("test").await.unwrap();
-    for n in 1..=500 {
-        let what = format!("change number {n}");
+    for n in 1..=120 {
+        // Every third names the Doctor support line.
+        let what = match n % 3 {
+            0 => format!("change number {n}, to the Doctor support line"),
+            _ => format!("change number {n}"),
+        };
         change.audit(&what, "", "", "").await.unwrap();
     }
     change.commit().await.unwrap();
-    let page = get(&s.console, "/audit", &cookie).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let shown = &page.body[page.body.find("<tbody>").unwrap_or(0)..];
-    // The 500 just made, newest first; the setup's own, older, are not shown.
-    assert_eq!(shown.matches("<tr>").count(), 500, "{shown}");
-    assert!(shown.contains("change number 500") && shown.contains("change number 1<"));
-    assert!(
-        shown.contains("These are the latest 500 changes; older ones are kept in the store."),
-        "{shown}"
-    );
+    let rows = |body: &str| {
+        body[body.find("<tbody>").unwrap_or(0)..]
+            .matches("<tr>")
+            .count()
+    };
+    let first = get(&s.console, "/audit", &cookie).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(rows(&first.body), 50, "{}", first.body);
+    assert!(first.body.contains("change number 120"), "{}", first.body);
+    assert!(!first.body.contains("change number 70<"), "{}", first.body);
+    assert!(first.body.contains("Older changes"), "{}", first.body);
+    assert!(!first.body.contains("Newer changes"), "{}", first.body);
+    // The third page: the oldest 20 made here and the setup's own 3.
+    let third = get(&s.console, "/audit?page=3&line=", &cookie).await;
+    assert_eq!(rows(&third.body), 23, "{}", third.body);
+    assert!(third.body.contains("change number 1<"), "{}", third.body);
+    assert!(third.body.contains("Newer changes") && !third.body.contains("Older changes"));
+    // One line's changes: those that name it, 40 of them.
+    let line = get(&s.console, "/audit?line=doctor-support", &cookie).await;
+    assert_eq!(rows(&line.body), 40, "{}", line.body);
+    assert!(!line.body.contains("change number 119<"), "{}", line.body);
+    assert!(!line.body.contains("Older changes"), "{}", line.body);
 }
 
 /// Asks to add a closure day on `date` (not yet confirmed): the answer.
