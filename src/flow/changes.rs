@@ -139,6 +139,7 @@ fn schedule_changes(before: &ScheduleSection, after: &ScheduleSection) -> Vec<St
         std::iter::successors(Some(Weekday::Mon), |d| Some(d.succ())).map(speech::weekday);
     for (day, (a, b)) in weekdays.zip(days(before).into_iter().zip(days(after))) {
         if a != b {
+            let (a, b) = (hours_said(&a), hours_said(&b));
             said.push(format!("{day}s' hours changed from {a} to {b}"));
         }
     }
@@ -160,12 +161,24 @@ fn schedule_changes(before: &ScheduleSection, after: &ScheduleSection) -> Vec<St
         by_date(&after.closures, closure),
     );
     said.extend(day_changes("closure day", &a, &b));
+    let in_words = |days: BTreeMap<String, String>| -> BTreeMap<String, String> {
+        days.into_iter().map(|(d, h)| (d, hours_said(&h))).collect()
+    };
     let (a, b) = (
-        by_date(&before.special_hours, special),
-        by_date(&after.special_hours, special),
+        in_words(by_date(&before.special_hours, special)),
+        in_words(by_date(&after.special_hours, special)),
     );
     said.extend(day_changes("special hours", &a, &b));
     said
+}
+
+/// Hours as the files write them ("09:00-13:00", "closed"), said as people say them.
+fn hours_said(hours: &str) -> String {
+    match super::parse_openings(hours) {
+        Ok(openings) if openings.is_empty() => "closed".to_owned(),
+        Ok(openings) => speech::hours_in_words(&openings),
+        Err(_) => hours.to_owned(),
+    }
 }
 
 /// A list of one-off days in a file as (date, reason or hours), by date.
@@ -205,8 +218,45 @@ fn day_changes(
         .collect()
 }
 
-/// Words callers hear changed, or where the step leads (or both).
+/// A step's change in people's terms: a new number it puts callers through to (as people
+/// write numbers), new words callers hear (the new words themselves), or where it leads.
 fn step_change(title: &str, before: &StepSection, after: &StepSection) -> String {
+    let number = |s: &StepSection| s.number.as_ref().map(|n| n.as_ref().clone());
+    let (was, is) = (number(before), number(after));
+    let only_the_number = StepSection {
+        number: before.number.clone(),
+        ..after.clone()
+    } == *before;
+    if was != is
+        && only_the_number
+        && let (Some(was), Some(is)) = (&was, &is)
+    {
+        let written = |n: &str| crate::phone::written(n);
+        return format!(
+            "the number “{title}” puts callers through to changes from {} to {}",
+            written(was),
+            written(is)
+        );
+    }
+    let said = |s: &StepSection| s.say.as_ref().map(|t| t.as_ref().clone());
+    let only_the_words = StepSection {
+        say: before.say.clone(),
+        ..after.clone()
+    } == *before;
+    if only_the_words
+        && let Some(words) = said(after)
+        && said(before) != said(after)
+    {
+        return format!(
+            "what callers hear at “{title}” changes to: “{}”",
+            words.trim()
+        );
+    }
+    older_step_change(title, before, after)
+}
+
+/// Words callers hear changed, or where the step leads (or both).
+fn older_step_change(title: &str, before: &StepSection, after: &StepSection) -> String {
     let words = |s: &StepSection| {
         [
             &s.say,
@@ -293,7 +343,7 @@ mod tests {
         assert_eq!(
             described(&shipped(), &after),
             [
-                "Doctor support line: special hours added for Thursday 31 December 2026 (“09:00-13:00”)"
+                "Doctor support line: special hours added for Thursday 31 December 2026 (“9am to 1pm”)"
             ]
         );
     }
@@ -305,14 +355,29 @@ mod tests {
         });
         assert_eq!(
             described(&shipped(), &after),
-            ["Wellbeing support line: what callers hear at “Welcome” changed"]
+            [
+                "Wellbeing support line: what callers hear at “Welcome” changes to: “Hello: free, confidential, 24 hours, for all UK doctors and medical students. We're not an emergency service: for urgent help, contact your GP or A and E; in an emergency, dial 999.”"
+            ]
         );
         let after = edited("doctor-support.toml", |t| {
             t.replacen("monday = \"09:00-17:00\"", "monday = \"10:00-17:00\"", 1)
         });
         assert_eq!(
             described(&shipped(), &after),
-            ["Doctor support line: Mondays' hours changed from 09:00-17:00 to 10:00-17:00"]
+            ["Doctor support line: Mondays' hours changed from 9am to 5pm to 10am to 5pm"]
+        );
+    }
+
+    #[test]
+    fn a_new_number_is_said_as_people_write_numbers() {
+        let after = edited("doctor-support.toml", |t| {
+            t.replace("+442079460103", "+442079460113")
+        });
+        assert_eq!(
+            described(&shipped(), &after),
+            [
+                "Doctor support line: the number “Team” puts callers through to changes from 020 7946 0103 to 020 7946 0113"
+            ]
         );
     }
 

@@ -547,7 +547,7 @@ impl Ops<'_> {
         self.goto("/history").await;
         let history = wait_for(self.browser, "in force").await;
         assert!(
-            history.contains("Wellbeing support line: what callers hear at “Welcome” changed"),
+            history.contains("Wellbeing support line: what callers hear at “Welcome” changes to: “Hello, this is the wellbeing support line"),
             "{history}"
         );
         self.look("history").await;

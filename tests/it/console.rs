@@ -1387,7 +1387,7 @@ async fn any_two_versions_compare_with_what_callers_hear_in_each_and_the_files()
     // Each version says in words what changed since the one before.
     assert!(
         page.body
-            .contains("<li>Wellbeing support line: what callers hear at “Welcome” changed</li>"),
+            .contains("<li>Wellbeing support line: what callers hear at “Welcome” changes to: “"),
         "{}",
         page.body
     );
