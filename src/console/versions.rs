@@ -86,33 +86,38 @@ pub(super) async fn history_page(
         .store
         .flow_history(VERSIONS_SHOWN as i64 + 1)
         .await?;
-    // Each version's files, read once: each row says what changed since the row below it.
+    // Each version once, newest first by its number, with every time it went into force.
+    let mut by_number: std::collections::BTreeMap<i64, Vec<&store::InForce>> =
+        std::collections::BTreeMap::new();
+    for v in history.iter().take(VERSIONS_SHOWN) {
+        by_number.entry(v.number).or_default().push(v);
+    }
+    // Each version's files, read once: each row says what changed since the version before.
     let mut files = std::collections::HashMap::new();
     for v in &history {
-        if !files.contains_key(&v.version) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = files.entry(v.number) {
             let kept = console.store.flow_files(&v.version).await?;
-            files.insert(v.version.clone(), kept.unwrap_or_default());
+            entry.insert((v.version.clone(), kept.unwrap_or_default()));
         }
     }
-    let changes = |i: usize| match history.get(i + 1) {
-        Some(older) => {
-            flow::changes::described(&files[&older.version], &files[&history[i].version])
-        }
-        None => vec!["The first version kept.".to_owned()],
+    let changes = |number: i64| match (files.get(&(number - 1)), files.get(&number)) {
+        (Some((_, older)), Some((_, this))) => flow::changes::described(older, this),
+        _ if number == 1 => vec!["The first version kept.".to_owned()],
+        _ => Vec::new(),
     };
-    // Only the latest entry is in force: a version put in force again appears twice.
-    let rows: Vec<view::VersionRow> = history
+    let rows: Vec<view::VersionRow> = by_number
         .iter()
-        .take(VERSIONS_SHOWN)
-        .enumerate()
-        .map(|(i, v)| view::VersionRow {
-            in_force: i == 0 && v.version == in_force,
-            can_roll_back: v.version != in_force,
-            version: v.version.clone(),
-            number: v.number,
-            at: v.at.clone(),
-            by: v.by.clone(),
-            changes: changes(i),
+        .rev()
+        .map(|(number, times)| view::VersionRow {
+            in_force: times[0].version == in_force,
+            can_roll_back: times[0].version != in_force,
+            version: times[0].version.clone(),
+            number: *number,
+            at: times[0].at.clone(),
+            by: times[0].by.clone(),
+            earlier: times[1..].iter().map(|t| t.at.clone()).collect(),
+            before: files.get(&(number - 1)).map(|(version, _)| version.clone()),
+            changes: changes(*number),
         })
         .collect();
     let compared = match (&compare.from, &compare.to) {

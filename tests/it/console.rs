@@ -703,7 +703,17 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
         "{}",
         history.body
     );
-    // The version in force is listed twice now; neither entry offers to put it back.
+    // Each version is listed once; the one in force again says when it was in force before,
+    // and does not offer to put itself back.
+    let rows = &history.body[history.body.find("<tbody>").unwrap()..];
+    assert_eq!(rows.matches("<tr>").count(), 2, "{rows}");
+    assert_eq!(
+        rows.matches(&format!("<td>Version {first} (in force)</td>"))
+            .count(),
+        1,
+        "{rows}"
+    );
+    assert!(rows.contains("(and before: "), "{rows}");
     assert!(
         !history
             .body

@@ -65,8 +65,13 @@ pub struct VersionRow {
     pub version: String,
     /// The number people know it by.
     pub number: i64,
+    /// When it last went into force (RFC 3339), and by whom.
     pub at: String,
     pub by: String,
+    /// The earlier times it went into force, newest first.
+    pub earlier: Vec<String>,
+    /// The version before it, to compare with.
+    pub before: Option<String>,
     pub in_force: bool,
     /// Another version than the one in force (a version put in force again appears twice).
     pub can_roll_back: bool,
@@ -144,18 +149,28 @@ pub fn history(
             table.cards {
                 thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "What changed" } th { "" } } }
                 tbody {
-                    @for (i, row) in rows.iter().enumerate() {
+                    @for row in rows {
                         tr {
                             td { "Version " (row.number) @if row.in_force { " (in force)" } }
-                            td data-label="Into force" { (uk_words(&row.at)) }
+                            td data-label="Into force" {
+                                (uk_words(&row.at))
+                                @if !row.earlier.is_empty() {
+                                    " (and before: "
+                                    @for (i, at) in row.earlier.iter().enumerate() {
+                                        @if i > 0 { "; " }
+                                        (uk_words(at))
+                                    }
+                                    ")"
+                                }
+                            }
                             td data-label="By" { (row.by) }
                             td data-label="What changed" {
                                 @if row.changes.is_empty() { "The same files as the version before." }
                                 @else { ul { @for change in &row.changes { li { (change) } } } }
                             }
                             td {
-                                @if let Some(older) = rows.get(i + 1) {
-                                    a href=(format!("/history?from={}&to={}", older.version, row.version)) { "Compare with the version before" }
+                                @if let Some(before) = &row.before {
+                                    a href=(format!("/history?from={before}&to={}", row.version)) { "Compare with the version before" }
                                 }
                                 @if editor && row.can_roll_back {
                                     form method="post" action="/history/rollback" {
