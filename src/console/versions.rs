@@ -182,18 +182,19 @@ pub(super) async fn roll_back(
     let ask = |problem: Option<String>| async move {
         let asked = async {
             let heard = heard_after_roll_back(console, version).await?;
-            Ok::<_, ops::OpsError>((version_name(console, version).await?, heard))
+            let changes = changes_to(console, version).await?;
+            Ok::<_, ops::OpsError>((version_name(console, version).await?, heard, changes))
         };
         match asked.await {
-            Ok((name, heard)) => {
-                let page = view::confirm_roll_back(
-                    session,
+            Ok((name, heard, changes)) => {
+                let asked = view::RollBackAsked {
                     version,
-                    &name,
-                    why,
-                    &heard,
-                    problem.as_deref(),
-                );
+                    name: &name,
+                    in_force: &console.app.flows.load().version,
+                    changes: &changes,
+                    heard: &heard,
+                };
+                let page = view::confirm_roll_back(session, &asked, why, problem.as_deref());
                 let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
                 (status, html(page)).into_response()
             }
@@ -233,6 +234,21 @@ pub(super) async fn roll_back(
         )
     })
     .await
+}
+
+/// What putting `version` in force would change, from the version in force now, in people's
+/// words.
+async fn changes_to(console: &Console, version: &str) -> ops::Result<Vec<String>> {
+    let in_force = console.app.flows.load().version.clone();
+    let store = &console.store;
+    let (now, then) = (
+        store.flow_files(&in_force).await?,
+        store.flow_files(version).await?,
+    );
+    Ok(match (now, then) {
+        (Some(now), Some(then)) => flow::changes::described(&now, &then),
+        _ => Vec::new(),
+    })
 }
 
 /// A unified diff of two kept versions, file by file, each file headed by the name of its

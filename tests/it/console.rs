@@ -658,6 +658,21 @@ async fn a_roll_back_from_the_console_puts_an_earlier_version_in_force_and_is_au
         "{}",
         asked.body
     );
+    // What changes, in people's terms, numbers as people write them; the files one click away.
+    assert!(
+        asked.body.contains(
+            "<li>Wellbeing support line: the number “Counselling” puts callers through to changes from 020 7946 0199 to 020 7946 0101</li>"
+        ),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains(&format!(
+            "href=\"/history?from={second_version}&amp;to={first_version}\">The files' difference, for engineers</a>"
+        )),
+        "{}",
+        asked.body
+    );
     assert!(
         asked.body.contains("Wellbeing support line"),
         "{}",

@@ -15,26 +15,50 @@ pub struct HeardBeforeAfter {
 
 /// Before a roll-back: what callers hear now and after, line by line, the reason, and the
 /// one button that does it.
+/// A roll-back, asked first.
+pub struct RollBackAsked<'a> {
+    pub version: &'a str,
+    /// As people know it: "version 3".
+    pub name: &'a str,
+    /// The version in force now, to compare the files with.
+    pub in_force: &'a str,
+    /// What it changes for callers and the team, in words.
+    pub changes: &'a [String],
+    pub heard: &'a [HeardBeforeAfter],
+}
+
 pub fn confirm_roll_back(
     session: &Session,
-    version: &str,
-    name: &str,
+    asked: &RollBackAsked<'_>,
     why: &str,
-    heard: &[HeardBeforeAfter],
     problem: Option<&str>,
 ) -> Markup {
+    let RollBackAsked {
+        version,
+        name,
+        in_force,
+        changes,
+        heard,
+    } = asked;
     page(
         &format!("Put {name} back in force?"),
         Some(session),
         html! {
-            p { "Every server would serve it within a second, until another version is put in force. "
-                "What a new call hears first, now and after:" }
-            @for h in heard {
+            p { "Every server would serve it within a second, until another version is put in force." }
+            h2 { "What changes for callers and the team" }
+            @if changes.is_empty() {
+                p { "Nothing ops can name: the files differ only in ways that change nothing callers or the team meet." }
+            } @else {
+                ul { @for change in *changes { li { (change) } } }
+            }
+            p { a href=(format!("/history?from={in_force}&to={version}")) { "The files' difference, for engineers" } }
+            h2 { "What a new call hears first, now and after" }
+            @for h in *heard {
                 section.line {
                     h2 { (h.line) }
                     @match &h.after {
                         Some(after) if *after == h.now => {
-                            p { "The same as now (what changes is further into the call; see the difference of the files):" }
+                            p { "The same as now (what changes is further into the call: see above):" }
                             blockquote { (h.now) }
                         }
                         Some(after) => {
