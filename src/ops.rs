@@ -356,6 +356,11 @@ pub async fn roll_back(store: &Store, by: &str, version: &str, why: &str) -> Res
         return Err(refused("That version is the one in force."));
     }
     change.put_version_in_force(version, why).await?;
+    // The files on the servers may hold what was rolled back: they wait for someone to put
+    // them in force, in words, rather than bring it back with their next edit.
+    if let Some(before) = &before {
+        change.hold_flow_files(&before.version).await?;
+    }
     let number = change.version_number(version).await?.unwrap_or_default();
     let after = version_name(number);
     change

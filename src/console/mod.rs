@@ -150,6 +150,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/audit", get(changes::audit_page))
         .route("/history", get(versions::history_page))
         .route("/history/rollback", post(versions::roll_back))
+        .route("/history/files", post(versions::put_files_in_force))
         .route("/call-backs", get(call_backs::call_backs_page))
         .route("/call-backs/{id}", post(call_backs::call_back_action))
         .route("/reports", get(reports::reports_page))

@@ -146,13 +146,98 @@ pub(super) async fn history_page(
         }
         _ => None,
     };
+    let held = held_changes(&console).await?;
     Ok(html(view::history(
         &session,
         &rows,
         history.len() > VERSIONS_SHOWN,
         compared.as_ref(),
+        held.as_deref(),
         notice(&console, &session).await?.as_ref(),
     )))
+}
+
+/// While this server's flow files are held back since a roll-back (and differ from the
+/// version in force): what putting them in force would change, in people's words.
+async fn held_changes(console: &Console) -> Result<Option<Vec<String>>, StoreError> {
+    let Some(held) = console.app.held_files.load_full() else {
+        return Ok(None);
+    };
+    let in_force = console.app.flows.load().version.clone();
+    if held.version == in_force {
+        return Ok(None);
+    }
+    let now = console
+        .store
+        .flow_files(&in_force)
+        .await?
+        .unwrap_or_default();
+    Ok(Some(flow::changes::described(&now, &held.files)))
+}
+
+/// What the form that puts held-back flow files in force sends.
+#[derive(serde::Deserialize)]
+pub(super) struct FilesForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    note: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Puts this server's flow files in force after a roll-back held them back: asked first,
+/// saying what they would change, with a reason.
+pub(super) async fn put_files_in_force(
+    State(console): State<Arc<Console>>,
+    Change(posted): Change<FilesForm>,
+) -> Response {
+    let session = &posted.session;
+    let FilesForm { note, confirmed } = &posted.form;
+    let changes = match held_changes(&console).await {
+        Ok(Some(changes)) => changes,
+        Ok(None) => {
+            let nothing = "The flow files are not held back: they are the version in force, or in force by themselves.";
+            return refused(StatusCode::CONFLICT, Some(session), nothing);
+        }
+        Err(error) => return not_made(session, &error.into()),
+    };
+    let ask = |problem: Option<&str>| {
+        let page = view::confirm_files(session, &changes, note, problem);
+        let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
+        (status, html(page)).into_response()
+    };
+    if !is_yes(confirmed) {
+        return ask(None);
+    }
+    if note.is_empty() {
+        return ask(Some("Say why: the reason is for the team and the log."));
+    }
+    let Some(held) = console.app.held_files.load_full() else {
+        return ask(Some("The flow files changed meanwhile: look again."));
+    };
+    let checked = crate::check::check_named(&held.files, console.app.clock.now().date_naive());
+    let Some(flows) = checked.flows else {
+        return ask(Some(
+            "The flow files no longer pass the check: correct them first.",
+        ));
+    };
+    let set = crate::server::reload::FlowFiles {
+        flows,
+        files: held.files.clone(),
+    };
+    let made = crate::server::reload::publish(&console.store, &set, &session.user, note)
+        .await
+        .map(|revision| ops::Done {
+            revision,
+            said: "The flow files are in force on every server.".to_owned(),
+        })
+        .map_err(ops::OpsError::from);
+    if made.is_ok() {
+        console.app.held_files.store(None);
+    }
+    after_change(&console, session, made, "/history", |done| {
+        Notice::said(&done.said)
+    })
+    .await
 }
 
 /// What the roll-back forms send.

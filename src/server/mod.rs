@@ -154,6 +154,9 @@ pub struct App {
     /// Lets a signed webhook pin its own instant ([`PINNED_INSTANT_PARAM`]), so a tester can
     /// replay fixtures against this server. Never in production.
     pub accept_pinned_instants: bool,
+    /// This server's flow files, while they are held back after a roll-back (see
+    /// [`reload::HeldFiles`]).
+    pub held_files: arc_swap::ArcSwapOption<reload::HeldFiles>,
 }
 
 /// Everything an [`App`] is made from besides the flows: one value, built once by `serve`.
@@ -226,6 +229,7 @@ impl App {
             recorder: settings.recorder,
             call_records: calls::CallRecords::new(settings.call_records),
             accept_pinned_instants: settings.accept_pinned_instants,
+            held_files: arc_swap::ArcSwapOption::empty(),
         }
     }
 
@@ -716,6 +720,8 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
         "lines": flows.lines.len(),
         "store": if app.store.available() { "available" } else { "unavailable" },
         "store_revision": app.store.revision(),
+        // The flow files here differ from the version in force, held back since a roll-back.
+        "flow_files_held": app.held_files.load().as_ref().map(|h| h.version.clone()),
     });
     (
         [(header::CONTENT_TYPE, "application/json")],

@@ -41,6 +41,15 @@ pub enum Reloaded {
     Refused { version: String },
     /// The set is good, but the store is unavailable: it is published when the store is back.
     Waiting { version: String },
+    /// The set is good, but held back since a roll-back: see [`HeldFiles`].
+    Held { version: String },
+}
+
+/// Flow files held back after a roll-back: they differ from the version in force, and go into
+/// force only when someone puts them there from the console, in words.
+pub struct HeldFiles {
+    pub version: String,
+    pub files: flow::NamedFiles,
 }
 
 /// A checked set of flow files: the flows, and each file's name and text.
@@ -74,6 +83,8 @@ pub async fn publish(
     let before = crate::ops::in_force_name(change.in_force().await?.as_ref());
     let version = &set.flows.version;
     change.put_flows_in_force(version, &set.files, why).await?;
+    // Files put in force are no longer held back.
+    change.release_flow_files().await?;
     let number = change.version_number(version).await?.unwrap_or_default();
     let after = crate::ops::version_name(number);
     change
@@ -90,13 +101,47 @@ pub async fn publish(
 /// Who the audit says made a change that came from the flow files.
 const FLOW_FILES: &str = "the flow files";
 
-/// Publishes `set` at start if the store has never had it; files it has seen before are not
-/// put in force again, so a restart never undoes a roll-back made from the console.
+/// Lifts the hold on the flow files: they are the version in force again.
+async fn release(store: &Store) -> crate::store::Result<()> {
+    let mut change = store.change(FLOW_FILES).await?;
+    change.release_flow_files().await?;
+    let what = "the flow files match the version in force again: no longer held back";
+    change.audit(what, "", "held back", "not held back").await?;
+    change.commit().await?;
+    Ok(())
+}
+
+/// Keeps `set` as this server's files held back since a roll-back.
+fn hold(app: &App, set: FlowFiles) {
+    let held = HeldFiles {
+        version: set.flows.version,
+        files: set.files,
+    };
+    app.held_files.store(Some(Arc::new(held)));
+}
+
+/// At start: whether this server's files are held back since a roll-back (they differ from
+/// the version in force), kept so in `app` for the console to show.
+pub async fn hold_if_held(app: &App, store: &Store, set: FlowFiles) -> crate::store::Result<()> {
+    let in_force = store.snapshot().await?.in_force.map(|v| v.version);
+    if store.flow_files_held().await?.is_some() && in_force.as_ref() != Some(&set.flows.version) {
+        tracing::warn!(version = %set.flows.version, "the flow files are held back since a roll-back: put them in force from the console's Versions page");
+        hold(app, set);
+    }
+    Ok(())
+}
+
+/// Publishes `set` at start if the store has never had it (and the files are not held back
+/// since a roll-back); files it has seen before are not put in force again, so a restart
+/// never undoes a roll-back made from the console.
 pub async fn publish_if_new(
     store: &Store,
     set: &FlowFiles,
     dir: &Path,
 ) -> crate::store::Result<()> {
+    if store.flow_files_held().await?.is_some() {
+        return Ok(());
+    }
     if !store.knows_version(&set.flows.version).await? {
         // In ops' words: which directory and host is the server's log's to say.
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
@@ -173,6 +218,31 @@ impl Reloader {
             return Reloaded::Unchanged;
         }
         self.last_read = version.clone();
+        let held = match self.store.flow_files_held().await {
+            Ok(held) => held.is_some(),
+            Err(error) => {
+                if !self.waiting {
+                    tracing::error!(%error, %version, "the edited flows are good but the store is unavailable: they go into force when it is back");
+                }
+                self.waiting = true;
+                return Reloaded::Waiting { version };
+            }
+        };
+        self.waiting = false;
+        let in_force = self.app.flows.load().version.clone();
+        if held && version != in_force {
+            tracing::warn!(%version, "the flow files were edited, but are held back since a roll-back: put them in force from the console's Versions page");
+            hold(&self.app, set);
+            return Reloaded::Held { version };
+        }
+        self.app.held_files.store(None);
+        if held {
+            // Edited back to the version in force: nothing is held back any more.
+            if let Err(error) = release(&self.store).await {
+                tracing::warn!(%error, "the flow files match the version in force again, but the hold on them could not be lifted");
+            }
+            return Reloaded::Unchanged;
+        }
         let why = "the flow files were edited";
         match publish(&self.store, &set, FLOW_FILES, why).await {
             Ok(revision) => {

@@ -323,3 +323,147 @@ async fn a_good_edit_while_the_store_is_down_waits_and_the_last_flows_keep_servi
         Some(COUNSELLING)
     );
 }
+
+/// What `/readyz` says: the version in force, and the version of the files held back, if any.
+async fn in_force_and_held(server: &crate::support::process::Server) -> (String, Option<String>) {
+    let ready: serde_json::Value = serde_json::from_str(&server.get("/readyz").await).unwrap();
+    let held = ready["flow_files_held"].as_str().map(str::to_owned);
+    (ready["flows"].as_str().unwrap().to_owned(), held)
+}
+
+/// Waits until `/readyz` says `wanted`.
+async fn until_readyz(
+    server: &crate::support::process::Server,
+    wanted: impl Fn(&(String, Option<String>)) -> bool,
+) -> (String, Option<String>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let said = in_force_and_held(server).await;
+        if wanted(&said) {
+            return said;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "readyz never said it: {said:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// After a roll-back from the console, the flow files on disk (which still hold what was
+/// rolled back) do not go back into force with their next edit: they are held, `/readyz` and
+/// the Versions page say so and what they would change, in people's words, and they go into
+/// force only when someone puts them there, asked first, with a reason.
+#[tokio::test]
+async fn after_a_roll_back_an_edit_of_the_files_waits_for_someone_to_put_it_in_force() {
+    use crate::support::process::{ConsoleSite, Server, free_address};
+    let state = tempfile::tempdir().unwrap();
+    let url = switchboard::store::DatabaseUrl::sqlite_in(state.path());
+    {
+        let store = switchboard::store::Store::open(&url).await.unwrap();
+        let mut change = store.change("test").await.unwrap();
+        let amira = switchboard::store::User::new(
+            "amira",
+            switchboard::store::Role::Editor,
+            "correct horse battery",
+        )
+        .unwrap();
+        change.put_user(&amira).await.unwrap();
+        change
+            .audit("add console user amira", "", "", "")
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+        store.close().await;
+    }
+    let flows = tempfile::tempdir().unwrap();
+    for name in ["wellbeing.toml", "doctor-support.toml"] {
+        std::fs::copy(shipped_flows_dir().join(name), flows.path().join(name)).unwrap();
+    }
+    let console_at = free_address();
+    let server = Server::start_in(
+        flows.path(),
+        state.path(),
+        "2026-12-07T10:00:00Z",
+        &["--admin-listen", &console_at.to_string()],
+        &[("RUST_LOG", "warn")],
+    );
+    let (first, _) = in_force_and_held(&server).await;
+    // An edit: the team's new number, in force by itself.
+    let doctor_support = flows.path().join("doctor-support.toml");
+    let edit = |path: &std::path::Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{from} in {}", path.display());
+        std::fs::write(path, text.replace(from, to)).unwrap();
+    };
+    edit(&doctor_support, "+442079460103", "+442079460113");
+    let (second, _) = until_readyz(&server, |(v, _)| *v != first).await;
+
+    // Rolled back from the console: the old number is in force again.
+    let console = ConsoleSite::at(console_at);
+    let login = console.try_log_in("amira", "correct horse battery").await;
+    let csrf = console.csrf(&login.cookie).await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("version", first.as_str()),
+        ("note", "the new number is not staffed yet"),
+        ("confirmed", "yes"),
+    ];
+    let back = console
+        .post("/history/rollback", &login.cookie, &fields)
+        .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    until_readyz(&server, |(v, _)| *v == first).await;
+
+    // An unrelated edit of the files, which still hold the new number: held, not in force.
+    edit(
+        &flows.path().join("wellbeing.toml"),
+        "Welcome to the wellbeing support line",
+        "Hello, this is the wellbeing support line",
+    );
+    let (in_force, held) = until_readyz(&server, |(_, held)| held.is_some()).await;
+    assert_eq!(in_force, first);
+    let third = held.unwrap();
+    assert_ne!(third, second);
+    let history = console.get("/history", &login.cookie).await;
+    assert!(
+        history.body.contains("The flow files are held back"),
+        "{}",
+        history.body
+    );
+    assert!(
+        history.body.contains(
+            "the number “Team” puts callers through to changes from 020 7946 0103 to 020 7946 0113"
+        ),
+        "{}",
+        history.body
+    );
+    assert!(
+        history
+            .body
+            .contains("what callers hear at “Welcome” changes to"),
+        "{}",
+        history.body
+    );
+
+    // Put in force by someone, asked first, with a reason.
+    let asked = console
+        .post("/history/files", &login.cookie, &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("Put the flow files in force?"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(in_force_and_held(&server).await.0, first);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("note", "the team's number is staffed now"),
+        ("confirmed", "yes"),
+    ];
+    let made = console.post("/history/files", &login.cookie, &fields).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let (in_force, held) = until_readyz(&server, |(v, _)| *v == third).await;
+    assert_eq!((in_force, held), (third, None));
+}

@@ -115,11 +115,49 @@ pub struct Compared {
     pub diff: String,
 }
 
+/// Putting held-back flow files in force, asked first: what they would change.
+pub fn confirm_files(
+    session: &Session,
+    changes: &[String],
+    why: &str,
+    problem: Option<&str>,
+) -> Markup {
+    page(
+        "Put the flow files in force?",
+        Some(session),
+        html! {
+            p { "Every server would serve them within a second. What they would change, from the version in force:" }
+            (changes_list(changes))
+            form method="post" action="/history/files" {
+                (csrf(session))
+                input type="hidden" name="confirmed" value="yes";
+                label for="note" { "Why (for the team and the log)" }
+                (field_problem("note", problem))
+                input type="text" id="note" name="note" required value=(why)
+                    aria-describedby=[problem.map(|_| "note-problem")];
+                button.danger type="submit" { "Yes, put the flow files in force" }
+                " " a href="/history" { "Cancel: change nothing" }
+            }
+        },
+    )
+}
+
+fn changes_list(changes: &[String]) -> Markup {
+    html! {
+        @if changes.is_empty() {
+            p { "Nothing ops can name: the files differ only in ways callers and the team do not meet." }
+        } @else {
+            ul { @for change in changes { li { (change) } } }
+        }
+    }
+}
+
 pub fn history(
     session: &Session,
     rows: &[VersionRow],
     older_not_shown: bool,
     compared: Option<&Compared>,
+    held: Option<&[String]>,
     notice_shown: Option<&Notice>,
 ) -> Markup {
     let editor = session.role == Role::Editor;
@@ -138,6 +176,21 @@ pub fn history(
         Some(session),
         html! {
             (notice(notice_shown, session))
+            @if let Some(changes) = held {
+                section.line aria-labelledby="held" {
+                    h2 id="held" { "The flow files are held back" }
+                    p { "Since a roll-back, the flow files on the servers differ from the version in force, "
+                        "and an edit of them does not go into force by itself: it could bring back what was rolled back. "
+                        "Putting them in force would change:" }
+                    (changes_list(changes))
+                    @if editor {
+                        form method="post" action="/history/files" {
+                            (csrf(session))
+                            button type="submit" { "Put the flow files in force" }
+                        }
+                    }
+                }
+            }
             form method="get" action="/history" {
                 label for="from" { "Compare version" }
                 select id="from" name="from" {
