@@ -155,11 +155,7 @@ pub async fn run(
     };
     let app = Arc::new(App::with(files.flows.clone(), settings));
     // Files held back since a roll-back are kept for the console to show, not put in force.
-    let on_disk = reload::FlowFiles {
-        flows: files.flows.clone(),
-        files: files.files.clone(),
-    };
-    reload::hold_if_held(&app, &store, on_disk).await?;
+    reload::hold_if_held(&app, &store, &files).await?;
     // The name other servers and `emergency status` know this one by: where it listens.
     let name = match (&webhooks, &console) {
         (Some(listener), _) => listener.local_addr()?.to_string(),

@@ -160,7 +160,10 @@ pub(super) async fn history_page(
 /// While this server's flow files are held back since a roll-back (and differ from the
 /// version in force): what putting them in force would change, in people's words.
 async fn held_changes(console: &Console) -> Result<Option<Vec<String>>, StoreError> {
-    let Some(held) = console.app.held_files.load_full() else {
+    if console.store.flow_files_held().await?.is_none() {
+        return Ok(None);
+    }
+    let Some(held) = console.app.files_read.load_full() else {
         return Ok(None);
     };
     let in_force = console.app.flows.load().version.clone();
@@ -211,7 +214,7 @@ pub(super) async fn put_files_in_force(
     if note.is_empty() {
         return ask(Some("Say why: the reason is for the team and the log."));
     }
-    let Some(held) = console.app.held_files.load_full() else {
+    let Some(held) = console.app.files_read.load_full() else {
         return ask(Some("The flow files changed meanwhile: look again."));
     };
     let checked = crate::check::check_named(&held.files, console.app.clock.now().date_naive());
@@ -232,7 +235,7 @@ pub(super) async fn put_files_in_force(
         })
         .map_err(ops::OpsError::from);
     if made.is_ok() {
-        console.app.held_files.store(None);
+        crate::server::reload::note_held(&console.app, false);
     }
     after_change(&console, session, made, "/history", |done| {
         Notice::said(&done.said)
@@ -302,6 +305,10 @@ pub(super) async fn roll_back(
         Err(error) => return not_made(session, &error),
     };
     let made = ops::roll_back(&console.store, &session.user, version, why).await;
+    if made.is_ok() {
+        // The roll-back held the flow files back: this server says so at once.
+        crate::server::reload::note_held(&console.app, true);
+    }
     if let Err(error) = &made
         && !error.is_unavailable()
     {

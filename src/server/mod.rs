@@ -154,9 +154,11 @@ pub struct App {
     /// Lets a signed webhook pin its own instant ([`PINNED_INSTANT_PARAM`]), so a tester can
     /// replay fixtures against this server. Never in production.
     pub accept_pinned_instants: bool,
-    /// This server's flow files, while they are held back after a roll-back (see
-    /// [`reload::HeldFiles`]).
-    pub held_files: arc_swap::ArcSwapOption<reload::HeldFiles>,
+    /// The flow files as this server last read them from its directory (good ones only).
+    pub files_read: arc_swap::ArcSwapOption<reload::FilesRead>,
+    /// Whether, as this server last learnt, the flow files are held back since a roll-back
+    /// (the store is the authority: see [`reload::FilesRead`]).
+    pub files_held: std::sync::atomic::AtomicBool,
 }
 
 /// Everything an [`App`] is made from besides the flows: one value, built once by `serve`.
@@ -229,7 +231,8 @@ impl App {
             recorder: settings.recorder,
             call_records: calls::CallRecords::new(settings.call_records),
             accept_pinned_instants: settings.accept_pinned_instants,
-            held_files: arc_swap::ArcSwapOption::empty(),
+            files_read: arc_swap::ArcSwapOption::empty(),
+            files_held: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -710,6 +713,17 @@ async fn fallback(State(app): State<Arc<App>>, request: TwilioRequest) -> Respon
     twiml_response(&app, &engine::safe_response(&flows, line))
 }
 
+/// The version of this server's flow files while they are held back and differ from the
+/// version in force.
+fn held_files_version(app: &App, flows: &Flows) -> Option<String> {
+    let held = app.files_held.load(std::sync::atomic::Ordering::Relaxed);
+    let read = app.files_read.load();
+    let read = read
+        .as_ref()
+        .filter(|r| held && r.version != flows.version)?;
+    Some(read.version.clone())
+}
+
 /// Ready once flows are loaded, which `serve` does before it listens; still ready while the
 /// store is unavailable (calls are answered from the last snapshot), and says so.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
@@ -721,7 +735,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
         "store": if app.store.available() { "available" } else { "unavailable" },
         "store_revision": app.store.revision(),
         // The flow files here differ from the version in force, held back since a roll-back.
-        "flow_files_held": app.held_files.load().as_ref().map(|h| h.version.clone()),
+        "flow_files_held": held_files_version(&app, &flows),
     });
     (
         [(header::CONTENT_TYPE, "application/json")],

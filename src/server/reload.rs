@@ -41,13 +41,14 @@ pub enum Reloaded {
     Refused { version: String },
     /// The set is good, but the store is unavailable: it is published when the store is back.
     Waiting { version: String },
-    /// The set is good, but held back since a roll-back: see [`HeldFiles`].
+    /// The set is good, but held back since a roll-back: see [`FilesRead`].
     Held { version: String },
 }
 
-/// Flow files held back after a roll-back: they differ from the version in force, and go into
-/// force only when someone puts them there from the console, in words.
-pub struct HeldFiles {
+/// Flow files as a server read them from its directory. After a roll-back they are held back
+/// (the store says so): they differ from the version in force, and go into force only when
+/// someone puts them there from the console, in words.
+pub struct FilesRead {
     pub version: String,
     pub files: flow::NamedFiles,
 }
@@ -111,22 +112,30 @@ async fn release(store: &Store) -> crate::store::Result<()> {
     Ok(())
 }
 
-/// Keeps `set` as this server's files held back since a roll-back.
-fn hold(app: &App, set: FlowFiles) {
-    let held = HeldFiles {
-        version: set.flows.version,
-        files: set.files,
+/// Keeps `set` as the files this server read from its directory.
+fn note_read(app: &App, set: &FlowFiles) {
+    let read = FilesRead {
+        version: set.flows.version.clone(),
+        files: set.files.clone(),
     };
-    app.held_files.store(Some(Arc::new(held)));
+    app.files_read.store(Some(Arc::new(read)));
+}
+
+/// Says whether this server's files are held back since a roll-back.
+pub fn note_held(app: &App, held: bool) {
+    app.files_held
+        .store(held, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// At start: whether this server's files are held back since a roll-back (they differ from
 /// the version in force), kept so in `app` for the console to show.
-pub async fn hold_if_held(app: &App, store: &Store, set: FlowFiles) -> crate::store::Result<()> {
+pub async fn hold_if_held(app: &App, store: &Store, set: &FlowFiles) -> crate::store::Result<()> {
+    note_read(app, set);
     let in_force = store.snapshot().await?.in_force.map(|v| v.version);
-    if store.flow_files_held().await?.is_some() && in_force.as_ref() != Some(&set.flows.version) {
+    let held = store.flow_files_held().await?.is_some();
+    note_held(app, held);
+    if held && in_force.as_ref() != Some(&set.flows.version) {
         tracing::warn!(version = %set.flows.version, "the flow files are held back since a roll-back: put them in force from the console's Versions page");
-        hold(app, set);
     }
     Ok(())
 }
@@ -213,6 +222,7 @@ impl Reloader {
             }
         };
         self.last_refused = None;
+        note_read(&self.app, &set);
         let version = set.flows.version.clone();
         if version == self.last_read && !self.waiting {
             return Reloaded::Unchanged;
@@ -229,14 +239,14 @@ impl Reloader {
             }
         };
         self.waiting = false;
+        note_held(&self.app, held);
         let in_force = self.app.flows.load().version.clone();
         if held && version != in_force {
             tracing::warn!(%version, "the flow files were edited, but are held back since a roll-back: put them in force from the console's Versions page");
-            hold(&self.app, set);
             return Reloaded::Held { version };
         }
-        self.app.held_files.store(None);
         if held {
+            note_held(&self.app, false);
             // Edited back to the version in force: nothing is held back any more.
             if let Err(error) = release(&self.store).await {
                 tracing::warn!(%error, "the flow files match the version in force again, but the hold on them could not be lifted");

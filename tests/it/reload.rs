@@ -413,7 +413,22 @@ async fn after_a_roll_back_an_edit_of_the_files_waits_for_someone_to_put_it_in_f
         .post("/history/rollback", &login.cookie, &fields)
         .await;
     assert_eq!(back.status, 303, "{}", back.body);
-    until_readyz(&server, |(v, _)| *v == first).await;
+    // At once, the files here (which still hold the new number) are said to be held back.
+    let (_, held) = until_readyz(&server, |(v, _)| *v == first).await;
+    assert_eq!(held.as_deref(), Some(second.as_str()));
+    let history = console.get("/history", &login.cookie).await;
+    assert!(
+        history.body.contains("The flow files are held back"),
+        "{}",
+        history.body
+    );
+    assert!(
+        history
+            .body
+            .contains("changes from 020 7946 0103 to 020 7946 0113"),
+        "{}",
+        history.body
+    );
 
     // An unrelated edit of the files, which still hold the new number: held, not in force.
     edit(
@@ -421,7 +436,10 @@ async fn after_a_roll_back_an_edit_of_the_files_waits_for_someone_to_put_it_in_f
         "Welcome to the wellbeing support line",
         "Hello, this is the wellbeing support line",
     );
-    let (in_force, held) = until_readyz(&server, |(_, held)| held.is_some()).await;
+    let (in_force, held) = until_readyz(&server, |(_, held)| {
+        held.as_ref().is_some_and(|h| *h != second)
+    })
+    .await;
     assert_eq!(in_force, first);
     let third = held.unwrap();
     assert_ne!(third, second);
