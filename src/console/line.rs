@@ -164,7 +164,12 @@ pub(super) async fn line_page_with(
                     now: instant,
                 };
                 let to = line.numbers.first().map_or("", |n| n.as_str());
-                let call = simulate::call(&ctx, to, &caller_actions(&does)).text();
+                let played = simulate::call(&ctx, to, &caller_actions(&does));
+                // Numbers as people write them.
+                let mut call = played.text();
+                for number in &played.dialled {
+                    call = call.replace(number.as_str(), &crate::phone::written(number));
+                }
                 Ok((layout::uk_time(instant), call))
             }
         };

@@ -497,8 +497,8 @@ impl Ops<'_> {
             "the answer is at the top: {heard}"
         );
         assert!(
-            heard.contains(COUNSELLING),
-            "pressing 1 reaches counselling: {heard}"
+            heard.contains("020 7946 0101"),
+            "pressing 1 reaches counselling, said as people write the number: {heard}"
         );
         self.look("try-a-call").await;
         // The diagram is drawn, and can be made larger without a script.

@@ -1145,7 +1145,7 @@ async fn try_a_call_defaults_to_now_takes_uk_time_keys_and_words_and_answers_at_
         "{}",
         now.body
     );
-    assert!(now.body.contains("dials: +442079460103"), "{}", now.body);
+    assert!(now.body.contains("dials: 020 7946 0103"), "{}", now.body);
     let heard_at = now.body.find("What the caller hears").unwrap();
     assert!(heard_at < now.body.find("Opening hours, the next 14 days").unwrap());
     // A UK date and time, from the browser's field, in BST; keys and words.
@@ -2170,6 +2170,7 @@ async fn no_console_page_says_a_file_path_a_store_url_or_a_number_in_e164_form()
     for path in [
         "/",
         "/lines/wellbeing",
+        "/lines/wellbeing?does=1&play=1",
         "/lines/doctor-support",
         "/history",
         "/audit",
