@@ -485,6 +485,95 @@ impl Ops<'_> {
         assert!(!self.doctor_support_heard().await.contains(REASON));
     }
 
+    /// Sets a date field (its typing depends on the browser's locale; its value does not).
+    async fn set_date(&self, id: &str, date: &str) {
+        self.browser
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![id.into(), date.into()],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Asks to add a closure day on `date` with `reason`: the page's words after it.
+    async fn ask_for_a_closure(&self, date: &str, reason: &str) -> String {
+        self.goto("/lines/doctor-support").await;
+        wait_for(self.browser, "Closure days").await;
+        self.set_date("date-closure-doctor-support", date).await;
+        type_into(self.browser, "value-closure-doctor-support", reason).await;
+        press(self.browser, "Add the closure day").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        main_text(self.browser).await.unwrap_or_default()
+    }
+
+    /// Special hours previewed at the moments they change; days said before anything is
+    /// asked; a listed day's reason corrected in place.
+    async fn days_said_before_asking(&mut self) {
+        // Christmas Eve, 10am to 1pm: the 1:30pm caller is told the line is closed.
+        self.goto("/lines/doctor-support").await;
+        wait_for(self.browser, "Special hours").await;
+        self.set_date("date-special_hours-doctor-support", "2026-12-24")
+            .await;
+        type_into(
+            self.browser,
+            "value-special_hours-doctor-support",
+            "10am to 1pm",
+        )
+        .await;
+        press(self.browser, "Add the special hours").await;
+        let asked = wait_for(self.browser, "at 1:30pm hears first").await;
+        let after = asked
+            .split("at 1:30pm hears first")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(after.contains("We are closed now"), "{asked}");
+        self.look("special-hours-confirm").await;
+        press_link(self.browser, "Cancel: change nothing").await;
+        // A past day: said at once, nothing asked.
+        let past = self.ask_for_a_closure("2026-12-01", "a team day").await;
+        assert!(
+            past.contains("Tuesday 1 December 2026 is in the past"),
+            "{past}"
+        );
+        assert!(!past.contains("Yes, add it"), "{past}");
+        // A Saturday: asked, with the warning.
+        let saturday = self.ask_for_a_closure("2026-12-19", "a team day").await;
+        assert!(
+            saturday.contains("is a Saturday, when the line is usually closed"),
+            "{saturday}"
+        );
+        press_link(self.browser, "Cancel: change nothing").await;
+        // A listed day: said at once; its reason corrected in place.
+        self.ask_for_a_closure("2026-12-16", "a team day").await;
+        press(self.browser, "Yes, add it").await;
+        wait_for(self.browser, "Added to the Doctor support line").await;
+        let listed = self.ask_for_a_closure("2026-12-16", "a team day").await;
+        assert!(
+            listed.contains("Wednesday 16 December 2026 already has a closure day"),
+            "{listed}"
+        );
+        let field = "change-closure-doctor-support-2026-12-16";
+        let input = self.browser.find(Locator::Id(field)).await.unwrap();
+        input.clear().await.unwrap();
+        input
+            .send_keys("the team is away for training")
+            .await
+            .unwrap();
+        press(self.browser, "Change Wednesday 16 December 2026").await;
+        wait_for(
+            self.browser,
+            "Change the closure day of Wednesday 16 December 2026?",
+        )
+        .await;
+        press(self.browser, "Yes, change it").await;
+        let changed = wait_for(self.browser, "now says “the team is away for training”").await;
+        assert!(changed.contains("Change it back"), "{changed}");
+        press(self.browser, "Remove Wednesday 16 December 2026").await;
+        press(self.browser, "Yes, remove it").await;
+        wait_for(self.browser, "Removed from the Doctor support line").await;
+    }
+
     /// Plays a call now (the time left blank), pressing 1: the answer comes first on the page.
     async fn try_a_call(&mut self) {
         self.goto("/lines/wellbeing").await;
@@ -551,12 +640,43 @@ impl Ops<'_> {
             "{history}"
         );
         self.look("history").await;
-        press(self.browser, "Roll back to").await;
-        wait_for(self.browser, "back in force?").await;
+        // On the desktop, back to the first version, before the edit of both files.
+        let first_round = self.screen == Screen::Desktop;
+        press(
+            self.browser,
+            if first_round {
+                "Roll back to version 1"
+            } else {
+                "Roll back to"
+            },
+        )
+        .await;
+        let asked = wait_for(self.browser, "back in force?").await;
+        if first_round {
+            // What changes, in people's terms: both numbers as people write them.
+            assert!(
+                asked.contains("the number “Team” puts callers through to changes from 020 7946 0113 to 020 7946 0103"),
+                "{asked}"
+            );
+            assert!(
+                asked.contains("The files' difference, for engineers"),
+                "{asked}"
+            );
+        }
         type_into(self.browser, "note", "the new welcome confused callers").await;
         self.look("roll-back-confirm").await;
         press(self.browser, "Yes, put version").await;
         wait_for(self.browser, "is in force on every server").await;
+        if first_round {
+            // The files still hold the change: said, with what putting them in force would bring back.
+            self.goto("/history").await;
+            let held = wait_for(self.browser, "The flow files are held back").await;
+            assert!(
+                held.contains("changes from 020 7946 0103 to 020 7946 0113"),
+                "{held}"
+            );
+            self.look("files-held").await;
+        }
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.server.call(WELLBEING).await == before {
             assert!(
@@ -597,6 +717,12 @@ async fn ops_do_every_task_from_a_browser_on_a_desktop_and_on_a_phone() {
         "Welcome to the wellbeing support line:",
         "Hello, this is the wellbeing support line:",
     );
+    // And the Doctor support team's number, in the same moment.
+    let doctor_support = flows.path().join("doctor-support.toml");
+    let team = std::fs::read_to_string(&doctor_support)
+        .unwrap()
+        .replace("+442079460103", "+442079460113");
+    std::fs::write(&doctor_support, team).unwrap();
     std::fs::write(&wellbeing, edited).unwrap();
     server
         .call_until(
@@ -626,12 +752,14 @@ async fn ops_do_every_task_from_a_browser_on_a_desktop_and_on_a_phone() {
         screen: Screen::Desktop,
     };
     for screen in [Screen::Desktop, Screen::Phone] {
-        if screen == Screen::Phone {
-            browser.set_window_size(390, 844).await.unwrap();
+        match screen {
+            Screen::Phone => browser.set_window_size(390, 844).await.unwrap(),
+            Screen::Desktop => browser.set_window_size(1366, 1500).await.unwrap(),
         }
         ops.screen = screen;
         ops.close_and_reopen_the_line().await;
         ops.add_and_remove_a_closure_day().await;
+        ops.days_said_before_asking().await;
         ops.try_a_call().await;
         ops.roll_back().await;
         ops.read_the_reports().await;
