@@ -464,6 +464,24 @@ async fn after_a_roll_back_an_edit_of_the_files_waits_for_someone_to_put_it_in_f
         history.body
     );
 
+    // `check`, where the store is, says so too, and what they would change.
+    let checked = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["check", "--flows", flows.path().to_str().unwrap()])
+        .args(["--state-dir", state.path().to_str().unwrap()])
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(checked.status.success());
+    let said = String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        said.contains("warning: these files are held back since a roll-back"),
+        "{said}"
+    );
+    assert!(
+        said.contains("changes from 020 7946 0103 to 020 7946 0113"),
+        "{said}"
+    );
+
     // Put in force by someone, asked first, with a reason.
     let asked = console
         .post("/history/files", &login.cookie, &[("csrf", csrf.as_str())])
