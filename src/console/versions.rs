@@ -70,10 +70,16 @@ pub(super) fn heard_in(
 pub(super) struct Compare {
     pub(super) from: Option<String>,
     pub(super) to: Option<String>,
+    /// Which page of versions (1 is the newest).
+    pub(super) page: Option<usize>,
+    /// A line's id: only the versions that changed it.
+    pub(super) line: Option<String>,
 }
 
-/// How many of the latest versions the Versions page shows (older ones stay in the store).
-pub(super) const VERSIONS_SHOWN: usize = 100;
+/// How many times versions went into force the page reads, at most (older stay in the store).
+pub(super) const VERSIONS_SHOWN: usize = 500;
+/// Versions on a page.
+pub(super) const PAGE: usize = 50;
 
 pub(super) async fn history_page(
     State(console): State<Arc<Console>>,
@@ -105,6 +111,14 @@ pub(super) async fn history_page(
         _ if number == 1 => vec!["The first version kept.".to_owned()],
         _ => Vec::new(),
     };
+    let flows = console.app.flows.load();
+    let lines = crate::reports::lines_of(&flows);
+    let line = compare.line.clone().unwrap_or_default();
+    // A version changed a line when one of its changes is said of it ("Doctor support line: …").
+    let naming = lines
+        .iter()
+        .find(|(id, _)| *id == line)
+        .map(|(_, name)| format!("{name}:"));
     let rows: Vec<view::VersionRow> = by_number
         .iter()
         .rev()
@@ -119,6 +133,18 @@ pub(super) async fn history_page(
             before: files.get(&(number - 1)).map(|(version, _)| version.clone()),
             changes: changes(*number),
         })
+        .filter(|row| {
+            naming
+                .as_ref()
+                .is_none_or(|name| row.changes.iter().any(|c| c.starts_with(name.as_str())))
+        })
+        .collect();
+    let page = compare.page.unwrap_or(1).max(1);
+    let older = rows.len() > page * PAGE;
+    let rows: Vec<view::VersionRow> = rows
+        .into_iter()
+        .skip((page - 1) * PAGE)
+        .take(PAGE)
         .collect();
     let compared = match (&compare.from, &compare.to) {
         (Some(from), Some(to)) => {
@@ -147,10 +173,17 @@ pub(super) async fn history_page(
         _ => None,
     };
     let held = held_changes(&console).await?;
+    let listed = view::Listed {
+        page,
+        older,
+        line: &line,
+        lines: &lines,
+        older_not_read: history.len() > VERSIONS_SHOWN,
+    };
     Ok(html(view::history(
         &session,
         &rows,
-        history.len() > VERSIONS_SHOWN,
+        &listed,
         compared.as_ref(),
         held.as_deref(),
         notice(&console, &session).await?.as_ref(),

@@ -1814,46 +1814,57 @@ async fn a_console_whose_store_is_down_as_it_starts_says_so_then_works_when_it_i
 /// The Versions page shows the latest 100 versions and says older ones are kept; the oldest it
 /// shows still says what changed since the one before it, not that it was the first.
 #[tokio::test]
-async fn the_versions_page_shows_the_latest_hundred_and_says_older_ones_are_kept() {
+async fn the_versions_page_goes_fifty_at_a_time_newest_first_and_by_line() {
     let s = setup(false).await;
     let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
-    // The shipped flows, then 101 more (the counsellors' number changed each time, within
-    // the drama range): 102 versions, of which the latest 100 are shown.
+    // The shipped flows, then 60 more: the counsellors' number changed each time (within the
+    // drama range), and every third time the Doctor support team's number too.
     let mut revision = 0;
-    for n in 0..=100 {
+    for n in 0..60 {
         let number = format!("+44207946{n:04}");
-        let edited = edited_flows("wellbeing.toml", |t| t.replace(COUNSELLING, &number));
-        let set = switchboard::server::reload::read_checked(edited.path()).unwrap();
+        let flows = edited_flows("wellbeing.toml", |t| t.replace(COUNSELLING, &number));
+        if n % 3 == 0 {
+            let path = flows.path().join("doctor-support.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let team = format!("+44207946{:04}", 5000 + n);
+            std::fs::write(&path, text.replace("+442079460103", &team)).unwrap();
+        }
+        let set = switchboard::server::reload::read_checked(flows.path()).unwrap();
         revision = switchboard::server::reload::publish(&s.store, &set, "test", "an edit")
             .await
             .unwrap();
     }
     let in_force = std::time::Duration::from_secs(3);
     assert!(s.app.store.serve_at_least(revision, in_force).await);
-    let page = get(&s.console, "/history", &cookie).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    // The table and what follows it, for a failure's message.
-    let shown = &page.body[page.body.find("<table>").unwrap_or(0)..];
-    assert_eq!(
-        page.body.matches("<tr><td>Version ").count(),
-        100,
-        "{}",
-        shown
-    );
+    let rows = |body: &str| body.matches("<tr><td>Version ").count();
+    let first = get(&s.console, "/history", &cookie).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(rows(&first.body), 50, "{}", first.body);
     assert!(
-        page.body.contains("<td>Version 102 (in force)"),
+        first.body.contains("<td>Version 61 (in force)"),
         "{}",
-        shown
+        first.body
     );
-    assert!(page.body.contains("<td>Version 3</td>"), "{}", shown);
-    assert!(!page.body.contains("<td>Version 2</td>"), "{}", shown);
-    assert!(!page.body.contains("The first version kept."), "{}", shown);
+    assert!(first.body.contains("<td>Version 12</td>"), "{}", first.body);
     assert!(
-        page.body
-            .contains("These are the latest 100 versions; older ones are kept in the store."),
+        !first.body.contains("<td>Version 11</td>"),
         "{}",
-        shown
+        first.body
     );
+    assert!(first.body.contains("Older versions"), "{}", first.body);
+    let second = get(&s.console, "/history?page=2", &cookie).await;
+    assert_eq!(rows(&second.body), 11, "{}", second.body);
+    assert!(
+        second.body.contains("The first version kept."),
+        "{}",
+        second.body
+    );
+    assert!(second.body.contains("Newer versions"), "{}", second.body);
+    // The versions that changed the Doctor support line: every third, and the one after
+    // each (its team number put back), so 40 of the 60 edits.
+    let line = get(&s.console, "/history?line=doctor-support", &cookie).await;
+    assert_eq!(rows(&line.body), 40, "{}", line.body);
+    assert!(!line.body.contains("Older versions"), "{}", line.body);
 }
 
 /// The Changes page shows the latest 500 changes and says older ones are kept.

@@ -152,10 +152,23 @@ fn changes_list(changes: &[String]) -> Markup {
     }
 }
 
+/// Which versions the page lists: a page of them, all lines' or one line's.
+pub struct Listed<'a> {
+    /// 1 is the newest.
+    pub page: usize,
+    /// Whether there are older versions than these.
+    pub older: bool,
+    /// The line whose versions are shown ("" for all), and every line (id, name).
+    pub line: &'a str,
+    pub lines: &'a [(String, String)],
+    /// Whether versions older than the page reads are kept in the store.
+    pub older_not_read: bool,
+}
+
 pub fn history(
     session: &Session,
     rows: &[VersionRow],
-    older_not_shown: bool,
+    listed: &Listed<'_>,
     compared: Option<&Compared>,
     held: Option<&[String]>,
     notice_shown: Option<&Notice>,
@@ -223,6 +236,14 @@ pub fn history(
                 h3 { "The files" }
                 pre { (c.diff) }
             }
+            form method="get" action="/history" {
+                label for="line" { "Versions that changed" }
+                select id="line" name="line" {
+                    option value="" selected[listed.line.is_empty()] { "Any line" }
+                    @for (id, name) in listed.lines { option value=(id) selected[listed.line == id] { (name) } }
+                }
+                " " button type="submit" { "Show" }
+            }
             table.cards {
                 thead { tr { th { "Version" } th { "Into force" } th { "By" } th { "What changed" } th { "" } } }
                 tbody {
@@ -261,8 +282,14 @@ pub fn history(
                     }
                 }
             }
-            @if older_not_shown {
-                p { "These are the latest " (rows.len()) " versions; older ones are kept in the store." }
+            nav aria-label="Pages of versions" {
+                @let to_page = |n: usize| format!("/history?page={n}&line={}", listed.line);
+                @if listed.page > 1 { a href=(to_page(listed.page - 1)) { "Newer versions" } }
+                @if listed.page > 1 && listed.older { " · " }
+                @if listed.older { a href=(to_page(listed.page + 1)) { "Older versions" } }
+            }
+            @if listed.older_not_read && !listed.older {
+                p { "Older versions are kept in the store." }
             }
         },
     )
