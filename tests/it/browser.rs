@@ -496,15 +496,15 @@ impl Ops<'_> {
             .unwrap();
     }
 
-    /// Asks to add a closure day on `date` with `reason`: the page's words after it.
-    async fn ask_for_a_closure(&self, date: &str, reason: &str) -> String {
+    /// Asks to add a closure day on `date` with `reason`: the page's words once they say
+    /// `expected`.
+    async fn ask_for_a_closure(&self, date: &str, reason: &str, expected: &str) -> String {
         self.goto("/lines/doctor-support").await;
         wait_for(self.browser, "Closure days").await;
         self.set_date("date-closure-doctor-support", date).await;
         type_into(self.browser, "value-closure-doctor-support", reason).await;
         press(self.browser, "Add the closure day").await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        main_text(self.browser).await.unwrap_or_default()
+        wait_for(self.browser, expected).await
     }
 
     /// Special hours previewed at the moments they change; days said before anything is
@@ -530,25 +530,33 @@ impl Ops<'_> {
         assert!(after.contains("We are closed now"), "{asked}");
         self.look("special-hours-confirm").await;
         press_link(self.browser, "Cancel: change nothing").await;
+        wait_for(self.browser, "Closure days").await;
         // A past day: said at once, nothing asked.
-        let past = self.ask_for_a_closure("2026-12-01", "a team day").await;
+        let past = self
+            .ask_for_a_closure("2026-12-01", "a team day", "is in the past")
+            .await;
         assert!(
             past.contains("Tuesday 1 December 2026 is in the past"),
             "{past}"
         );
         assert!(!past.contains("Yes, add it"), "{past}");
         // A Saturday: asked, with the warning.
-        let saturday = self.ask_for_a_closure("2026-12-19", "a team day").await;
+        let saturday = self
+            .ask_for_a_closure("2026-12-19", "a team day", "Add a closure day on Saturday")
+            .await;
         assert!(
             saturday.contains("is a Saturday, when the line is usually closed"),
             "{saturday}"
         );
         press_link(self.browser, "Cancel: change nothing").await;
         // A listed day: said at once; its reason corrected in place.
-        self.ask_for_a_closure("2026-12-16", "a team day").await;
+        self.ask_for_a_closure("2026-12-16", "a team day", "Add a closure day on Wednesday")
+            .await;
         press(self.browser, "Yes, add it").await;
         wait_for(self.browser, "Added to the Doctor support line").await;
-        let listed = self.ask_for_a_closure("2026-12-16", "a team day").await;
+        let listed = self
+            .ask_for_a_closure("2026-12-16", "a team day", "already has a closure day")
+            .await;
         assert!(
             listed.contains("Wednesday 16 December 2026 already has a closure day"),
             "{listed}"
@@ -570,6 +578,11 @@ impl Ops<'_> {
         let changed = wait_for(self.browser, "now says “the team is away for training”").await;
         assert!(changed.contains("Change it back"), "{changed}");
         press(self.browser, "Remove Wednesday 16 December 2026").await;
+        wait_for(
+            self.browser,
+            "Remove the closure day of Wednesday 16 December 2026?",
+        )
+        .await;
         press(self.browser, "Yes, remove it").await;
         wait_for(self.browser, "Removed from the Doctor support line").await;
     }
