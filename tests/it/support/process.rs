@@ -96,7 +96,12 @@ impl Server {
             let mut server = Server {
                 child,
                 address,
-                client: switchboard::outbound::client().build().unwrap(),
+                // A connection idle for a second is not reused: the server closes idle ones
+                // after its header timeout, and a request sent as it does is reset.
+                client: switchboard::outbound::client()
+                    .pool_idle_timeout(Duration::from_secs(1))
+                    .build()
+                    .unwrap(),
                 logs,
             };
             let deadline = Instant::now() + Duration::from_secs(20);
