@@ -24,6 +24,8 @@ pub struct Account {
     /// key's SID and secret.
     pub user: String,
     pub password: String,
+    /// For the API and the fallback documents alike.
+    client: reqwest::blocking::Client,
 }
 
 /// A number as the API gives it: the fields that route its calls.
@@ -80,21 +82,24 @@ fn without_fragment(url: &str) -> &str {
     url.split('#').next().unwrap_or(url)
 }
 
-/// `https://host:port` of a URL, lower case.
-fn origin(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |at| at + 3);
-    let end = url[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |at| after_scheme + at);
-    url[..end].to_ascii_lowercase()
+/// Whether two URLs are on the same host (and scheme and port).
+fn same_origin(a: &str, b: &str) -> bool {
+    crate::outbound::origin(a).eq_ignore_ascii_case(crate::outbound::origin(b))
 }
 
 impl Account {
-    fn client() -> reqwest::blocking::Client {
-        crate::outbound::blocking_client()
+    pub fn new(api_url: &str, sid: String, user: String, password: String) -> Account {
+        let client = crate::outbound::blocking_client()
             .timeout(std::time::Duration::from_secs(15))
             .build()
-            .expect("an HTTP client")
+            .expect("an HTTP client");
+        Account {
+            api_url: api_url.to_owned(),
+            sid,
+            user,
+            password,
+            client,
+        }
     }
 
     fn numbers_url(&self) -> String {
@@ -109,7 +114,8 @@ impl Account {
     pub fn number(&self, e164: &str) -> Result<Option<Number>, String> {
         let query = form(&[("PhoneNumber", e164)]);
         let url = format!("{}.json?{query}", self.numbers_url());
-        let response = Self::client()
+        let response = self
+            .client
             .get(&url)
             .basic_auth(&self.user, Some(&self.password))
             .send()
@@ -125,7 +131,8 @@ impl Account {
     /// now.
     pub fn update(&self, sid: &str, fields: &[(&str, String)]) -> Result<Number, String> {
         let url = format!("{}/{sid}.json", self.numbers_url());
-        let response = Self::client()
+        let response = self
+            .client
             .post(&url)
             .basic_auth(&self.user, Some(&self.password))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -185,7 +192,7 @@ impl Wanted<'_> {
     }
 
     /// What is wrong with `number` (line `line`'s) for the servers: each problem in words.
-    pub fn problems(&self, line: usize, number: &Number) -> Vec<String> {
+    pub fn problems(&self, account: &Account, line: usize, number: &Number) -> Vec<String> {
         let mut problems = Vec::new();
         let voice_url = number.voice_url.as_deref().map(without_fragment);
         if !empty(&number.voice_application_sid) {
@@ -228,12 +235,12 @@ impl Wanted<'_> {
             None => problems.push(
                 "it has no fallback URL: when no server answers, callers hear an application error and are hung up".into(),
             ),
-            Some(fallback) if origin(fallback) == origin(self.public_url) => problems.push(format!(
+            Some(fallback) if same_origin(fallback, self.public_url) => problems.push(format!(
                 "its fallback URL {fallback} is on the servers' own host: when they cannot answer, neither can it; host `switchboard fallback`'s document elsewhere (a TwiML Bin)"
             )),
             Some(fallback) => {
                 let method = number.voice_fallback_method.as_deref().unwrap_or("POST");
-                if let Err(problem) = self.fallback_document_dials(line, fallback, method) {
+                if let Err(problem) = self.fallback_document_dials(account, line, fallback, method) {
                     problems.push(problem);
                 }
             }
@@ -243,8 +250,14 @@ impl Wanted<'_> {
 
     /// Whether the document at `url` (fetched by `method`, as Twilio would) dials the number
     /// the line's fallback should dial now.
-    fn fallback_document_dials(&self, line: usize, url: &str, method: &str) -> Result<(), String> {
-        let client = Account::client();
+    fn fallback_document_dials(
+        &self,
+        account: &Account,
+        line: usize,
+        url: &str,
+        method: &str,
+    ) -> Result<(), String> {
+        let client = &account.client;
         let request = if method.eq_ignore_ascii_case("GET") {
             client.get(url)
         } else {
@@ -297,7 +310,7 @@ pub fn check(account: &Account, wanted: &Wanted<'_>) -> Result<Vec<Checked>, Str
         for number in &line.numbers {
             let problems = match account.number(number.as_str())? {
                 None => vec!["the account has no such number".to_owned()],
-                Some(found) => wanted.problems(index, &found),
+                Some(found) => wanted.problems(account, index, &found),
             };
             checked.push(Checked {
                 line: line.id.to_string(),
@@ -333,7 +346,7 @@ pub fn configure(
     wanted: &Wanted<'_>,
     fallback: &Fallback<'_>,
 ) -> Result<Vec<Changed>, String> {
-    if origin(fallback.url) == origin(wanted.public_url) {
+    if same_origin(fallback.url, wanted.public_url) {
         return Err(format!(
             "the fallback URL {} is on the servers' own host: when they cannot answer, neither can it; host `switchboard fallback`'s document elsewhere (a TwiML Bin)",
             fallback.url

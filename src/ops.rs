@@ -142,9 +142,17 @@ pub async fn throw_switch(
     Ok(Done { revision, said })
 }
 
-/// Adds a closure day (with the reason callers hear) or special hours ("10:00-13:00") to a
-/// schedule, or removes one (`value` `None`). Special hours on a bank holiday are refused: the
-/// holiday would win.
+/// What is done to a schedule's one-off day: added with its value (a closure day's reason
+/// callers hear, or special hours "10:00-13:00"), its value changed in place, or removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayEdit<'a> {
+    Add(&'a str),
+    Change(&'a str),
+    Remove,
+}
+
+/// Does `edit` to `schedule`'s one-off day of `kind` on `day`, in one audited change. Special
+/// hours on a bank holiday are refused: the holiday would win.
 #[allow(clippy::too_many_arguments)]
 pub async fn edit_day(
     store: &Store,
@@ -154,72 +162,56 @@ pub async fn edit_day(
     schedule: &str,
     day: NaiveDate,
     kind: DayKind,
-    value: Option<&str>,
+    edit: DayEdit<'_>,
 ) -> Result<Done> {
-    let value = match value {
-        Some(value) => Some(day_value(flows, holidays, schedule, day, kind, value)?),
-        None => {
+    let value = match edit {
+        DayEdit::Add(value) | DayEdit::Change(value) => {
+            day_value(flows, holidays, schedule, day, kind, value)?
+        }
+        DayEdit::Remove => {
             schedule_exists(flows, schedule)?;
-            None
+            String::new()
         }
     };
     let mut change = store.change(by).await?;
-    let before = days_text(&change.days().await?, schedule);
-    match &value {
-        Some(value) => change.add_day(schedule, day, kind, value).await?,
-        None => change.remove_day(schedule, day, kind).await?,
-    }
-    let after = days_text(&change.days().await?, schedule);
-    let (line, date) = (flows.schedule_line_name(schedule), speech::full_date(day));
-    let what = match &value {
-        Some(_) => format!("{} added to the {line} for {date}", kind.said()),
-        None => format!("{} removed from the {line} for {date}", kind.said()),
-    };
-    change
-        .audit(&what, value.as_deref().unwrap_or(""), &before, &after)
-        .await?;
-    let revision = change.commit().await?;
-    let said = match &value {
-        Some(_) => format!("Added to the {line}: {} on {date}.", kind.said()),
-        None => format!("Removed from the {line}: {} on {date}.", kind.said()),
-    };
-    Ok(Done { revision, said })
-}
-
-/// Changes the reason (or hours) of a one-off day added at run time, in one change: what it
-/// was and what it is are both in the audit, and the change can be undone with the old value.
-#[allow(clippy::too_many_arguments)]
-pub async fn change_day(
-    store: &Store,
-    by: &str,
-    flows: &Flows,
-    holidays: &BankHolidays,
-    schedule: &str,
-    day: NaiveDate,
-    kind: DayKind,
-    value: &str,
-) -> Result<Done> {
-    let value = day_value(flows, holidays, schedule, day, kind, value)?;
-    let mut change = store.change(by).await?;
     let days = change.days().await?;
     let before = days_text(&days, schedule);
-    let listed = days
-        .iter()
-        .find(|d| d.schedule == schedule && d.day == day && d.kind == kind);
-    if listed.is_some_and(|d| d.value == value) {
-        return Err(refused("That is what it says already: nothing to change."));
+    match edit {
+        DayEdit::Add(_) => change.add_day(schedule, day, kind, &value).await?,
+        DayEdit::Change(_) => {
+            let listed = days
+                .iter()
+                .find(|d| d.schedule == schedule && d.day == day && d.kind == kind);
+            if listed.is_some_and(|d| d.value == value) {
+                return Err(refused("That is what it says already: nothing to change."));
+            }
+            change.remove_day(schedule, day, kind).await?;
+            change.add_day(schedule, day, kind, &value).await?;
+        }
+        DayEdit::Remove => change.remove_day(schedule, day, kind).await?,
     }
-    change.remove_day(schedule, day, kind).await?;
-    change.add_day(schedule, day, kind, &value).await?;
     let after = days_text(&change.days().await?, schedule);
-    let (line, date) = (flows.schedule_line_name(schedule), speech::full_date(day));
-    let what = format!("{} changed on the {line} for {date}", kind.said());
+    let (line, date, kind) = (
+        flows.schedule_line_name(schedule),
+        speech::full_date(day),
+        kind.said(),
+    );
+    let (what, said) = match edit {
+        DayEdit::Add(_) => (
+            format!("{kind} added to the {line} for {date}"),
+            format!("Added to the {line}: {kind} on {date}."),
+        ),
+        DayEdit::Change(_) => (
+            format!("{kind} changed on the {line} for {date}"),
+            format!("Changed on the {line}: the {kind} on {date} now says “{value}”."),
+        ),
+        DayEdit::Remove => (
+            format!("{kind} removed from the {line} for {date}"),
+            format!("Removed from the {line}: {kind} on {date}."),
+        ),
+    };
     change.audit(&what, &value, &before, &after).await?;
     let revision = change.commit().await?;
-    let said = format!(
-        "Changed on the {line}: the {} on {date} now says “{value}”.",
-        kind.said()
-    );
     Ok(Done { revision, said })
 }
 
@@ -410,12 +402,7 @@ impl CallBackAction {
 /// What a call-back request is called where its number may not be shown: "the request from
 /// the number ending 456".
 pub fn call_back_named(request: &crate::store::call_backs::CallBack) -> String {
-    let digits: String = request
-        .number
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    let end = &digits[digits.len().saturating_sub(3)..];
+    let end = crate::phone::ending(&request.number);
     format!("the request from the number ending {end}")
 }
 

@@ -17,6 +17,28 @@ pub fn blocking_client() -> reqwest::blocking::ClientBuilder {
     reqwest::blocking::Client::builder()
 }
 
+/// Why a request got no answer, in the words of its deepest cause ("Connection refused (os
+/// error 111)", not only "error sending request"), or the deadline it ran past.
+pub fn why_unanswered(error: &reqwest::Error, within: std::time::Duration) -> String {
+    if error.is_timeout() {
+        return format!("no answer within {}", humantime::format_duration(within));
+    }
+    let mut deepest: &dyn std::error::Error = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    format!("no answer: {deepest}")
+}
+
+/// A URL's origin, `scheme://host[:port]`, as written.
+pub fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| after_scheme + at);
+    &url[..end]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -49,6 +49,12 @@ impl E164 {
     }
 }
 
+/// A number's last three digits, the most of it shown to whoever may not see it: "456".
+pub fn ending(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(3)..].iter().collect()
+}
+
 /// A number as people write it: a UK number as dialled in the UK (`07400 123456`,
 /// `020 7946 0101`), any other in international form (`+33 1 23 45 67 89`); a number the
 /// numbering plan does not know, as given.

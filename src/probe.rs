@@ -3,9 +3,10 @@
 //! that puts the caller through. It passes only if every line answers valid TwiML that reaches
 //! a person within the deadline; otherwise it names the line, the step and what went wrong.
 //!
-//! Each webhook carries [`PROBE_PARAM`] under its signature, which only a holder of the token
-//! can make: the servers answer it as any call, but never count it as one (no call record,
-//! no call metric, no recording).
+//! A probe's CallSid starts with [`PROBE_CALL_SID`] (never a real one: Twilio's are "CA" and
+//! hex digits), under the signature, which only a holder of the token can make: the servers
+//! answer it as any call, but never count it as one (no call record, no call metric, no
+//! recording).
 
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -14,8 +15,13 @@ use crate::flow::{Flows, StepKind, StepRef};
 use crate::signature;
 use crate::twiml::tree;
 
-/// The parameter that marks a probe's webhook.
-pub const PROBE_PARAM: &str = "SwitchboardProbe";
+/// How a probe's CallSid starts: "p" is no hex digit, so no call Twilio makes has it.
+pub const PROBE_CALL_SID: &str = "CAprobe";
+
+/// Whether a webhook with this CallSid is a probe's.
+pub fn is_probe(call_sid: &str) -> bool {
+    call_sid.starts_with(PROBE_CALL_SID)
+}
 
 /// Webhooks in one probe call, at most: a caller reaches a person in two or three.
 const MOST_WEBHOOKS: usize = 8;
@@ -71,7 +77,7 @@ impl Prober<'_> {
             .no_proxy()
             .build()
             .map_err(|e| fail("start", format!("no HTTP client: {e}")))?;
-        let call_sid = format!("CA{}", signature::random_hex(16));
+        let call_sid = format!("{PROBE_CALL_SID}{}", signature::random_hex(14));
         let started = Instant::now();
         let (mut url, mut step) = (format!("{}/voice", self.public_url), "start".to_owned());
         let mut answer: Vec<(&str, String)> = Vec::new();
@@ -87,7 +93,6 @@ impl Prober<'_> {
                 ("To", to.clone()),
                 ("CallStatus", "in-progress".to_owned()),
                 ("Direction", "inbound".to_owned()),
-                (PROBE_PARAM, "1".to_owned()),
             ];
             params.append(&mut answer);
             let body = self
@@ -163,10 +168,12 @@ impl Prober<'_> {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
-            .map_err(|e| unanswered(&e, within))?;
+            .map_err(|e| crate::outbound::why_unanswered(&e, within))?;
         let status = response.status();
         match status.as_u16() {
-            200 => response.text().map_err(|e| unanswered(&e, within)),
+            200 => response
+                .text()
+                .map_err(|e| crate::outbound::why_unanswered(&e, within)),
             403 => Err(format!(
                 "HTTP 403 from {url}: the server refused the signature (is TWILIO_AUTH_TOKEN the servers' token, and --public-url the URL they serve?)"
             )),
@@ -180,11 +187,7 @@ impl Prober<'_> {
             return url.to_owned();
         }
         // The answers' paths carry the public URL's own path already: join them to its origin.
-        let after_scheme = self.public_url.find("://").map_or(0, |at| at + 3);
-        let origin_ends = self.public_url[after_scheme..]
-            .find('/')
-            .map_or(self.public_url.len(), |at| after_scheme + at);
-        format!("{}{url}", &self.public_url[..origin_ends])
+        format!("{}{url}", crate::outbound::origin(self.public_url))
     }
 
     /// At menu `step` (`line/step`), the key whose way reaches a dial soonest (never a call
@@ -213,22 +216,12 @@ fn menus_to_a_person(flows: &Flows, from: StepRef) -> Option<usize> {
         }
         match &flows.step(at).kind {
             StepKind::Dial(_) => return Some(menus),
-            StepKind::Say { next, .. } => queue.push_back((*next, menus)),
-            StepKind::Hours {
-                open,
-                closed,
-                holiday,
-                closure,
-                emergency,
-            } => queue.extend([open, closed, holiday, closure, emergency].map(|s| (*s, menus))),
-            StepKind::Origin {
-                from_24_7,
-                otherwise,
-            } => queue.extend([(*from_24_7, menus), (*otherwise, menus)]),
+            // A probe presses keys; it never waits out a menu or leaves a call-back request.
             StepKind::Menu(menu) => {
                 queue.extend(menu.options.iter().map(|o| (o.next, menus + 1)));
             }
-            StepKind::Hangup { .. } | StepKind::CallBack { .. } => {}
+            StepKind::CallBack { .. } => {}
+            other => queue.extend(other.exits().into_iter().map(|e| (e.to, menus))),
         }
     }
     None
@@ -239,16 +232,4 @@ fn step_of(url: &str) -> Option<String> {
     let path = url.split('?').next()?;
     let after = &path[path.find("/voice/")? + "/voice/".len()..];
     Some(after.to_owned())
-}
-
-/// Why a request got no answer, by its deepest cause ("Connection refused"), or the deadline.
-fn unanswered(error: &reqwest::Error, within: Duration) -> String {
-    if error.is_timeout() {
-        return format!("no answer within {}", humantime::format_duration(within));
-    }
-    let mut deepest: &dyn std::error::Error = error;
-    while let Some(cause) = deepest.source() {
-        deepest = cause;
-    }
-    format!("no answer: {deepest}")
 }

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use switchboard::ops;
 use switchboard::store::call_backs::{CallBack, Closing};
 
-use super::{Done, StateDir};
+use super::{Done, Format, StateDir};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -13,12 +13,6 @@ pub struct Args {
     action: Action,
     #[command(flatten)]
     state: StateDir,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Subcommand)]

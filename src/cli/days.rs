@@ -107,7 +107,7 @@ impl Args {
                         &schedule,
                         date,
                         kind,
-                        Some(&value),
+                        ops::DayEdit::Add(&value),
                     )
                     .await?
                 }
@@ -116,7 +116,8 @@ impl Args {
                     date,
                 } => {
                     let schedule = schedule_of(&line_or_schedule)?;
-                    ops::edit_day(&store, &by, &flows, &holidays, &schedule, date, kind, None)
+                    let remove = ops::DayEdit::Remove;
+                    ops::edit_day(&store, &by, &flows, &holidays, &schedule, date, kind, remove)
                         .await?
                 }
             };

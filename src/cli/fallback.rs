@@ -19,15 +19,10 @@ impl Args {
     pub fn execute(self) -> anyhow::Result<Done> {
         let flows = load(&self.flows.dir)?;
         let Some(line) = flows.line_claiming(self.to.trim()) else {
-            let numbers: Vec<String> = flows
-                .lines
-                .iter()
-                .flat_map(|l| l.numbers.iter().map(|n| format!("{n} ({})", l.id)))
-                .collect();
             bail!(
                 "no line answers {:?}; the flows' numbers are {}",
                 self.to,
-                numbers.join(", ")
+                super::numbers_of_lines(&flows)
             );
         };
         // No server to come back to: the document holds no URL at all.

@@ -31,22 +31,13 @@ impl Args {
                 Ok(Done::Found)
             }
             Err(error) => {
-                eprintln!("{}: {}", self.url, why_unanswered(&error, self.timeout));
+                eprintln!(
+                    "{}: {}",
+                    self.url,
+                    switchboard::outbound::why_unanswered(&error, self.timeout)
+                );
                 Ok(Done::Found)
             }
         }
     }
-}
-
-/// Why a request got no answer, in the words of its deepest cause: "Connection refused (os
-/// error 111)", not only "error sending request".
-fn why_unanswered(error: &reqwest::Error, timeout: Duration) -> String {
-    if error.is_timeout() {
-        return format!("no answer within {}", humantime::format_duration(timeout));
-    }
-    let mut deepest: &dyn std::error::Error = error;
-    while let Some(cause) = deepest.source() {
-        deepest = cause;
-    }
-    format!("no answer: {deepest}")
 }

@@ -268,6 +268,23 @@ pub fn load(dir: &Path) -> anyhow::Result<Flows> {
 
 pub use switchboard::service::in_full;
 
+/// How a command that lists things prints them: for people, or as JSON for a script.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Every line's numbers, with the line that answers each: "+44… (wellbeing), …".
+pub fn numbers_of_lines(flows: &Flows) -> String {
+    let numbers: Vec<String> = flows
+        .lines
+        .iter()
+        .flat_map(|l| l.numbers.iter().map(|n| format!("{n} ({})", l.id)))
+        .collect();
+    numbers.join(", ")
+}
+
 pub fn refused(dir: &Path, findings: &flow::Diagnostics) -> anyhow::Error {
     anyhow::anyhow!(
         "the call flows in {} have problems:\n{findings}",

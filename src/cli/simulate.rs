@@ -68,15 +68,10 @@ fn simulate(args: &Args, actions: &[CallerAction]) -> anyhow::Result<()> {
     let served = super::served(&args.state, &load(&args.flows.dir)?)?;
     let (flows, holidays, emergencies) = (&served.flows, &served.holidays, &served.emergencies);
     if flows.line_claiming(args.to.as_str()).is_none() && !args.default_line {
-        let numbers: Vec<String> = flows
-            .lines
-            .iter()
-            .flat_map(|l| l.numbers.iter().map(|n| format!("{n} ({})", l.id)))
-            .collect();
         bail!(
             "no line answers {}: the lines' numbers are {}; pass --default-line to hear what a call to it gets ({})",
             args.to,
-            numbers.join(", "),
+            super::numbers_of_lines(flows),
             flows.line(flows.default_line()).id
         );
     }

@@ -5,7 +5,7 @@ use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use switchboard::numbers::{self, Account, Fallback, Wanted};
 
-use super::{Done, FlowsDir, load};
+use super::{Done, FlowsDir, Format, load};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -19,12 +19,6 @@ pub struct Args {
     api_url: String,
     #[command(flatten)]
     flows: FlowsDir,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Subcommand)]
@@ -67,12 +61,7 @@ fn account(api_url: &str) -> anyhow::Result<Account> {
             )?,
         ),
     };
-    Ok(Account {
-        api_url: api_url.to_owned(),
-        sid,
-        user,
-        password,
-    })
+    Ok(Account::new(api_url, sid, user, password))
 }
 
 impl Args {

@@ -15,7 +15,7 @@ pub(super) async fn dashboard(
     let emergencies = app.emergencies.load();
     let now = app.clock.now();
     // Today's calls from every server's records, the same on each and kept across restarts.
-    let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let today = uk_today(&console);
     let counted = console
         .store
         .report(today, today, &crate::reports::lines_of(&flows))

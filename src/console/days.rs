@@ -41,35 +41,23 @@ fn moments(console: &Console, change: &view::DayChange<'_>) -> Vec<chrono::Naive
 }
 
 /// What a new call hears first at each of [`moments`] of `change.date` (UK time), on the line
-/// whose schedule it is, once the change is made: (the time in words, the line's name, what
-/// is heard).
+/// whose schedule it is, once the change is made (the day added with its value, or removed):
+/// (the time in words, the line's name, what is heard).
 pub(super) fn heard_that_day(
     console: &Console,
     change: &view::DayChange<'_>,
 ) -> Vec<(String, String, String)> {
-    moments(console, change)
-        .into_iter()
-        .filter_map(|time| {
-            let (line, words) = heard_on_day(console, change, time)?;
-            Some((crate::calendar::speech::time(time), line, words))
-        })
-        .collect()
-}
-
-/// What a new call hears first at `time` (UK time) on `change.date`, on the line whose
-/// schedule it is, once the change is made (the day added with its value, or removed).
-fn heard_on_day(
-    console: &Console,
-    change: &view::DayChange<'_>,
-    time: chrono::NaiveTime,
-) -> Option<(String, String)> {
     use chrono::TimeZone as _;
     let app = &console.app;
+    // The flows as they will be once the change is made, made once for every moment.
     let mut flows = flow::Flows::clone(&app.flows.load());
-    let index = flows
+    let Some(index) = flows
         .schedules
         .iter()
-        .position(|s| s.name == change.schedule)?;
+        .position(|s| s.name == change.schedule)
+    else {
+        return Vec::new();
+    };
     let schedule = &mut flows.schedules[index];
     schedule.closures.remove(&change.date);
     schedule.special_hours.remove(&change.date);
@@ -84,17 +72,23 @@ fn heard_on_day(
         };
         flows = flows.with_days(&[day]).0;
     }
-    let at = chrono_tz::Europe::London
-        .from_local_datetime(&change.date.and_time(time))
-        .earliest()?;
     let (holidays, emergencies) = (app.holidays.load(), app.emergencies.load());
-    let ctx = Context {
-        flows: &flows,
-        holidays: &holidays,
-        emergencies: &emergencies,
-        now: at.with_timezone(&Utc),
-    };
-    Some(heard_on_line_of(&ctx, index))
+    moments(console, change)
+        .into_iter()
+        .filter_map(|time| {
+            let at = chrono_tz::Europe::London
+                .from_local_datetime(&change.date.and_time(time))
+                .earliest()?;
+            let ctx = Context {
+                flows: &flows,
+                holidays: &holidays,
+                emergencies: &emergencies,
+                now: at.with_timezone(&Utc),
+            };
+            let (line, words) = heard_on_line_of(&ctx, index);
+            Some((crate::calendar::speech::time(time), line, words))
+        })
+        .collect()
 }
 
 /// What the forms that add and remove a closure day or special hours send.
@@ -183,12 +177,7 @@ pub(super) async fn one_off_days(
         .find(|d| d.schedule == schedule && d.day == date && d.kind == kind)
         .map(|d| d.value.clone());
     if action == DayAction::Add {
-        let today = console
-            .app
-            .clock
-            .now()
-            .with_timezone(&chrono_tz::Europe::London)
-            .date_naive();
+        let today = uk_today(&console);
         if let Some(problem) = ops::day_refused_at_once(&flows, &days, &schedule, date, today) {
             return beside_field(problem).await;
         }
@@ -225,36 +214,22 @@ pub(super) async fn one_off_days(
             warning.as_deref(),
         ));
     }
-    let made = match (action, change.value) {
-        (DayAction::Change, Some(value)) => {
-            let store = &console.store;
-            ops::change_day(
-                store,
-                &session.user,
-                &flows,
-                &holidays,
-                &schedule,
-                date,
-                kind,
-                value,
-            )
-            .await
-        }
-        (_, value) => {
-            let store = &console.store;
-            ops::edit_day(
-                store,
-                &session.user,
-                &flows,
-                &holidays,
-                &schedule,
-                date,
-                kind,
-                value,
-            )
-            .await
-        }
+    let edit = match (action, change.value) {
+        (DayAction::Add, Some(value)) => ops::DayEdit::Add(value),
+        (DayAction::Change, Some(value)) => ops::DayEdit::Change(value),
+        _ => ops::DayEdit::Remove,
     };
+    let made = ops::edit_day(
+        &console.store,
+        &session.user,
+        &flows,
+        &holidays,
+        &schedule,
+        date,
+        kind,
+        edit,
+    )
+    .await;
     if let Err(error) = &made
         && action != DayAction::Remove
         && !error.is_unavailable()

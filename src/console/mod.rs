@@ -103,6 +103,12 @@ impl Console {
     }
 }
 
+/// Today's date in the UK, by the server's clock.
+fn uk_today(console: &Console) -> NaiveDate {
+    let now = console.app.clock.now();
+    now.with_timezone(&chrono_tz::Europe::London).date_naive()
+}
+
 /// The answer to a change: made, it is in force here, logged, and `said` (what it did, and
 /// its undo) on the next page (`to`); not made, the reason.
 async fn after_change(

@@ -80,12 +80,6 @@ pub(super) async fn report_for(
     Ok((asked, lines, report))
 }
 
-/// Today's date in the UK, by the server's clock.
-fn uk_today(console: &Console) -> NaiveDate {
-    let now = console.app.clock.now();
-    now.with_timezone(&chrono_tz::Europe::London).date_naive()
-}
-
 /// The ranges one click away, from `today`: (words, the query's from and to).
 fn quick_ranges(today: NaiveDate) -> Vec<(&'static str, String)> {
     use chrono::Datelike;

@@ -201,22 +201,31 @@ pub fn answer(ctx: &Context<'_>, position: &Position, input: &CallInput) -> Answ
 
 const APOLOGY: &str = "Sorry, something went wrong on our side.";
 
-/// The answer when nothing else can be trusted (a panic, Twilio's fallback URL): an apology,
-/// then the line's `on_error` dial. It reads only the flows: no clock, no calendar, no input.
-pub fn safe_response(flows: &Flows, line: usize) -> Response {
+/// A line's `on_error` dial step: the line that owns it (whose voice says what comes before
+/// it), its place, and the dial.
+fn on_error_dial(flows: &Flows, line: usize) -> (&crate::flow::Line, StepRef, &Dial) {
     let target = flows.line(line).on_error;
     let StepKind::Dial(dial) = &flows.step(target).kind else {
         unreachable!("on_error is checked to be a dial step at load")
     };
-    let owner = flows.line(target.line);
-    let mut verbs = Vec::new();
-    if let Ok(text) = twiml::Text::new(APOLOGY) {
-        verbs.push(Verb::Say(Say {
-            text,
-            voice: owner.voice.clone(),
-            language: owner.language.clone(),
-        }));
-    }
+    (flows.line(target.line), target, dial)
+}
+
+/// `words` said in `line`'s voice; nothing if they cannot be said.
+fn said_by(line: &crate::flow::Line, words: &str) -> Option<Verb> {
+    let text = twiml::Text::new(words).ok()?;
+    Some(Verb::Say(Say {
+        text,
+        voice: line.voice.clone(),
+        language: line.language.clone(),
+    }))
+}
+
+/// The answer when nothing else can be trusted (a panic, Twilio's fallback URL): an apology,
+/// then the line's `on_error` dial. It reads only the flows: no clock, no calendar, no input.
+pub fn safe_response(flows: &Flows, line: usize) -> Response {
+    let (owner, target, dial) = on_error_dial(flows, line);
+    let mut verbs: Vec<Verb> = said_by(owner, APOLOGY).into_iter().collect();
     verbs.push(Verb::Dial(twiml::Dial {
         action: Some(NextStep::new(&owner.id, &owner.steps[target.step].id, 1)),
         number: dial.number.clone(),
@@ -231,20 +240,7 @@ pub fn safe_response(flows: &Flows, line: usize) -> Response {
 /// line's `on_error` dial (a person who is always there), then, for a caller it did not put
 /// through, that number said to call themselves, and goodbye.
 pub fn static_fallback(flows: &Flows, line: usize) -> Response {
-    let target = flows.line(line).on_error;
-    let StepKind::Dial(dial) = &flows.step(target).kind else {
-        unreachable!("on_error is checked to be a dial step at load")
-    };
-    let owner = flows.line(target.line);
-    let say = |words: &str| {
-        twiml::Text::new(words).ok().map(|text| {
-            Verb::Say(Say {
-                text,
-                voice: owner.voice.clone(),
-                language: owner.language.clone(),
-            })
-        })
-    };
+    let (owner, _, dial) = on_error_dial(flows, line);
     let number = crate::phone::written(dial.number.as_str());
     let when = if owner.open_24_7 { ", at any hour" } else { "" };
     let apology = format!(
@@ -254,13 +250,13 @@ pub fn static_fallback(flows: &Flows, line: usize) -> Response {
     let after = format!(
         "If you were not put through, you can ring them yourself on {number}{when}. In an emergency, dial 999. Goodbye."
     );
-    let mut verbs: Vec<Verb> = say(&apology).into_iter().collect();
+    let mut verbs: Vec<Verb> = said_by(owner, &apology).into_iter().collect();
     verbs.push(Verb::Dial(twiml::Dial {
         action: None,
         number: dial.number.clone(),
         timeout_seconds: dial.ring_seconds,
     }));
-    verbs.extend(say(&after));
+    verbs.extend(said_by(owner, &after));
     verbs.push(Verb::Hangup);
     Response::new(verbs)
 }
@@ -278,12 +274,9 @@ fn origin_of(flows: &Flows, position: &Position, input: &CallInput) -> usize {
 
 /// The safe answer after an error: an apology, then the line's `on_error` dial.
 fn fallback(ctx: &Context<'_>, line: usize, origin: usize, error: EngineError) -> Answer {
-    let target = ctx.flows.line(line).on_error;
+    let (_, target, dial) = on_error_dial(ctx.flows, line);
     let mut walk = Walk::new(ctx, origin);
     walk.say_text(target, APOLOGY);
-    let StepKind::Dial(dial) = &ctx.flows.step(target).kind else {
-        unreachable!("on_error is checked to be a dial step at load")
-    };
     walk.path.push(target);
     // The dial's own message is said if it can be; the dial happens whatever.
     if let Some(message) = &dial.message {

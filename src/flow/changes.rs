@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Weekday};
 use super::file::{
     ClosureSection, FlowFile, ScheduleSection, SpecialHoursSection, StepSection, Text,
 };
-use super::step_title;
+use super::{hours_said, step_title};
 use crate::calendar::speech;
 
 /// One sentence per change, file by file (files as (name, text), as versions are kept).
@@ -170,15 +170,6 @@ fn schedule_changes(before: &ScheduleSection, after: &ScheduleSection) -> Vec<St
     );
     said.extend(day_changes("special hours", &a, &b));
     said
-}
-
-/// Hours as the files write them ("09:00-13:00", "closed"), said as people say them.
-fn hours_said(hours: &str) -> String {
-    match super::parse_openings(hours) {
-        Ok(openings) if openings.is_empty() => "closed".to_owned(),
-        Ok(openings) => speech::hours_in_words(&openings),
-        Err(_) => hours.to_owned(),
-    }
 }
 
 /// A list of one-off days in a file as (date, reason or hours), by date.

@@ -57,39 +57,23 @@ pub(super) fn unknown_key_message(text: &str, at: usize, message: &str) -> Optio
             ),
             None => format!(
                 "a step does not take `{key}`{}",
-                did_you_mean(key, STEP_KEYS.iter().copied())
+                did_you_mean(key, every_step_key())
             ),
         },
     )
 }
 
-/// Every key any step type takes.
-pub(super) const STEP_KEYS: [&str; 24] = [
-    "type",
-    "say",
-    "schedule",
-    "next",
-    "options",
-    "any_key",
-    "no_input_say",
-    "invalid_say",
-    "timeout",
-    "attempts",
-    "after_attempts",
-    "number",
-    "ring_seconds",
-    "retry_say",
-    "busy_say",
-    "no_answer_say",
-    "failed_say",
-    "open",
-    "closed",
-    "holiday",
-    "closure",
-    "emergency",
-    "from_24_7",
-    "otherwise",
+/// Every step type a call-flow file may name.
+pub(super) const STEP_TYPES: [&str; 7] = [
+    "say", "menu", "dial", "hours", "origin", "hangup", "callback",
 ];
+
+/// Every key any step type takes.
+fn every_step_key() -> impl Iterator<Item = &'static str> {
+    STEP_TYPES
+        .iter()
+        .flat_map(|kind| allowed_keys(kind).unwrap_or_default().iter().copied())
+}
 
 pub(super) fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
@@ -169,4 +153,27 @@ pub(super) fn present_keys(s: &StepSection) -> Vec<(&'static str, Range<usize>)>
     .into_iter()
     .flatten()
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_type_has_its_keys() {
+        for kind in STEP_TYPES {
+            assert!(allowed_keys(kind).is_some(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_key_in_a_step_of_no_known_type_is_matched_against_every_step_key() {
+        let text = "[lines.doctor]\nstart = \"ask\"\n\n[steps.ask]\nnot_takn = \"sorry\"\n";
+        let at = text.find("not_takn").unwrap();
+        let message = "unknown field `not_takn`, expected one of `type`, `say`";
+        assert_eq!(
+            unknown_key_message(text, at, message).as_deref(),
+            Some("a step does not take `not_takn`; did you mean \"not_taken\"?")
+        );
+    }
 }

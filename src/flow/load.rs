@@ -10,16 +10,15 @@ use chrono_tz::Tz;
 
 use super::diagnostic::{Diagnostic, Diagnostics, Source, did_you_mean};
 use super::file::{FlowFile, OptionSection, ScheduleSection, StepSection, Text};
-use super::keys::{allowed_keys, article, present_keys, unknown_key_message, why_needed};
+use super::keys::{
+    STEP_TYPES, allowed_keys, article, present_keys, unknown_key_message, why_needed,
+};
 use super::words::{longest_spoken, normalise_speech, parse_openings, push_text};
 use super::{Dial, Flows, Id, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
 use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
-const STEP_TYPES: [&str; 7] = [
-    "say", "menu", "dial", "hours", "origin", "hangup", "callback",
-];
 const MAX_ATTEMPTS: i64 = 10;
 
 /// The call-flow files of `dir` (its `*.toml` files), in name order.

@@ -26,7 +26,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use load::{NamedFiles, flow_files, read_named, read_sources};
 pub(crate) use load::{build, version};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
-pub use words::{normalise_speech, parse_openings};
+pub use words::{hours_said, normalise_speech, parse_openings};
 
 /// A line's or a step's name: lower-case letters, digits and dashes, as it appears in action
 /// URLs, logs and metric labels, so it never needs escaping anywhere.

@@ -85,3 +85,13 @@ pub fn parse_openings(text: &str) -> Result<Vec<Opening>, String> {
     }
     Ok(openings)
 }
+
+/// Hours as the flow files write them ("09:00-13:00", "closed"), said as people say them
+/// ("9am to 1pm", "closed"); as given if they do not read as hours.
+pub fn hours_said(kept: &str) -> String {
+    match parse_openings(kept) {
+        Ok(openings) if openings.is_empty() => "closed".to_owned(),
+        Ok(openings) => crate::calendar::speech::hours_in_words(&openings),
+        Err(_) => kept.to_owned(),
+    }
+}

@@ -474,7 +474,8 @@ fn webhook(
     }
     // A probe from outside (`switchboard probe`, marked under the signature) is answered as
     // any call, and never counted or recorded as one.
-    let probe = params.get(crate::probe::PROBE_PARAM).is_some();
+    let call_sid = params.call_sid();
+    let probe = crate::probe::is_probe(call_sid);
     if let (Some(recorder), false) = (&app.recorder, probe) {
         let uri = &request.uri;
         let heard = Heard {
@@ -501,7 +502,7 @@ fn webhook(
         record(app, &flows, params, &decision);
         let dial_duration = params.get("DialCallDuration").and_then(|d| d.parse().ok());
         let heard = calls::HeardOfCall {
-            call_sid: params.call_sid(),
+            call_sid,
             dialled: params.get("To"),
             dial_duration,
         };

@@ -216,15 +216,20 @@ impl Store {
 }
 
 impl Change {
-    /// Request `id` as it is, which must be open.
-    async fn open_call_back(&mut self, id: i64) -> Result<CallBack> {
+    /// Request `id`, or a conflict when there is none.
+    async fn call_back_by_id(&mut self, id: i64) -> Result<CallBack> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_backs WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.connection())
             .await?;
-        let Some(request) = row.as_ref().map(call_back_of) else {
-            return Err(StoreError::Conflict(Conflict::NoSuchCallBack(id)));
-        };
+        row.as_ref()
+            .map(call_back_of)
+            .ok_or(StoreError::Conflict(Conflict::NoSuchCallBack(id)))
+    }
+
+    /// Request `id` as it is, which must be open.
+    async fn open_call_back(&mut self, id: i64) -> Result<CallBack> {
+        let request = self.call_back_by_id(id).await?;
         if request.closed_ms.is_some() {
             return Err(StoreError::Conflict(Conflict::CallBackClosed {
                 id,
@@ -298,13 +303,7 @@ impl Change {
     /// was closed, its wait for reports taken back. Refused while the same number has another
     /// request open. What it was.
     pub async fn reopen_call_back(&mut self, id: i64) -> Result<CallBack> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_backs WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.connection())
-            .await?;
-        let Some(request) = row.as_ref().map(call_back_of) else {
-            return Err(StoreError::Conflict(Conflict::NoSuchCallBack(id)));
-        };
+        let request = self.call_back_by_id(id).await?;
         if request.closed_ms.is_none() {
             return Err(StoreError::Conflict(Conflict::CallBackOpen(id)));
         }

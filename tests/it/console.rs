@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode, header};
 use switchboard::console::{self, Console};
 use switchboard::server::{self, App};
 use switchboard::store::calls::CallRecord;
-use switchboard::store::{Role, Store, User};
+use switchboard::store::{Role, Store};
 
 /// Wednesday 2 December 2026, 11:00: the Doctor support line is open.
 const NOW: &str = "2026-12-02T11:00:00Z";
@@ -28,20 +28,6 @@ struct Setup {
     setup_changes: usize,
     _state: tempfile::TempDir,
     flows: tempfile::TempDir,
-}
-
-/// Adds a console user, as `switchboard admin add-user` does.
-async fn add_user(store: &Store, name: &str, role: Role, password: &str) {
-    let mut change = store.change("test").await.unwrap();
-    change
-        .put_user(&User::new(name, role, password).unwrap())
-        .await
-        .unwrap();
-    change
-        .audit(&format!("add console user {name}"), "", "", "")
-        .await
-        .unwrap();
-    change.commit().await.unwrap();
 }
 
 /// The audit log, oldest first, of the changes made since the setup (its own, publishing the
@@ -185,11 +171,34 @@ async fn throw_switch(
 /// page, in the session (cookie, CSRF token) given.
 async fn edit_day(
     router: &axum::Router,
-    (cookie, csrf): (&str, &str),
+    session: (&str, &str),
     list: &str,
     action: &str,
     date: &str,
     value: &str,
+) -> Answer {
+    post_day(router, session, [list, action, date, value], "yes").await
+}
+
+/// Asks for a change to the Doctor support line's days: the question, not yet confirmed.
+async fn ask_day(
+    router: &axum::Router,
+    session: (&str, &str),
+    list: &str,
+    action: &str,
+    date: &str,
+    value: &str,
+) -> Answer {
+    post_day(router, session, [list, action, date, value], "").await
+}
+
+/// Posts the Doctor support line's days form: the list, action, date and value, confirmed
+/// ("yes") or not ("").
+async fn post_day(
+    router: &axum::Router,
+    (cookie, csrf): (&str, &str),
+    [list, action, date, value]: [&str; 4],
+    confirmed: &str,
 ) -> Answer {
     let fields = [
         ("csrf", csrf),
@@ -199,7 +208,7 @@ async fn edit_day(
         ("action", action),
         ("date", date),
         ("value", value),
-        ("confirmed", "yes"),
+        ("confirmed", confirmed),
     ];
     post_form(router, "/days", cookie, &fields).await
 }
@@ -1363,15 +1372,8 @@ async fn removing_a_day_asks_first_showing_what_a_caller_will_hear_that_day_inst
     )
     .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("line", "doctor-support"),
-        ("schedule", "doctor-support"),
-        ("list", "closure"),
-        ("action", "remove"),
-        ("date", "2026-12-09"),
-    ];
-    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    let session = (cookie.as_str(), csrf.as_str());
+    let asked = ask_day(&s.console, session, "closure", "remove", "2026-12-09", "").await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     assert!(
         asked
@@ -1556,16 +1558,8 @@ async fn adding_a_day_asks_first_with_the_reason_as_spoken_and_can_be_undone() {
     let s = setup(false).await;
     let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
     let typed = "the office is closed\n   for staff   training";
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("line", "doctor-support"),
-        ("schedule", "doctor-support"),
-        ("list", "closure"),
-        ("action", "add"),
-        ("date", "2026-12-02"),
-        ("value", typed),
-    ];
-    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    let session = (cookie.as_str(), csrf.as_str());
+    let asked = ask_day(&s.console, session, "closure", "add", "2026-12-02", typed).await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     assert!(
         asked
@@ -1907,17 +1901,9 @@ async fn the_changes_page_goes_fifty_at_a_time_newest_first_and_by_line() {
 }
 
 /// Asks to add a closure day on `date` (not yet confirmed): the answer.
-async fn ask_to_add_a_closure(s: &Setup, (cookie, csrf): (&str, &str), date: &str) -> Answer {
-    let fields = [
-        ("csrf", csrf),
-        ("line", "doctor-support"),
-        ("schedule", "doctor-support"),
-        ("list", "closure"),
-        ("action", "add"),
-        ("date", date),
-        ("value", "the office is closed for staff training"),
-    ];
-    post_form(&s.console, "/days", cookie, &fields).await
+async fn ask_to_add_a_closure(s: &Setup, session: (&str, &str), date: &str) -> Answer {
+    let reason = "the office is closed for staff training";
+    ask_day(&s.console, session, "closure", "add", date, reason).await
 }
 
 #[tokio::test]
@@ -1998,17 +1984,8 @@ async fn a_listed_days_reason_is_changed_in_place_asked_first_audited_and_undone
     let change = |confirmed: &'static str, value: &'static str| {
         let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
         async move {
-            let fields = [
-                ("csrf", csrf.as_str()),
-                ("line", "doctor-support"),
-                ("schedule", "doctor-support"),
-                ("list", "closure"),
-                ("action", "change"),
-                ("date", "2026-12-16"),
-                ("value", value),
-                ("confirmed", confirmed),
-            ];
-            post_form(&console, "/days", &cookie, &fields).await
+            let asked = ["closure", "change", "2026-12-16", value];
+            post_day(&console, (&cookie, &csrf), asked, confirmed).await
         }
     };
     let asked = change("", "the team is away for training").await;
@@ -2072,16 +2049,16 @@ async fn special_hours_are_read_as_people_write_them_and_previewed_when_callers_
     let ask = |hours: &'static str| {
         let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
         async move {
-            let fields = [
-                ("csrf", csrf.as_str()),
-                ("line", "doctor-support"),
-                ("schedule", "doctor-support"),
-                ("list", "special_hours"),
-                ("action", "add"),
-                ("date", "2026-12-24"),
-                ("value", hours),
-            ];
-            post_form(&console, "/days", &cookie, &fields).await
+            let session = (cookie.as_str(), csrf.as_str());
+            ask_day(
+                &console,
+                session,
+                "special_hours",
+                "add",
+                "2026-12-24",
+                hours,
+            )
+            .await
         }
     };
     // Christmas Eve, a Thursday (usually 9am to 5pm), from 10am to 1pm.

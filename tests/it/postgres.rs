@@ -528,7 +528,10 @@ fn closure_day(
             "doctor-support",
             day,
             kind,
-            reason,
+            reason.map_or(
+                switchboard::ops::DayEdit::Remove,
+                switchboard::ops::DayEdit::Add,
+            ),
         )
         .await
     })

@@ -361,19 +361,8 @@ async fn after_a_roll_back_an_edit_of_the_files_waits_for_someone_to_put_it_in_f
     let url = switchboard::store::DatabaseUrl::sqlite_in(state.path());
     {
         let store = switchboard::store::Store::open(&url).await.unwrap();
-        let mut change = store.change("test").await.unwrap();
-        let amira = switchboard::store::User::new(
-            "amira",
-            switchboard::store::Role::Editor,
-            "correct horse battery",
-        )
-        .unwrap();
-        change.put_user(&amira).await.unwrap();
-        change
-            .audit("add console user amira", "", "", "")
-            .await
-            .unwrap();
-        change.commit().await.unwrap();
+        let editor = switchboard::store::Role::Editor;
+        add_user(&store, "amira", editor, "correct horse battery").await;
         store.close().await;
     }
     let flows = tempfile::tempdir().unwrap();

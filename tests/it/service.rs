@@ -184,19 +184,8 @@ async fn a_number_left_for_a_call_back_never_appears_in_the_logs_on_any_path() {
     let state = tempfile::tempdir().unwrap();
     let url = switchboard::store::DatabaseUrl::sqlite_in(state.path());
     let store = switchboard::store::Store::open(&url).await.unwrap();
-    let mut change = store.change("test").await.unwrap();
-    let amira = switchboard::store::User::new(
-        "amira",
-        switchboard::store::Role::Editor,
-        "correct horse battery",
-    )
-    .unwrap();
-    change.put_user(&amira).await.unwrap();
-    change
-        .audit("add console user amira", "", "", "")
-        .await
-        .unwrap();
-    change.commit().await.unwrap();
+    let editor = switchboard::store::Role::Editor;
+    add_user(&store, "amira", editor, "correct horse battery").await;
     let console_at = free_address();
     // Monday noon: open, so a request is due at once and notified.
     let mut server = Server::start_with_env(

@@ -629,16 +629,8 @@ async fn a_full_disk_freed_leaves_the_server_writing_and_logging_in_without_a_re
     let state = disk.path().join("state");
     {
         let store = Store::open(&DatabaseUrl::sqlite_in(&state)).await.unwrap();
-        let mut change = store.change("test").await.unwrap();
-        let user = switchboard::store::User::new(
-            "amira",
-            switchboard::store::Role::Editor,
-            "a long enough password",
-        )
-        .unwrap();
-        change.put_user(&user).await.unwrap();
-        change.audit("add amira", "", "", "").await.unwrap();
-        change.commit().await.unwrap();
+        let editor = switchboard::store::Role::Editor;
+        add_user(&store, "amira", editor, "a long enough password").await;
     }
     let admin = free_address();
     let server = Server::start_in(
@@ -784,7 +776,7 @@ async fn ops_tells_a_change_refused_from_a_store_that_is_down(url: &DatabaseUrl)
     let add = |store: Store| {
         let (flows, holidays) = (flows.clone(), holidays.clone());
         async move {
-            let reason = Some("the office is closed for staff training");
+            let reason = ops::DayEdit::Add("the office is closed for staff training");
             ops::edit_day(
                 &store,
                 "amira",

@@ -165,6 +165,22 @@ fn check(api: &str) -> Output {
     switchboard(&["twilio", "check", "--public-url", PUBLIC, "--api-url", api])
 }
 
+/// `twilio configure` with the fallback at `fallback`, fetched by `method` (Twilio's default
+/// when `None`).
+fn configure(api: &str, fallback: &str, method: Option<&str>) -> Output {
+    let mut args = vec![
+        "twilio",
+        "configure",
+        "--public-url",
+        PUBLIC,
+        "--api-url",
+        api,
+    ];
+    args.extend(["--fallback-url", fallback]);
+    args.extend(method.iter().flat_map(|m| ["--fallback-method", *m]));
+    switchboard(&args)
+}
+
 /// Runs `check` on numbers well set but for `spoil`, and returns what it said, having failed.
 fn problems_when(spoil: impl FnOnce(&mut Held, &str)) -> String {
     let (api, held) = stand_in();
@@ -270,33 +286,13 @@ fn configure_sets_what_check_wants_and_says_what_it_changed() {
     }
     assert_eq!(check(&api).status.code(), Some(1));
     // A fallback on the servers' own host is refused, and nothing is changed.
-    let refused = switchboard(&[
-        "twilio",
-        "configure",
-        "--public-url",
-        PUBLIC,
-        "--api-url",
-        &api,
-        "--fallback-url",
-        &format!("{PUBLIC}/fallback"),
-    ]);
+    let refused = configure(&api, &format!("{PUBLIC}/fallback"), None);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stdout));
     assert!(text(&refused.stderr).contains("is on the servers' own host"));
     assert_eq!(held.lock().unwrap().numbers[0]["voice_method"], "GET");
 
     let fallback = format!("{api}/bins/wellbeing.xml");
-    let out = switchboard(&[
-        "twilio",
-        "configure",
-        "--public-url",
-        PUBLIC,
-        "--api-url",
-        &api,
-        "--fallback-url",
-        &fallback,
-        "--fallback-method",
-        "GET",
-    ]);
+    let out = configure(&api, &fallback, Some("GET"));
     let said = text(&out.stdout);
     assert!(out.status.success(), "{said}{}", text(&out.stderr));
     assert!(
@@ -324,18 +320,7 @@ fn configure_sets_what_check_wants_and_says_what_it_changed() {
         text(&out.stderr)
     );
     // Again: nothing to change.
-    let again = switchboard(&[
-        "twilio",
-        "configure",
-        "--public-url",
-        PUBLIC,
-        "--api-url",
-        &api,
-        "--fallback-url",
-        &fallback,
-        "--fallback-method",
-        "GET",
-    ]);
+    let again = configure(&api, &fallback, Some("GET"));
     assert!(
         text(&again.stdout).contains("nothing changed"),
         "{}",

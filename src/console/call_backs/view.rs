@@ -46,10 +46,8 @@ impl Number {
                 dial: Some(r.number.clone()),
             }
         } else {
-            let digits: String = r.number.chars().filter(char::is_ascii_digit).collect();
-            let end = &digits[digits.len().saturating_sub(3)..];
             Number {
-                shown: format!("number ending {end}"),
+                shown: format!("number ending {}", crate::phone::ending(&r.number)),
                 dial: None,
             }
         }

@@ -48,7 +48,7 @@ pub fn confirm_day(
                     p { "Callers are told why, in these words:" }
                     blockquote { (reason) }
                 }
-                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (hours_said(hours)) } "." },
+                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (crate::flow::hours_said(hours)) } "." },
                 _ => {}
             }
             @for (time, line_name, words) in heard {
@@ -179,15 +179,6 @@ pub fn one_off_days(
             }
         }
     }
-}
-
-/// Hours kept as the flow files write them ("10:00-13:00"), said as the console writes them
-/// ("10am to 1pm").
-pub fn hours_said(kept: &str) -> String {
-    crate::flow::parse_openings(kept).map_or_else(
-        |_| kept.to_owned(),
-        |openings| crate::calendar::speech::hours_in_words(&openings),
-    )
 }
 
 /// A one-off day as a line's page lists it: (date, reason or hours, added at run time, so

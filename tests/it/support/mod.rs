@@ -413,3 +413,20 @@ pub fn login_form_token(set_cookie: &str, page: &str) -> (String, String) {
         .to_owned();
     (cookie, token)
 }
+
+/// Adds a console user to `store`, audited, as `switchboard admin add-user` does.
+pub async fn add_user(
+    store: &switchboard::store::Store,
+    name: &str,
+    role: switchboard::store::Role,
+    password: &str,
+) {
+    let mut change = store.change("test").await.unwrap();
+    let user = switchboard::store::User::new(name, role, password).unwrap();
+    change.put_user(&user).await.unwrap();
+    change
+        .audit(&format!("add console user {name}"), "", "", "")
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+}
