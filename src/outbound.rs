@@ -47,4 +47,22 @@ mod tests {
         assert!(super::blocking_client().build().is_ok());
         assert!(rustls::crypto::CryptoProvider::get_default().is_some());
     }
+
+    #[test]
+    fn an_origin_is_the_scheme_host_and_port_as_written() {
+        for (url, origin) in [
+            (
+                "https://ivr.example.org/voice?x=1",
+                "https://ivr.example.org",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            (
+                "https://ivr.example.org:8443/base/",
+                "https://ivr.example.org:8443",
+            ),
+            ("https://ivr.example.org?q", "https://ivr.example.org"),
+        ] {
+            assert_eq!(super::origin(url), origin, "{url}");
+        }
+    }
 }

@@ -216,6 +216,14 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn an_ending_is_the_last_three_digits_whatever_the_spacing() {
+        assert_eq!(super::ending("+447400123456"), "456");
+        assert_eq!(super::ending("07400 123 4 5 6"), "456");
+        assert_eq!(super::ending("12"), "12");
+        assert_eq!(super::ending(""), "");
+    }
+
+    #[test]
     fn numbers_are_written_as_people_write_them() {
         assert_eq!(super::written("+447400123456"), "07400 123456");
         assert_eq!(super::written("+447911123456"), "07911 123456");

@@ -71,8 +71,9 @@ pub struct Listeners {
     pub console: Option<Listen>,
 }
 
-/// A listener bound already (a test's, on port 0), or an address to bind once the store is
-/// open: a server that cannot use its store stops with that reason, not holding the port.
+/// A listener bound already (a test's, on port 0), or an address to bind once the store has
+/// taken what the server writes as it starts: a server that cannot use its store stops with
+/// that reason, having held the port for no call.
 pub enum Listen {
     Bound(std::net::TcpListener),
     At(SocketAddr),
@@ -122,15 +123,6 @@ pub async fn run(
             );
         }
     }
-    let webhooks = match webhooks {
-        Some(listen) => Some(tokio::net::TcpListener::from_std(
-            listen.bind("for webhooks")?,
-        )?),
-        None => None,
-    };
-    let console = console
-        .map(|listen| listen.bind("for the console"))
-        .transpose()?;
     let files = config.files;
     reload::publish_if_new(&store, &files, &config.flows_dir).await?;
     let version = files.flows.version.clone();
@@ -156,6 +148,17 @@ pub async fn run(
     let app = Arc::new(App::with(files.flows.clone(), settings));
     // Files held back since a roll-back are kept for the console to show, not put in force.
     reload::hold_if_held(&app, &store, &files).await?;
+    // Bound only now that the store has taken what this server writes as it starts: a server
+    // that cannot write it (a full disk) stops without having taken a call it then drops.
+    let webhooks = match webhooks {
+        Some(listen) => Some(tokio::net::TcpListener::from_std(
+            listen.bind("for webhooks")?,
+        )?),
+        None => None,
+    };
+    let console = console
+        .map(|listen| listen.bind("for the console"))
+        .transpose()?;
     // The name other servers and `emergency status` know this one by: where it listens.
     let name = match (&webhooks, &console) {
         (Some(listener), _) => listener.local_addr()?.to_string(),

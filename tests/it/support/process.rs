@@ -292,8 +292,20 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        let exited = self.child.try_wait().ok().flatten();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failed test shows what the server said, and whether it had stopped by itself.
+        if std::thread::panicking() {
+            eprintln!(
+                "server {} ({}) logs:\n{}",
+                self.address,
+                exited.map_or("still running".to_owned(), |status| format!(
+                    "exited {status}"
+                )),
+                self.logs()
+            );
+        }
     }
 }
 
