@@ -142,13 +142,65 @@ pub async fn throw_switch(
     Ok(Done { revision, said })
 }
 
-/// What is done to a schedule's one-off day: added with its value (a closure day's reason
-/// callers hear, or special hours "10:00-13:00"), its value changed in place, or removed.
+/// What is done to a schedule's one-off day: added with what it holds, what it holds changed
+/// in place, or removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DayEdit<'a> {
-    Add(&'a str),
-    Change(&'a str),
+    Add(DayValue<'a>),
+    Change(DayValue<'a>),
     Remove,
+}
+
+/// What a one-off day holds: a closure day's reason callers hear as its `value`; or special
+/// hours ("10:00-13:00") as its `value`, and the reason callers hear, if ops gave one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayValue<'a> {
+    pub value: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> DayValue<'a> {
+    /// A closure day's reason, or special hours with no reason.
+    pub fn of(value: &'a str) -> Self {
+        DayValue {
+            value,
+            reason: None,
+        }
+    }
+
+    /// What a one-off day holds, as kept.
+    pub fn of_day(day: &'a OneOffDay) -> Self {
+        DayValue {
+            value: &day.value,
+            reason: day.reason.as_deref(),
+        }
+    }
+
+    /// As ops read it: "the office is closed for training", "9am to 1pm", or "9am to 1pm
+    /// (callers hear: the office closes early for Christmas Eve)".
+    pub fn in_words(&self, kind: DayKind) -> String {
+        let value = match kind {
+            DayKind::Closure => self.value.to_owned(),
+            DayKind::SpecialHours => crate::flow::hours_said(self.value),
+        };
+        crate::flow::with_reason(value, self.reason)
+    }
+}
+
+/// A one-off day's value and reason, as checked and kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckedDay {
+    pub value: String,
+    pub reason: Option<String>,
+}
+
+impl CheckedDay {
+    pub fn as_value(&self) -> DayValue<'_> {
+        DayValue {
+            value: &self.value,
+            reason: self.reason.as_deref(),
+        }
+    }
 }
 
 /// Does `edit` to `schedule`'s one-off day of `kind` on `day`, in one audited change. Special
@@ -164,33 +216,41 @@ pub async fn edit_day(
     kind: DayKind,
     edit: DayEdit<'_>,
 ) -> Result<Done> {
-    let value = match edit {
+    let checked = match edit {
         DayEdit::Add(value) | DayEdit::Change(value) => {
             day_value(flows, holidays, schedule, day, kind, value)?
         }
         DayEdit::Remove => {
             schedule_exists(flows, schedule)?;
-            String::new()
+            CheckedDay::default()
         }
     };
+    let value = checked.as_value();
     let mut change = store.change(by).await?;
     let days = change.days().await?;
     let before = days_text(&days, schedule);
     match edit {
-        DayEdit::Add(_) => change.add_day(schedule, day, kind, &value).await?,
+        DayEdit::Add(_) => {
+            change
+                .add_day(schedule, day, kind, value.value, value.reason)
+                .await?
+        }
         DayEdit::Change(_) => {
             let listed = days
                 .iter()
                 .find(|d| d.schedule == schedule && d.day == day && d.kind == kind);
-            if listed.is_some_and(|d| d.value == value) {
+            if listed.is_some_and(|d| DayValue::of_day(d) == value) {
                 return Err(refused("That is what it says already: nothing to change."));
             }
             change.remove_day(schedule, day, kind).await?;
-            change.add_day(schedule, day, kind, &value).await?;
+            change
+                .add_day(schedule, day, kind, value.value, value.reason)
+                .await?;
         }
         DayEdit::Remove => change.remove_day(schedule, day, kind).await?,
     }
     let after = days_text(&change.days().await?, schedule);
+    let words = value.in_words(kind);
     let (line, date, kind) = (
         flows.schedule_line_name(schedule),
         speech::full_date(day),
@@ -203,14 +263,14 @@ pub async fn edit_day(
         ),
         DayEdit::Change(_) => (
             format!("{kind} changed on the {line} for {date}"),
-            format!("Changed on the {line}: the {kind} on {date} now says “{value}”."),
+            format!("Changed on the {line}: the {kind} on {date} now says “{words}”."),
         ),
         DayEdit::Remove => (
             format!("{kind} removed from the {line} for {date}"),
             format!("Removed from the {line}: {kind} on {date}."),
         ),
     };
-    change.audit(&what, &value, &before, &after).await?;
+    change.audit(&what, &words, &before, &after).await?;
     let revision = change.commit().await?;
     Ok(Done { revision, said })
 }
@@ -285,24 +345,26 @@ pub fn day_warning(
     })
 }
 
-/// A closure day's reason or a day's special hours, as they would be kept (and a reason
-/// spoken), or why they cannot be added to `schedule` on `day`.
+/// A closure day's reason or a day's special hours (and their reason, if any), as they would
+/// be kept (and a reason spoken), or why they cannot be added to `schedule` on `day`.
 pub fn day_value(
     flows: &Flows,
     holidays: &BankHolidays,
     schedule: &str,
     day: NaiveDate,
     kind: DayKind,
-    value: &str,
-) -> Result<String> {
+    given: DayValue<'_>,
+) -> Result<CheckedDay> {
     schedule_exists(flows, schedule)?;
     match kind {
-        DayKind::Closure => plain_reason(value).map_err(refused),
+        DayKind::Closure => Ok(CheckedDay {
+            value: plain_reason(given.value).map_err(refused)?,
+            reason: None,
+        }),
         DayKind::SpecialHours => {
             // As people write them ("10am to 1pm"), kept as the flow files write them.
-            let hours = speech::hours_as_written(value).map_err(refused)?;
-            let hours = hours.as_str();
-            let openings = parse_openings(hours).map_err(|e| refused(format!("{e}.")))?;
+            let hours = speech::hours_as_written(given.value).map_err(refused)?;
+            let openings = parse_openings(&hours).map_err(|e| refused(format!("{e}.")))?;
             if openings.is_empty() {
                 return Err(refused(
                     "For a day closed all day, add a closure day with the reason callers hear.",
@@ -319,7 +381,15 @@ pub fn day_value(
                     flows.line(flows.schedule_line(index)).name
                 )));
             }
-            Ok(hours.to_owned())
+            // The reason is optional: without one, callers hear the day's hours.
+            let reason = match given.reason.map(str::trim).filter(|r| !r.is_empty()) {
+                Some(reason) => Some(plain_reason(reason).map_err(refused)?),
+                None => None,
+            };
+            Ok(CheckedDay {
+                value: hours,
+                reason,
+            })
         }
     }
 }
@@ -502,7 +572,8 @@ pub fn days_text(days: &[OneOffDay], schedule: &str) -> String {
         .filter(|d| d.schedule == schedule)
         .map(|d| {
             let day = crate::calendar::speech::full_date(d.day);
-            format!("{day}, {}: {}", d.kind.said(), d.value)
+            let value = DayValue::of_day(d).in_words(d.kind);
+            format!("{day}, {}: {value}", d.kind.said())
         })
         .collect();
     if days.is_empty() {

@@ -42,8 +42,10 @@ pub struct OneOffDay {
     pub schedule: String,
     pub day: NaiveDate,
     pub kind: DayKind,
-    /// The reason callers hear, or the day's hours.
+    /// A closure's reason callers hear, or the day's special hours.
     pub value: String,
+    /// Special hours' reason callers hear, if ops gave one (a closure's is its value).
+    pub reason: Option<String>,
     pub added_by: String,
     /// RFC 3339.
     pub added_at: String,

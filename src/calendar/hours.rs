@@ -25,7 +25,7 @@ pub fn hours(
     let local = from.with_timezone(&schedule.timezone);
     let now = match schedule.status(holidays, emergencies, from) {
         Status::Open { closes_at } => format!("open until {}", clock(&closes_at.time())),
-        Status::Closed(ClosedBecause::OutsideHours) => {
+        Status::Closed(ClosedBecause::OutsideHours | ClosedBecause::OutsideSpecialHours) => {
             match day(schedule, holidays, local.date_naive()) {
                 Day::Closed(why) => format!("closed ({why})"),
                 Day::Open { .. } => "closed (outside opening hours)".to_owned(),
@@ -131,6 +131,7 @@ fn reason(why: &ClosedBecause) -> String {
         }
         ClosedBecause::Holiday(h) => format!("bank holiday, {}", h.name),
         ClosedBecause::OutsideHours => "outside opening hours".to_owned(),
+        ClosedBecause::OutsideSpecialHours => "outside the day's special hours".to_owned(),
     }
 }
 

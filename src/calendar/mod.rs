@@ -12,7 +12,7 @@ pub mod speech;
 pub use days::{DayKind, OneOffDay, plain_reason};
 pub use emergency::{Emergencies, EmergencyClosure};
 pub use holidays::{BankHolidays, Division, Holiday};
-pub use schedule::{ClosedBecause, Opening, Schedule, Status};
+pub use schedule::{ClosedBecause, Opening, Schedule, SpecialHours, Status};
 
 use chrono::{DateTime, Utc};
 

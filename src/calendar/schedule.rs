@@ -30,7 +30,35 @@ pub struct Schedule {
     /// One-off days the office is closed, with the reason given to callers.
     pub closures: BTreeMap<NaiveDate, String>,
     /// One-off days with hours other than the week's (Christmas Eve until noon, say).
-    pub special_hours: BTreeMap<NaiveDate, Vec<Opening>>,
+    pub special_hours: BTreeMap<NaiveDate, SpecialHours>,
+}
+
+/// A day's hours other than the week's, and the reason callers hear, if ops gave one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpecialHours {
+    pub openings: Vec<Opening>,
+    pub reason: Option<String>,
+}
+
+impl SpecialHours {
+    /// What a caller hears of the day while it is closed: the reason ops gave, or else its
+    /// hours ("today we are open 10am to 1pm only"); never longer than a reason may be.
+    pub fn said(&self) -> String {
+        if let Some(reason) = &self.reason {
+            return reason.clone();
+        }
+        let hours = format!(
+            "today we are open {} only",
+            super::speech::openings(&self.openings)
+        );
+        match self.openings.as_slice() {
+            [] => "we are not open at all today".to_owned(),
+            _ if hours.chars().count() > super::days::REASON_MAX_CHARS => {
+                "today we keep special hours".to_owned()
+            }
+            _ => hours,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +77,8 @@ pub enum ClosedBecause {
     Holiday(Holiday),
     /// Outside the day's hours, or a day with none (a weekend).
     OutsideHours,
+    /// Outside the hours of a day with special hours.
+    OutsideSpecialHours,
 }
 
 impl Schedule {
@@ -75,6 +105,9 @@ impl Schedule {
                     closes_at: self.instant(today, opening.closes),
                 };
             }
+        }
+        if self.special_hours.contains_key(&today) {
+            return Status::Closed(ClosedBecause::OutsideSpecialHours);
         }
         Status::Closed(ClosedBecause::OutsideHours)
     }
@@ -116,6 +149,12 @@ impl Schedule {
         self.closures.get(&today).map(String::as_str)
     }
 
+    /// The special hours on the local date of `now`, if the day has them.
+    pub fn special_hours_today(&self, now: DateTime<Utc>) -> Option<&SpecialHours> {
+        let today = now.with_timezone(&self.timezone).date_naive();
+        self.special_hours.get(&today)
+    }
+
     /// Why the schedule is closed all day, if it is, leaving out the emergency switch.
     pub fn closed_all_day(&self, holidays: &BankHolidays, day: NaiveDate) -> Option<ClosedBecause> {
         if let Some(reason) = self.closures.get(&day) {
@@ -130,6 +169,7 @@ impl Schedule {
     pub fn openings_on(&self, day: NaiveDate) -> &[Opening] {
         self.special_hours
             .get(&day)
+            .map(|special| &special.openings)
             .unwrap_or(&self.weekly[day.weekday().num_days_from_monday() as usize])
     }
 
@@ -169,10 +209,13 @@ mod tests {
         )]);
         let special_hours = BTreeMap::from([(
             "2026-12-31".parse().unwrap(),
-            vec![Opening {
-                opens: "10:00:00".parse().unwrap(),
-                closes: "12:30:00".parse().unwrap(),
-            }],
+            SpecialHours {
+                openings: vec![Opening {
+                    opens: "10:00:00".parse().unwrap(),
+                    closes: "12:30:00".parse().unwrap(),
+                }],
+                reason: None,
+            },
         )]);
         Schedule {
             name: "office".into(),
@@ -240,6 +283,23 @@ mod tests {
             .next_opening(&BankHolidays::builtin(), at("2026-12-30T17:00:00Z"))
             .unwrap();
         assert_eq!(next.to_rfc3339(), "2026-12-31T10:00:00+00:00");
+        // Closed on a day with special hours is told apart, so callers can hear why.
+        assert_eq!(
+            office().status(
+                &BankHolidays::builtin(),
+                &Emergencies::default(),
+                at("2026-12-31T13:00:00Z")
+            ),
+            Status::Closed(ClosedBecause::OutsideSpecialHours)
+        );
+    }
+
+    #[test]
+    fn special_hours_say_their_reason_or_else_their_hours() {
+        let mut day = office().special_hours[&"2026-12-31".parse::<NaiveDate>().unwrap()].clone();
+        assert_eq!(day.said(), "today we are open 10am to 12:30pm only");
+        day.reason = Some("the office closes early for New Year's Eve".into());
+        assert_eq!(day.said(), "the office closes early for New Year's Eve");
     }
 
     #[test]

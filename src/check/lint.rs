@@ -367,7 +367,10 @@ fn schedules(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate, found: &mut
                 continue;
             };
             let never_open = schedule.weekly.iter().all(Vec::is_empty)
-                && schedule.special_hours.values().all(Vec::is_empty);
+                && schedule
+                    .special_hours
+                    .values()
+                    .all(|d| d.openings.is_empty());
             if never_open {
                 let message = format!(
                     "schedule {:?} is never open: give at least one day hours like \"09:00-17:00\"",

@@ -15,7 +15,8 @@
 //!   that never put them through to anyone;
 //! - a placeholder is said only where it cannot fail: `{next_opening}` after an `hours` step
 //!   decided its schedule is not closed by the emergency switch, `{holiday}` after it decided a
-//!   bank holiday, `{closure_reason}` after it decided a closure day, in the same answer.
+//!   bank holiday, `{closure_reason}` after it decided a closure day, `{special_hours_reason}`
+//!   after it decided the line is closed by the day's special hours, in the same answer.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -31,15 +32,18 @@ pub enum Branch {
     Holiday,
     Closure,
     Emergency,
+    /// Closed by the day's special hours.
+    SpecialHours,
 }
 
 impl Branch {
-    const ALL: [Branch; 5] = [
+    const ALL: [Branch; 6] = [
         Branch::Open,
         Branch::Closed,
         Branch::Holiday,
         Branch::Closure,
         Branch::Emergency,
+        Branch::SpecialHours,
     ];
 
     fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Branch {
             Branch::Holiday => "bank holiday",
             Branch::Closure => "closure day",
             Branch::Emergency => "emergency switch",
+            Branch::SpecialHours => "outside special hours",
         }
     }
 }
@@ -113,12 +118,17 @@ pub fn moves(flows: &Flows, state: State) -> Vec<Move> {
             holiday,
             closure,
             emergency,
+            special_hours,
         } => {
             let schedule = step.schedule.expect("hours steps have a schedule");
-            for (branch, target) in Branch::ALL
-                .into_iter()
-                .zip([open, closed, holiday, closure, emergency])
-            {
+            for (branch, target) in Branch::ALL.into_iter().zip([
+                open,
+                closed,
+                holiday,
+                closure,
+                emergency,
+                special_hours,
+            ]) {
                 push(
                     branch.as_str().into(),
                     true,
@@ -491,6 +501,14 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
                     "{closure_reason}",
                     format!(
                         "only the closure branch of an `hours` step on schedule {:?}, in the same answer, makes sure today is a closure day",
+                        schedule_name()
+                    ),
+                ),
+                Piece::SpecialHoursReason if decided == Some(Branch::SpecialHours) => continue,
+                Piece::SpecialHoursReason => (
+                    "{special_hours_reason}",
+                    format!(
+                        "only the special hours branch of an `hours` step on schedule {:?}, in the same answer, makes sure today has special hours",
                         schedule_name()
                     ),
                 ),

@@ -26,7 +26,8 @@ enum Action {
         line_or_schedule: String,
         /// The day, as 2026-12-24.
         date: NaiveDate,
-        /// For a closure day: the reason callers hear ("the office is closed for training").
+        /// The reason callers hear ("the office is closed for training"): needed for a closure
+        /// day; for special hours, optional, heard while they have the line closed that day.
         #[arg(long)]
         reason: Option<String>,
         /// For special hours: the day's hours ("10:00-13:00", or "09:00-12:30, 13:30-17:00").
@@ -76,7 +77,11 @@ impl Args {
                     for day in shown {
                         out!(
                             "{}\t{}\t{}\tadded by {} at {}",
-                            day.schedule, day.day, day.value, day.added_by, day.added_at
+                            day.schedule,
+                            day.day,
+                            ops::DayValue::of_day(day).in_words(kind),
+                            day.added_by,
+                            day.added_at
                         );
                     }
                     for clash in flows.with_days(&days).1 {
@@ -90,13 +95,21 @@ impl Args {
                     reason,
                     hours,
                 } => {
-                    let value = match kind {
-                        DayKind::Closure => reason.ok_or_else(|| {
-                            anyhow::anyhow!("give --reason: the words callers will hear")
-                        })?,
-                        DayKind::SpecialHours => {
-                            hours.ok_or_else(|| anyhow::anyhow!("give --hours, as 10:00-13:00"))?
-                        }
+                    let (value, reason) = match kind {
+                        DayKind::Closure => (
+                            reason.ok_or_else(|| {
+                                anyhow::anyhow!("give --reason: the words callers will hear")
+                            })?,
+                            None,
+                        ),
+                        DayKind::SpecialHours => (
+                            hours.ok_or_else(|| anyhow::anyhow!("give --hours, as 10:00-13:00"))?,
+                            reason,
+                        ),
+                    };
+                    let value = ops::DayValue {
+                        value: &value,
+                        reason: reason.as_deref(),
                     };
                     let schedule = schedule_of(&line_or_schedule)?;
                     ops::edit_day(
@@ -107,7 +120,7 @@ impl Args {
                         &schedule,
                         date,
                         kind,
-                        ops::DayEdit::Add(&value),
+                        ops::DayEdit::Add(value),
                     )
                     .await?
                 }

@@ -96,6 +96,12 @@ pub(super) fn schedule_now(
                 ClosedBecause::OutsideHours => {
                     format!("outside its hours ({})", speech::weekly_hours(schedule))
                 }
+                ClosedBecause::OutsideSpecialHours => format!(
+                    "outside today's special hours ({})",
+                    speech::openings(
+                        schedule.openings_on(now.with_timezone(&schedule.timezone).date_naive())
+                    )
+                ),
             };
             let next = match (&why, &next_opening) {
                 (ClosedBecause::Emergency, _) => {

@@ -20,7 +20,7 @@ fn moments(console: &Console, change: &view::DayChange<'_>) -> Vec<chrono::Naive
     let half_hour = chrono::Duration::minutes(30);
     match (change.kind, change.value) {
         (DayKind::SpecialHours, Some(hours)) => {
-            let Ok(new) = flow::parse_openings(hours) else {
+            let Ok(new) = flow::parse_openings(hours.value) else {
                 return vec![noon];
             };
             let (Some(first), Some(last)) = (new.first(), new.last()) else {
@@ -66,7 +66,8 @@ pub(super) fn heard_that_day(
             schedule: change.schedule.to_owned(),
             day: change.date,
             kind: change.kind,
-            value: value.to_owned(),
+            value: value.value.to_owned(),
+            reason: value.reason.map(str::to_owned),
             added_by: String::new(),
             added_at: String::new(),
         };
@@ -106,6 +107,9 @@ pub(super) struct DayForm {
     /// The reason callers hear, or the day's hours.
     #[serde(default, deserialize_with = "trimmed")]
     value: String,
+    /// Special hours' reason callers hear, if any.
+    #[serde(default, deserialize_with = "trimmed")]
+    reason: String,
     /// `add`, `change` (a listed day's reason or hours), or anything else (`remove`).
     #[serde(default, deserialize_with = "trimmed")]
     action: String,
@@ -124,9 +128,14 @@ pub(super) async fn one_off_days(
         list,
         date,
         value,
+        reason,
         action,
         confirmed,
     } = posted.form;
+    let given = ops::DayValue {
+        value: &value,
+        reason: Some(reason.as_str()).filter(|r| !r.is_empty()),
+    };
     let Some(kind) = DayKind::named(&list) else {
         return refused(
             StatusCode::BAD_REQUEST,
@@ -155,6 +164,7 @@ pub(super) async fn one_off_days(
             schedule: schedule.clone(),
             date: date.to_string(),
             value: value.clone(),
+            reason: reason.clone(),
             message,
         };
         let query = TryCall {
@@ -174,8 +184,7 @@ pub(super) async fn one_off_days(
     };
     let listed = days
         .iter()
-        .find(|d| d.schedule == schedule && d.day == date && d.kind == kind)
-        .map(|d| d.value.clone());
+        .find(|d| d.schedule == schedule && d.day == date && d.kind == kind);
     if action == DayAction::Add {
         let today = uk_today(&console);
         if let Some(problem) = ops::day_refused_at_once(&flows, &days, &schedule, date, today) {
@@ -184,7 +193,7 @@ pub(super) async fn one_off_days(
     }
     let checked = match action {
         DayAction::Add | DayAction::Change => {
-            match ops::day_value(&flows, &holidays, &schedule, date, kind, &value) {
+            match ops::day_value(&flows, &holidays, &schedule, date, kind, given) {
                 Ok(value) => Some(value),
                 Err(error) => return beside_field(error.to_string()).await,
             }
@@ -196,8 +205,10 @@ pub(super) async fn one_off_days(
         schedule: &schedule,
         kind,
         date,
-        value: checked.as_deref(),
-        before: listed.as_deref().filter(|_| action == DayAction::Change),
+        value: checked.as_ref().map(ops::CheckedDay::as_value),
+        before: listed
+            .map(ops::DayValue::of_day)
+            .filter(|_| action == DayAction::Change),
     };
     if !is_yes(&confirmed) {
         // Before the change: the reason as it will be spoken, what a caller hears that day,
@@ -245,11 +256,16 @@ pub(super) async fn one_off_days(
     ];
     after_change(&console, session, made, &format!("/lines/{line}"), |done| {
         let said = Notice::said(&done.said);
-        let undo = |label: &str, action: &str, value: &str| {
-            let more = [("action", action), ("value", value)];
+        let undo = |label: &str, action: &str, day: &crate::calendar::OneOffDay| {
+            let reason = day.reason.as_deref().unwrap_or_default();
+            let more = [
+                ("action", action),
+                ("value", &day.value),
+                ("reason", reason),
+            ];
             Notice::said(&done.said).with_undo(label, "/days", &[&fields[..], &more].concat())
         };
-        match (action, &listed) {
+        match (action, listed) {
             (DayAction::Add, _) => said.with_undo(
                 "Remove it",
                 "/days",

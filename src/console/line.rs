@@ -129,10 +129,15 @@ pub(super) async fn line_page_with(
             let days = schedule
                 .special_hours
                 .iter()
-                .map(|(d, hours)| {
-                    let run_time = run_time(&schedule.name, *d);
-                    let hours = crate::calendar::speech::hours_in_words(hours);
-                    (d.to_string(), hours, run_time)
+                .map(|(d, special)| {
+                    let hours = crate::calendar::speech::hours_in_words(&special.openings);
+                    view::DayShown {
+                        date: d.to_string(),
+                        in_words: flow::with_reason(hours.clone(), special.reason.as_deref()),
+                        value: hours,
+                        reason: special.reason.clone(),
+                        run_time: run_time(&schedule.name, *d),
+                    }
                 })
                 .collect();
             (schedule.name.clone(), days)
@@ -145,7 +150,13 @@ pub(super) async fn line_page_with(
             let days = schedule
                 .closures
                 .iter()
-                .map(|(d, r)| (d.to_string(), r.clone(), run_time(&schedule.name, *d)))
+                .map(|(d, reason)| view::DayShown {
+                    date: d.to_string(),
+                    in_words: reason.clone(),
+                    value: reason.clone(),
+                    reason: None,
+                    run_time: run_time(&schedule.name, *d),
+                })
                 .collect();
             (schedule.name.clone(), days)
         })

@@ -151,6 +151,8 @@ pub enum EngineError {
     ReopeningUnknown(String),
     #[error("step {0:?} says {{closure_reason}} but today is not a closure day")]
     NoClosureToday(String),
+    #[error("step {0:?} says {{special_hours_reason}} but today has no special hours")]
+    NoSpecialHoursToday(String),
 }
 
 #[derive(Debug)]
@@ -417,6 +419,7 @@ impl<'c, 'a> Walk<'c, 'a> {
                     holiday,
                     closure,
                     emergency,
+                    special_hours,
                 } => {
                     let schedule = self.schedule(at).expect("hours steps have a schedule");
                     let status =
@@ -427,6 +430,7 @@ impl<'c, 'a> Walk<'c, 'a> {
                         Status::Closed(ClosedBecause::Closure(_)) => *closure,
                         Status::Closed(ClosedBecause::Holiday(_)) => *holiday,
                         Status::Closed(ClosedBecause::OutsideHours) => *closed,
+                        Status::Closed(ClosedBecause::OutsideSpecialHours) => *special_hours,
                     };
                 }
                 StepKind::Origin {
@@ -552,6 +556,12 @@ impl<'c, 'a> Walk<'c, 'a> {
                         .closure_today(self.ctx.now)
                         .ok_or_else(|| EngineError::NoClosureToday(step_id()))?;
                     text.push_str(reason);
+                }
+                Piece::SpecialHoursReason => {
+                    let day = schedule()
+                        .special_hours_today(self.ctx.now)
+                        .ok_or_else(|| EngineError::NoSpecialHoursToday(step_id()))?;
+                    text.push_str(&day.said());
                 }
             }
         }

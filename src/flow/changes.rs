@@ -150,37 +150,36 @@ fn schedule_changes(before: &ScheduleSection, after: &ScheduleSection) -> Vec<St
             after.timezone.as_ref()
         ));
     }
-    fn closure(c: &ClosureSection) -> (&Text, &Text) {
-        (&c.date, &c.reason)
+    fn closure(c: &ClosureSection) -> (&Text, String) {
+        (&c.date, c.reason.get_ref().clone())
     }
-    fn special(h: &SpecialHoursSection) -> (&Text, &Text) {
-        (&h.date, &h.hours)
+    fn special(h: &SpecialHoursSection) -> (&Text, String) {
+        let reason = h.reason.as_ref().map(|r| r.get_ref().as_str());
+        let words = super::with_reason(hours_said(h.hours.get_ref()), reason);
+        (&h.date, words)
     }
     let (a, b) = (
         by_date(&before.closures, closure),
         by_date(&after.closures, closure),
     );
     said.extend(day_changes("closure day", &a, &b));
-    let in_words = |days: BTreeMap<String, String>| -> BTreeMap<String, String> {
-        days.into_iter().map(|(d, h)| (d, hours_said(&h))).collect()
-    };
     let (a, b) = (
-        in_words(by_date(&before.special_hours, special)),
-        in_words(by_date(&after.special_hours, special)),
+        by_date(&before.special_hours, special),
+        by_date(&after.special_hours, special),
     );
     said.extend(day_changes("special hours", &a, &b));
     said
 }
 
-/// A list of one-off days in a file as (date, reason or hours), by date.
+/// A list of one-off days in a file as (date, what it holds in words), by date.
 fn by_date<T>(
     list: &[toml::Spanned<T>],
-    fields: impl Fn(&T) -> (&Text, &Text),
+    fields: impl Fn(&T) -> (&Text, String),
 ) -> BTreeMap<String, String> {
     list.iter()
         .map(|item| {
-            let (date, value) = fields(item.as_ref());
-            (date.as_ref().clone(), value.as_ref().clone())
+            let (date, words) = fields(item.as_ref());
+            (date.as_ref().clone(), words)
         })
         .collect()
 }

@@ -65,6 +65,8 @@ pub struct ClosureSection {
 pub struct SpecialHoursSection {
     pub date: Text,
     pub hours: Text,
+    /// The reason callers hear while the day's special hours have the line closed.
+    pub reason: Option<Text>,
 }
 
 /// Every step type shares one table shape; which keys a type takes is checked on load, so the
@@ -99,6 +101,7 @@ pub struct StepSection {
     pub closed: Option<Text>,
     pub holiday: Option<Text>,
     pub closure: Option<Text>,
+    pub special_hours: Option<Text>,
     pub emergency: Option<Text>,
     // origin
     pub from_24_7: Option<Text>,

@@ -277,6 +277,7 @@ fn shown(message: &Message, readers: Readers) -> String {
                 Piece::NextOpening => "{next_opening}",
                 Piece::Holiday => "{holiday}",
                 Piece::ClosureReason => "{closure_reason}",
+                Piece::SpecialHoursReason => "{special_hours_reason}",
             })
             .collect(),
         Readers::Ops => message.in_words(),

@@ -15,7 +15,7 @@ use super::keys::{
 };
 use super::words::{longest_spoken, normalise_speech, parse_openings, push_text};
 use super::{Dial, Flows, Id, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
-use crate::calendar::{BankHolidays, Division, Opening, Schedule, speech};
+use crate::calendar::{BankHolidays, Division, Opening, Schedule, SpecialHours, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
 
@@ -456,6 +456,7 @@ impl<'a> Loader<'a> {
                 };
                 let holiday = or_closed(&section.holiday);
                 let closure = or_closed(&section.closure);
+                let special_hours = or_closed(&section.special_hours);
                 schedule?;
                 StepKind::Hours {
                     open: open?,
@@ -463,6 +464,7 @@ impl<'a> Loader<'a> {
                     holiday: holiday?,
                     closure: closure?,
                     emergency: emergency?,
+                    special_hours: special_hours?,
                 }
             }
             "origin" => {
@@ -686,6 +688,14 @@ impl<'a> Loader<'a> {
         found
     }
 
+    /// A reason callers hear on a one-off day, or `None` with the error said.
+    fn reason(&mut self, source: &Source<'_>, text: &Text) -> Option<String> {
+        let reason = crate::calendar::plain_reason(&self.text(source, text)?);
+        reason
+            .map_err(|why| self.error(source, text.span(), why))
+            .ok()
+    }
+
     fn text(&mut self, source: &Source<'_>, text: &Text) -> Option<String> {
         let spoken = text
             .get_ref()
@@ -744,10 +754,17 @@ impl<'a> Loader<'a> {
                 "next_opening" => pieces.push(Piece::NextOpening),
                 "holiday" => pieces.push(Piece::Holiday),
                 "closure_reason" => pieces.push(Piece::ClosureReason),
+                "special_hours_reason" => pieces.push(Piece::SpecialHoursReason),
                 other => {
-                    let known = ["opening_hours", "next_opening", "holiday", "closure_reason"];
+                    let known = [
+                        "opening_hours",
+                        "next_opening",
+                        "holiday",
+                        "closure_reason",
+                        "special_hours_reason",
+                    ];
                     let message = format!(
-                        "{{{other}}} is not a placeholder: use {{opening_hours}}, {{next_opening}}, {{holiday}} or {{closure_reason}}{}",
+                        "{{{other}}} is not a placeholder: use {{opening_hours}}, {{next_opening}}, {{holiday}}, {{closure_reason}} or {{special_hours_reason}}{}",
                         did_you_mean(other, known)
                     );
                     self.error(source, text.span(), message);
@@ -831,13 +848,8 @@ impl<'a> Loader<'a> {
             let Some(date) = self.date(source, &closure.date) else {
                 continue;
             };
-            let reason = self.text(source, &closure.reason)?;
-            let reason = match crate::calendar::plain_reason(&reason) {
-                Ok(reason) => reason,
-                Err(why) => {
-                    self.error(source, closure.reason.span(), why);
-                    continue;
-                }
+            let Some(reason) = self.reason(source, &closure.reason) else {
+                continue;
             };
             if closures.insert(date, reason).is_some() {
                 self.error(
@@ -854,9 +866,20 @@ impl<'a> Loader<'a> {
                 days_ok = false;
                 continue;
             };
+            let reason = match &special.reason {
+                Some(text) => match self.reason(source, text) {
+                    Some(reason) => Some(reason),
+                    None => {
+                        days_ok = false;
+                        continue;
+                    }
+                },
+                None => None,
+            };
             match parse_openings(special.hours.get_ref()) {
                 Ok(openings) => {
-                    if special_hours.insert(date, openings).is_some() {
+                    let day = SpecialHours { openings, reason };
+                    if special_hours.insert(date, day).is_some() {
                         self.error(
                             source,
                             special.date.span(),
@@ -944,39 +967,5 @@ fn check_no_silent_loops(
                 break;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn openings_parse_and_refuse_nonsense() {
-        assert_eq!(parse_openings("closed"), Ok(vec![]));
-        assert_eq!(parse_openings("09:00-12:30, 13:30-17:00").unwrap().len(), 2);
-        assert!(
-            parse_openings("17:00-09:00")
-                .unwrap_err()
-                .contains("closes before it opens")
-        );
-        assert!(
-            parse_openings("09:00-13:00, 12:00-17:00")
-                .unwrap_err()
-                .contains("overlaps")
-        );
-        assert!(
-            parse_openings("9am-5pm")
-                .unwrap_err()
-                .contains("not a time range")
-        );
-    }
-
-    #[test]
-    fn speech_is_compared_without_case_or_punctuation() {
-        assert_eq!(
-            normalise_speech("  Peer-Support, please. "),
-            "peer support please"
-        );
     }
 }

@@ -15,8 +15,8 @@ mod words;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::calendar::Schedule;
 use crate::calendar::{DayKind, OneOffDay};
+use crate::calendar::{Schedule, SpecialHours};
 use crate::phone::E164;
 use crate::twiml::DialStatus;
 use crate::twiml::{self, Language, Voice};
@@ -26,7 +26,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use load::{NamedFiles, flow_files, read_named, read_sources};
 pub(crate) use load::{build, version};
 pub use timing::MAX_SECONDS_BEFORE_CHOICE;
-pub use words::{hours_said, normalise_speech, parse_openings};
+pub use words::{hours_said, normalise_speech, parse_openings, with_reason};
 
 /// A line's or a step's name: lower-case letters, digits and dashes, as it appears in action
 /// URLs, logs and metric labels, so it never needs escaping anywhere.
@@ -145,13 +145,15 @@ pub enum StepKind {
     Menu(Menu),
     Dial(Dial),
     /// Branch on the step's schedule, checked in this order: closed by the emergency switch,
-    /// a closure day, a bank holiday, closed by the day's hours, or open.
+    /// a closure day, a bank holiday, closed by the day's hours (`special_hours` on a day with
+    /// special hours, `closed` on any other), or open.
     Hours {
         open: StepRef,
         closed: StepRef,
         holiday: StepRef,
         closure: StepRef,
         emergency: StepRef,
+        special_hours: StepRef,
     },
     /// Branch on the line the call started on: a call that started on a line open 24/7 keeps
     /// that line's promise (never a hang-up before a person) wherever it is put through.
@@ -251,6 +253,7 @@ impl Message {
                 Piece::NextOpening => "(when it next opens)",
                 Piece::Holiday => "(today's bank holiday)",
                 Piece::ClosureReason => "(the closure's reason)",
+                Piece::SpecialHoursReason => "(why today's hours are different)",
             })
             .collect::<String>()
             .trim()
@@ -267,6 +270,9 @@ pub enum Piece {
     Holiday,
     /// `{closure_reason}`: the reason ops gave for closing today.
     ClosureReason,
+    /// `{special_hours_reason}`: the reason ops gave for today's special hours, or else the
+    /// hours ("today we are open 10am to 1pm only").
+    SpecialHoursReason,
 }
 
 /// One way on from a step: where the caller may go next, and when.
@@ -314,12 +320,14 @@ impl StepKind {
                 holiday,
                 closure,
                 emergency,
+                special_hours,
             } => vec![
                 exit("open".into(), *open),
                 exit("closed".into(), *closed),
                 exit("bank holiday".into(), *holiday),
                 exit("closure day".into(), *closure),
                 exit("emergency".into(), *emergency),
+                exit("outside special hours".into(), *special_hours),
             ],
             StepKind::Origin {
                 from_24_7,
@@ -479,7 +487,9 @@ impl Flows {
                 }
                 DayKind::SpecialHours => match parse_openings(&day.value) {
                     Ok(openings) => {
-                        schedule.special_hours.insert(day.day, openings);
+                        let reason = day.reason.clone();
+                        let special = SpecialHours { openings, reason };
+                        schedule.special_hours.insert(day.day, special);
                     }
                     Err(problem) => clashes.push(format!(
                         "special hours {} of {}: {problem}; the day keeps its usual hours",

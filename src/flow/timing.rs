@@ -38,17 +38,19 @@ fn seconds(words: usize) -> f64 {
 
 /// The words of a message: its text as said, placeholders as a typical filling.
 fn words(flows: &Flows, at: StepRef, message: &Message) -> Vec<String> {
-    let closure_words = flows
-        .step(at)
-        .schedule
-        .and_then(|s| {
-            flows.schedules[s]
-                .closures
-                .values()
-                .map(|r| r.split_whitespace().count())
-                .max()
-        })
-        .unwrap_or(0);
+    // The longest reason the step's schedule gives, in words.
+    let schedule = flows.step(at).schedule.map(|s| &flows.schedules[s]);
+    let most_words = |reasons: Vec<String>| {
+        reasons
+            .iter()
+            .map(|r| r.split_whitespace().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let closure_words = schedule.map_or(0, |s| most_words(s.closures.values().cloned().collect()));
+    let special_hours_words = schedule.map_or(0, |s| {
+        most_words(s.special_hours.values().map(|d| d.said()).collect())
+    });
     let mut said = Vec::new();
     for piece in &message.pieces {
         let count = match piece {
@@ -71,6 +73,7 @@ fn words(flows: &Flows, at: StepRef, message: &Message) -> Vec<String> {
             }
             Piece::NextOpening | Piece::Holiday => PLACEHOLDER_WORDS,
             Piece::ClosureReason => closure_words,
+            Piece::SpecialHoursReason => special_hours_words,
         };
         said.extend(std::iter::repeat_n("…".to_owned(), count));
     }

@@ -19,7 +19,9 @@ pub(super) fn longest_spoken(pieces: &[Piece]) -> usize {
             Piece::Text(text) => text.chars().count(),
             Piece::NextOpening => NEXT_OPENING,
             Piece::Holiday => HOLIDAY,
-            Piece::ClosureReason => crate::calendar::days::REASON_MAX_CHARS,
+            Piece::ClosureReason | Piece::SpecialHoursReason => {
+                crate::calendar::days::REASON_MAX_CHARS
+            }
         })
         .sum()
 }
@@ -93,5 +95,57 @@ pub fn hours_said(kept: &str) -> String {
         Ok(openings) if openings.is_empty() => "closed".to_owned(),
         Ok(openings) => crate::calendar::speech::hours_in_words(&openings),
         Err(_) => kept.to_owned(),
+    }
+}
+
+/// A day's hours in words, and the reason callers hear, if any: "9am to 1pm (callers hear:
+/// the office closes early for Christmas Eve)".
+pub fn with_reason(hours: String, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("{hours} (callers hear: {reason})"),
+        None => hours,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openings_parse_and_refuse_nonsense() {
+        assert_eq!(parse_openings("closed"), Ok(vec![]));
+        assert_eq!(parse_openings("09:00-12:30, 13:30-17:00").unwrap().len(), 2);
+        assert!(
+            parse_openings("17:00-09:00")
+                .unwrap_err()
+                .contains("closes before it opens")
+        );
+        assert!(
+            parse_openings("09:00-13:00, 12:00-17:00")
+                .unwrap_err()
+                .contains("overlaps")
+        );
+        assert!(
+            parse_openings("9am-5pm")
+                .unwrap_err()
+                .contains("not a time range")
+        );
+    }
+
+    #[test]
+    fn a_reason_follows_the_hours_it_explains() {
+        assert_eq!(with_reason("9am to 1pm".into(), None), "9am to 1pm");
+        assert_eq!(
+            with_reason("9am to 1pm".into(), Some("closing early")),
+            "9am to 1pm (callers hear: closing early)"
+        );
+    }
+
+    #[test]
+    fn speech_is_compared_without_case_or_punctuation() {
+        assert_eq!(
+            normalise_speech("  Peer-Support, please. "),
+            "peer support please"
+        );
     }
 }

@@ -297,7 +297,9 @@ fn line_state(ctx: &Context<'_>, line: usize) -> &'static str {
     };
     match ctx.flows.schedules[schedule].status(ctx.holidays, ctx.emergencies, ctx.now) {
         Status::Open { .. } => "open",
-        Status::Closed(ClosedBecause::OutsideHours) => "closed",
+        Status::Closed(ClosedBecause::OutsideHours | ClosedBecause::OutsideSpecialHours) => {
+            "closed"
+        }
         Status::Closed(ClosedBecause::Holiday(_)) => "holiday",
         Status::Closed(ClosedBecause::Closure(_)) => "closure",
         Status::Closed(ClosedBecause::Emergency) => "emergency",

@@ -50,13 +50,15 @@ impl Change {
         read_days(self.connection()).await
     }
 
-    /// Adds a one-off day; refused if the schedule has one that day already.
+    /// Adds a one-off day, with its value and (special hours only) the reason callers hear;
+    /// refused if the schedule has one that day already.
     pub async fn add_day(
         &mut self,
         schedule: &str,
         day: NaiveDate,
         kind: DayKind,
         value: &str,
+        reason: Option<&str>,
     ) -> Result<()> {
         let already = |kind: DayKind| {
             StoreError::Conflict(Conflict::DayTaken {
@@ -74,12 +76,13 @@ impl Change {
             return Err(already(existing.kind));
         }
         let added = sqlx::query(
-            "INSERT INTO one_off_days (schedule, day, kind, value, added_by, added_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO one_off_days (schedule, day, kind, value, reason, added_by, added_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(schedule)
         .bind(day.to_string())
         .bind(kind.as_str())
         .bind(value)
+        .bind(reason)
         .bind(self.by.clone())
         .bind(millis(Utc::now()))
         .execute(self.connection())
@@ -147,7 +150,7 @@ pub(super) async fn read_days<'e>(
     executor: impl Executor<'e, Database = Any>,
 ) -> Result<Vec<OneOffDay>> {
     let rows = sqlx::query(
-        "SELECT schedule, day, kind, value, added_by, added_ms FROM one_off_days ORDER BY schedule, day",
+        "SELECT schedule, day, kind, value, reason, added_by, added_ms FROM one_off_days ORDER BY schedule, day",
     )
     .fetch_all(executor)
     .await?;
@@ -159,6 +162,7 @@ pub(super) async fn read_days<'e>(
                 day: row.get::<String, _>("day").parse().ok()?,
                 kind: DayKind::named(&row.get::<String, _>("kind"))?,
                 value: row.get("value"),
+                reason: row.get("reason"),
                 added_by: row.get("added_by"),
                 added_at: instant(row.get("added_ms")),
             })

@@ -529,7 +529,7 @@ fn check_prints_warnings_but_passes_when_there_is_no_error() {
         "{stderr}"
     );
     assert!(
-        text(&out.stdout).contains("2 lines, 31 steps, 1 warning (version "),
+        text(&out.stdout).contains("2 lines, 32 steps, 1 warning (version "),
         "{}",
         text(&out.stdout)
     );

@@ -2113,6 +2113,110 @@ async fn special_hours_are_read_as_people_write_them_and_previewed_when_callers_
     );
 }
 
+#[tokio::test]
+async fn special_hours_take_a_reason_callers_hear_which_is_changed_in_place_and_undone() {
+    let s = setup(false).await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let post = |reason: &'static str, action: &'static str, confirmed: &'static str| {
+        let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("line", "doctor-support"),
+                ("schedule", "doctor-support"),
+                ("list", "special_hours"),
+                ("action", action),
+                ("date", "2026-12-24"),
+                ("value", "10am to 1pm"),
+                ("reason", reason),
+                ("confirmed", confirmed),
+            ];
+            post_form(&console, "/days", &cookie, &fields).await
+        }
+    };
+    const REASON: &str = "the office closes at 1pm on Christmas Eve";
+    // Asked first: the reason as callers will hear it, and the 1:30pm caller told it.
+    let asked = post(REASON, "add", "").await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains(&format!("<blockquote>{REASON}</blockquote>")),
+        "{}",
+        asked.body
+    );
+    let at_half_past_one = asked
+        .body
+        .split(" at 1:30pm hears first:</p><blockquote>")
+        .nth(1)
+        .and_then(|after| after.split("</blockquote>").next())
+        .unwrap_or_else(|| panic!("no 1:30pm caller: {}", asked.body));
+    assert!(
+        at_half_past_one.contains(&format!("We are closed now: {REASON}.")),
+        "{at_half_past_one}"
+    );
+    assert!(s.store.days().await.unwrap().is_empty());
+    // Made: kept with its reason, listed with it, and audited in people's words.
+    let made = post(REASON, "add", "yes").await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let days = s.store.days().await.unwrap();
+    assert_eq!(
+        (days[0].value.as_str(), days[0].reason.as_deref()),
+        ("10:00-13:00", Some(REASON))
+    );
+    let line = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(
+        line.body.contains(&format!(
+            "Thursday 24 December 2026: 10am to 1pm (callers hear: {REASON})"
+        )),
+        "{}",
+        line.body
+    );
+    assert_eq!(
+        audit_log(&s).await.last().unwrap().after,
+        format!("Thursday 24 December 2026, special hours: 10am to 1pm (callers hear: {REASON})")
+    );
+    // The reason is changed in place (asked first), and changing it back is one click away.
+    let asked = post("the team has its Christmas lunch", "change", "").await;
+    assert!(
+        asked.body.contains(&format!(
+            "<blockquote>10am to 1pm (callers hear: {REASON})</blockquote>"
+        )),
+        "{}",
+        asked.body
+    );
+    let changed = post("the team has its Christmas lunch", "change", "yes").await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let reason_now = || async { s.store.days().await.unwrap()[0].reason.clone() };
+    assert_eq!(
+        reason_now().await.as_deref(),
+        Some("the team has its Christmas lunch")
+    );
+    let page = get(&s.console, "/lines/doctor-support", &cookie).await;
+    let (_, undo) = undo_form(&page.body);
+    let mut fields: Vec<(&str, &str)> =
+        undo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(fields.contains(&("reason", REASON)), "{fields:?}");
+    fields.push(("confirmed", "yes"));
+    let undone = post_form(&s.console, "/days", &cookie, &fields).await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
+    assert_eq!(reason_now().await.as_deref(), Some(REASON));
+    // Without a reason, callers hear the day's hours instead.
+    let asked = post("", "change", "").await;
+    assert!(
+        asked.body.contains("callers are told its hours"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked
+            .body
+            .contains("We are closed now: today we are open 10am to 1pm only."),
+        "{}",
+        asked.body
+    );
+}
+
 /// A page's words as a person reads them: its text, without its tags and their attributes
 /// (a `tel:` link's target is for the phone, not the reader).
 fn words_on(page: &str) -> String {

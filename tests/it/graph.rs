@@ -43,7 +43,7 @@ fn dot_shows_steps_choices_schedule_branches_dial_outcomes_and_retries() {
         "\"wellbeing/main-menu\" -> \"wellbeing/main-menu\" [label=\"silence or a wrong key: asks again (3 tries in all)\", style=dashed];",
         // Schedule branches, the ones going the same way drawn as one arrow.
         "\"wellbeing/doctor-support-now\" -> \"wellbeing/doctor-support-offer\" [label=\"open\"];",
-        "\"wellbeing/doctor-support-now\" -> \"wellbeing/doctor-support-closed\" [label=\"closed, bank holiday, closure day\"];",
+        "\"wellbeing/doctor-support-now\" -> \"wellbeing/doctor-support-closed\" [label=\"closed, bank holiday, closure day, outside special hours\"];",
         "\"wellbeing/doctor-support-now\" -> \"wellbeing/doctor-support-emergency\" [label=\"emergency\"];",
         // Dial outcomes and retries.
         "\"wellbeing/counselling\" -> \"talking to a person\" [label=\"answered\"];",

@@ -538,6 +538,23 @@ fn a_holiday_named_outside_the_bank_holiday_branch_is_refused() {
 }
 
 #[test]
+fn a_special_hours_reason_said_outside_its_branch_is_refused() {
+    let edit = |t: &str| {
+        t.replace(
+            "We are closed now, and open again on {next_opening}.",
+            "We are closed now: {special_hours_reason}. We open again on {next_opening}.",
+        )
+    };
+    let step = step_line("doctor-support.toml", edit, "closed");
+    assert_eq!(
+        errors_after("doctor-support.toml", edit),
+        [format!(
+            "call-flows/doctor-support.toml:{step}:8: error: {{special_hours_reason}} can fail here: only the special hours branch of an `hours` step on schedule \"doctor-support\", in the same answer, makes sure today has special hours; a caller comes this way: doctor-support/office-hours (closed) → doctor-support/closed"
+        )]
+    );
+}
+
+#[test]
 fn a_doctor_support_hang_up_that_a_wellbeing_caller_could_reach_is_refused() {
     // Without the origin step, the goodbye ends calls put through from the 24/7 line (the
     // counselling offer's; the menu after a call back is left as it is).
@@ -662,24 +679,32 @@ fn a_closure_reason_that_is_not_plain_words_of_a_sentence_is_refused_where_it_is
             "is spoken as plain words: '<' cannot be said",
         ),
     ] {
-        let edit = |t: &str| {
-            t.replace(
-                "closures = []",
-                &format!("closures = [{{ date = \"2026-12-24\", reason = {reason:?} }}]"),
-            )
-        };
-        let errors = errors_after("doctor-support.toml", edit);
-        let line = line_of(
-            &shipped_sources("doctor-support.toml", edit),
-            "doctor-support.toml",
-            "closures = [{",
-        );
-        assert!(
-            errors.iter().any(|e| e
-                .starts_with(&format!("call-flows/doctor-support.toml:{line}:"))
-                && e.contains(why)),
-            "{errors:#?}"
-        );
+        // A closure day's reason, and special hours' (which is optional).
+        for (list, day) in [
+            (
+                "closures",
+                format!("date = \"2026-12-24\", reason = {reason:?}"),
+            ),
+            (
+                "special_hours",
+                format!("date = \"2026-12-24\", hours = \"10:00-13:00\", reason = {reason:?}"),
+            ),
+        ] {
+            let edit =
+                |t: &str| t.replace(&format!("{list} = []"), &format!("{list} = [{{ {day} }}]"));
+            let errors = errors_after("doctor-support.toml", edit);
+            let line = line_of(
+                &shipped_sources("doctor-support.toml", edit),
+                "doctor-support.toml",
+                &format!("{list} = [{{"),
+            );
+            assert!(
+                errors.iter().any(|e| e
+                    .starts_with(&format!("call-flows/doctor-support.toml:{line}:"))
+                    && e.contains(why)),
+                "{list}: {errors:#?}"
+            );
+        }
     }
 }
 

@@ -528,10 +528,9 @@ fn closure_day(
             "doctor-support",
             day,
             kind,
-            reason.map_or(
-                switchboard::ops::DayEdit::Remove,
-                switchboard::ops::DayEdit::Add,
-            ),
+            reason.map_or(switchboard::ops::DayEdit::Remove, |reason| {
+                switchboard::ops::DayEdit::Add(switchboard::ops::DayValue::of(reason))
+            }),
         )
         .await
     })

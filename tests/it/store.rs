@@ -776,7 +776,8 @@ async fn ops_tells_a_change_refused_from_a_store_that_is_down(url: &DatabaseUrl)
     let add = |store: Store| {
         let (flows, holidays) = (flows.clone(), holidays.clone());
         async move {
-            let reason = ops::DayEdit::Add("the office is closed for staff training");
+            let reason =
+                ops::DayEdit::Add(ops::DayValue::of("the office is closed for staff training"));
             ops::edit_day(
                 &store,
                 "amira",

@@ -5,17 +5,18 @@ use maud::{Markup, html};
 use crate::calendar::DayKind;
 use crate::console::auth::Session;
 use crate::console::layout::{csrf, page, uk_day};
+use crate::ops::DayValue;
 
 /// A closure day or special hours to add (`value`: the reason as callers will hear it, or
-/// the day's hours) or to remove (`None`).
+/// the day's hours and their reason) or to remove (`None`).
 pub struct DayChange<'a> {
     pub line: &'a str,
     pub schedule: &'a str,
     pub kind: DayKind,
     pub date: chrono::NaiveDate,
-    pub value: Option<&'a str>,
-    /// For a listed day changed in place: its reason or hours until now.
-    pub before: Option<&'a str>,
+    pub value: Option<DayValue<'a>>,
+    /// For a listed day changed in place: what it holds until now.
+    pub before: Option<DayValue<'a>>,
 }
 
 /// Before a closure day or special hours are added or removed: what a caller will hear that
@@ -41,14 +42,23 @@ pub fn confirm_day(
             }
             @if let Some(before) = change.before {
                 p { "Until now it says:" }
-                blockquote { (before) }
+                blockquote { (before.in_words(change.kind)) }
             }
             @match (change.kind, change.value) {
                 (DayKind::Closure, Some(reason)) => {
                     p { "Callers are told why, in these words:" }
-                    blockquote { (reason) }
+                    blockquote { (reason.value) }
                 }
-                (DayKind::SpecialHours, Some(hours)) => p { "The line's hours that day: " strong { (crate::flow::hours_said(hours)) } "." },
+                (DayKind::SpecialHours, Some(hours)) => {
+                    p { "The line's hours that day: " strong { (crate::flow::hours_said(hours.value)) } "." }
+                    @match hours.reason {
+                        Some(reason) => {
+                            p { "While the line is closed that day, callers are told why, in these words:" }
+                            blockquote { (reason) }
+                        }
+                        None => p { "No reason is given: while the line is closed that day, callers are told its hours." },
+                    }
+                }
                 _ => {}
             }
             @for (time, line_name, words) in heard {
@@ -62,7 +72,10 @@ pub fn confirm_day(
                 input type="hidden" name="list" value=(change.kind.as_str());
                 input type="hidden" name="date" value=(change.date.to_string());
                 @if let Some(value) = change.value {
-                    input type="hidden" name="value" value=(value);
+                    input type="hidden" name="value" value=(value.value);
+                    @if let Some(reason) = value.reason {
+                        input type="hidden" name="reason" value=(reason);
+                    }
                     @if change.before.is_some() {
                         input type="hidden" name="action" value="change";
                         input type="hidden" name="confirmed" value="yes";
@@ -88,6 +101,8 @@ pub struct OneOff {
     kind: DayKind,
     title: &'static str,
     asks: &'static str,
+    /// What the optional reason field asks, for a list whose days take one beside their value.
+    asks_reason: Option<&'static str>,
     add: &'static str,
 }
 
@@ -95,6 +110,7 @@ pub const CLOSURES: OneOff = OneOff {
     kind: DayKind::Closure,
     title: "Closure days",
     asks: "The reason callers hear (\"the office is closed for staff training\")",
+    asks_reason: None,
     add: "Add the closure day",
 };
 
@@ -102,6 +118,9 @@ pub const SPECIAL_HOURS: OneOff = OneOff {
     kind: DayKind::SpecialHours,
     title: "Special hours",
     asks: "The day's hours (\"10am to 1pm\", or \"9am to 12:30pm and 1:30pm to 5pm\")",
+    asks_reason: Some(
+        "Optional: the reason callers hear while the line is closed that day (\"the office closes early for Christmas Eve\"); without one, they hear the day's hours",
+    ),
     add: "Add the special hours",
 };
 
@@ -120,6 +139,7 @@ pub fn one_off_days(
         kind,
         title,
         asks,
+        asks_reason,
         add,
     } = kind;
     let list = kind.as_str();
@@ -136,19 +156,25 @@ pub fn one_off_days(
         h2 { (title) @if schedule != line { " (the hours named “" (schedule) "”)" } }
         @if days.is_empty() { p { "None." } }
         ul {
-            @for (date, value, run_time) in days {
+            @for shown in days {
+                @let date = &shown.date;
                 @let day = date.parse().map_or_else(|_| date.clone(), uk_day);
                 li {
-                    (day) ": " (value)
-                    @if !run_time { " (in the flow file: change it there)" }
-                    @if editor && *run_time {
+                    (day) ": " (shown.in_words)
+                    @if !shown.run_time { " (in the flow file: change it there)" }
+                    @if editor && shown.run_time {
                         @let change_id = format!("change-{id}-{date}");
                         form method="post" action="/days" {
                             (fields)
                             input type="hidden" name="date" value=(date);
                             input type="hidden" name="action" value="change";
                             label for=(change_id) { "Change " (day) " to" }
-                            input type="text" id=(change_id) name="value" required value=(value);
+                            input type="text" id=(change_id) name="value" required value=(shown.value);
+                            @if let Some(asks_reason) = asks_reason {
+                                @let reason_id = format!("change-reason-{id}-{date}");
+                                label for=(reason_id) { (asks_reason) }
+                                input type="text" id=(reason_id) name="reason" value=[shown.reason.as_ref()];
+                            }
                             button type="submit" { "Change " (day) }
                         }
                         form method="post" action="/days" {
@@ -175,15 +201,29 @@ pub fn one_off_days(
                 } @else {
                     input type="text" id=(format!("value-{id}")) name="value" required;
                 }
+                @if let Some(asks_reason) = asks_reason {
+                    label for=(format!("reason-{id}")) { (asks_reason) }
+                    input type="text" id=(format!("reason-{id}")) name="reason" value=[problem.map(|p| &p.reason)];
+                }
                 button type="submit" { (add) }
             }
         }
     }
 }
 
-/// A one-off day as a line's page lists it: (date, reason or hours, added at run time, so
-/// removable here).
-pub type DayShown = (String, String, bool);
+/// A one-off day as a line's page lists it.
+pub struct DayShown {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// As ops read it: the reason, or the hours and their reason.
+    pub in_words: String,
+    /// What the change form starts from: the reason, or the hours.
+    pub value: String,
+    /// Special hours' reason, if they have one.
+    pub reason: Option<String>,
+    /// Added at run time, so changed and removed here.
+    pub run_time: bool,
+}
 
 /// A closure day or special hours that could not be added: which form, what was typed, why.
 pub struct DayProblem {
@@ -191,5 +231,6 @@ pub struct DayProblem {
     pub schedule: String,
     pub date: String,
     pub value: String,
+    pub reason: String,
     pub message: String,
 }

@@ -4,7 +4,8 @@ use maud::{Markup, PreEscaped, html};
 
 use crate::console::auth::Session;
 use crate::console::dashboard::view::{ScheduleNow, schedule_state};
-use crate::console::days::view::{CLOSURES, DayProblem, DayShown, SPECIAL_HOURS, one_off_days};
+pub use crate::console::days::view::DayShown;
+use crate::console::days::view::{CLOSURES, DayProblem, SPECIAL_HOURS, one_off_days};
 use crate::console::layout::{Notice, notice, page};
 use crate::store::Role;
 
