@@ -52,15 +52,12 @@ fn conflict_words(conflict: &Conflict) -> String {
         Conflict::DayTaken { day, kind, .. } => format!(
             "{} already has {}: remove it first to change it.",
             speech::full_date(*day),
-            match kind {
-                DayKind::Closure => "a closure day",
-                DayKind::SpecialHours => "special hours",
-            }
+            kind.one_said()
         ),
         Conflict::NoSuchDay { day, kind, .. } => format!(
-            "There are no {} on {} to remove: someone may have removed them already.",
+            "{} has no {} to remove: someone may have removed it already.",
+            speech::full_date(*day),
             kind.said(),
-            speech::full_date(*day)
         ),
         Conflict::NoSuchCallBack(id) => {
             format!("There is no request for a call back numbered {id}.")
@@ -297,8 +294,8 @@ pub fn day_refused_at_once(
             DayKind::SpecialHours => "its hours",
         };
         return Some(format!(
-            "{date} already has a {}: change {what} in the list above, or remove it first.",
-            listed.kind.said()
+            "{date} already has {}: change {what} in the list above, or remove it first.",
+            listed.kind.one_said()
         ));
     }
     let in_files = flows.schedules.iter().find(|s| s.name == schedule)?;
@@ -310,8 +307,8 @@ pub fn day_refused_at_once(
         return None;
     };
     Some(format!(
-        "{date} already has a {} in the flow files: change it there.",
-        kind.said()
+        "{date} already has {} in the flow files: change it there.",
+        kind.one_said()
     ))
 }
 

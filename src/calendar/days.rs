@@ -34,6 +34,14 @@ impl DayKind {
             DayKind::SpecialHours => "special hours",
         }
     }
+
+    /// In a sentence, as one of them: "a closure day", "special hours".
+    pub fn one_said(self) -> &'static str {
+        match self {
+            DayKind::Closure => "a closure day",
+            DayKind::SpecialHours => "special hours",
+        }
+    }
 }
 
 /// One day of a schedule, as ops added it.

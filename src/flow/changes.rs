@@ -336,6 +336,19 @@ mod tests {
                 "Doctor support line: special hours added for Thursday 31 December 2026 (“9am to 1pm”)"
             ]
         );
+        let with_reason = edited("doctor-support.toml", |t| {
+            t.replacen(
+                "special_hours = []",
+                r#"special_hours = [{ date = "2026-12-31", hours = "09:00-13:00", reason = "we close early" }]"#,
+                1,
+            )
+        });
+        assert_eq!(
+            described(&after, &with_reason),
+            [
+                "Doctor support line: special hours for Thursday 31 December 2026 changed to “9am to 1pm (callers hear: we close early)”"
+            ]
+        );
     }
 
     #[test]

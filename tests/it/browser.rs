@@ -510,7 +510,8 @@ impl Ops<'_> {
     /// Special hours previewed at the moments they change; days said before anything is
     /// asked; a listed day's reason corrected in place.
     async fn days_said_before_asking(&mut self) {
-        // Christmas Eve, 10am to 1pm: the 1:30pm caller is told the line is closed.
+        // Christmas Eve, 10am to 1pm, with a reason: the 1:30pm caller is told the line is
+        // closed, and why.
         self.goto("/lines/doctor-support").await;
         wait_for(self.browser, "Special hours").await;
         self.set_date("date-special_hours-doctor-support", "2026-12-24")
@@ -521,13 +522,22 @@ impl Ops<'_> {
             "10am to 1pm",
         )
         .await;
+        type_into(
+            self.browser,
+            "reason-special_hours-doctor-support",
+            "the office closes at 1pm on Christmas Eve",
+        )
+        .await;
         press(self.browser, "Add the special hours").await;
         let asked = wait_for(self.browser, "at 1:30pm hears first").await;
         let after = asked
             .split("at 1:30pm hears first")
             .nth(1)
             .unwrap_or_default();
-        assert!(after.contains("We are closed now"), "{asked}");
+        assert!(
+            after.contains("We are closed now: the office closes at 1pm on Christmas Eve."),
+            "{asked}"
+        );
         self.look("special-hours-confirm").await;
         press_link(self.browser, "Cancel: change nothing").await;
         wait_for(self.browser, "Closure days").await;

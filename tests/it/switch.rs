@@ -87,9 +87,44 @@ async fn on_sqlite_a_cli_in_another_process_changes_what_a_running_server_answer
         listed.contains("doctor-support\t2026-11-23\tthe office is closed for staff training"),
         "{listed}"
     );
+
+    // Special hours that open later today, with a reason: heard at 10am, before they open.
+    let out = switchboard(
+        state.path(),
+        &["closures", "remove", "doctor-support", "2026-11-23"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let asked = Instant::now();
+    let out = switchboard(
+        state.path(),
+        &[
+            "special-hours",
+            "add",
+            "doctor-support",
+            "2026-11-23",
+            "--hours",
+            "1pm to 5pm",
+            "--reason",
+            "the team opens late after its training",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let took = server
+        .answered_within(DOCTOR_SUPPORT, asked, |twiml| {
+            twiml.contains("We are closed now: the team opens late after its training.")
+        })
+        .await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    let listed = text(&switchboard(state.path(), &["special-hours", "list"]).stdout);
+    assert!(
+        listed.contains(
+            "doctor-support\t2026-11-23\t1pm to 5pm (callers hear: the team opens late after its training)"
+        ),
+        "{listed}"
+    );
     // No flow file was written.
     let shipped = std::fs::read_to_string(shipped_flows_dir().join("doctor-support.toml")).unwrap();
-    assert!(!shipped.contains("staff training"));
+    assert!(!shipped.contains("staff training") && !shipped.contains("opens late"));
 }
 
 /// `emergency status`, asked until the server says it serves the latest change. A server

@@ -30,7 +30,7 @@ pub fn confirm_day(
     let day = uk_day(change.date);
     let title = match (change.value, change.before) {
         (Some(_), Some(_)) => format!("Change the {} of {day}?", change.kind.said()),
-        (Some(_), None) => format!("Add a {} on {day}?", change.kind.said()),
+        (Some(_), None) => format!("Add {} on {day}?", change.kind.one_said()),
         (None, _) => format!("Remove the {} of {day}?", change.kind.said()),
     };
     page(
@@ -119,7 +119,7 @@ pub const SPECIAL_HOURS: OneOff = OneOff {
     title: "Special hours",
     asks: "The day's hours (\"10am to 1pm\", or \"9am to 12:30pm and 1:30pm to 5pm\")",
     asks_reason: Some(
-        "Optional: the reason callers hear while the line is closed that day (\"the office closes early for Christmas Eve\"); without one, they hear the day's hours",
+        "Optional: the reason callers hear while the line is closed that day (without one, they hear its hours)",
     ),
     add: "Add the special hours",
 };
