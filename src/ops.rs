@@ -291,7 +291,7 @@ pub fn day_refused_at_once(
     if let Some(listed) = days.iter().find(|d| d.schedule == schedule && d.day == day) {
         let what = match listed.kind {
             DayKind::Closure => "its reason",
-            DayKind::SpecialHours => "its hours",
+            DayKind::SpecialHours => "its hours or reason",
         };
         return Some(format!(
             "{date} already has {}: change {what} in the list above, or remove it first.",
