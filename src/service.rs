@@ -201,6 +201,8 @@ pub async fn run(
         let rules = listen::Rules {
             max_connections: admin_max_connections,
             header_timeout: config.limits.header_timeout,
+            // Browsers reconnect at no cost to anyone: an idle console connection is not kept.
+            keep_alive: config.limits.header_timeout,
             drain_timeout: config.limits.drain_timeout,
             when_full: listen::WhenFull::Refuse,
         };

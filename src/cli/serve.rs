@@ -68,9 +68,13 @@ pub struct Args {
     /// Refuse request bodies larger than this many bytes with 413.
     #[arg(long, default_value_t = Limits::default().body_bytes, env = "SWITCHBOARD_MAX_BODY_BYTES")]
     max_body_bytes: usize,
-    /// Disconnect a client that has not sent its request headers within this.
+    /// Disconnect a new connection that has not sent its request headers within this.
     #[arg(long, default_value = "5s", value_parser = duration, env = "SWITCHBOARD_HEADER_TIMEOUT")]
     header_timeout: Duration,
+    /// Keep a webhook connection open this long after a request, for the next one (longer
+    /// than Twilio keeps it pooled, so that it never sends on one being closed).
+    #[arg(long, default_value = "75s", value_parser = duration, env = "SWITCHBOARD_KEEP_ALIVE")]
+    keep_alive: Duration,
     /// Answer 408 to a request not read and answered within this.
     #[arg(long, default_value = "10s", value_parser = duration, env = "SWITCHBOARD_REQUEST_TIMEOUT")]
     request_timeout: Duration,
@@ -209,6 +213,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         limits: Limits {
             body_bytes: args.max_body_bytes,
             header_timeout: args.header_timeout,
+            keep_alive: args.keep_alive,
             request_timeout: args.request_timeout,
             drain_timeout: args.drain_timeout,
             max_connections: args.max_connections,

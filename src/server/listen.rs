@@ -5,6 +5,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::time::Duration;
 
 use axum::extract::Request;
@@ -20,9 +22,13 @@ use tokio::net::TcpListener;
 pub struct Rules {
     /// Connections served at once.
     pub max_connections: usize,
-    /// A connection must send a request's headers within this, the first request's or, when
-    /// it is kept alive, the next one's: a silent connection is closed, never kept for ever.
+    /// A new connection must send its first request's headers within this: a silent or slow
+    /// one is closed, never kept for ever.
     pub header_timeout: Duration,
+    /// A connection kept alive after a request may wait this long for the next one's headers.
+    /// Longer than the client's own pool keeps it, so that the client never sends on a
+    /// connection at the instant it is closed (a reset call).
+    pub keep_alive: Duration,
     /// How long shutdown waits for requests in flight.
     pub drain_timeout: Duration,
     /// What becomes of a connection past `max_connections`.
@@ -32,8 +38,9 @@ pub struct Rules {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WhenFull {
     /// Room is made for it: the connection open longest without ever sending a whole request
-    /// (a slow client's, or one left open) is closed. If every connection has, it waits until
-    /// one ends. (Twilio's: a slow client holds a slot only until a webhook needs it.)
+    /// (a slow client's, or one left open) is closed, or else the one idle longest between
+    /// requests (as nginx does). If every one is in a request, it waits until one ends.
+    /// (Twilio's: a slow or idle client holds a slot only until a webhook needs it.)
     MakeRoom,
     /// It is accepted and closed at once, and counted (the console's: nobody waits on it,
     /// and its connections must never hold the file descriptors the webhooks need).
@@ -45,7 +52,7 @@ pub enum WhenFull {
 pub enum Refusal {
     /// The listener already serves its `max_connections`.
     Full,
-    /// Closed to make room for a new one: it had sent no whole request.
+    /// Closed to make room for a new one: it had sent no whole request, or was idle.
     MadeRoom,
     /// The kernel would not accept it (out of file descriptors, say).
     AcceptFailed,
@@ -64,25 +71,46 @@ impl Refusal {
 }
 
 /// The connections a listener serves, so that one can be closed to make room for another.
-#[derive(Default)]
 struct Live {
+    /// When the listener started: connections' times are kept as milliseconds since.
+    epoch: std::time::Instant,
     connections: std::sync::Mutex<(u64, std::collections::HashMap<u64, Arc<Conn>>)>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            epoch: std::time::Instant::now(),
+            connections: Default::default(),
+        }
+    }
 }
 
 /// What the accept loop knows of one connection.
 struct Conn {
-    accepted: std::time::Instant,
-    /// Whether a whole request has come on it (set as its first request is answered).
-    used: std::sync::atomic::AtomicBool,
-    /// Told to close, to make room.
+    /// Whether a request's headers have come on it (set as its first request is served).
+    used: AtomicBool,
+    /// Requests being answered on it now.
+    in_request: AtomicUsize,
+    /// Since when it has waited for a request (its acceptance, or its last answer), in
+    /// milliseconds since the listener's epoch.
+    idle_since_ms: AtomicU64,
+    /// Told to close, to make room: no longer one to choose.
+    closing: AtomicBool,
     close: tokio::sync::Notify,
 }
 
 impl Live {
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
     fn add(&self) -> (u64, Arc<Conn>) {
         let conn = Arc::new(Conn {
-            accepted: std::time::Instant::now(),
-            used: std::sync::atomic::AtomicBool::new(false),
+            used: AtomicBool::new(false),
+            in_request: AtomicUsize::new(0),
+            idle_since_ms: AtomicU64::new(self.now_ms()),
+            closing: AtomicBool::new(false),
             close: tokio::sync::Notify::new(),
         });
         let mut guard = self.connections.lock().unwrap_or_else(|e| e.into_inner());
@@ -97,20 +125,19 @@ impl Live {
         guard.1.remove(&id);
     }
 
-    /// Closes the connection open longest that never sent a whole request: whether there was
+    /// Closes one connection not in a request, to make room: the one open longest that never
+    /// sent a request, or else the one idle longest since its last answer. Whether there was
     /// one. (A scan of them all, only when the listener is full.)
-    fn close_the_oldest_unused(&self) -> bool {
-        use std::sync::atomic::Ordering::Relaxed;
+    fn close_one_to_make_room(&self) -> bool {
         let guard = self.connections.lock().unwrap_or_else(|e| e.into_inner());
-        let oldest = guard
+        let chosen = guard
             .1
             .values()
-            .filter(|conn| !conn.used.load(Relaxed))
-            .min_by_key(|conn| conn.accepted);
-        match oldest {
+            .filter(|conn| !conn.closing.load(Relaxed) && conn.in_request.load(Relaxed) == 0)
+            .min_by_key(|conn| (conn.used.load(Relaxed), conn.idle_since_ms.load(Relaxed)));
+        match chosen {
             Some(conn) => {
-                // Once: a connection told to close is no longer one to choose.
-                conn.used.store(true, Relaxed);
+                conn.closing.store(true, Relaxed);
                 conn.close.notify_one();
                 true
             }
@@ -119,20 +146,47 @@ impl Live {
     }
 }
 
-/// A connection's service, marking the connection used as its first request comes.
+/// A request being answered on a connection: counted while it lasts, and the connection idle
+/// from when it ends (or is dropped unanswered).
+struct InRequest {
+    conn: Arc<Conn>,
+    live: Arc<Live>,
+}
+
+impl InRequest {
+    fn start(conn: &Arc<Conn>, live: &Arc<Live>) -> Self {
+        conn.used.store(true, Relaxed);
+        conn.in_request.fetch_add(1, Relaxed);
+        InRequest {
+            conn: conn.clone(),
+            live: live.clone(),
+        }
+    }
+}
+
+impl Drop for InRequest {
+    fn drop(&mut self) {
+        self.conn.idle_since_ms.store(self.live.now_ms(), Relaxed);
+        self.conn.in_request.fetch_sub(1, Relaxed);
+    }
+}
+
+/// A connection's service, counting the requests in it.
 #[derive(Clone)]
 struct Tracked<S> {
     inner: S,
     conn: Arc<Conn>,
+    live: Arc<Live>,
 }
 
 impl<S, B> tower::Service<Request<B>> for Tracked<S>
 where
     S: tower::Service<Request<B>>,
+    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
 
     fn poll_ready(
         &mut self,
@@ -142,10 +196,13 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        self.conn
-            .used
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        self.inner.call(request)
+        let in_request = InRequest::start(&self.conn, &self.live);
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let answered = answer.await;
+            drop(in_request);
+            answered
+        })
     }
 }
 
@@ -170,8 +227,11 @@ pub async fn serve<S>(
     let slots = Arc::new(tokio::sync::Semaphore::new(rules.max_connections));
     let live = Arc::new(Live::default());
     let mut http = hyper::server::conn::http1::Builder::new();
+    // hyper's header timeout runs from when a connection waits for a request's headers: for
+    // a kept-alive connection, how long it may stay idle. The first request's deadline,
+    // shorter, is kept below.
     http.timer(TokioTimer::new())
-        .header_read_timeout(rules.header_timeout);
+        .header_read_timeout(rules.keep_alive.max(rules.header_timeout));
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = AcceptBackoff::default();
     loop {
@@ -201,7 +261,7 @@ pub async fn serve<S>(
                 continue;
             }
             Err(_) => {
-                if live.close_the_oldest_unused() {
+                if live.close_one_to_make_room() {
                     refused(Refusal::MadeRoom);
                 }
                 tokio::select! {
@@ -215,16 +275,25 @@ pub async fn serve<S>(
         let service = TowerToHyperService::new(Tracked {
             inner: service_for(peer),
             conn: conn.clone(),
+            live: live.clone(),
         });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         let live = live.clone();
+        let header_timeout = rules.header_timeout;
         tokio::spawn(async move {
+            let first_request = async {
+                tokio::time::sleep(header_timeout).await;
+                if conn.used.load(Relaxed) {
+                    std::future::pending::<()>().await;
+                }
+            };
             // A client that hangs up or times out is not an error worth logging; one closed
-            // to make room is simply dropped.
+            // to make room, or that sent no request's headers in time, is simply dropped.
             tokio::select! {
                 _ = connection => {}
                 () = conn.close.notified() => {}
+                () = first_request => {}
             }
             live.remove(id);
             drop(slot);

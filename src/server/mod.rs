@@ -110,8 +110,10 @@ impl std::str::FromStr for PublicUrl {
 pub struct Limits {
     /// A larger request body is refused with 413 before it is read whole. Twilio's are ~1 KB.
     pub body_bytes: usize,
-    /// A client that has not sent its request headers by then is disconnected.
+    /// A new connection that has not sent its request headers by then is disconnected.
     pub header_timeout: Duration,
+    /// How long a connection kept alive after a request may wait for the next.
+    pub keep_alive: Duration,
     /// Reading the body and answering; past it, 408.
     pub request_timeout: Duration,
     /// How long shutdown waits for requests in flight.
@@ -125,6 +127,8 @@ impl Default for Limits {
         Limits {
             body_bytes: 64 * 1024,
             header_timeout: Duration::from_secs(5),
+            // nginx's default: longer than common HTTP clients keep an idle connection pooled.
+            keep_alive: Duration::from_secs(75),
             request_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(10),
             max_connections: 1024,
@@ -291,9 +295,10 @@ pub fn harden(routes: Router, app: Arc<App>) -> Router {
 }
 
 /// Serves webhooks until `shutdown` completes, then lets the requests in flight finish (for
-/// at most `drain_timeout`). Each connection must send its headers within `header_timeout`, so
-/// slow or half-open connections cost a little memory each; past `max_connections`, the one
-/// open longest that never sent a whole request is closed to make room for a new one.
+/// at most `drain_timeout`). Each new connection must send its headers within `header_timeout`,
+/// so slow or half-open connections cost a little memory each; one kept alive waits up to
+/// `keep_alive` for its next request. Past `max_connections`, the one open longest that never
+/// sent a whole request, or else the one idle longest, is closed to make room for a new one.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
@@ -302,6 +307,7 @@ pub async fn run(
     let rules = listen::Rules {
         max_connections: app.limits.max_connections,
         header_timeout: app.limits.header_timeout,
+        keep_alive: app.limits.keep_alive,
         drain_timeout: app.limits.drain_timeout,
         when_full: listen::WhenFull::MakeRoom,
     };

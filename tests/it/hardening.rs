@@ -576,15 +576,17 @@ async fn past_the_connection_cap_slow_clients_are_closed_to_make_room_for_a_call
 }
 
 #[tokio::test]
-async fn past_the_connection_cap_a_connection_that_served_a_request_is_kept_and_a_call_waits() {
+async fn past_the_connection_cap_an_idle_kept_alive_connection_makes_room_and_one_in_a_request_is_kept()
+ {
     let limits = Limits {
         header_timeout: Duration::from_millis(600),
+        request_timeout: Duration::from_millis(600),
         max_connections: 1,
         ..Limits::default()
     };
     let (address, _stop, _server) = listening(limits).await;
     // The one slot is held by a client kept alive after a whole request (as a pooled client's
-    // connection is): it is not closed to make room, only let go by its idle timeout.
+    // connection is) and now idle: it is closed to make room, and the call answered at once.
     let mut kept = tokio::net::TcpStream::connect(address).await.unwrap();
     kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
@@ -593,9 +595,78 @@ async fn past_the_connection_cap_a_connection_that_served_a_request_is_kept_and_
     let _ = kept.read(&mut first).await.unwrap();
     let (answer, took) = timed_call(address).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(took >= Duration::from_millis(300), "answered in {took:?}");
+    assert!(took < Duration::from_millis(300), "answered in {took:?}");
     assert!(
         read_all(&mut kept).await.is_some(),
-        "the kept one was let go"
+        "the idle one was let go"
+    );
+    // A connection in the middle of a request (its body still coming) is never closed to make
+    // room: the call waits for its answer (408 when its body does not come in time).
+    let mut busy = tokio::net::TcpStream::connect(address).await.unwrap();
+    busy.write_all(b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nTo=")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (answer, took) = timed_call(address).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(took >= Duration::from_millis(300), "answered in {took:?}");
+    let busy_answer = read_all(&mut busy).await.expect("answered and closed");
+    assert!(busy_answer.starts_with("HTTP/1.1 408"), "{busy_answer}");
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_is_served_after_idling_past_the_header_timeout_until_keep_alive() {
+    let limits = Limits {
+        header_timeout: Duration::from_millis(300),
+        keep_alive: Duration::from_millis(1500),
+        ..Limits::default()
+    };
+    let (address, _stop, _server) = listening(limits).await;
+    let (head, body) = raw_call(address);
+    let kept_alive = head.replace("Connection: close\r\n", "");
+    assert!(!kept_alive.contains("Connection: close"));
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // One whole answer, read by its Content-Length, leaving the connection open.
+    let ask = async |stream: &mut tokio::net::TcpStream| {
+        stream.write_all(kept_alive.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        loop {
+            let text = String::from_utf8_lossy(&answer).into_owned();
+            if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_owned)
+                    })
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .expect("a Content-Length");
+                if rest.len() >= length {
+                    return text;
+                }
+            }
+            let mut chunk = [0u8; 4096];
+            let read = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut chunk)).await;
+            let n = read.expect("answered").unwrap();
+            assert!(n > 0, "closed before the whole answer: {text}");
+            answer.extend_from_slice(&chunk[..n]);
+        }
+    };
+    let answer = ask(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Idle for three header timeouts, as a pooled client's connection is between calls: the
+    // next webhook on it is answered, not reset.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let answer = ask(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Idle past the keep-alive: let go.
+    let started = Instant::now();
+    assert!(read_all(&mut stream).await.is_some(), "closed");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1200),
+        "{:?}",
+        started.elapsed()
     );
 }
