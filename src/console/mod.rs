@@ -59,6 +59,8 @@ pub struct Console {
     passwords: auth::PasswordChecks,
     /// The line pages' diagrams, drawn once for each version.
     diagrams: diagram::Drawn,
+    /// What each version changed, said once for the Versions page.
+    described: versions::Described,
 }
 
 /// How long a change made here may take to be in force on this server; the others follow
@@ -77,6 +79,7 @@ impl Console {
             call_back_aim: call_backs::DEFAULT_AIM,
             passwords: auth::PasswordChecks::for_this_machine(),
             diagrams: diagram::Drawn::default(),
+            described: versions::Described::default(),
         }
     }
 

@@ -98,19 +98,18 @@ pub(super) async fn history_page(
     for v in history.iter().take(VERSIONS_SHOWN) {
         by_number.entry(v.number).or_default().push(v);
     }
-    // Each version's files, read once: each row says what changed since the version before.
-    let mut files = std::collections::HashMap::new();
-    for v in &history {
-        if let std::collections::hash_map::Entry::Vacant(entry) = files.entry(v.number) {
-            let kept = console.store.flow_files(&v.version).await?;
-            entry.insert((v.version.clone(), kept.unwrap_or_default()));
-        }
+    // Each row says what changed since the version before, in people's words.
+    let version_of: std::collections::HashMap<i64, String> = history
+        .iter()
+        .map(|v| (v.number, v.version.clone()))
+        .collect();
+    let mut changes = std::collections::HashMap::new();
+    for number in by_number.keys() {
+        changes.insert(
+            *number,
+            changes_since(&console, &version_of, *number).await?,
+        );
     }
-    let changes = |number: i64| match (files.get(&(number - 1)), files.get(&number)) {
-        (Some((_, older)), Some((_, this))) => flow::changes::described(older, this),
-        _ if number == 1 => vec!["The first version kept.".to_owned()],
-        _ => Vec::new(),
-    };
     let flows = console.app.flows.load();
     let lines = crate::reports::lines_of(&flows);
     let line = compare.line.clone().unwrap_or_default();
@@ -130,8 +129,8 @@ pub(super) async fn history_page(
             at: times[0].at.clone(),
             by: times[0].by.clone(),
             earlier: times[1..].iter().map(|t| t.at.clone()).collect(),
-            before: files.get(&(number - 1)).map(|(version, _)| version.clone()),
-            changes: changes(*number),
+            before: version_of.get(&(number - 1)).cloned(),
+            changes: changes.remove(number).unwrap_or_default(),
         })
         .filter(|row| {
             naming
@@ -188,6 +187,66 @@ pub(super) async fn history_page(
         held.as_deref(),
         notice(&console, &session).await?.as_ref(),
     )))
+}
+
+/// What the version numbered `number` changed since the one before it, in people's words:
+/// both read and compared once, then kept (a version's files never change), so the Versions
+/// page does not read and compare hundreds of versions at each view.
+async fn changes_since(
+    console: &Console,
+    version_of: &std::collections::HashMap<i64, String>,
+    number: i64,
+) -> Result<Vec<String>, StoreError> {
+    let (Some(this), Some(older)) = (version_of.get(&number), version_of.get(&(number - 1))) else {
+        // The first version, or one whose predecessor is older than the page reads.
+        return Ok(match number {
+            1 => vec!["The first version kept.".to_owned()],
+            _ => Vec::new(),
+        });
+    };
+    // A version is named by a hash of its files, so two versions' difference never changes.
+    let pair = format!("{older} {this}");
+    if let Some(kept) = console.described.kept(&pair) {
+        return Ok(kept);
+    }
+    let (older_files, these) = (
+        console.store.flow_files(older).await?,
+        console.store.flow_files(this).await?,
+    );
+    let said = flow::changes::described(
+        older_files.as_deref().unwrap_or_default(),
+        these.as_deref().unwrap_or_default(),
+    );
+    // Kept only once both are read: a version not (yet) in the store is read again next time.
+    if older_files.is_some() && these.is_some() {
+        console.described.keep(&pair, &said);
+    }
+    Ok(said)
+}
+
+/// What a version changed since another, by the pair's names, as [`changes_since`] said it.
+#[derive(Default)]
+pub(super) struct Described(std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>);
+
+/// Versions described at most; past it, all are let go at once and described again as viewed.
+const DESCRIBED_KEPT: usize = 4096;
+
+impl Described {
+    fn kept(&self, pair: &str) -> Option<Vec<String>> {
+        self.lock().get(pair).cloned()
+    }
+
+    fn keep(&self, pair: &str, said: &[String]) {
+        let mut kept = self.lock();
+        if kept.len() >= DESCRIBED_KEPT {
+            kept.clear();
+        }
+        kept.insert(pair.to_owned(), said.to_vec());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Vec<String>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// While this server's flow files are held back since a roll-back (and differ from the

@@ -121,11 +121,15 @@ pub(super) async fn read_in_force<'e>(
     executor: impl Executor<'e, Database = Any>,
     limit: i64,
 ) -> Result<Vec<InForce>> {
-    let rows = sqlx::query(&format!(
-        "SELECT f.version, f.at_ms, f.by_whom, f.why, {VERSION_NUMBER} AS number \
-         FROM flows_in_force f JOIN flow_versions v ON v.version = f.version \
-         ORDER BY f.id DESC LIMIT $1"
-    ))
+    // Every version numbered in one pass (a count for each row was quadratic: 0.3 s for 500).
+    let rows = sqlx::query(
+        "SELECT f.version, f.at_ms, f.by_whom, f.why, n.number \
+         FROM flows_in_force f JOIN (\
+             SELECT version, ROW_NUMBER() OVER (ORDER BY first_ms, version) AS number \
+             FROM flow_versions\
+         ) n ON n.version = f.version \
+         ORDER BY f.id DESC LIMIT $1",
+    )
     .bind(limit)
     .fetch_all(executor)
     .await?;
@@ -142,7 +146,8 @@ pub(super) async fn read_in_force<'e>(
 }
 
 /// The number of the version `v` (a row of `flow_versions`): how many were first published
-/// before it or with it. Versions published in the same millisecond are ordered by hash.
+/// before it or with it. Versions published in the same millisecond are ordered by hash (as
+/// [`read_in_force`] numbers them all at once).
 const VERSION_NUMBER: &str = "(SELECT COUNT(*) FROM flow_versions o \
      WHERE o.first_ms < v.first_ms OR (o.first_ms = v.first_ms AND o.version <= v.version))";
 

@@ -2291,3 +2291,58 @@ async fn no_console_page_says_a_file_path_a_store_url_or_a_number_in_e164_form()
         assert_eq!(e164, None, "{path} says a number in E.164 form:\n{words}");
     }
 }
+
+/// Hundreds of versions: the Versions page lists the newest 50, numbered in the order they were
+/// published, each saying what it changed; seen again (from what was kept) it says the same.
+/// `--nocapture` prints how long each view took (BENCHMARKS.md, "The Versions page").
+#[tokio::test]
+async fn the_versions_page_numbers_and_describes_hundreds_of_versions_the_same_at_each_view() {
+    let s = setup(false).await;
+    let (cookie, _) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    const PUBLISHED: usize = 300;
+    let mut revision = 0;
+    for i in 0..PUBLISHED {
+        let edited = edited_flows("wellbeing.toml", |t| {
+            t.replace(COUNSELLING, &format!("+44207946{:04}", 2000 + i))
+        });
+        let set = switchboard::server::reload::read_checked(edited.path()).unwrap();
+        revision = switchboard::server::reload::publish(&s.store, &set, "test", "an edit")
+            .await
+            .unwrap();
+    }
+    assert!(
+        s.app
+            .store
+            .serve_at_least(revision, std::time::Duration::from_secs(10))
+            .await
+    );
+    let mut views = Vec::new();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let page = get(&s.console, "/history", &cookie).await;
+        eprintln!(
+            "the Versions page of {} versions in {:?}",
+            PUBLISHED + 1,
+            started.elapsed()
+        );
+        assert_eq!(page.status, StatusCode::OK);
+        views.push(page.body);
+    }
+    let rows = &views[0][views[0].find("<tbody>").unwrap()..];
+    assert_eq!(rows.matches("<tr>").count(), 50, "{rows}");
+    let newest = PUBLISHED + 1;
+    let (first_row, last_row) = (
+        rows.find(&format!("<td>Version {newest} (in force)</td>")),
+        rows.find(&format!("<td>Version {}</td>", newest - 49)),
+    );
+    assert!(
+        matches!((first_row, last_row), (Some(a), Some(b)) if a < b),
+        "{rows}"
+    );
+    // The newest changed the counselling number from the one before's, as people write it.
+    assert!(
+        rows.contains("020 7946 2298") && rows.contains("020 7946 2299"),
+        "{rows}"
+    );
+    assert!(views.iter().all(|view| *view == views[0]));
+}

@@ -242,6 +242,21 @@ async fn a_roll_back_from_one_servers_console_is_in_force_on_the_other_and_audit
     let heard = b.server.press_at_first_menu(WELLBEING, "1").await;
     assert!(dialled(&heard, COUNSELLING), "{heard}");
 
+    // The Versions page numbers them on PostgreSQL too, in the order they were first published,
+    // with version 1 in force again (and listed once, with both times it went into force).
+    let versions = a.console.get("/history", &cookie).await;
+    assert_eq!(versions.status, 200, "{}", versions.body);
+    let rows = &versions.body[versions.body.find("<tbody>").unwrap()..];
+    let (v2, v1) = (
+        rows.find("<td>Version 2</td>"),
+        rows.find("<td>Version 1 (in force)</td>"),
+    );
+    assert!(
+        matches!((v2, v1), (Some(v2), Some(v1)) if v2 < v1),
+        "newest first: {rows}"
+    );
+    assert_eq!(rows.matches("<tr>").count(), 2, "{rows}");
+
     let audit = store.audit(100).await.unwrap();
     let roll_backs = audit
         .iter()
