@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 
 use super::emergency::Emergencies;
 use super::holidays::BankHolidays;
-use super::schedule::{ClosedBecause, Opening, Schedule, Status};
+use super::schedule::{ClosedBecause, Opening, Schedule, SpecialHours, Status};
 use super::speech;
 
 /// The schedule's state at `from`, then a line a day for `days` days from `from`'s local date.
@@ -97,7 +97,7 @@ pub fn days_in_words(
 enum Day<'s> {
     Open {
         openings: &'s [Opening],
-        special: bool,
+        special: Option<&'s SpecialHours>,
     },
     Closed(String),
 }
@@ -113,13 +113,18 @@ fn day<'s>(schedule: &'s Schedule, holidays: &BankHolidays, date: NaiveDate) -> 
         [] => Day::Closed("no hours on this weekday".to_owned()),
         openings => Day::Open {
             openings,
-            special: schedule.special_hours.contains_key(&date),
+            special: schedule.special_hours.get(&date),
         },
     }
 }
 
-fn special_mark(special: bool) -> &'static str {
-    if special { " (special hours)" } else { "" }
+/// " (special hours)", with the reason callers hear if ops gave one.
+fn special_mark(special: Option<&SpecialHours>) -> String {
+    match special.map(|s| s.reason.as_deref()) {
+        None => String::new(),
+        Some(None) => " (special hours)".to_owned(),
+        Some(Some(reason)) => format!(" (special hours: {reason})"),
+    }
 }
 
 fn reason(why: &ClosedBecause) -> String {

@@ -320,7 +320,10 @@ fn hours_says_when_the_line_opens_and_why_it_is_closed() {
         )
         .replace(
             "special_hours = []",
-            r#"special_hours = [{ date = "2026-12-31", hours = "10:00-13:00" }]"#,
+            r#"special_hours = [
+                { date = "2026-12-30", hours = "09:00-12:00", reason = "the team meets to plan the year" },
+                { date = "2026-12-31", hours = "10:00-13:00" },
+            ]"#,
         )
     });
     let out = switchboard(&[
@@ -349,7 +352,7 @@ Sat 2026-12-26  closed all day: weekend
 Sun 2026-12-27  closed all day: weekend
 Mon 2026-12-28  closed all day: bank holiday, Boxing Day (substitute day)
 Tue 2026-12-29  open 09:00-17:00
-Wed 2026-12-30  open 09:00-17:00
+Wed 2026-12-30  open 09:00-12:00 (special hours: the team meets to plan the year)
 Thu 2026-12-31  open 10:00-13:00 (special hours)
 ";
     assert_eq!(report, expected);
