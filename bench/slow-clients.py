@@ -10,6 +10,11 @@ connect to the answer's last byte. Prints one line:
     slow=1000 held=998 webhooks=2400 p50_ms=1.2 p99_ms=3.4 max_ms=9.9 errors=0
 
     TWILIO_AUTH_TOKEN=... bench/slow-clients.py http://127.0.0.1:18080 1000 10
+    TWILIO_AUTH_TOKEN=... bench/slow-clients.py http://127.0.0.1:18080 1000 10 idle
+
+With "idle" (MODE=idle in bench/slow-clients.sh) each client instead sends one whole request,
+reads its answer and then keeps the connection open and silent, as a pooled client does between
+requests (opened again when the server closes it).
 
 The webhooks are signed for URL/voice as Twilio signs them (HMAC-SHA1 of the URL and the sorted
 parameters). Only loopback addresses are used; every loop ends by itself.
@@ -25,6 +30,8 @@ import time
 from urllib.parse import urlencode, urlsplit
 
 url, slow, seconds = sys.argv[1].rstrip("/"), int(sys.argv[2]), float(sys.argv[3])
+mode = sys.argv[4] if len(sys.argv) > 4 else "trickle"
+assert mode in ("trickle", "idle"), mode
 parts = urlsplit(url)
 host, port = parts.hostname, parts.port or 80
 assert host in ("127.0.0.1", "localhost", "::1"), "loopback only"
@@ -46,6 +53,18 @@ async def trickle(stop_at):
             continue
         held += 1
         try:
+            if mode == "idle":
+                # One whole request, its answer read, then silence on the kept-alive connection.
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                await writer.drain()
+                await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(len(b"ok\n"))
+                # Silent until the server closes it or the run ends.
+                try:
+                    await asyncio.wait_for(reader.read(1), max(0.0, stop_at - time.monotonic()))
+                except asyncio.TimeoutError:
+                    pass
+                continue
             writer.write(b"POST /voice HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             while time.monotonic() < stop_at:
                 await writer.drain()
@@ -53,7 +72,7 @@ async def trickle(stop_at):
                 writer.write(b"a")
                 if reader.at_eof():
                     break
-        except OSError:
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         finally:
             held -= 1

@@ -6,12 +6,14 @@
 #
 #   BASELINE=/tmp/base-target/release/switchboard bench/slow-clients.sh
 #   SLOW=2000 DURATION=20 ROUNDS=3 bench/slow-clients.sh
+#   MODE=idle bench/slow-clients.sh   # clients that send one request, then stay kept alive
 #
 # The server runs pinned to core 0 and the clients to core 1, with the hard open-file limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 slow=${SLOW:-1000}
+mode=${MODE:-trickle}
 duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
 cargo build --release --quiet --bin switchboard
@@ -23,7 +25,7 @@ servers="switchboard"
 [ -z "${BASELINE:-}" ] || servers="baseline switchboard"
 binary_of() { if [ "$1" = baseline ]; then echo "$BASELINE"; else echo target/release/switchboard; fi; }
 
-echo "slow=$slow duration=${duration}s rounds=$rounds server core 0, clients core 1"
+echo "slow=$slow mode=$mode duration=${duration}s rounds=$rounds server core 0, clients core 1"
 failed=0
 for round in $(seq "$rounds"); do
   for name in $servers; do
@@ -37,7 +39,7 @@ for round in $(seq "$rounds"); do
       (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
       sleep 0.1
     done
-    line=$(taskset -c 1 python3 bench/slow-clients.py "$url" "$slow" "$duration")
+    line=$(taskset -c 1 python3 bench/slow-clients.py "$url" "$slow" "$duration" "$mode")
     rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$pid/status")
     kill "$pid"
     wait "$pid" 2>/dev/null || true

@@ -37,10 +37,10 @@ pub struct Rules {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WhenFull {
-    /// Room is made for it: the connection open longest without ever sending a whole request
-    /// (a slow client's, or one left open) is closed, or else the one idle longest between
-    /// requests (as nginx does). If every one is in a request, it waits until one ends.
-    /// (Twilio's: a slow or idle client holds a slot only until a webhook needs it.)
+    /// Room is made for it: of the connections not in a request, the one that has waited
+    /// longest for one is closed (a slow client's, or one kept alive and idle, as nginx does).
+    /// If every one is in a request, it waits until one ends. (Twilio's: a slow or idle client
+    /// holds a slot only until a webhook needs it.)
     MakeRoom,
     /// It is accepted and closed at once, and counted (the console's: nobody waits on it,
     /// and its connections must never hold the file descriptors the webhooks need).
@@ -125,8 +125,9 @@ impl Live {
         guard.1.remove(&id);
     }
 
-    /// Closes one connection not in a request, to make room: the one open longest that never
-    /// sent a request, or else the one idle longest since its last answer. Whether there was
+    /// Closes one connection not in a request, to make room: the one that has waited longest
+    /// for a request (since it was accepted, or since its last answer), so a slow client or a
+    /// long-idle one goes before a connection whose request is just coming. Whether there was
     /// one. (A scan of them all, only when the listener is full.)
     fn close_one_to_make_room(&self) -> bool {
         let guard = self.connections.lock().unwrap_or_else(|e| e.into_inner());
@@ -134,7 +135,7 @@ impl Live {
             .1
             .values()
             .filter(|conn| !conn.closing.load(Relaxed) && conn.in_request.load(Relaxed) == 0)
-            .min_by_key(|conn| (conn.used.load(Relaxed), conn.idle_since_ms.load(Relaxed)));
+            .min_by_key(|conn| conn.idle_since_ms.load(Relaxed));
         match chosen {
             Some(conn) => {
                 conn.closing.store(true, Relaxed);

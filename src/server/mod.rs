@@ -297,8 +297,8 @@ pub fn harden(routes: Router, app: Arc<App>) -> Router {
 /// Serves webhooks until `shutdown` completes, then lets the requests in flight finish (for
 /// at most `drain_timeout`). Each new connection must send its headers within `header_timeout`,
 /// so slow or half-open connections cost a little memory each; one kept alive waits up to
-/// `keep_alive` for its next request. Past `max_connections`, the one open longest that never
-/// sent a whole request, or else the one idle longest, is closed to make room for a new one.
+/// `keep_alive` for its next request. Past `max_connections`, of the connections not in a
+/// request, the one that has waited longest for one is closed to make room for a new one.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,

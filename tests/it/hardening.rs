@@ -615,6 +615,40 @@ async fn past_the_connection_cap_an_idle_kept_alive_connection_makes_room_and_on
 }
 
 #[tokio::test]
+async fn past_the_connection_cap_the_connection_waiting_longest_makes_room_not_one_just_opened() {
+    let limits = Limits {
+        header_timeout: Duration::from_secs(5),
+        max_connections: 2,
+        ..Limits::default()
+    };
+    let (address, _stop, _server) = listening(limits).await;
+    // A client kept alive after a request, idle since.
+    let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 64];
+    let _ = idle.read(&mut first).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A connection just opened, its webhook not yet sent (as a webhook's is for a moment).
+    let (head, body) = raw_call(address);
+    let mut opening = tokio::net::TcpStream::connect(address).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The listener is full: a third connection closes the idle one, not the one just opened.
+    let (answer, took) = timed_call(address).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(took < Duration::from_millis(500), "answered in {took:?}");
+    assert!(
+        read_all(&mut idle).await.is_some(),
+        "the idle one was let go"
+    );
+    opening.write_all(head.as_bytes()).await.unwrap();
+    opening.write_all(body.as_bytes()).await.unwrap();
+    let answer = read_all(&mut opening).await.expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
 async fn a_kept_alive_connection_is_served_after_idling_past_the_header_timeout_until_keep_alive() {
     let limits = Limits {
         header_timeout: Duration::from_millis(300),
