@@ -75,6 +75,8 @@ struct Live {
     /// When the listener started: connections' times are kept as milliseconds since.
     epoch: std::time::Instant,
     connections: std::sync::Mutex<(u64, std::collections::HashMap<u64, Arc<Conn>>)>,
+    /// Told as each request ends: a connection that may now make room.
+    request_ended: tokio::sync::Notify,
 }
 
 impl Default for Live {
@@ -82,6 +84,7 @@ impl Default for Live {
         Live {
             epoch: std::time::Instant::now(),
             connections: Default::default(),
+            request_ended: tokio::sync::Notify::new(),
         }
     }
 }
@@ -169,6 +172,7 @@ impl Drop for InRequest {
     fn drop(&mut self) {
         self.conn.idle_since_ms.store(self.live.now_ms(), Relaxed);
         self.conn.in_request.fetch_sub(1, Relaxed);
+        self.live.request_ended.notify_one();
     }
 }
 
@@ -262,12 +266,26 @@ pub async fn serve<S>(
                 continue;
             }
             Err(_) => {
-                if live.close_one_to_make_room() {
-                    refused(Refusal::MadeRoom);
-                }
-                tokio::select! {
-                    slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-                    () = &mut shutdown => break,
+                // Room is made as soon as a connection is not in a request: now, or when the
+                // next request ends (a kept-alive connection would otherwise hold its slot
+                // for its whole keep-alive).
+                let mut made_room = false;
+                let slot = loop {
+                    if !made_room && live.close_one_to_make_room() {
+                        made_room = true;
+                        refused(Refusal::MadeRoom);
+                    }
+                    tokio::select! {
+                        slot = slots.clone().acquire_owned() => {
+                            break Some(slot.expect("the semaphore is never closed"));
+                        }
+                        () = live.request_ended.notified() => {}
+                        () = &mut shutdown => break None,
+                    }
+                };
+                match slot {
+                    Some(slot) => slot,
+                    None => break,
                 }
             }
         };

@@ -649,6 +649,37 @@ async fn past_the_connection_cap_the_connection_waiting_longest_makes_room_not_o
 }
 
 #[tokio::test]
+async fn past_the_connection_cap_a_call_waiting_for_a_request_to_end_is_served_when_it_does() {
+    let limits = Limits {
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let (address, _stop, _server) = listening(limits).await;
+    // The one slot is in a request: its body is still coming, and it will be kept alive after.
+    let (head, body) = raw_call(address);
+    let kept_alive = head.replace("Connection: close\r\n", "");
+    let mut busy = tokio::net::TcpStream::connect(address).await.unwrap();
+    busy.write_all(kept_alive.as_bytes()).await.unwrap();
+    busy.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let call = tokio::spawn(timed_call(address));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !call.is_finished(),
+        "it waits while the only connection is in a request"
+    );
+    // The request ends; its connection, kept alive and idle, makes room at once: the call does
+    // not wait for its keep-alive (75 s).
+    busy.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let (answer, took) = tokio::time::timeout(Duration::from_secs(5), call)
+        .await
+        .expect("answered once the request ended")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(took < Duration::from_secs(2), "answered in {took:?}");
+}
+
+#[tokio::test]
 async fn a_kept_alive_connection_is_served_after_idling_past_the_header_timeout_until_keep_alive() {
     let limits = Limits {
         header_timeout: Duration::from_millis(300),
