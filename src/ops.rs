@@ -269,7 +269,23 @@ pub async fn edit_day(
     };
     change.audit(&what, &words, &before, &after).await?;
     let revision = change.commit().await?;
+    let said = if value.reason.is_some() && !reason_said(flows, schedule) {
+        format!(
+            "{said} Callers will not hear its reason: the {line}'s call flow says none for special hours."
+        )
+    } else {
+        said
+    };
     Ok(Done { revision, said })
+}
+
+/// Whether the call flows say special hours' reason on `schedule` (else it is never heard).
+pub fn reason_said(flows: &Flows, schedule: &str) -> bool {
+    flows
+        .schedules
+        .iter()
+        .position(|s| s.name == schedule)
+        .is_some_and(|index| flows.says_special_hours_reason(index))
 }
 
 /// Why `day` cannot be asked about at all for `schedule`, said at once beside its field: it

@@ -363,9 +363,25 @@ fn phrases_that_do_not_choose(flows: &Flows, files: &Files<'_, '_>, found: &mut 
 fn schedules(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate, found: &mut Vec<Diagnostic>) {
     for (source, _, file) in files.sources {
         for (name, section) in &file.schedules {
-            let Some(schedule) = flows.schedules.iter().find(|s| s.name == *name.get_ref()) else {
+            let Some(index) = flows
+                .schedules
+                .iter()
+                .position(|s| s.name == *name.get_ref())
+            else {
                 continue;
             };
+            let schedule = &flows.schedules[index];
+            if !flows.says_special_hours_reason(index) {
+                for special in &section.special_hours {
+                    if let Some(reason) = &special.get_ref().reason {
+                        let message = format!(
+                            "callers never hear this reason: no step on schedule {:?} says {{special_hours_reason}} (give its `hours` step a `special_hours` branch that does)",
+                            name.get_ref()
+                        );
+                        found.push(source.diagnostic(reason.span(), Severity::Warning, message));
+                    }
+                }
+            }
             let never_open = schedule.weekly.iter().all(Vec::is_empty)
                 && schedule
                     .special_hours

@@ -284,6 +284,35 @@ pub struct Exit {
 }
 
 impl StepKind {
+    /// Every message the step may say.
+    pub fn messages(&self) -> Vec<&Message> {
+        match self {
+            StepKind::Say { message, .. } => vec![message],
+            StepKind::Menu(menu) => [
+                Some(&menu.prompt),
+                menu.no_input.as_ref(),
+                menu.invalid.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            StepKind::Dial(dial) => [
+                &dial.message,
+                &dial.retry,
+                &dial.busy,
+                &dial.no_answer,
+                &dial.failed,
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            StepKind::Hangup { message } => message.iter().collect(),
+            StepKind::Hours { .. } | StepKind::Origin { .. } | StepKind::CallBack { .. } => {
+                Vec::new()
+            }
+        }
+    }
+
     /// Every step a caller can go to from this one, in the order the file gives them. A dial
     /// that connects ends the call, and a hang-up goes nowhere.
     pub fn exits(&self) -> Vec<Exit> {
@@ -437,6 +466,19 @@ impl Flows {
 
     pub fn default_line(&self) -> usize {
         self.default_line
+    }
+
+    /// Whether some step on the schedule numbered `schedule` says `{special_hours_reason}`: if
+    /// none does, a reason given for its special hours is never heard.
+    pub fn says_special_hours_reason(&self, schedule: usize) -> bool {
+        self.lines.iter().flat_map(|line| &line.steps).any(|step| {
+            step.schedule == Some(schedule)
+                && step
+                    .kind
+                    .messages()
+                    .iter()
+                    .any(|m| m.pieces.contains(&Piece::SpecialHoursReason))
+        })
     }
 
     /// The step a callback names, if it exists in this set.

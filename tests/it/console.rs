@@ -40,9 +40,15 @@ async fn audit_log(s: &Setup) -> Vec<switchboard::store::AuditEntry> {
 }
 
 async fn setup(secure: bool) -> Setup {
+    setup_edited(secure, |_, text| text.to_owned()).await
+}
+
+/// [`setup`], with each shipped flow file (its name, its text) edited first.
+async fn setup_edited(secure: bool, edit: impl Fn(&str, &str) -> String) -> Setup {
     let flows = tempfile::tempdir().unwrap();
     for name in ["wellbeing.toml", "doctor-support.toml"] {
-        std::fs::copy(shipped_flows_dir().join(name), flows.path().join(name)).unwrap();
+        let text = std::fs::read_to_string(shipped_flows_dir().join(name)).unwrap();
+        std::fs::write(flows.path().join(name), edit(name, &text)).unwrap();
     }
     let loaded = switchboard::check::load_dir(flows.path()).unwrap();
     let app = Arc::new(app_state(loaded, NOW));
@@ -2214,6 +2220,62 @@ async fn special_hours_take_a_reason_callers_hear_which_is_changed_in_place_and_
             .contains("We are closed now: today we are open 10am to 1pm only."),
         "{}",
         asked.body
+    );
+}
+
+#[tokio::test]
+async fn a_special_hours_reason_the_call_flow_never_says_is_said_unheard_before_it_is_added() {
+    let s = setup_edited(false, |_, text| {
+        text.replace(
+            "We are closed now: {special_hours_reason}.",
+            "We are closed now.",
+        )
+    })
+    .await;
+    let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("line", "doctor-support"),
+        ("schedule", "doctor-support"),
+        ("list", "special_hours"),
+        ("action", "add"),
+        ("date", "2026-12-24"),
+        ("value", "10am to 1pm"),
+        ("reason", "the office closes at 1pm on Christmas Eve"),
+        ("confirmed", ""),
+    ];
+    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains(
+            "callers will not hear this one: “the office closes at 1pm on Christmas Eve”"
+        ),
+        "{}",
+        asked.body
+    );
+    assert!(
+        !asked.body.contains("callers are told why"),
+        "{}",
+        asked.body
+    );
+    // What they do hear is shown, without the reason.
+    assert!(asked.body.contains("We are closed now."), "{}", asked.body);
+    assert!(
+        !asked.body.contains("We are closed now: the office"),
+        "{}",
+        asked.body
+    );
+    // Added all the same, the notice after says so too.
+    let mut confirmed = fields.to_vec();
+    confirmed.retain(|(k, _)| *k != "confirmed");
+    confirmed.push(("confirmed", "yes"));
+    let made = post_form(&s.console, "/days", &cookie, &confirmed).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let page = get(&s.console, "/lines/doctor-support", &cookie).await;
+    assert!(
+        page.body.contains("Callers will not hear its reason"),
+        "{}",
+        page.body
     );
 }
 

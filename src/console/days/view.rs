@@ -17,6 +17,8 @@ pub struct DayChange<'a> {
     pub value: Option<DayValue<'a>>,
     /// For a listed day changed in place: what it holds until now.
     pub before: Option<DayValue<'a>>,
+    /// Whether the line's call flow says special hours' reason (else it is never heard).
+    pub reason_said: bool,
 }
 
 /// Before a closure day or special hours are added or removed: what a caller will hear that
@@ -51,12 +53,16 @@ pub fn confirm_day(
                 }
                 (DayKind::SpecialHours, Some(hours)) => {
                     p { "The line's hours that day: " strong { (crate::flow::hours_said(hours.value)) } "." }
-                    @match hours.reason {
-                        Some(reason) => {
+                    @match (hours.reason, change.reason_said) {
+                        (Some(reason), true) => {
                             p { "While the line is closed that day, callers are told why, in these words:" }
                             blockquote { (reason) }
                         }
-                        None => p { "No reason is given: while the line is closed that day, callers are told its hours." },
+                        (Some(reason), false) => {
+                            p.notice role="note" { "The line's call flow says no reason for special hours, so callers will not hear this one: “" (reason) "”. They hear what is shown below. Ask whoever edits the call flows to add it." }
+                        }
+                        (None, true) => p { "No reason is given: while the line is closed that day, callers are told its hours." },
+                        (None, false) => {}
                     }
                 }
                 _ => {}
