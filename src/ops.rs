@@ -248,6 +248,7 @@ pub async fn edit_day(
     }
     let after = days_text(&change.days().await?, schedule);
     let words = value.in_words(kind);
+    let kind_of_day = kind;
     let (line, date, kind) = (
         flows.schedule_line_name(schedule),
         speech::full_date(day),
@@ -269,9 +270,14 @@ pub async fn edit_day(
     };
     change.audit(&what, &words, &before, &after).await?;
     let revision = change.commit().await?;
-    let said = if value.reason.is_some() && !reason_said(flows, schedule) {
+    let has_reason = match kind_of_day {
+        DayKind::Closure => edit != DayEdit::Remove,
+        DayKind::SpecialHours => value.reason.is_some(),
+    };
+    let said = if has_reason && !reason_said(flows, schedule, kind_of_day) {
         format!(
-            "{said} Callers will not hear its reason: the {line}'s call flow says none for special hours."
+            "{said} Callers will not hear its reason: the {line}'s call flow says none for {}.",
+            kind_of_day.one_said()
         )
     } else {
         said
@@ -279,13 +285,18 @@ pub async fn edit_day(
     Ok(Done { revision, said })
 }
 
-/// Whether the call flows say special hours' reason on `schedule` (else it is never heard).
-pub fn reason_said(flows: &Flows, schedule: &str) -> bool {
+/// Whether the call flows say the reason of a `kind` of day on `schedule`: a closure day's,
+/// or special hours' (else it is never heard).
+pub fn reason_said(flows: &Flows, schedule: &str, kind: DayKind) -> bool {
+    let placeholder = match kind {
+        DayKind::Closure => crate::flow::Piece::ClosureReason,
+        DayKind::SpecialHours => crate::flow::Piece::SpecialHoursReason,
+    };
     flows
         .schedules
         .iter()
         .position(|s| s.name == schedule)
-        .is_some_and(|index| flows.says_special_hours_reason(index))
+        .is_some_and(|index| flows.says(index, &placeholder))
 }
 
 /// Why `day` cannot be asked about at all for `schedule`, said at once beside its field: it

@@ -13,7 +13,7 @@ use super::model;
 use crate::calendar::holidays::LAST_YEAR;
 use crate::flow::file::FlowFile;
 use crate::flow::timing::{self, MAX_SECONDS_BEFORE_CHOICE};
-use crate::flow::{Diagnostic, Flows, Severity, Source, StepKind, StepRef, did_you_mean};
+use crate::flow::{Diagnostic, Flows, Piece, Severity, Source, StepKind, StepRef, did_you_mean};
 
 /// Amazon Polly's voices as Twilio offers them (`Polly.Amy`, `Polly.Amy-Neural`).
 const POLLY_VOICES: &[&str] = &[
@@ -371,15 +371,33 @@ fn schedules(flows: &Flows, files: &Files<'_, '_>, today: NaiveDate, found: &mut
                 continue;
             };
             let schedule = &flows.schedules[index];
-            if !flows.says_special_hours_reason(index) {
-                for special in &section.special_hours {
-                    if let Some(reason) = &special.get_ref().reason {
-                        let message = format!(
-                            "callers never hear this reason: no step on schedule {:?} says {{special_hours_reason}} (give its `hours` step a `special_hours` branch that does)",
-                            name.get_ref()
-                        );
-                        found.push(source.diagnostic(reason.span(), Severity::Warning, message));
-                    }
+            // Reasons written for days that no step says.
+            let closures = section.closures.iter().map(|c| &c.get_ref().reason);
+            let special = section.special_hours.iter();
+            let special = special.filter_map(|d| d.get_ref().reason.as_ref());
+            for (reasons, placeholder, said, branch) in [
+                (
+                    closures.collect::<Vec<_>>(),
+                    Piece::ClosureReason,
+                    "closure_reason",
+                    "closure",
+                ),
+                (
+                    special.collect(),
+                    Piece::SpecialHoursReason,
+                    "special_hours_reason",
+                    "special_hours",
+                ),
+            ] {
+                if flows.says(index, &placeholder) {
+                    continue;
+                }
+                for reason in reasons {
+                    let message = format!(
+                        "callers never hear this reason: no step on schedule {:?} says {{{said}}} (give its `hours` step a `{branch}` branch that does)",
+                        name.get_ref(),
+                    );
+                    found.push(source.diagnostic(reason.span(), Severity::Warning, message));
                 }
             }
             let never_open = schedule.weekly.iter().all(Vec::is_empty)

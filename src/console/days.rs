@@ -209,7 +209,7 @@ pub(super) async fn one_off_days(
         before: listed
             .map(ops::DayValue::of_day)
             .filter(|_| action == DayAction::Change),
-        reason_said: ops::reason_said(&flows, &schedule),
+        reason_said: ops::reason_said(&flows, &schedule, kind),
     };
     if !is_yes(&confirmed) {
         // Before the change: the reason as it will be spoken, what a caller hears that day,

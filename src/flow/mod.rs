@@ -468,16 +468,16 @@ impl Flows {
         self.default_line
     }
 
-    /// Whether some step on the schedule numbered `schedule` says `{special_hours_reason}`: if
-    /// none does, a reason given for its special hours is never heard.
-    pub fn says_special_hours_reason(&self, schedule: usize) -> bool {
+    /// Whether some step on the schedule numbered `schedule` says `piece` (a reason's
+    /// placeholder): if none does, a reason given for its days is never heard.
+    pub fn says(&self, schedule: usize, piece: &Piece) -> bool {
         self.lines.iter().flat_map(|line| &line.steps).any(|step| {
             step.schedule == Some(schedule)
                 && step
                     .kind
                     .messages()
                     .iter()
-                    .any(|m| m.pieces.contains(&Piece::SpecialHoursReason))
+                    .any(|m| m.pieces.contains(piece))
         })
     }
 

@@ -2224,11 +2224,15 @@ async fn special_hours_take_a_reason_callers_hear_which_is_changed_in_place_and_
 }
 
 #[tokio::test]
-async fn a_special_hours_reason_the_call_flow_never_says_is_said_unheard_before_it_is_added() {
+async fn a_reason_the_call_flow_never_says_is_said_unheard_before_it_is_added() {
     let s = setup_edited(false, |_, text| {
         text.replace(
             "We are closed now: {special_hours_reason}.",
             "We are closed now.",
+        )
+        .replace(
+            "We are closed today: {closure_reason}.",
+            "We are closed today.",
         )
     })
     .await;
@@ -2276,6 +2280,28 @@ async fn a_special_hours_reason_the_call_flow_never_says_is_said_unheard_before_
         page.body.contains("Callers will not hear its reason"),
         "{}",
         page.body
+    );
+    // A closure day's reason the same way.
+    let asked = ask_day(
+        &s.console,
+        (&cookie, &csrf),
+        "closure",
+        "add",
+        "2026-12-23",
+        "the team is away",
+    )
+    .await;
+    assert!(
+        asked
+            .body
+            .contains("callers will not hear this one: “the team is away”"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        !asked.body.contains("Callers are told why"),
+        "{}",
+        asked.body
     );
 }
 

@@ -372,40 +372,52 @@ fn a_voice_twilio_does_not_know_is_a_warning_with_a_suggestion() {
 }
 
 #[test]
-fn a_special_hours_reason_no_step_says_is_a_warning_where_it_is_written() {
-    let with_reason = |t: &str| {
-        t.replace(
+fn a_reason_no_step_says_is_a_warning_where_it_is_written() {
+    let cases = [
+        (
+            "closures = []",
+            r#"closures = [{ date = "2026-12-23", reason = "the team is away" }]"#,
+            "We are closed today: {closure_reason}.",
+            "closure_reason",
+        ),
+        (
             "special_hours = []",
             r#"special_hours = [{ date = "2026-12-24", hours = "10:00-13:00", reason = "we close early" }]"#,
-        )
-    };
-    // The shipped flows say it: nothing to warn of.
-    assert_eq!(
-        findings(
-            &shipped_sources("doctor-support.toml", with_reason),
-            today()
-        ),
-        (vec![], false)
-    );
-    // A flow that never says it: the reason is warned of, where it is written.
-    let unsaid = |t: &str| {
-        with_reason(t).replace(
             "We are closed now: {special_hours_reason}.",
-            "We are closed now.",
-        )
-    };
-    let sources = shipped_sources("doctor-support.toml", unsaid);
-    let line = line_of(&sources, "doctor-support.toml", "special_hours = [{");
-    let (found, refused) = findings(&sources, today());
-    assert!(!refused);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(
-        found[0].starts_with(&format!("call-flows/doctor-support.toml:{line}:"))
-            && found[0].contains(
-                "warning: callers never hear this reason: no step on schedule \"doctor-support\" says {special_hours_reason}"
+            "special_hours_reason",
+        ),
+    ];
+    for (empty, day, says, placeholder) in cases {
+        let with_reason = |t: &str| t.replace(empty, day);
+        // The shipped flows say it: nothing to warn of.
+        assert_eq!(
+            findings(
+                &shipped_sources("doctor-support.toml", with_reason),
+                today()
             ),
-        "{found:#?}"
-    );
+            (vec![], false),
+            "{placeholder}"
+        );
+        // A flow that never says it: the reason is warned of, where it is written.
+        let unsaid = |t: &str| with_reason(t).replace(says, "We are closed.");
+        let sources = shipped_sources("doctor-support.toml", unsaid);
+        let line = line_of(
+            &sources,
+            "doctor-support.toml",
+            &day[..day.find('{').unwrap() + 1],
+        );
+        let (found, refused) = findings(&sources, today());
+        assert!(!refused);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let expected = format!(
+            "warning: callers never hear this reason: no step on schedule \"doctor-support\" says {{{placeholder}}}"
+        );
+        assert!(
+            found[0].starts_with(&format!("call-flows/doctor-support.toml:{line}:"))
+                && found[0].contains(&expected),
+            "{found:#?}"
+        );
+    }
 }
 
 // --- The edits that once passed `check`: each is refused, with the way a caller would go ---

@@ -17,7 +17,7 @@ pub struct DayChange<'a> {
     pub value: Option<DayValue<'a>>,
     /// For a listed day changed in place: what it holds until now.
     pub before: Option<DayValue<'a>>,
-    /// Whether the line's call flow says special hours' reason (else it is never heard).
+    /// Whether the line's call flow says this kind of day's reason (else it is never heard).
     pub reason_said: bool,
 }
 
@@ -47,9 +47,12 @@ pub fn confirm_day(
                 blockquote { (before.in_words(change.kind)) }
             }
             @match (change.kind, change.value) {
-                (DayKind::Closure, Some(reason)) => {
+                (DayKind::Closure, Some(reason)) if change.reason_said => {
                     p { "Callers are told why, in these words:" }
                     blockquote { (reason.value) }
+                }
+                (DayKind::Closure, Some(reason)) => {
+                    p.notice role="note" { "The line's call flow says no reason for a closure day, so callers will not hear this one: “" (reason.value) "”. They hear what is shown below. Ask whoever edits the call flows to add it." }
                 }
                 (DayKind::SpecialHours, Some(hours)) => {
                     p { "The line's hours that day: " strong { (crate::flow::hours_said(hours.value)) } "." }
