@@ -51,9 +51,7 @@ pub fn confirm_day(
                     p { "Callers are told why, in these words:" }
                     blockquote { (reason.value) }
                 }
-                (DayKind::Closure, Some(reason)) => {
-                    p.notice role="note" { "The line's call flow says no reason for a closure day, so callers will not hear this one: “" (reason.value) "”. They hear what is shown below. Ask whoever edits the call flows to add it." }
-                }
+                (DayKind::Closure, Some(reason)) => (unheard(change.kind, reason.value)),
                 (DayKind::SpecialHours, Some(hours)) => {
                     p { "The line's hours that day: " strong { (crate::flow::hours_said(hours.value)) } "." }
                     @match (hours.reason, change.reason_said) {
@@ -61,9 +59,7 @@ pub fn confirm_day(
                             p { "While the line is closed that day, callers are told why, in these words:" }
                             blockquote { (reason) }
                         }
-                        (Some(reason), false) => {
-                            p.notice role="note" { "The line's call flow says no reason for special hours, so callers will not hear this one: “" (reason) "”. They hear what is shown below. Ask whoever edits the call flows to add it." }
-                        }
+                        (Some(reason), false) => (unheard(change.kind, reason)),
                         (None, true) => p { "No reason is given: while the line is closed that day, callers are told its hours." },
                         (None, false) => {}
                     }
@@ -103,6 +99,16 @@ pub fn confirm_day(
             }
         },
     )
+}
+
+/// Said on the question where the line's call flow never says this kind of day's reason.
+fn unheard(kind: DayKind, reason: &str) -> Markup {
+    html! {
+        p.notice role="note" {
+            "The line's call flow says no reason for " (kind.one_said()) ", so callers will not hear this one: “"
+            (reason) "”. They hear what is shown below. Ask whoever edits the call flows to add it."
+        }
+    }
 }
 
 /// The words of a list of one-off days.
