@@ -22,41 +22,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::engine::{CallInput, Choice, DialStatus, decide};
-use crate::flow::{Flows, Message, Piece, StepKind, StepRef};
-
-/// A schedule's state as an `hours` step decides it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Branch {
-    Open,
-    Closed,
-    Holiday,
-    Closure,
-    Emergency,
-    /// Closed by the day's special hours.
-    SpecialHours,
-}
-
-impl Branch {
-    const ALL: [Branch; 6] = [
-        Branch::Open,
-        Branch::Closed,
-        Branch::Holiday,
-        Branch::Closure,
-        Branch::Emergency,
-        Branch::SpecialHours,
-    ];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Branch::Open => "open",
-            Branch::Closed => "closed",
-            Branch::Holiday => "bank holiday",
-            Branch::Closure => "closure day",
-            Branch::Emergency => "emergency switch",
-            Branch::SpecialHours => "outside special hours",
-        }
-    }
-}
+use crate::flow::{Flows, HoursBranch, Message, Piece, StepKind, StepRef};
 
 /// Where a call can be, as far as what it may meet next depends on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,7 +32,7 @@ pub struct State {
     pub from_24_7: bool,
     /// The schedule an `hours` step decided in this answer, and how; `None` once the call
     /// has waited for the caller (time passes, the emergency switch may be thrown).
-    pub known: Option<(usize, Branch)>,
+    pub known: Option<(usize, HoursBranch)>,
 }
 
 /// How a call leaves a state.
@@ -112,28 +78,11 @@ pub fn moves(flows: &Flows, state: State) -> Vec<Move> {
     };
     match &step.kind {
         StepKind::Say { next, .. } => push("then".into(), true, to(*next, state.known)),
-        StepKind::Hours {
-            open,
-            closed,
-            holiday,
-            closure,
-            emergency,
-            special_hours,
-        } => {
+        StepKind::Hours(exits) => {
             let schedule = step.schedule.expect("hours steps have a schedule");
-            for (branch, target) in Branch::ALL.into_iter().zip([
-                open,
-                closed,
-                holiday,
-                closure,
-                emergency,
-                special_hours,
-            ]) {
-                push(
-                    branch.as_str().into(),
-                    true,
-                    to(*target, Some((schedule, branch))),
-                );
+            for branch in HoursBranch::ALL {
+                let known = Some((schedule, branch));
+                push(branch.said().into(), true, to(exits.to(branch), known));
             }
         }
         StepKind::Origin {
@@ -455,7 +404,7 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
                 .collect(),
         ),
         StepKind::Hangup { message } => (message.iter().collect(), vec![]),
-        StepKind::Hours { .. } | StepKind::Origin { .. } | StepKind::CallBack { .. } => {
+        StepKind::Hours(_) | StepKind::Origin { .. } | StepKind::CallBack { .. } => {
             (vec![], vec![])
         }
     };
@@ -472,7 +421,7 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
             let problem = match piece {
                 Piece::Text(_) => continue,
                 Piece::NextOpening => match decided {
-                    Some(Branch::Emergency) => (
+                    Some(HoursBranch::Emergency) => (
                         "{next_opening}",
                         format!(
                             "it is said while the emergency switch has closed schedule {:?}, and nobody knows when that ends",
@@ -488,7 +437,7 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
                         ),
                     ),
                 },
-                Piece::Holiday if decided == Some(Branch::Holiday) => continue,
+                Piece::Holiday if decided == Some(HoursBranch::Holiday) => continue,
                 Piece::Holiday => (
                     "{holiday}",
                     format!(
@@ -496,7 +445,7 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
                         schedule_name()
                     ),
                 ),
-                Piece::ClosureReason if decided == Some(Branch::Closure) => continue,
+                Piece::ClosureReason if decided == Some(HoursBranch::Closure) => continue,
                 Piece::ClosureReason => (
                     "{closure_reason}",
                     format!(
@@ -504,7 +453,7 @@ fn unsafe_placeholders(flows: &Flows, state: State) -> Vec<(&'static str, String
                         schedule_name()
                     ),
                 ),
-                Piece::SpecialHoursReason if decided == Some(Branch::SpecialHours) => continue,
+                Piece::SpecialHoursReason if decided == Some(HoursBranch::SpecialHours) => continue,
                 Piece::SpecialHoursReason => (
                     "{special_hours_reason}",
                     format!(

@@ -265,7 +265,7 @@ pub(super) fn walk_through(flows: &flow::Flows, line: usize) -> Vec<view::WalkSt
                         dial.ring_seconds
                     )
                 }
-                flow::StepKind::Hours { .. } => {
+                flow::StepKind::Hours(_) => {
                     // The line whose hours they are, as people know it.
                     let hours = step.schedule.map_or("its line", |s| {
                         flows.schedule_line_name(&flows.schedules[s].name)

@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::calendar::{BankHolidays, ClosedBecause, Emergencies, Schedule, Status, speech};
+use crate::calendar::{BankHolidays, Emergencies, Schedule, Status, speech};
 use crate::flow::{
-    Dial, Flows, Menu, MenuOption, Message, Piece, StepKind, StepRef, normalise_speech,
+    Dial, Flows, HoursBranch, Menu, MenuOption, Message, Piece, StepKind, StepRef, normalise_speech,
 };
 pub use crate::next_step::Position;
 use crate::next_step::{NextStep, Stage};
@@ -413,25 +413,11 @@ impl<'c, 'a> Walk<'c, 'a> {
                     self.say(at, message)?;
                     at = *next;
                 }
-                StepKind::Hours {
-                    open,
-                    closed,
-                    holiday,
-                    closure,
-                    emergency,
-                    special_hours,
-                } => {
+                StepKind::Hours(exits) => {
                     let schedule = self.schedule(at).expect("hours steps have a schedule");
                     let status =
                         schedule.status(self.ctx.holidays, self.ctx.emergencies, self.ctx.now);
-                    at = match status {
-                        Status::Open { .. } => *open,
-                        Status::Closed(ClosedBecause::Emergency) => *emergency,
-                        Status::Closed(ClosedBecause::Closure(_)) => *closure,
-                        Status::Closed(ClosedBecause::Holiday(_)) => *holiday,
-                        Status::Closed(ClosedBecause::OutsideHours) => *closed,
-                        Status::Closed(ClosedBecause::OutsideSpecialHours) => *special_hours,
-                    };
+                    at = exits.to(HoursBranch::of(&status));
                 }
                 StepKind::Origin {
                     from_24_7,

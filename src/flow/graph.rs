@@ -137,7 +137,7 @@ fn diagram(flows: &Flows, line: usize, readers: Readers) -> Diagram {
         let (shape, detail) = match kind {
             StepKind::Say { message, .. } => (Shape::Say, format!("says: {}", shown(message))),
             StepKind::Menu(menu) => (Shape::Menu, format!("asks: {}", shown(&menu.prompt))),
-            StepKind::Hours { .. } => {
+            StepKind::Hours(_) => {
                 let schedule = flows.step(at).schedule;
                 let question = match (schedule, readers) {
                     (Some(s), Readers::Ops) => {

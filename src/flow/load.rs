@@ -14,7 +14,9 @@ use super::keys::{
     STEP_TYPES, allowed_keys, article, present_keys, unknown_key_message, why_needed,
 };
 use super::words::{longest_spoken, normalise_speech, parse_openings, push_text};
-use super::{Dial, Flows, Id, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef};
+use super::{
+    Dial, Flows, HoursExits, Id, Line, Menu, MenuOption, Message, Piece, Step, StepKind, StepRef,
+};
 use crate::calendar::{BankHolidays, Division, Opening, Schedule, SpecialHours, speech};
 use crate::phone::E164;
 use crate::twiml::{self, Language, Voice};
@@ -458,14 +460,14 @@ impl<'a> Loader<'a> {
                 let closure = or_closed(&section.closure);
                 let special_hours = or_closed(&section.special_hours);
                 schedule?;
-                StepKind::Hours {
+                StepKind::Hours(HoursExits {
                     open: open?,
                     closed,
                     holiday: holiday?,
                     closure: closure?,
                     emergency: emergency?,
                     special_hours: special_hours?,
-                }
+                })
             }
             "origin" => {
                 let from_24_7 = need("from_24_7", section.from_24_7.as_ref(), self);
@@ -937,7 +939,7 @@ fn check_no_silent_loops(
 ) {
     let passes_on = |at: StepRef| -> Vec<StepRef> {
         match &flows.step(at).kind {
-            kind @ (StepKind::Say { .. } | StepKind::Hours { .. } | StepKind::Origin { .. }) => {
+            kind @ (StepKind::Say { .. } | StepKind::Hours(_) | StepKind::Origin { .. }) => {
                 kind.exits().into_iter().map(|exit| exit.to).collect()
             }
             _ => Vec::new(),

@@ -15,8 +15,8 @@ mod words;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::calendar::{ClosedBecause, Schedule, SpecialHours, Status};
 use crate::calendar::{DayKind, OneOffDay};
-use crate::calendar::{Schedule, SpecialHours};
 use crate::phone::E164;
 use crate::twiml::DialStatus;
 use crate::twiml::{self, Language, Voice};
@@ -144,17 +144,8 @@ pub enum StepKind {
     },
     Menu(Menu),
     Dial(Dial),
-    /// Branch on the step's schedule, checked in this order: closed by the emergency switch,
-    /// a closure day, a bank holiday, closed by the day's hours (`special_hours` on a day with
-    /// special hours, `closed` on any other), or open.
-    Hours {
-        open: StepRef,
-        closed: StepRef,
-        holiday: StepRef,
-        closure: StepRef,
-        emergency: StepRef,
-        special_hours: StepRef,
-    },
+    /// Branch on the step's schedule: where each [`HoursBranch`] goes.
+    Hours(HoursExits),
     /// Branch on the line the call started on: a call that started on a line open 24/7 keeps
     /// that line's promise (never a hang-up before a person) wherever it is put through.
     Origin {
@@ -283,6 +274,80 @@ pub struct Exit {
     pub to: StepRef,
 }
 
+/// Which way an `hours` step sends a call, by its schedule's state, checked in this order:
+/// closed by the emergency switch, a closure day, a bank holiday, closed by the day's hours
+/// (on a day with special hours, or any other), or open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HoursBranch {
+    Open,
+    Closed,
+    Holiday,
+    Closure,
+    Emergency,
+    /// Closed by the day's special hours.
+    SpecialHours,
+}
+
+impl HoursBranch {
+    pub const ALL: [HoursBranch; 6] = [
+        HoursBranch::Open,
+        HoursBranch::Closed,
+        HoursBranch::Holiday,
+        HoursBranch::Closure,
+        HoursBranch::Emergency,
+        HoursBranch::SpecialHours,
+    ];
+
+    /// The branch a schedule in this state takes.
+    pub fn of(status: &Status) -> HoursBranch {
+        match status {
+            Status::Open { .. } => HoursBranch::Open,
+            Status::Closed(ClosedBecause::Emergency) => HoursBranch::Emergency,
+            Status::Closed(ClosedBecause::Closure(_)) => HoursBranch::Closure,
+            Status::Closed(ClosedBecause::Holiday(_)) => HoursBranch::Holiday,
+            Status::Closed(ClosedBecause::OutsideHours) => HoursBranch::Closed,
+            Status::Closed(ClosedBecause::OutsideSpecialHours) => HoursBranch::SpecialHours,
+        }
+    }
+
+    /// As diagrams, the console and `check` name it: "bank holiday".
+    pub fn said(self) -> &'static str {
+        match self {
+            HoursBranch::Open => "open",
+            HoursBranch::Closed => "closed",
+            HoursBranch::Holiday => "bank holiday",
+            HoursBranch::Closure => "closure day",
+            HoursBranch::Emergency => "emergency",
+            HoursBranch::SpecialHours => "outside special hours",
+        }
+    }
+}
+
+/// Where an `hours` step sends a call on each branch (`holiday`, `closure` and
+/// `special_hours` are `closed` unless the file says otherwise).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoursExits {
+    pub open: StepRef,
+    pub closed: StepRef,
+    pub holiday: StepRef,
+    pub closure: StepRef,
+    pub emergency: StepRef,
+    pub special_hours: StepRef,
+}
+
+impl HoursExits {
+    pub fn to(&self, branch: HoursBranch) -> StepRef {
+        match branch {
+            HoursBranch::Open => self.open,
+            HoursBranch::Closed => self.closed,
+            HoursBranch::Holiday => self.holiday,
+            HoursBranch::Closure => self.closure,
+            HoursBranch::Emergency => self.emergency,
+            HoursBranch::SpecialHours => self.special_hours,
+        }
+    }
+}
+
 impl StepKind {
     /// Every message the step may say.
     pub fn messages(&self) -> Vec<&Message> {
@@ -307,9 +372,7 @@ impl StepKind {
             .flatten()
             .collect(),
             StepKind::Hangup { message } => message.iter().collect(),
-            StepKind::Hours { .. } | StepKind::Origin { .. } | StepKind::CallBack { .. } => {
-                Vec::new()
-            }
+            StepKind::Hours(_) | StepKind::Origin { .. } | StepKind::CallBack { .. } => Vec::new(),
         }
     }
 
@@ -343,21 +406,10 @@ impl StepKind {
                     dial.after_attempts,
                 )]
             }
-            StepKind::Hours {
-                open,
-                closed,
-                holiday,
-                closure,
-                emergency,
-                special_hours,
-            } => vec![
-                exit("open".into(), *open),
-                exit("closed".into(), *closed),
-                exit("bank holiday".into(), *holiday),
-                exit("closure day".into(), *closure),
-                exit("emergency".into(), *emergency),
-                exit("outside special hours".into(), *special_hours),
-            ],
+            StepKind::Hours(exits) => HoursBranch::ALL
+                .into_iter()
+                .map(|branch| exit(branch.said().into(), exits.to(branch)))
+                .collect(),
             StepKind::Origin {
                 from_24_7,
                 otherwise,
@@ -405,7 +457,7 @@ impl Flows {
         let mut schedules: Vec<usize> = self.lines[line]
             .steps
             .iter()
-            .filter(|step| matches!(step.kind, StepKind::Hours { .. }))
+            .filter(|step| matches!(step.kind, StepKind::Hours(_)))
             .filter_map(|step| step.schedule)
             .collect();
         schedules.sort_unstable();

@@ -93,7 +93,7 @@ fn ways_to_a_wait(flows: &Flows, from_24_7: bool, at: StepRef) -> Vec<(StepRef, 
             StepKind::Say { message, next } => {
                 queue.push((*next, heard + words(flows, at, message).len(), hops + 1))
             }
-            StepKind::Hours { .. } => queue.extend(
+            StepKind::Hours(_) => queue.extend(
                 flows
                     .step(at)
                     .kind

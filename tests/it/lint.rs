@@ -544,7 +544,7 @@ fn the_next_opening_in_the_emergency_message_is_refused() {
     assert_eq!(
         errors_after("doctor-support.toml", edit),
         [format!(
-            "call-flows/doctor-support.toml:{step}:8: error: {{next_opening}} can fail here: it is said while the emergency switch has closed schedule \"doctor-support\", and nobody knows when that ends; a caller comes this way: doctor-support/office-hours (emergency switch) → doctor-support/closed-emergency"
+            "call-flows/doctor-support.toml:{step}:8: error: {{next_opening}} can fail here: it is said while the emergency switch has closed schedule \"doctor-support\", and nobody knows when that ends; a caller comes this way: doctor-support/office-hours (emergency) → doctor-support/closed-emergency"
         )]
     );
 }
