@@ -103,12 +103,10 @@ pub(super) async fn history_page(
         .iter()
         .map(|v| (v.number, v.version.clone()))
         .collect();
-    let mut changes = std::collections::HashMap::new();
+    let (mut changes, mut read) = (std::collections::HashMap::new(), FilesRead::default());
     for number in by_number.keys() {
-        changes.insert(
-            *number,
-            changes_since(&console, &version_of, *number).await?,
-        );
+        let said = changes_since(&console, &version_of, *number, &mut read).await?;
+        changes.insert(*number, said);
     }
     let flows = console.app.flows.load();
     let lines = crate::reports::lines_of(&flows);
@@ -196,6 +194,7 @@ async fn changes_since(
     console: &Console,
     version_of: &std::collections::HashMap<i64, String>,
     number: i64,
+    read: &mut FilesRead,
 ) -> Result<Vec<String>, StoreError> {
     let (Some(this), Some(older)) = (version_of.get(&number), version_of.get(&(number - 1))) else {
         // The first version, or one whose predecessor is older than the page reads.
@@ -210,18 +209,42 @@ async fn changes_since(
         return Ok(kept);
     }
     let (older_files, these) = (
-        console.store.flow_files(older).await?,
-        console.store.flow_files(this).await?,
+        read.files(console, older).await?,
+        read.files(console, this).await?,
     );
     let said = flow::changes::described(
-        older_files.as_deref().unwrap_or_default(),
-        these.as_deref().unwrap_or_default(),
+        older_files.as_deref().map_or(&[][..], Vec::as_slice),
+        these.as_deref().map_or(&[][..], Vec::as_slice),
     );
     // Kept only once both are read: a version not (yet) in the store is read again next time.
     if older_files.is_some() && these.is_some() {
         console.described.keep(&pair, &said);
     }
     Ok(said)
+}
+
+/// The versions' files one view has read, so that each is read once (a version is the one
+/// after one row and the one before another).
+#[derive(Default)]
+struct FilesRead(std::collections::HashMap<String, Option<std::sync::Arc<flow::NamedFiles>>>);
+
+impl FilesRead {
+    async fn files(
+        &mut self,
+        console: &Console,
+        version: &str,
+    ) -> Result<Option<std::sync::Arc<flow::NamedFiles>>, StoreError> {
+        if let Some(read) = self.0.get(version) {
+            return Ok(read.clone());
+        }
+        let read = console
+            .store
+            .flow_files(version)
+            .await?
+            .map(std::sync::Arc::new);
+        self.0.insert(version.to_owned(), read.clone());
+        Ok(read)
+    }
 }
 
 /// What a version changed since another, by the pair's names, as [`changes_since`] said it.

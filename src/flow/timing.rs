@@ -40,17 +40,13 @@ fn seconds(words: usize) -> f64 {
 fn words(flows: &Flows, at: StepRef, message: &Message) -> Vec<String> {
     // The longest reason the step's schedule gives, in words.
     let schedule = flows.step(at).schedule.map(|s| &flows.schedules[s]);
-    let most_words = |reasons: Vec<String>| {
-        reasons
-            .iter()
-            .map(|r| r.split_whitespace().count())
-            .max()
-            .unwrap_or(0)
-    };
-    let closure_words = schedule.map_or(0, |s| most_words(s.closures.values().cloned().collect()));
-    let special_hours_words = schedule.map_or(0, |s| {
-        most_words(s.special_hours.values().map(|d| d.said()).collect())
-    });
+    let words_in = |reason: &str| reason.split_whitespace().count();
+    let closure_words = schedule
+        .and_then(|s| s.closures.values().map(|r| words_in(r)).max())
+        .unwrap_or(0);
+    let special_hours_words = schedule
+        .and_then(|s| s.special_hours.values().map(|d| words_in(&d.said())).max())
+        .unwrap_or(0);
     let mut said = Vec::new();
     for piece in &message.pieces {
         let count = match piece {

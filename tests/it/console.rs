@@ -202,8 +202,18 @@ async fn ask_day(
 /// ("yes") or not ("").
 async fn post_day(
     router: &axum::Router,
-    (cookie, csrf): (&str, &str),
+    session: (&str, &str),
     [list, action, date, value]: [&str; 4],
+    confirmed: &str,
+) -> Answer {
+    post_day_with_reason(router, session, [list, action, date, value, ""], confirmed).await
+}
+
+/// [`post_day`], with special hours' reason.
+async fn post_day_with_reason(
+    router: &axum::Router,
+    (cookie, csrf): (&str, &str),
+    [list, action, date, value, reason]: [&str; 5],
     confirmed: &str,
 ) -> Answer {
     let fields = [
@@ -214,6 +224,7 @@ async fn post_day(
         ("action", action),
         ("date", date),
         ("value", value),
+        ("reason", reason),
         ("confirmed", confirmed),
     ];
     post_form(router, "/days", cookie, &fields).await
@@ -2126,18 +2137,8 @@ async fn special_hours_take_a_reason_callers_hear_which_is_changed_in_place_and_
     let post = |reason: &'static str, action: &'static str, confirmed: &'static str| {
         let (console, cookie, csrf) = (s.console.clone(), cookie.clone(), csrf.clone());
         async move {
-            let fields = [
-                ("csrf", csrf.as_str()),
-                ("line", "doctor-support"),
-                ("schedule", "doctor-support"),
-                ("list", "special_hours"),
-                ("action", action),
-                ("date", "2026-12-24"),
-                ("value", "10am to 1pm"),
-                ("reason", reason),
-                ("confirmed", confirmed),
-            ];
-            post_form(&console, "/days", &cookie, &fields).await
+            let day = ["special_hours", action, "2026-12-24", "10am to 1pm", reason];
+            post_day_with_reason(&console, (&cookie, &csrf), day, confirmed).await
         }
     };
     const REASON: &str = "the office closes at 1pm on Christmas Eve";
@@ -2237,18 +2238,14 @@ async fn a_reason_the_call_flow_never_says_is_said_unheard_before_it_is_added() 
     })
     .await;
     let (cookie, csrf) = log_in(&s.console, "amira", EDITOR_PASSWORD).await;
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("line", "doctor-support"),
-        ("schedule", "doctor-support"),
-        ("list", "special_hours"),
-        ("action", "add"),
-        ("date", "2026-12-24"),
-        ("value", "10am to 1pm"),
-        ("reason", "the office closes at 1pm on Christmas Eve"),
-        ("confirmed", ""),
+    let day = [
+        "special_hours",
+        "add",
+        "2026-12-24",
+        "10am to 1pm",
+        "the office closes at 1pm on Christmas Eve",
     ];
-    let asked = post_form(&s.console, "/days", &cookie, &fields).await;
+    let asked = post_day_with_reason(&s.console, (&cookie, &csrf), day, "").await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     assert!(
         asked.body.contains(
@@ -2270,10 +2267,7 @@ async fn a_reason_the_call_flow_never_says_is_said_unheard_before_it_is_added() 
         asked.body
     );
     // Added all the same, the notice after says so too.
-    let mut confirmed = fields.to_vec();
-    confirmed.retain(|(k, _)| *k != "confirmed");
-    confirmed.push(("confirmed", "yes"));
-    let made = post_form(&s.console, "/days", &cookie, &confirmed).await;
+    let made = post_day_with_reason(&s.console, (&cookie, &csrf), day, "yes").await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
     let page = get(&s.console, "/lines/doctor-support", &cookie).await;
     assert!(
