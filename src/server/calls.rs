@@ -17,9 +17,8 @@ use tokio::sync::mpsc;
 
 use super::App;
 use super::metrics::Counter;
-use crate::calendar::schedule::{ClosedBecause, Status};
 use crate::engine::{Answer, Context, Outcome};
-use crate::flow::{Flows, StepKind, StepRef};
+use crate::flow::{Flows, HoursBranch, StepKind, StepRef};
 use crate::store::calls::{CallRecord, StepRecord};
 use crate::store::{DatabaseUrl, Store};
 
@@ -295,14 +294,13 @@ fn line_state(ctx: &Context<'_>, line: usize) -> &'static str {
     let Some(schedule) = ctx.flows.own_schedule(line) else {
         return "open";
     };
-    match ctx.flows.schedules[schedule].status(ctx.holidays, ctx.emergencies, ctx.now) {
-        Status::Open { .. } => "open",
-        Status::Closed(ClosedBecause::OutsideHours | ClosedBecause::OutsideSpecialHours) => {
-            "closed"
-        }
-        Status::Closed(ClosedBecause::Holiday(_)) => "holiday",
-        Status::Closed(ClosedBecause::Closure(_)) => "closure",
-        Status::Closed(ClosedBecause::Emergency) => "emergency",
+    let status = ctx.flows.schedules[schedule].status(ctx.holidays, ctx.emergencies, ctx.now);
+    match HoursBranch::of(&status) {
+        HoursBranch::Open => "open",
+        HoursBranch::Closed | HoursBranch::SpecialHours => "closed",
+        HoursBranch::Holiday => "holiday",
+        HoursBranch::Closure => "closure",
+        HoursBranch::Emergency => "emergency",
     }
 }
 
